@@ -1,0 +1,60 @@
+package org.segmentation.bench.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * The command-line tool. Exit codes: 0 success, 2 usage error (picocli's default), 1 failure with a one-line
+ * message naming the cause; a stack trace is printed only with {@code --verbose}.
+ */
+@Command(
+        name = "seg",
+        mixinStandardHelpOptions = true,
+        version = "segmentation 0.1.0-SNAPSHOT",
+        description = "Image segmentation: classic algorithms, U-Net training and inference, evaluation, benchmarks.",
+        subcommands = {DemoCommand.class, CommandLine.HelpCommand.class})
+public final class SegCli {
+    /** Exit code of a failure that is not a usage error. */
+    public static final int EXIT_FAILURE = 1;
+
+    @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces on failure.")
+    boolean verbose;
+
+    /** Entry point; exits the JVM with the command's exit code. */
+    public static void main(String[] args) {
+        System.exit(run(new PrintWriter(System.out, true), new PrintWriter(System.err, true), args));
+    }
+
+    /** Runs the tool with the given output streams and returns the exit code, without exiting the JVM. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        SegCli root = new SegCli();
+        CommandLine cli = new CommandLine(root);
+        cli.setOut(out);
+        cli.setErr(err);
+        cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            boolean verbose = parseResult.matchedOptionValue("--verbose", false)
+                    || parseResult.subcommands().stream()
+                            .anyMatch(p -> p.matchedOptionValue("--verbose", false));
+            if (verbose) {
+                ex.printStackTrace(err);
+            } else {
+                err.println("error: " + oneLine(ex));
+            }
+            err.flush();
+            return EXIT_FAILURE;
+        });
+        return cli.execute(args);
+    }
+
+    /** The exception's message on one line, prefixed by its type when the message alone would say too little. */
+    static String oneLine(Throwable ex) {
+        String msg = ex.getMessage();
+        if (msg == null || msg.isBlank()) {
+            msg = ex.getClass().getSimpleName();
+        }
+        return msg.replace('\n', ' ').replace('\r', ' ');
+    }
+}
