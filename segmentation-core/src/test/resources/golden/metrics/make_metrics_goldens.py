@@ -7,13 +7,14 @@ metrics_goldens.txt (floats in repr form, i.e. round-trip exact; ``inf`` for inf
 
 Segmentations: two real skimage images at reduced size (camera 128x128, coins 152x192, by plain subsampling),
 each thresholded at two levels and labelled (8-connectivity); a third segmentation thresholds a shifted, noisy
-copy of the image. Pairs (a, b) and (a, c) are scored.
+copy of the image. Pairs (a, b) and (a, c) are scored with skimage.metrics; percentile Hausdorff distances and
+instance matching (scipy.optimize.linear_sum_assignment) are brute-force references written here.
 """
 import os
 
 import cv2
 import numpy as np
-import scipy.ndimage as ndi
+from scipy.optimize import linear_sum_assignment
 import skimage
 from skimage import data, measure, metrics, segmentation
 
@@ -44,6 +45,23 @@ def pooled_percentile_hd(a, b, q):
     d = np.sqrt(((pa[:, None, :] - pb[None, :, :]) ** 2).sum(-1).astype(np.float64))
     pooled = np.concatenate([d.min(axis=1), d.min(axis=0)])
     return np.percentile(pooled, q)  # default 'linear' interpolation
+
+
+def instance_scores(t, p, thr):
+    """Optimal instance matching at an IoU threshold: most pairs, then largest IoU sum (the StarDist criterion),
+    solved by scipy's linear_sum_assignment on a dense matrix. Labels are consecutive 1..n (from measure.label)."""
+    nt, npred = t.max(), p.max()
+    inter = np.bincount((t.astype(np.int64) * (npred + 1) + p).ravel(),
+                        minlength=(nt + 1) * (npred + 1)).reshape(nt + 1, npred + 1)[1:, 1:]
+    st = np.bincount(t.ravel(), minlength=nt + 1)[1:]
+    sp = np.bincount(p.ravel(), minlength=npred + 1)[1:]
+    iou = inter / (st[:, None] + sp[None, :] - inter)
+    cand = (iou >= thr) & (inter > 0)
+    weight = np.where(cand, min(nt, npred) + 1.0 + iou, 0.0)
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    ok = cand[rows, cols]
+    tp = int(ok.sum())
+    return tp, int(npred - tp), int(nt - tp), (iou[rows, cols][ok].sum() / tp if tp else np.nan)
 
 
 rng = np.random.default_rng(2019)
@@ -87,6 +105,20 @@ for name, (img, (t1, t2)) in images.items():
         put(key + '.boundaries.hausdorff', metrics.hausdorff_distance(bt, bp))
         put(key + '.boundaries.hd95', pooled_percentile_hd(bt, bp, 95))
         put(key + '.boundaries.hd80', pooled_percentile_hd(bt, bp, 80))
+    for x, y in (('a', 'b'), ('a', 'c'), ('b', 'c')):
+        key = '%s_%s_%s.inst' % (name, x, y)
+        for thr in (0.1, 0.3, 0.5, 0.75):
+            tp, fp, fn, miou = instance_scores(segs[x], segs[y], thr)
+            put('%s.%s.tp' % (key, thr), tp)
+            put('%s.%s.fp' % (key, thr), fp)
+            put('%s.%s.fn' % (key, thr), fn)
+            if tp:
+                put('%s.%s.miou' % (key, thr), miou)
+        aps = []
+        for k in range(10):
+            tp, fp, fn, _ = instance_scores(segs[x], segs[y], (10 + k) / 20.0)
+            aps.append(tp / (tp + fp + fn))
+        put(key + '.map', np.mean(aps))
     # Boundaries: every pixel with a 4-neighbour of another label (find_boundaries 'thick', connectivity 1).
     bnd = segmentation.find_boundaries(segs['a'], connectivity=1, mode='thick')
     cv2.imwrite(os.path.join(out_dir, name + '_a_boundaries.png'), bnd.astype(np.uint8) * 255)

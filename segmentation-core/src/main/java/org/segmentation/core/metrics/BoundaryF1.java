@@ -37,6 +37,7 @@ public final class BoundaryF1 {
      */
     public static Score score(LabelMap truth, LabelMap pred, double tolerance) {
         truth.checkSameShape(pred, "prediction");
+        checkTolerance(tolerance);
         return fromBoundaries(Boundaries.of(truth, null), Boundaries.of(pred, null), tolerance);
     }
 
@@ -47,13 +48,17 @@ public final class BoundaryF1 {
      */
     public static Score score(Mask truth, Mask pred, double tolerance) {
         truth.checkSameShape(pred, "prediction");
+        checkTolerance(tolerance);
         return fromBoundaries(Boundaries.of(truth, null), Boundaries.of(pred, null), tolerance);
     }
 
-    private static Score fromBoundaries(Mask bt, Mask bp, double tolerance) {
+    private static void checkTolerance(double tolerance) {
         if (!(tolerance >= 0 && tolerance < Double.POSITIVE_INFINITY)) {
             throw new IllegalArgumentException("tolerance must be finite and >= 0, got " + tolerance);
         }
+    }
+
+    private static Score fromBoundaries(Mask bt, Mask bp, double tolerance) {
         int nt = bt.countOn();
         int np = bp.countOn();
         double tol2 = tolerance * tolerance;

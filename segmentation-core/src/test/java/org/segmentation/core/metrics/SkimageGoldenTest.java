@@ -10,7 +10,7 @@ import org.segmentation.core.image.Mask;
 
 /**
  * Compares with scikit-image 0.19 on label images made from its camera and coins images
- * (see golden/metrics/make_metrics_goldens.py).
+ * (see golden/metrics/make_metrics_goldens.py), and instance matching with a scipy assignment solver.
  *
  * <p>Tolerance 1e-9 relative: both sides compute the same closed formulas from the same exact integer counts.
  * scikit-image accumulates counts as float64 (exact below 2^53) but for the variation of information it first
@@ -80,5 +80,29 @@ class SkimageGoldenTest {
         Mask expected = Goldens.mask(image + "_a_boundaries");
         Mask actual = Boundaries.of(Goldens.labels(image + "_a"), null);
         assertArrayEquals(expected.data, actual.data);
+    }
+
+    /**
+     * Instance matching against an independent optimum: the script solves each threshold with scipy's
+     * {@code linear_sum_assignment} on the dense IoU matrix (most pairs, then largest IoU sum). Counts must be
+     * equal; the mean matched IoU sums the same doubles in another order (1e-12, for at most a few hundred terms
+     * below 1).
+     */
+    @ParameterizedTest
+    @CsvSource({"camera,a,b", "camera,a,c", "camera,b,c", "coins,a,b", "coins,a,c", "coins,b,c"})
+    void instanceMatchingMatchesScipyAssignment(String image, String t, String p) {
+        InstanceMetrics m = InstanceMetrics.of(Goldens.labels(image + "_" + t), Goldens.labels(image + "_" + p));
+        String key = image + "_" + t + "_" + p + ".inst.";
+        for (String thr : new String[] {"0.1", "0.3", "0.5", "0.75"}) {
+            InstanceMetrics.Result r = m.match(Double.parseDouble(thr));
+            assertEquals((int) Goldens.value(key + thr + ".tp"), r.tp(), thr);
+            assertEquals((int) Goldens.value(key + thr + ".fp"), r.fp(), thr);
+            assertEquals((int) Goldens.value(key + thr + ".fn"), r.fn(), thr);
+            if (r.tp() > 0) {
+                assertEquals(Goldens.value(key + thr + ".miou"), r.meanMatchedIoU(), 1e-12, thr);
+            }
+        }
+        // Ten ratios of small integers averaged: 1e-15.
+        assertEquals(Goldens.value(key + "map"), m.meanAveragePrecision(), 1e-15);
     }
 }
