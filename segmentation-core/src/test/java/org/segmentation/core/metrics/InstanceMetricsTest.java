@@ -42,6 +42,20 @@ class InstanceMetricsTest {
     }
 
     @Test
+    void thresholdsAreInclusiveAndExactlyTheDecimalValues() {
+        // Prediction holds 11 of the 20 truth pixels: IoU 11/20 = 0.55 exactly as a decimal, and the division
+        // rounds to the same double as the threshold 0.55, so it matches at 0.5 and 0.55 and not above.
+        int[] t = new int[20];
+        int[] p = new int[20];
+        java.util.Arrays.fill(t, 1);
+        java.util.Arrays.fill(p, 0, 11, 1);
+        InstanceMetrics m = InstanceMetrics.of(LabelMap.wrap(t, 20, 1), LabelMap.wrap(p, 20, 1));
+        assertEquals(1, m.match(0.55).tp());
+        assertEquals(0, m.match(Math.nextUp(0.55)).tp());
+        assertEquals(2.0 / 10, m.meanAveragePrecision(), 1e-16);
+    }
+
+    @Test
     void identicalAndEmptyImages() {
         Random rnd = new Random(31);
         LabelMap t = RandomLabels.labels(rnd, 9, 7, 5);
