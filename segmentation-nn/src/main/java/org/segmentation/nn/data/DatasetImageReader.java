@@ -3,18 +3,23 @@ package org.segmentation.nn.data;
 import java.awt.image.BufferedImage;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU16;
+import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 
 /**
- * File decoding for {@link FolderDataset}, kept in one place so that it can move to the library's image I/O
- * without touching the dataset. Uses {@link ImageIO}, which is safe to call from several threads.
+ * File decoding for {@link FolderDataset} and the bundled resources, kept in one place so that it can move to
+ * the library's image I/O without touching the datasets. Uses {@link ImageIO}, which is safe to call from
+ * several threads.
  */
 final class DatasetImageReader {
     private DatasetImageReader() {
@@ -72,6 +77,26 @@ final class DatasetImageReader {
             out.data[i] = gray.data[i] & 0xFFFF;
         }
         return out;
+    }
+
+    /**
+     * Reads a class-path resource next to this class as 8-bit gray.
+     *
+     * @throws java.io.UncheckedIOException naming the resource if it is missing or cannot be decoded
+     */
+    static GrayU8 readGrayResource(String name) {
+        try (InputStream in = DatasetImageReader.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new FileNotFoundException("resource " + name + " next to " + DatasetImageReader.class.getName());
+            }
+            BufferedImage img = ImageIO.read(in);
+            if (img == null) {
+                throw new IOException("resource " + name + " is not a readable image");
+            }
+            return ConvertImage.toGrayU8(img, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + name + ": " + e.getMessage(), e);
+        }
     }
 
     private static BufferedImage decode(Path file, String what) {
