@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayDeque;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.segmentation.core.image.LabelMap;
@@ -95,6 +96,41 @@ class SyntheticCellsTest {
         }
         // Half the cells are placed against another one, so most images have touching cells.
         assertTrue(touchingImages >= 4, touchingImages + " of 8 images have touching cells");
+    }
+
+    @Test
+    void everyCellIsOneFourConnectedRegion() {
+        // Seeds 61, 93, 180 and 182 each produced a cell cut in two by overlapping neighbours before fragments
+        // were removed.
+        for (long seed : new long[] {61, 93, 180, 182}) {
+            SyntheticCells.Cells c = GENERATOR.generate(seed);
+            int[] d = c.instances().data;
+            int w = 128;
+            int[] components = new int[c.count() + 1];
+            boolean[] seen = new boolean[d.length];
+            ArrayDeque<Integer> queue = new ArrayDeque<>();
+            for (int start = 0; start < d.length; start++) {
+                if (d[start] == 0 || seen[start]) {
+                    continue;
+                }
+                components[d[start]]++;
+                seen[start] = true;
+                queue.add(start);
+                while (!queue.isEmpty()) {
+                    int p = queue.poll();
+                    int x = p % w;
+                    for (int q : new int[] {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, p - w, p + w}) {
+                        if (q >= 0 && q < d.length && !seen[q] && d[q] == d[start]) {
+                            seen[q] = true;
+                            queue.add(q);
+                        }
+                    }
+                }
+            }
+            for (int k = 1; k <= c.count(); k++) {
+                assertEquals(1, components[k], "seed " + seed + ", cell " + k);
+            }
+        }
     }
 
     @Test
