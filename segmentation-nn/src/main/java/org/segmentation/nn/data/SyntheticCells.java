@@ -142,7 +142,9 @@ public final class SyntheticCells {
                 if (cx < b || cy < b || cx > w - 1 - b || cy > h - 1 - b || insideAny(cells, cx, cy, 1.1)) {
                     continue;
                 }
-                cells.add(new double[] {cx, cy, a, b, theta, 0.45 + 0.4 * rng.nextDouble()});
+                // {centre x, centre y, semi-axis a, semi-axis b, brightness, cos(theta), sin(theta)}
+                cells.add(new double[] {cx, cy, a, b, 0.45 + 0.4 * rng.nextDouble(), Math.cos(theta),
+                    Math.sin(theta)});
                 break;
             }
         }
@@ -257,8 +259,8 @@ public final class SyntheticCells {
     private static double normalisedRadius(double[] c, double x, double y) {
         double dx = x - c[0];
         double dy = y - c[1];
-        double cos = Math.cos(c[4]);
-        double sin = Math.sin(c[4]);
+        double cos = c[5];
+        double sin = c[6];
         double u = (dx * cos + dy * sin) / c[2];
         double v = (-dx * sin + dy * cos) / c[3];
         return Math.sqrt(u * u + v * v);
@@ -295,7 +297,7 @@ public final class SyntheticCells {
                             + ty * ((1 - tx) * lattice[(ly + 1) * gw + lx] + tx * lattice[(ly + 1) * gw + lx + 1]);
                     // A darker nucleus, a brighter membrane near the rim, and the granular texture.
                     double shade = r < 0.45 ? 0.7 : r > 0.85 ? 1.15 : 1.0;
-                    v = c[5] * shade * (1 + 0.35 * tex);
+                    v = c[4] * shade * (1 + 0.35 * tex);
                 }
                 double ramp = (gx * ((double) x / (w - 1) - 0.5) + gy * ((double) y / (h - 1) - 0.5)) / norm;
                 img[i] = (float) (v * (1 + 2 * config.illumination() * ramp));
