@@ -9,8 +9,8 @@ import org.segmentation.core.image.PlanarF32;
  * change only the image. Combine them with {@link AugmentationPipeline}; the elastic deformation of the U-Net
  * paper is {@link ElasticDeformation}.
  *
- * <p>Each random augmentation has a deterministic counterpart taking the drawn parameters, used by the random
- * one and by tests. Intensity augmentations assume images scaled to [0, 1] and do not clip their output, except
+ * <p>The geometric augmentations, contrast and gamma have deterministic counterparts taking the drawn
+ * parameters, used by the random ones and by tests. Intensity augmentations assume images scaled to [0, 1] and do not clip their output, except
  * {@link #gamma} which needs non-negative input.
  */
 public final class Augmentations {

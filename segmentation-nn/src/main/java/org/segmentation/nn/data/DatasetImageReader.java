@@ -27,7 +27,8 @@ final class DatasetImageReader {
 
     /**
      * Reads an image scaled to [0, 1] with {@code channels} channels: 1 converts colour to gray (BT.601 luma), 3
-     * replicates gray into R, G and B. 16-bit gray files keep their precision.
+     * replicates gray into R, G and B. 16-bit gray files keep their precision with one channel and are rounded to
+     * 8 bits with three.
      *
      * @throws DatasetException naming the file if it cannot be read or decoded
      */

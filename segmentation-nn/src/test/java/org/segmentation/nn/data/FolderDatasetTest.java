@@ -106,6 +106,26 @@ class FolderDatasetTest {
     }
 
     @Test
+    void sixteenBitMasksAndImagesKeepTheirValues() throws IOException {
+        BufferedImage img = new BufferedImage(3, 2, BufferedImage.TYPE_USHORT_GRAY);
+        int[] pixels = {0, 1, 1000, 30000, 65534, 65535};
+        img.getRaster().setSamples(0, 0, 3, 2, 0, pixels);
+        write(img, "images", "deep.png");
+        BufferedImage mask = new BufferedImage(3, 2, BufferedImage.TYPE_USHORT_GRAY);
+        int[] labels = {0, 300, 2, 0, 1, 299};
+        mask.getRaster().setSamples(0, 0, 3, 2, 0, labels);
+        write(mask, "masks", "deep.png");
+        FolderDataset ds = FolderDataset.open(root, new FolderDataset.Config(1, FolderDataset.Config.INFER, -1));
+        assertEquals(301, ds.numClasses());
+        Sample s = ds.get(0);
+        assertArrayEquals(labels, s.target().data);
+        for (int i = 0; i < 6; i++) {
+            // 16-bit samples scale by 1/65535 without a detour through 8 bits.
+            assertEquals(pixels[i] * (1f / 65535f), s.image().data[i]);
+        }
+    }
+
+    @Test
     void ignoreLabelIsNotCountedAsAClass() throws IOException {
         writeRgb("x.png", 4, 4, 5);
         int[] labels = labels(16, 2, 6);
