@@ -1,0 +1,116 @@
+package org.segmentation.nn.data;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import javax.imageio.ImageIO;
+import org.segmentation.core.image.ConvertImage;
+import org.segmentation.core.image.GrayU16;
+import org.segmentation.core.image.GrayU8;
+import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.image.RgbU8;
+
+/**
+ * File decoding for {@link FolderDataset} and the bundled resources, kept in one place so that it can move to
+ * the library's image I/O without touching the datasets. Uses {@link ImageIO}, which is safe to call from
+ * several threads.
+ */
+final class DatasetImageReader {
+    private DatasetImageReader() {
+    }
+
+    /**
+     * Reads an image scaled to [0, 1] with {@code channels} channels: 1 converts colour to gray (BT.601 luma), 3
+     * replicates gray into R, G and B. 16-bit gray files keep their precision with one channel and are rounded to
+     * 8 bits with three.
+     *
+     * @throws DatasetException naming the file if it cannot be read or decoded
+     */
+    static PlanarF32 readImage(Path file, int channels) {
+        BufferedImage img = decode(file, "image");
+        PlanarF32 out = new PlanarF32(channels, img.getWidth(), img.getHeight());
+        if (channels == 1) {
+            if (ConvertImage.isGray16(img)) {
+                ConvertImage.toF32(ConvertImage.toGrayU16(img, null), 1f / 65535f, out.channel(0));
+            } else {
+                ConvertImage.toF32(ConvertImage.toGrayU8(img, null), 1f / 255f, out.channel(0));
+            }
+        } else {
+            RgbU8 rgb = ConvertImage.toRgb(img, null);
+            ConvertImage.toPlanar(rgb, 1f / 255f, out);
+        }
+        return out;
+    }
+
+    /**
+     * Reads a label mask: a palette PNG gives each pixel's palette index (whatever the colours), a gray PNG each
+     * pixel's raw value (8 or 16 bit).
+     *
+     * @throws DatasetException naming the file if it cannot be read, or is a colour image without a palette
+     *     (whose colours would have to be mapped to labels)
+     */
+    static LabelMap readLabels(Path file) {
+        BufferedImage img = decode(file, "mask");
+        int w = img.getWidth();
+        int h = img.getHeight();
+        Raster raster = img.getRaster();
+        LabelMap out = new LabelMap(w, h);
+        if (img.getColorModel() instanceof IndexColorModel) {
+            int[] row = new int[w];
+            for (int y = 0; y < h; y++) {
+                raster.getSamples(0, y, w, 1, 0, row);
+                System.arraycopy(row, 0, out.data, y * w, w);
+            }
+            return out;
+        }
+        if (raster.getNumBands() > 2) {
+            throw new DatasetException(file, "mask " + file + " is a colour image without a palette; expected a gray"
+                    + " label PNG (pixel value = label) or a palette PNG (palette index = label)");
+        }
+        GrayU16 gray = ConvertImage.toGrayU16(img, null);
+        for (int i = 0; i < w * h; i++) {
+            out.data[i] = gray.data[i] & 0xFFFF;
+        }
+        return out;
+    }
+
+    /**
+     * Reads a class-path resource next to this class as 8-bit gray.
+     *
+     * @throws java.io.UncheckedIOException naming the resource if it is missing or cannot be decoded
+     */
+    static GrayU8 readGrayResource(String name) {
+        try (InputStream in = DatasetImageReader.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new FileNotFoundException("resource " + name + " next to " + DatasetImageReader.class.getName());
+            }
+            BufferedImage img = ImageIO.read(in);
+            if (img == null) {
+                throw new IOException("resource " + name + " is not a readable image");
+            }
+            return ConvertImage.toGrayU8(img, null);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static BufferedImage decode(Path file, String what) {
+        BufferedImage img;
+        try {
+            img = ImageIO.read(file.toFile());
+        } catch (IOException | RuntimeException e) {
+            throw new DatasetException(file, "cannot read " + what + " file " + file + ": " + e.getMessage(), e);
+        }
+        if (img == null) {
+            throw new DatasetException(file, "cannot read " + what + " file " + file
+                    + ": no image decoder recognises its format");
+        }
+        return img;
+    }
+}
