@@ -124,7 +124,7 @@ public final class ImageFiles {
      * @throws ImageFormatException see {@link #readBufferedImage}
      */
     public static GrayU8 readGrayU8(Path file, long maxPixels) throws IOException {
-        return ConvertImage.toGrayU8(readBufferedImage(file, maxPixels), null);
+        return read(file, maxPixels, image -> ConvertImage.toGrayU8(image, null));
     }
 
     /** {@link #readGrayU16(Path, long)} with {@link #DEFAULT_MAX_PIXELS}. */
@@ -140,7 +140,7 @@ public final class ImageFiles {
      * @throws ImageFormatException see {@link #readBufferedImage}
      */
     public static GrayU16 readGrayU16(Path file, long maxPixels) throws IOException {
-        return ConvertImage.toGrayU16(readBufferedImage(file, maxPixels), null);
+        return read(file, maxPixels, image -> ConvertImage.toGrayU16(image, null));
     }
 
     /** {@link #readRgb(Path, long)} with {@link #DEFAULT_MAX_PIXELS}. */
@@ -155,7 +155,7 @@ public final class ImageFiles {
      * @throws ImageFormatException see {@link #readBufferedImage}
      */
     public static RgbU8 readRgb(Path file, long maxPixels) throws IOException {
-        return ConvertImage.toRgb(readBufferedImage(file, maxPixels), null);
+        return read(file, maxPixels, image -> ConvertImage.toRgb(image, null));
     }
 
     /** {@link #readMask(Path, long)} with {@link #DEFAULT_MAX_PIXELS}. */
@@ -170,7 +170,10 @@ public final class ImageFiles {
      * @throws ImageFormatException see {@link #readBufferedImage}
      */
     public static Mask readMask(Path file, long maxPixels) throws IOException {
-        BufferedImage image = readBufferedImage(file, maxPixels);
+        return read(file, maxPixels, ImageFiles::toMask);
+    }
+
+    private static Mask toMask(BufferedImage image) {
         Raster raster = image.getRaster();
         ColorModel cm = image.getColorModel();
         int bands = cm instanceof IndexColorModel ? 1 : cm.getNumColorComponents(); // alpha is the last band
@@ -204,7 +207,10 @@ public final class ImageFiles {
      *     non-integer or negative samples, or cannot be read (see {@link #readBufferedImage})
      */
     public static LabelMap readLabels(Path file, long maxPixels) throws IOException {
-        BufferedImage image = readBufferedImage(file, maxPixels);
+        return read(file, maxPixels, image -> toLabels(file, image));
+    }
+
+    private static LabelMap toLabels(Path file, BufferedImage image) throws ImageFormatException {
         Raster raster = image.getRaster();
         ColorModel cm = image.getColorModel();
         if (!(cm instanceof IndexColorModel) && cm.getNumColorComponents() != 1) {
@@ -323,6 +329,22 @@ public final class ImageFiles {
     }
 
     // ---------------------------------------------------------------- decoder plumbing
+
+    @FunctionalInterface
+    private interface Conversion<T> {
+        T apply(BufferedImage image) throws ImageFormatException;
+    }
+
+    /** Decodes, then converts; the conversion allocates as much again, so it too may run out of memory. */
+    private static <T> T read(Path file, long maxPixels, Conversion<T> conversion) throws IOException {
+        BufferedImage image = readBufferedImage(file, maxPixels);
+        try {
+            return conversion.apply(image);
+        } catch (OutOfMemoryError e) {
+            throw new ImageFormatException(file, "not enough memory to convert the " + image.getWidth() + "x"
+                    + image.getHeight() + " image", e);
+        }
+    }
 
     @FunctionalInterface
     private interface ReaderTask<T> {
