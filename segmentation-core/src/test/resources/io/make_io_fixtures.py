@@ -89,6 +89,7 @@ write_cv("img_gray8.tif", gray8)
 # decoder supports for 8-bit samples only; the 16-bit file is also written uncompressed.
 write_cv("img_gray16.tif", gray16, (cv2.IMWRITE_TIFF_COMPRESSION, 1))
 write_cv("img_gray16_lzw.tif", gray16)
+write_cv("img_rgb16_lzw.tif", np.dstack([gray16, 65535 - gray16, (gray16 * 7) % 65536]).astype(np.uint16))
 write_cv("img_rgb.tif", rgb)
 write_cv("img_gray8.bmp", gray8)
 write_cv("img_rgb.bmp", rgb)

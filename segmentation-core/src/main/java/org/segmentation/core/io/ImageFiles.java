@@ -7,6 +7,7 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.awt.image.SampleModel;
 import java.awt.image.WritableRaster;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +23,7 @@ import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.FileImageOutputStream;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU16;
 import org.segmentation.core.image.GrayU8;
@@ -103,7 +105,18 @@ public final class ImageFiles {
             }
             List<String> warnings = new ArrayList<>();
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
-            BufferedImage image = reader.read(0);
+            BufferedImage image;
+            byte[] patched = format.equals("TIFF") && sampleBits(reader) == 16 ? TiffPredictor.withoutPredictor(file)
+                    : null;
+            if (patched == null) {
+                image = reader.read(0);
+            } else {
+                try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(patched))) {
+                    reader.setInput(in, true, true);
+                    image = reader.read(0);
+                }
+                TiffPredictor.integrateRows(image.getRaster());
+            }
             if (!warnings.isEmpty()) {
                 throw new ImageFormatException(file, "corrupt or truncated " + format + ": "
                         + String.join("; ", warnings));
@@ -381,6 +394,11 @@ public final class ImageFiles {
         } catch (OutOfMemoryError e) {
             throw new ImageFormatException(file, "not enough memory to decode the image", e);
         }
+    }
+
+    private static int sampleBits(ImageReader reader) throws IOException {
+        ImageTypeSpecifier type = reader.getRawImageType(0);
+        return type == null ? 0 : type.getSampleModel().getSampleSize(0);
     }
 
     private static void checkRegularFile(Path file) throws ImageFormatException {

@@ -267,7 +267,7 @@ class MalformedFilesTest {
     @Test
     void damagedValidFilesGiveOnlyImageFormatException() throws IOException {
         String[] images = {"io/img_rgb.png", "io/img_pal4.png", "io/img_rgb.jpg", "io/img_gray8.bmp",
-            "io/img_rgb.tif", "io/img_gray16.tif"};
+            "io/img_rgb.tif", "io/img_gray16.tif", "io/img_rgb16_lzw.tif"};
         Random rnd = new Random(22);
         for (String resource : images) {
             byte[] good = bytes(resource);
