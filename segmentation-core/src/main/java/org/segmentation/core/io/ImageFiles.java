@@ -40,7 +40,8 @@ import org.segmentation.core.image.RgbU8;
  * given), so that a small hostile file cannot make the decoder allocate gigabytes. PNG chunk CRCs are
  * verified (the JDK decoder skips them), and any decoder warning, such as libjpeg's "premature end of data
  * segment" for a truncated JPEG, is treated as an error rather than returning a partly grey image. Only the
- * first image of a multi-page TIFF is read. Every failure, including a decoder's runtime exception, is
+ * first image of a multi-page TIFF is read. 16-bit TIFFs with the horizontal-differencing predictor (OpenCV's
+ * default), which the JDK decoder refuses, are decoded with the predictor undone here. Every failure, including a decoder's runtime exception, is
  * reported as an {@link ImageFormatException} that names the file.
  *
  * <p><b>Writing.</b> Every writer produces a PNG whatever the file name, atomically (a temporary file in the
@@ -88,8 +89,12 @@ public final class ImageFiles {
      * @param maxPixels largest {@code width*height} accepted
      * @throws ImageFormatException if the file is missing, of an unknown format, corrupt or truncated, or its
      *     header declares more than {@code maxPixels} pixels
+     * @throws IllegalArgumentException if {@code maxPixels < 1}
      */
     public static BufferedImage readBufferedImage(Path file, long maxPixels) throws IOException {
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+        }
         return withReader(file, (reader, format) -> {
             int w = reader.getWidth(0);
             int h = reader.getHeight(0);

@@ -160,11 +160,7 @@ public final class NpyArray {
 
     /** A {@code float32 (H, W)} copy. */
     public static NpyArray of(GrayF32 image) {
-        float[] out = new float[image.pixelCount()];
-        for (int y = 0; y < image.height; y++) {
-            System.arraycopy(image.data, image.startIndex + y * image.stride, out, y * image.width, image.width);
-        }
-        return float32(out, image.height, image.width);
+        return float32(image.copy().data, image.height, image.width);
     }
 
     /** A {@code uint8 (H, W)} copy. */
@@ -207,10 +203,7 @@ public final class NpyArray {
     public GrayF32 toGrayF32(GrayF32 dst) {
         require2d(DType.FLOAT32);
         dst = ImageBase.output(dst, shape[1], shape[0], GrayF32::new);
-        float[] src = (float[]) data;
-        for (int y = 0; y < dst.height; y++) {
-            System.arraycopy(src, y * dst.width, dst.data, dst.startIndex + y * dst.stride, dst.width);
-        }
+        GrayF32.wrap((float[]) data, dst.width, dst.height).copyTo(dst);
         return dst;
     }
 
