@@ -126,6 +126,16 @@ with open(out("img_pal4.png"), "rb") as f:
 save_npy("expect_img_pal4_png.npy", np.asarray(Image.open(out("img_pal4.png"))))
 save_npy("expect_img_pal4_png_rgb.npy", scrambled[index4])
 
+# Pillow-only layouts: 1-bit gray (the usual bilevel mask PNG) and gray + alpha, whose alpha must be ignored.
+bilevel = (xx * 3 + yy * yy) % 5 < 2
+Image.fromarray(bilevel).convert("1").save(out("img_mask1.png"))
+with open(out("img_mask1.png"), "rb") as f:
+    assert f.read(26)[24:26] == bytes([1, 0]), "expected a 1-bit gray PNG"
+save_npy("expect_img_mask1_png.npy", np.asarray(Image.open(out("img_mask1.png"))).astype(np.uint8))
+gray_alpha = np.dstack([gray8 * (xx % 2), 255 - gray8]).astype(np.uint8)  # every other column is 0 under alpha
+Image.fromarray(gray_alpha, mode="LA").save(out("img_gray_alpha.png"))
+save_npy("expect_img_gray_alpha_png.npy", np.asarray(Image.open(out("img_gray_alpha.png"))))
+
 # ------------------------------------------------------------------ crops of the shared test images
 save_npy("expect_camera_crop.npy", skio.imread(os.path.join(IMAGES, "camera.png"))[200:232, 240:272])
 save_npy("expect_coins_crop.npy", skio.imread(os.path.join(IMAGES, "coins.png"))[100:132, 50:82])

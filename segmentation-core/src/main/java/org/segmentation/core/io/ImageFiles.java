@@ -78,8 +78,26 @@ public final class ImageFiles {
             }
             SampleModel sm = type.getSampleModel();
             return new ImageInfo(format, w, h, sm.getNumBands(), sm.getSampleSize(0),
-                    type.getColorModel() instanceof IndexColorModel);
+                    type.getColorModel() instanceof IndexColorModel icm && !isGrayRamp(icm));
         });
+    }
+
+    /**
+     * True for the colour table the JDK gives 1-, 2- and 4-bit gray images: entry i is the gray
+     * {@code round(i*255/(n-1))}. Such a file is gray, not a palette image, and its index is its raw value.
+     */
+    private static boolean isGrayRamp(IndexColorModel icm) {
+        int n = icm.getMapSize();
+        if (n < 2 || n != 1 << icm.getPixelSize() || icm.hasAlpha()) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            int g = (i * 255 + (n - 1) / 2) / (n - 1);
+            if (icm.getRed(i) != g || icm.getGreen(i) != g || icm.getBlue(i) != g) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -143,6 +143,45 @@ class ImageFilesTest {
     }
 
     @Test
+    void oneBitMaskPng() throws IOException {
+        Path file = Fixtures.path("io/img_mask1.png");
+        byte[] bits = expected("img_mask1.png").bytes(); // 0 or 1
+        assertArrayEquals(bits, ImageFiles.readMask(file).data);
+        int[] labels = ImageFiles.readLabels(file).data;
+        byte[] gray = ImageFiles.readGrayU8(file).data;
+        for (int i = 0; i < bits.length; i++) {
+            assertEquals(bits[i], labels[i], "raw 1-bit sample");
+            assertEquals(bits[i] * 255, gray[i] & 0xFF, "1-bit white scales to 255");
+        }
+        assertEquals(new ImageInfo("PNG", 23, 17, 1, 1, false), ImageFiles.info(file));
+    }
+
+    @Test
+    void alphaIsIgnoredByEveryReader() throws IOException {
+        // Gray + alpha: the gray sample is 0 in every other column while alpha is never 0.
+        Path file = Fixtures.path("io/img_gray_alpha.png");
+        byte[] ga = expected("img_gray_alpha.png").bytes();
+        GrayU8 gray = ImageFiles.readGrayU8(file);
+        LabelMap labels = ImageFiles.readLabels(file);
+        Mask mask = ImageFiles.readMask(file);
+        RgbU8 rgb = ImageFiles.readRgb(file);
+        for (int i = 0; i < gray.data.length; i++) {
+            int v = ga[2 * i] & 0xFF;
+            assertEquals(v, gray.data[i] & 0xFF);
+            assertEquals(v, labels.data[i]);
+            assertEquals(v != 0, mask.data[i] != 0);
+            assertEquals(v * 0x010101, rgb.getRgb(i % 23, i / 23));
+        }
+        // RGBA: alpha is never 0 in the fixture, so only the colour decides.
+        byte[] rgba = expected("img_rgba.png").bytes();
+        Mask m = ImageFiles.readMask(Fixtures.path("io/img_rgba.png"));
+        for (int i = 0; i < m.data.length; i++) {
+            boolean on = rgba[4 * i] != 0 || rgba[4 * i + 1] != 0 || rgba[4 * i + 2] != 0;
+            assertEquals(on, m.data[i] != 0);
+        }
+    }
+
+    @Test
     void sharedTestImagesMatchScikitImage() throws IOException {
         GrayU8 camera = ImageFiles.readGrayU8(Fixtures.path("images/camera.png"));
         assertEquals(512, camera.width);
