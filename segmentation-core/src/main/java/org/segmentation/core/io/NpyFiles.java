@@ -100,7 +100,7 @@ public final class NpyFiles {
                         + h.dtype.descr + "' needs " + bytes + " data bytes but only " + (size - dataStart)
                         + " remain");
             }
-            Object data = readData(ch, h.dtype, (int) h.count, file);
+            Object data = readData(ch, h.dtype, (int) h.count);
             return create(h.dtype, h.shape, data);
         } catch (ImageFormatException e) {
             throw e;
@@ -137,7 +137,7 @@ public final class NpyFiles {
 
     // ---------------------------------------------------------------- data
 
-    private static Object readData(FileChannel ch, NpyArray.DType dtype, int n, Path file) throws IOException {
+    private static Object readData(FileChannel ch, NpyArray.DType dtype, int n) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         Object data = switch (dtype) {
             case BOOL, UINT8 -> new byte[n];
