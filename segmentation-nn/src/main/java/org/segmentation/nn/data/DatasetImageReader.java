@@ -1,8 +1,6 @@
 package org.segmentation.nn.data;
 
 import java.awt.image.BufferedImage;
-import java.awt.image.IndexColorModel;
-import java.awt.image.Raster;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,15 +8,15 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
 import org.segmentation.core.image.ConvertImage;
-import org.segmentation.core.image.GrayU16;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
+import org.segmentation.core.io.ImageFiles;
 
 /**
- * File decoding for {@link FolderDataset} and the bundled resources, kept in one place so that it can move to
- * the library's image I/O without touching the datasets. Uses {@link ImageIO}, which is safe to call from
+ * File decoding for {@link FolderDataset} and the bundled resources, on top of the library's {@link ImageFiles}
+ * (which guards against hostile files) with its errors turned into {@link DatasetException}s. Safe to call from
  * several threads.
  */
 final class DatasetImageReader {
@@ -56,28 +54,11 @@ final class DatasetImageReader {
      *     (whose colours would have to be mapped to labels)
      */
     static LabelMap readLabels(Path file) {
-        BufferedImage img = decode(file, "mask");
-        int w = img.getWidth();
-        int h = img.getHeight();
-        Raster raster = img.getRaster();
-        LabelMap out = new LabelMap(w, h);
-        if (img.getColorModel() instanceof IndexColorModel) {
-            int[] row = new int[w];
-            for (int y = 0; y < h; y++) {
-                raster.getSamples(0, y, w, 1, 0, row);
-                System.arraycopy(row, 0, out.data, y * w, w);
-            }
-            return out;
+        try {
+            return ImageFiles.readLabels(file);
+        } catch (IOException e) {
+            throw new DatasetException(file, "cannot read mask file " + e.getMessage(), e);
         }
-        if (raster.getNumBands() > 2) {
-            throw new DatasetException(file, "mask " + file + " is a colour image without a palette; expected a gray"
-                    + " label PNG (pixel value = label) or a palette PNG (palette index = label)");
-        }
-        GrayU16 gray = ConvertImage.toGrayU16(img, null);
-        for (int i = 0; i < w * h; i++) {
-            out.data[i] = gray.data[i] & 0xFFFF;
-        }
-        return out;
     }
 
     /**
@@ -101,16 +82,11 @@ final class DatasetImageReader {
     }
 
     private static BufferedImage decode(Path file, String what) {
-        BufferedImage img;
         try {
-            img = ImageIO.read(file.toFile());
-        } catch (IOException | RuntimeException e) {
-            throw new DatasetException(file, "cannot read " + what + " file " + file + ": " + e.getMessage(), e);
+            return ImageFiles.readBufferedImage(file, ImageFiles.DEFAULT_MAX_PIXELS);
+        } catch (IOException e) {
+            // ImageFormatException's message starts with the file name.
+            throw new DatasetException(file, "cannot read " + what + " file " + e.getMessage(), e);
         }
-        if (img == null) {
-            throw new DatasetException(file, "cannot read " + what + " file " + file
-                    + ": no image decoder recognises its format");
-        }
-        return img;
     }
 }
