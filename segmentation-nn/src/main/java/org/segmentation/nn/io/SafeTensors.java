@@ -28,6 +28,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * Reads and writes the safetensors format (Hugging Face): an 8-byte little-endian unsigned header length
  * {@code N}; {@code N} bytes of UTF-8 JSON, an object mapping each tensor name to
@@ -42,8 +45,9 @@ import java.util.Map;
  * {@code shape} (non-negative integers) and {@code data_offsets} (two non-negative integers); a dtype outside
  * {@link DType}; an element count that overflows or does not fit a Java array; a byte range that does not
  * match shape times element size or leaves the data section; and tensors that overlap, leave gaps, or do not
- * cover the data section to its end (the format requires the data to be fully indexed). Tensors are returned
- * in data-offset order.
+ * cover the data section to its end (the format requires the data to be fully indexed). It also refuses, with
+ * the same exception, valid files it cannot hold: a tensor of more than {@link Tensor#MAX_ELEMENTS} elements,
+ * or more data than the maximum Java heap. Tensors are returned in data-offset order.
  *
  * <p>{@link #write} is deterministic: equal contents give identical bytes. Tensors are laid out by element
  * size, largest first, then by name (the order of the reference implementation), so with the header padded
@@ -52,6 +56,8 @@ import java.util.Map;
  * atomically ({@link AtomicFiles#write}).
  */
 public final class SafeTensors {
+    private static final Logger LOG = LoggerFactory.getLogger(SafeTensors.class);
+
     /** The largest header accepted (100 MiB, as the reference implementation). */
     public static final long MAX_HEADER_BYTES = 100L << 20;
 
@@ -115,6 +121,10 @@ public final class SafeTensors {
             long dataStart = 8 + n;
             long dataLength = size - dataStart;
 
+            if (dataLength > Runtime.getRuntime().maxMemory()) {
+                throw new ModelFormatException(file, null, "holds " + dataLength + " bytes of tensor data, more"
+                        + " than the Java heap can ever hold (" + Runtime.getRuntime().maxMemory() + " bytes)");
+            }
             Map<String, String> metadata = new LinkedHashMap<>();
             List<Entry> entries = parseHeader(file, headerBuf.array(), dataLength, metadata);
             checkLayout(file, entries, dataLength);
@@ -126,6 +136,7 @@ public final class SafeTensors {
                 readData(ch, dataStart + e.begin, t, chunk, file, e.name);
                 tensors.put(e.name, t);
             }
+            LOG.debug("Read {} tensors ({} bytes) from {}", tensors.size(), dataLength, file);
             return new TensorFile(tensors, metadata, file);
         }
     }

@@ -21,6 +21,7 @@ public final class Tensor {
     private final DType dtype;
     private final long[] shape;
     private final Object data;
+    private final int numel;
 
     private Tensor(DType dtype, long[] shape, Object data, int length) {
         this.dtype = dtype;
@@ -31,6 +32,7 @@ public final class Tensor {
                     + " elements but the data has " + length);
         }
         this.data = data;
+        this.numel = length;
     }
 
     /** An F32 tensor of {@code shape} over {@code data}. */
@@ -127,7 +129,7 @@ public final class Tensor {
 
     /** The number of elements. */
     public int numel() {
-        return java.lang.reflect.Array.getLength(data);
+        return numel;
     }
 
     /** The number of bytes of the data in a file: {@code numel() * dtype().byteSize()}. */

@@ -132,12 +132,6 @@ public final class TensorFile {
             return this;
         }
 
-        /** Adds all tensors of {@code file} with {@code prefix} prepended to their names. */
-        public Builder putAll(String prefix, TensorFile file) {
-            file.tensors().forEach((name, t) -> put(prefix + name, t));
-            return this;
-        }
-
         /** Sets metadata {@code key} to {@code value}. */
         public Builder meta(String key, String value) {
             metadata.put(key, value);

@@ -147,4 +147,33 @@ class SafeTensorsMalformedTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafeTensors.read(file));
         assertTrue(e.getMessage().contains("exceeds the limit of " + SafeTensors.MAX_HEADER_BYTES), e.getMessage());
     }
+
+    /** A sparse file whose header is {@code header} and whose data section has {@code dataBytes} bytes. */
+    private Path sparse(String header, long dataBytes) throws IOException {
+        Path file = dir.resolve("sparse.safetensors");
+        byte[] head = file(header, 0);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.write(head);
+            f.setLength(head.length + dataBytes);
+        }
+        return file;
+    }
+
+    @Test
+    void tensorTooLargeForAJavaArrayIsRefusedBeforeAllocating() throws IOException {
+        long n = 1L << 31; // one more element than an array can hold
+        Path file = sparse("{" + entry("big", "U8", "[" + n + "]", 0, n) + "}", n);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafeTensors.read(file));
+        assertEquals("big", e.tensor());
+        assertTrue(e.getMessage().contains("more than a Java array holds"), e.getMessage());
+    }
+
+    @Test
+    void dataLargerThanTheHeapIsRefusedBeforeAllocating() throws IOException {
+        long n = Runtime.getRuntime().maxMemory() / 8 + 1;
+        org.junit.jupiter.api.Assumptions.assumeTrue(n <= Tensor.MAX_ELEMENTS, "heap too large for this test");
+        Path file = sparse("{" + entry("big", "F64", "[" + n + "]", 0, 8 * n) + "}", 8 * n);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafeTensors.read(file));
+        assertTrue(e.getMessage().contains("more than the Java heap can ever hold"), e.getMessage());
+    }
 }

@@ -14,8 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A file written by Java parses in Python with the same values and loads into the PyTorch module it came from.
- * Runs only where {@code /usr/bin/python3} has numpy and torch (skipped otherwise).
+ * A file written by Java parses in Python (numpy, with an independent strict reader) with exactly the values
+ * PyTorch wrote. Runs only where {@code /usr/bin/python3} has numpy (skipped otherwise). The checker's
+ * {@code --torch} option, which also loads the tensors into the PyTorch module with
+ * {@code load_state_dict(strict=True)}, is left to a manual run: importing torch takes several seconds.
  */
 class SafeTensorsPythonInteropTest {
     private static final Path PYTHON = Path.of("/usr/bin/python3");
@@ -24,18 +26,15 @@ class SafeTensorsPythonInteropTest {
     Path dir;
 
     @Test
-    void javaRewrittenFixtureLoadsIntoTorchModule() throws Exception {
+    void javaRewrittenFixtureParsesInPythonWithTheSameValues() throws Exception {
         assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON);
-        // find_spec only locates the packages, it does not import torch (which takes seconds)
-        assumeTrue(run(List.of(PYTHON.toString(), "-c", "import importlib.util as u, sys; "
-                + "sys.exit(0 if u.find_spec('numpy') and u.find_spec('torch') else 3)"), null).exit == 0,
-                "no numpy/torch for " + PYTHON);
+        assumeTrue(run(List.of(PYTHON.toString(), "-c", "import numpy"), null).exit == 0, "no numpy for " + PYTHON);
         Path fixture = SafeTensorsTest.resource("torch_small.safetensors");
         Path copy = dir.resolve("java.safetensors");
         SafeTensors.write(copy, SafeTensors.read(fixture));
         Path scripts = fixture.getParent();
         Result r = run(List.of(PYTHON.toString(), "check_safetensors.py", copy.toString(),
-                "torch_small_expected.json", "--torch"), scripts);
+                "torch_small_expected.json"), scripts);
         assertEquals(0, r.exit, r.output);
     }
 
