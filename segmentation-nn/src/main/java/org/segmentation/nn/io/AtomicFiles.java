@@ -148,8 +148,8 @@ public final class AtomicFiles {
             for (Path f : (Iterable<Path>) files::iterator) {
                 if (!replaceable.contains(f.getFileName().toString())
                         || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                    throw new FileAlreadyExistsException(target.toString(), null,
-                            "exists and holds " + f.getFileName() + ", which this writer does not own; not replacing it");
+                    throw new FileAlreadyExistsException(target.toString(), null, "exists and holds "
+                            + f.getFileName() + ", which this writer does not own; not replacing it");
                 }
             }
         }

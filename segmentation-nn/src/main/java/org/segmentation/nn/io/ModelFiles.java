@@ -208,6 +208,11 @@ public final class ModelFiles {
     private static ObjectNode readJson(Path file, Map<String, String> ids) throws IOException {
         byte[] bytes;
         try {
+            long size = Files.size(file);
+            if (size > SafeTensors.MAX_HEADER_BYTES) {
+                throw new ModelFormatException(file, null, "has " + size + " bytes, more than the limit of "
+                        + SafeTensors.MAX_HEADER_BYTES + " for a JSON file");
+            }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {
             throw new ModelFormatException(file, null, "missing", e);

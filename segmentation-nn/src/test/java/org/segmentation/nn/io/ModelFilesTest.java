@@ -170,6 +170,19 @@ class ModelFilesTest {
     }
 
     @Test
+    void oversizedConfigIsRefusedWithoutReadingIt() throws IOException {
+        Path d = dir.resolve("m");
+        ModelFiles.saveModel(d, model(1));
+        Path config = d.resolve(ModelFiles.CONFIG);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(config.toFile(), "rw")) {
+            f.setLength(SafeTensors.MAX_HEADER_BYTES + 1); // sparse: costs no disk space
+        }
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.loadModel(d));
+        assertEquals(config, e.file());
+        assertTrue(e.getMessage().contains("more than the limit"), e.getMessage());
+    }
+
+    @Test
     void missingFileIsNamed() throws IOException {
         Path d = dir.resolve("m");
         ModelFiles.saveModel(d, model(1));
