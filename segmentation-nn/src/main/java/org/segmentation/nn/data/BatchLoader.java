@@ -72,6 +72,8 @@ public final class BatchLoader implements Closeable {
     private final Augmentation augmentation;
     private final Config config;
     private final ExecutorService pool;
+    /** The pool's threads, joined by {@link #close} so that none outlives it. */
+    private final List<Thread> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private EpochIterator current;
     private boolean closed;
 
@@ -97,6 +99,7 @@ public final class BatchLoader implements Closeable {
                 String name = "batch-loader-" + Integer.toHexString(loaderId) + "-" + threadIds.incrementAndGet();
                 Thread t = new Thread(r, name);
                 t.setDaemon(true);
+                workers.add(t);
                 return t;
             };
             pool = Executors.newFixedThreadPool(config.threads(), factory);
@@ -185,7 +188,12 @@ public final class BatchLoader implements Closeable {
         if (pool != null) {
             pool.shutdownNow();
             try {
-                pool.awaitTermination(10, TimeUnit.SECONDS);
+                // A terminated pool's worker threads may still be finishing their exit: join them too.
+                if (pool.awaitTermination(10, TimeUnit.SECONDS)) {
+                    for (Thread t : workers) {
+                        t.join(TimeUnit.SECONDS.toMillis(10));
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
