@@ -50,20 +50,18 @@ public final class ReportChart {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Evaluation on " + report.dataset() + " (" + report.imageCount() + " images)")
                 .yAxisTitle("score (higher is better)").build();
-        Styler.LegendPosition legend = Styler.LegendPosition.OutsideS;
-        chart.getStyler().setLegendPosition(legend).setLegendLayout(Styler.LegendLayout.Horizontal)
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal)
                 .setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE)
                 .setPlotBorderVisible(false).setSeriesColors(COLORS).setAntiAlias(true)
                 .setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18))
                 .setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
-        chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setYAxisDecimalPattern("0.0")
+        chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setYAxisDecimalPattern("0.00")
                 .setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13))
                 .setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14))
                 .setPlotGridLinesColor(new Color(0xDDDDDD)).setXAxisTitleVisible(false);
         chart.getStyler().setAvailableSpaceFill(0.8).setOverlapped(false).setLabelsVisible(true)
-                .setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11)).setLabelsFontColorAutomaticEnabled(false)
-                .setLabelsFontColor(Color.DARK_GRAY).setLabelsPosition(1.0).setLabelsRotation(90);
-        chart.getStyler().setDecimalPattern("0.00");
+                .setLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 10)).setLabelsFontColorAutomaticEnabled(false)
+                .setLabelsFontColor(Color.BLACK).setLabelsPosition(1.0).setLabelsRotation(0);
 
         List<String> x = new ArrayList<>();
         for (Metric m : metrics) {
