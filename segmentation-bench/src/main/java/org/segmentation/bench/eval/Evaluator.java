@@ -110,10 +110,11 @@ public final class Evaluator {
             }
         }
 
+        LOG.info("evaluated {} segmenter(s) on {} image(s) of {}", segmenters.size(), n, description);
         List<AlgorithmResult> results = new ArrayList<>();
         for (Accumulator a : acc) {
             AlgorithmResult r = a.result();
-            LOG.info("{} on {}: mean IoU {}, {} ms/image", r.algorithm(), description,
+            LOG.debug("{} on {}: mean IoU {}, {} ms/image", r.algorithm(), description,
                     String.format("%.4f", r.get(Metric.MEAN_IOU)), String.format("%.2f", r.meanMillis()));
             results.add(r);
         }

@@ -50,7 +50,8 @@ public final class ReportChart {
         CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
                 .title("Evaluation on " + report.dataset() + " (" + report.imageCount() + " images)")
                 .yAxisTitle("score (higher is better)").build();
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS).setLegendLayout(Styler.LegendLayout.Horizontal)
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS)
+                .setLegendLayout(Styler.LegendLayout.Horizontal)
                 .setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE)
                 .setPlotBorderVisible(false).setSeriesColors(COLORS).setAntiAlias(true)
                 .setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18))

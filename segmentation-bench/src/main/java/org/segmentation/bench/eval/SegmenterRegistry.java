@@ -9,8 +9,8 @@ import java.util.function.Supplier;
 
 /**
  * Segmenters by name, for the command line: each name maps to a factory that makes a fresh segmenter, so that
- * one with work buffers or a loaded model is created only when asked for. {@link #withBaselines()} holds the
- * {@link Baselines}; classic algorithms and trained models are added with {@link #register}.
+ * one with work buffers or a loaded model is created only when asked for. {@link #builtIn()} is what the
+ * {@code seg evaluate} command offers; other segmenters are added with {@link #register}.
  */
 public final class SegmenterRegistry {
     /** A registered name, what it does in one line, and how to make it. */
@@ -32,8 +32,11 @@ public final class SegmenterRegistry {
     public SegmenterRegistry() {
     }
 
-    /** A registry holding the {@link Baselines}. */
-    public static SegmenterRegistry withBaselines() {
+    /**
+     * The segmenters known to the command line, in the order it runs them by default: for now the
+     * {@link Baselines}; the classic algorithms and trained models are registered here as they arrive.
+     */
+    public static SegmenterRegistry builtIn() {
         return new SegmenterRegistry()
                 .register(Baselines.MEAN_THRESHOLD, "foreground above the image's mean gray value (baseline)",
                         Baselines::meanThreshold)

@@ -186,7 +186,8 @@ class EvaluatorTest {
         assertTrue(e.getMessage().contains("'small'") && e.getMessage().contains("#0")
                 && e.getMessage().contains("2x2"), e.getMessage());
 
-        Segmenter badClass = fixed("bad", Segmenter.Output.CLASSES, Map.of("#0", new int[] {0, 0, 0, 5, 0, 0, 0, 0}));
+        Segmenter badClass = fixed("bad", Segmenter.Output.CLASSES,
+                Map.of("#0", new int[] {0, 0, 0, 5, 0, 0, 0, 0}));
         e = assertThrows(EvaluationException.class, () -> ev.evaluate("d", data, List.of(badClass)));
         assertTrue(e.getMessage().contains("'bad'") && e.getMessage().contains("predicted label 5"),
                 e.getMessage());
