@@ -2,6 +2,8 @@ package org.segmentation.bench.eval;
 
 import java.awt.Color;
 import java.awt.Font;
+import java.awt.FontMetrics;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -22,9 +24,16 @@ import org.knowm.xchart.style.Styler;
  * algorithm has no bar.
  */
 public final class ReportChart {
-    /** Chart size in pixels. */
+    /** Chart width in pixels. */
     static final int WIDTH = 1000;
+    /** Chart height in pixels with a one-line legend. */
     static final int HEIGHT = 560;
+    /** Height added per algorithm when the legend needs one line each. */
+    private static final int LEGEND_LINE = 24;
+    /** Legend space per entry besides its text: colour box and gaps (XChart draws about 40 px). */
+    private static final int LEGEND_ENTRY_EXTRA = 48;
+    private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 18);
+    private static final Font LEGEND_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 14);
 
     /** Colour-blind-safe qualitative colours (Okabe and Ito, 2008), cycled for more algorithms. */
     private static final Color[] COLORS = {new Color(0x0072B2), new Color(0xE69F00), new Color(0x009E73),
@@ -44,18 +53,27 @@ public final class ReportChart {
         return out;
     }
 
-    /** Draws the chart. */
+    /**
+     * Draws the chart: {@link #WIDTH} wide and {@link #HEIGHT} high when the legend fits on one line below the
+     * plot, otherwise with the legend one algorithm per line and the image taller by one line per algorithm.
+     */
     public static BufferedImage render(EvaluationReport report) {
         List<Metric> metrics = chartedMetrics(report);
-        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(HEIGHT)
+        List<String> series = new ArrayList<>();
+        for (AlgorithmResult r : report.algorithms()) {
+            series.add(r.algorithm() + String.format(Locale.ROOT, " (%.1f ms/image)", r.meanMillis()));
+        }
+        boolean oneLine = legendWidth(series) <= WIDTH - 40;
+        int height = oneLine ? HEIGHT : HEIGHT + LEGEND_LINE * series.size();
+
+        CategoryChart chart = new CategoryChartBuilder().width(WIDTH).height(height)
                 .title("Evaluation on " + report.dataset() + " (" + report.imageCount() + " images)")
                 .yAxisTitle("score (higher is better)").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS)
-                .setLegendLayout(Styler.LegendLayout.Horizontal)
+                .setLegendLayout(oneLine ? Styler.LegendLayout.Horizontal : Styler.LegendLayout.Vertical)
                 .setChartBackgroundColor(Color.WHITE).setPlotBackgroundColor(Color.WHITE)
                 .setPlotBorderVisible(false).setSeriesColors(COLORS).setAntiAlias(true)
-                .setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 18))
-                .setLegendFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14));
+                .setChartTitleFont(TITLE_FONT).setLegendFont(LEGEND_FONT);
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0).setYAxisDecimalPattern("0.00")
                 .setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13))
                 .setAxisTitleFont(new Font(Font.SANS_SERIF, Font.PLAIN, 14))
@@ -68,16 +86,31 @@ public final class ReportChart {
         for (Metric m : metrics) {
             x.add(m.label());
         }
-        for (AlgorithmResult r : report.algorithms()) {
+        for (int a = 0; a < series.size(); a++) {
+            AlgorithmResult r = report.algorithms().get(a);
             List<Double> y = new ArrayList<>();
             for (Metric m : metrics) {
                 double v = r.get(m);
                 y.add(Double.isFinite(v) ? v : null);
             }
-            String name = r.algorithm() + String.format(Locale.ROOT, " (%.1f ms/image)", r.meanMillis());
-            chart.addSeries(name, x, y);
+            chart.addSeries(series.get(a), x, y);
         }
         return BitmapEncoder.getBufferedImage(chart);
+    }
+
+    /** Width in pixels of a one-line legend: each entry's text plus its colour box and padding. */
+    private static int legendWidth(List<String> series) {
+        Graphics2D g = new BufferedImage(1, 1, BufferedImage.TYPE_INT_RGB).createGraphics();
+        try {
+            FontMetrics fm = g.getFontMetrics(LEGEND_FONT);
+            int w = 0;
+            for (String s : series) {
+                w += fm.stringWidth(s) + LEGEND_ENTRY_EXTRA;
+            }
+            return w;
+        } finally {
+            g.dispose();
+        }
     }
 
     /**

@@ -11,6 +11,7 @@ import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +20,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.core.image.LabelMap;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 
@@ -125,6 +127,22 @@ class ReportWritersTest {
         // Bars of the first two algorithms are drawn in the first two series colours.
         assertTrue(countColour(png, 0x0072B2) > 500, "bars of the first algorithm");
         assertTrue(countColour(png, 0xE69F00) > 500, "bars of the second algorithm");
+    }
+
+    @Test
+    void aLegendTooWideForOneLineGetsOneLinePerAlgorithm() {
+        SegmentationDataset tiny = new SyntheticCells(new SyntheticCells.Config(16, 16, 1, 1, 0, 0, 0, 0))
+                .dataset(1, 3L);
+        List<Segmenter> many = new ArrayList<>();
+        for (int k = 0; k < 6; k++) {
+            many.add(Segmenter.of("a-rather-long-segmenter-name-" + k, Segmenter.Output.CLASSES,
+                    in -> new LabelMap(in.width(), in.height())));
+        }
+        EvaluationReport wide = new Evaluator(EvaluationConfig.defaults()).evaluate("tiny", tiny, many);
+        BufferedImage png = ReportChart.render(wide);
+        assertEquals(ReportChart.WIDTH, png.getWidth());
+        assertTrue(png.getHeight() > ReportChart.HEIGHT, "taller for a six-line legend: " + png.getHeight());
+        assertEquals(ReportChart.HEIGHT, ReportChart.render(report).getHeight(), "three short names fit a line");
     }
 
     private static int countColour(BufferedImage img, int rgb) {
