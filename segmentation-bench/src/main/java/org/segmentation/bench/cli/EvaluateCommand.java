@@ -111,7 +111,8 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SegmenterRegistry registry = SegmenterRegistry.builtIn();
+        SegmenterRegistry registry = SegmenterRegistry.builtIn()
+                .registerProviders(Thread.currentThread().getContextClassLoader());
         PrintWriter stdout = spec.commandLine().getOut();
         if (list) {
             for (SegmenterRegistry.Entry e : registry.entries()) {

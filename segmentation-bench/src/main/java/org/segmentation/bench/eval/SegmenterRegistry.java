@@ -5,12 +5,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.function.Supplier;
 
 /**
  * Segmenters by name, for the command line: each name maps to a factory that makes a fresh segmenter, so that
  * one with work buffers or a loaded model is created only when asked for. {@link #builtIn()} is what the
- * {@code seg evaluate} command offers; other segmenters are added with {@link #register}.
+ * {@code seg evaluate} command offers, together with those of the {@link SegmenterProvider}s on the class path;
+ * other segmenters are added with {@link #register}.
  */
 public final class SegmenterRegistry {
     /** A registered name, what it does in one line, and how to make it. */
@@ -55,6 +58,24 @@ public final class SegmenterRegistry {
             throw new IllegalArgumentException("a segmenter named '" + name + "' is already registered");
         }
         entries.put(name, entry);
+        return this;
+    }
+
+    /**
+     * Lets every {@link SegmenterProvider} that {@code loader} finds register its segmenters.
+     *
+     * @return this registry
+     * @throws IllegalStateException naming the problem if a provider cannot be loaded or instantiated
+     * @throws IllegalArgumentException if a provider registers a name that is taken
+     */
+    public SegmenterRegistry registerProviders(ClassLoader loader) {
+        try {
+            for (SegmenterProvider provider : ServiceLoader.load(SegmenterProvider.class, loader)) {
+                provider.registerAll(this);
+            }
+        } catch (ServiceConfigurationError e) {
+            throw new IllegalStateException("cannot load a segmenter provider: " + e.getMessage(), e);
+        }
         return this;
     }
 

@@ -7,7 +7,8 @@
  *       {@link org.segmentation.bench.eval.SegmenterInput} gives the dataset's float image and lazily converted
  *       8-bit gray and RGB views.</li>
  *   <li>{@link org.segmentation.bench.eval.Baselines}: trivial segmenters that set the floor;
- *       {@link org.segmentation.bench.eval.SegmenterRegistry}: segmenters by name for the command line.</li>
+ *       {@link org.segmentation.bench.eval.SegmenterRegistry}: segmenters by name for the command line, to which a
+ *       {@link org.segmentation.bench.eval.SegmenterProvider} on the class path adds a user's own.</li>
  *   <li>{@link org.segmentation.bench.eval.Evaluator}: scores every prediction with the metrics of
  *       {@code org.segmentation.core.metrics} chosen by the segmenter's output kind, and times each call.</li>
  *   <li>{@link org.segmentation.bench.eval.EvaluationReport}: per-image rows and dataset-level scores, written by
