@@ -126,6 +126,10 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         List<String> names = algorithms.isEmpty() ? registry.names() : algorithms;
         for (String name : names) {
+            if (names.indexOf(name) != names.lastIndexOf(name)) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "algorithm '" + name
+                        + "' is given twice");
+            }
             if (!registry.contains(name)) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "unknown algorithm '" + name
                         + "'; known: " + String.join(", ", registry.names()));

@@ -169,6 +169,10 @@ class EvaluateCommandTest {
         assertEquals(2, run("evaluate", "--data", dir.toString(), "--synthetic", "cells").code());
         assertEquals(2, run("evaluate", "--synthetic", "squares").code());
         assertEquals(2, run("evaluate", "--synthetic", "cells", "--count", "0").code());
+        Result twice = run("evaluate", "--synthetic", "cells", "-a", Baselines.ALL_BACKGROUND, "-a",
+                Baselines.ALL_BACKGROUND);
+        assertEquals(2, twice.code());
+        assertTrue(twice.err().contains("given twice"), twice.err());
     }
 
     @Test
