@@ -56,6 +56,39 @@ def threshold():
     dump("threshold.json", out)
 
 
+FLOOD_SEEDS = {  # (x, y) and tolerance of each flood; gray images are flooded as gray, colour ones as RGB
+    "camera": ((60, 40), 12), "coins": ((10, 10), 25), "moon": ((128, 128), 10), "page": ((288, 47), 15),
+    "astronaut": ((64, 64), 25), "chelsea": ((169, 37), 25), "coffee": ((225, 50), 25)}
+
+
+def cv_flood(img, seed, tol, conn):
+    mask = np.zeros((img.shape[0] + 2, img.shape[1] + 2), np.uint8)
+    diff = (tol,) * 3 if img.ndim == 3 else tol
+    cv2.floodFill(img.copy(), mask, seed, 0, diff, diff, conn | cv2.FLOODFILL_FIXED_RANGE | cv2.FLOODFILL_MASK_ONLY
+                  | (1 << 8))
+    return mask[1:-1, 1:-1] > 0
+
+
+def flood():
+    """<name>_flood.png: bit 0 the 4-connected fill, bit 1 the 8-connected fill, from FLOOD_SEEDS."""
+    os.makedirs(os.path.join(HERE, "flood"), exist_ok=True)
+    meta = {}
+    for name, ((x, y), tol) in FLOOD_SEEDS.items():
+        img = load(name)
+        out = np.zeros(img.shape[:2], np.uint8)
+        for bit, conn in ((0, 4), (1, 8)):
+            m = cv_flood(img, (x, y), tol, conn)
+            if img.ndim == 2:
+                sk = segmentation.flood(img, (y, x), connectivity=1 if conn == 4 else 2, tolerance=tol)
+                assert (sk == m).all(), (name, conn, int((sk != m).sum()))
+            out |= (m.astype(np.uint8) << bit)
+            meta.setdefault(name, {})[str(conn)] = int(m.sum())
+        meta[name]["seed"] = [x, y]
+        meta[name]["tolerance"] = tol
+        cv2.imwrite(os.path.join(HERE, "flood", name + "_flood.png"), out)
+    dump("flood.json", meta)
+
+
 if __name__ == "__main__":
     sections = sys.argv[1:] or ["threshold", "flood", "watershed", "kmeans"]
     for s in sections:
