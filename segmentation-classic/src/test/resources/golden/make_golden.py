@@ -89,6 +89,41 @@ def flood():
     dump("flood.json", meta)
 
 
+def watershed():
+    """Per image: <name>_elev.png (8-bit Sobel magnitude), <name>_markers.png (16-bit labels of the flat,
+    low-gradient areas of at least 20 pixels) and skimage.segmentation.watershed results as 16-bit labels:
+    _c1, _c2 (connectivity 1, 2), _c1_line (watershed_line=True), _c2_compact (compactness=0.5), _c1_mask
+    (mask = gray > 40). camera also gets a 16-bit elevation on a crop (_crop_*)."""
+    from skimage import measure, morphology
+    os.makedirs(os.path.join(HERE, "watershed"), exist_ok=True)
+    counts = {}
+
+    def save(name, suffix, a):
+        cv2.imwrite(os.path.join(HERE, "watershed", name + suffix + ".png"), a.astype(np.uint16))
+
+    for name in GRAY + COLOUR:
+        g = gray(name)
+        sob = filters.sobel(g)
+        elev = np.clip(np.round(sob * (255.0 / sob.max())), 0, 255).astype(np.uint8)
+        flat = morphology.remove_small_objects(elev <= 4, 20)
+        markers = measure.label(flat, connectivity=1)
+        cv2.imwrite(os.path.join(HERE, "watershed", name + "_elev.png"), elev)
+        save(name, "_markers", markers)
+        save(name, "_c1", segmentation.watershed(elev, markers, connectivity=1))
+        save(name, "_c2", segmentation.watershed(elev, markers, connectivity=2))
+        save(name, "_c1_line", segmentation.watershed(elev, markers, connectivity=1, watershed_line=True))
+        save(name, "_c2_compact", segmentation.watershed(elev, markers, connectivity=2, compactness=0.5))
+        save(name, "_c1_mask", segmentation.watershed(elev, markers, connectivity=1, mask=g > 40))
+        counts[name] = int(markers.max())
+        if name == "camera":  # 16-bit elevation on a 128x128 crop, to keep the files small
+            crop = (slice(64, 192), slice(64, 192))
+            e16 = np.round(sob * (65535.0 / sob.max())).astype(np.uint16)[crop]
+            save(name, "_crop_elev16", e16)
+            save(name, "_crop_markers", markers[crop])
+            save(name, "_crop_c2_u16", segmentation.watershed(e16, markers[crop], connectivity=2))
+    dump("watershed.json", {"markers": counts})
+
+
 if __name__ == "__main__":
     sections = sys.argv[1:] or ["threshold", "flood", "watershed", "kmeans"]
     for s in sections:
