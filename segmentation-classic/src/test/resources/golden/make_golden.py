@@ -1,7 +1,7 @@
 """Golden files for the segmentation-classic tests, computed by OpenCV 4.6 and scikit-image 0.19 on the PNG
 images in ../images (made by ../images/make_images.py). Run with the system Python from this directory:
     /usr/bin/python3 make_golden.py [section ...]
-Sections: threshold, flood, watershed, kmeans (default: all)."""
+Sections: threshold, flood, watershed, markers, kmeans (default: all)."""
 import json
 import os
 import sys
@@ -124,8 +124,37 @@ def watershed():
     dump("watershed.json", {"markers": counts})
 
 
+def markers():
+    """Marker goldens: regional maxima of camera (connectivity 1 and 2, bits 0 and 1 of camera_maxima.png),
+    h-maxima of camera with h=40 (camera_hmax40.png), and the coins split pipeline: white top-hat with disk(30)
+    (coins_tophat30.png), Otsu, fill holes, opening with disk(3), EDT, peak_local_max(min_distance=10, threshold_abs=0, exclude_border=False), watershed of -EDT from
+    the peaks inside the foreground (coins_split.png, 16-bit labels; peaks in markers.json)."""
+    from scipy import ndimage as ndi
+    from skimage import feature, morphology
+    os.makedirs(os.path.join(HERE, "markers"), exist_ok=True)
+    g = gray("camera")
+    m1 = morphology.local_maxima(g, connectivity=1)
+    m2 = morphology.local_maxima(g, connectivity=2)
+    cv2.imwrite(os.path.join(HERE, "markers", "camera_maxima.png"), m1.astype(np.uint8) | (m2.astype(np.uint8) << 1))
+    cv2.imwrite(os.path.join(HERE, "markers", "camera_hmax40.png"), morphology.h_maxima(g, 40).astype(np.uint8))
+    c = morphology.white_tophat(gray("coins"), morphology.disk(30))
+    cv2.imwrite(os.path.join(HERE, "markers", "coins_tophat30.png"), c)
+    t, _ = cv2.threshold(c, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    fg = morphology.binary_opening(ndi.binary_fill_holes(c > t), morphology.disk(3))
+    dist = ndi.distance_transform_edt(fg)
+    peaks = feature.peak_local_max(dist, min_distance=10, threshold_abs=0, exclude_border=False)
+    pm = np.zeros(c.shape, bool)
+    pm[tuple(peaks.T)] = True
+    mk, n = ndi.label(pm)
+    labels = segmentation.watershed(-dist, mk, mask=fg, connectivity=2)
+    cv2.imwrite(os.path.join(HERE, "markers", "coins_split.png"), labels.astype(np.uint16))
+    dump("markers.json", {"coins_peaks_xy": sorted([[int(p[1]), int(p[0])] for p in peaks]), "coins_count": int(n),
+                          "camera_maxima_c1": int(m1.sum()), "camera_maxima_c2": int(m2.sum()),
+                          "camera_hmax40": int(morphology.h_maxima(g, 40).sum())})
+
+
 if __name__ == "__main__":
-    sections = sys.argv[1:] or ["threshold", "flood", "watershed", "kmeans"]
+    sections = sys.argv[1:] or ["threshold", "flood", "watershed", "markers", "kmeans"]
     for s in sections:
         if s in globals():
             globals()[s]()
