@@ -159,10 +159,155 @@ public final class Watershed {
 
     private LabelMap flood(int w, int h, LabelMap dst) {
         int pw = w + 2;
-        int n = pw * (h + 2);
         int[] offsets = config.connectivity() == Connectivity.FOUR
                 ? new int[] {-pw, -1, 1, pw}
                 : new int[] {-pw, -1, 1, pw, -pw - 1, -pw + 1, pw - 1, pw + 1};
+        if (compact) {
+            floodCompact(w, h, offsets);
+        } else {
+            floodPacked(w, h, offsets);
+        }
+        dst = ImageBase.output(dst, w, h, LabelMap::new);
+        for (int y = 0; y < h; y++) {
+            System.arraycopy(label, (y + 1) * pw + 1, dst.data, dst.startIndex + y * dst.stride, w);
+        }
+        return dst;
+    }
+
+    /**
+     * Plain and watershed-line modes. The elevation of every pixel is a float (8-bit, 16-bit and float images all
+     * are), so the key (elevation, age) packs into one long: the float's bits made order-preserving as a signed
+     * int in the high half, the age in the low half. Comparing keys is then one long comparison.
+     */
+    private void floodPacked(int w, int h, int[] offsets) {
+        int n = (w + 2) * (h + 2);
+        int[] out = label;
+        byte[] m = inMask;
+        double[] e = elevation;
+        heapSize = 0;
+        for (int p = 0; p < n; p++) {
+            if (out[p] != 0) {
+                pushPacked(key(e[p], 0), p, out[p]);
+            }
+        }
+        long nextAge = 1;
+        while (heapSize > 0) {
+            popPacked();
+            int p = popPixel;
+            int l = popLabel;
+            if (lines) {
+                if (out[p] != 0 && !popIsMarker) {
+                    continue;
+                }
+                if (differentNeighbours(out, offsets, p)) {
+                    continue;
+                }
+                out[p] = l;
+            }
+            for (int q : offsets) {
+                int nb = p + q;
+                if (m[nb] == 0 || out[nb] != 0) {
+                    continue;
+                }
+                nextAge++;
+                if (nextAge > Integer.MAX_VALUE) {
+                    throw new IllegalStateException("more than 2^31 queue insertions");
+                }
+                if (!lines) {
+                    out[nb] = l;
+                }
+                pushPacked(key(e[nb], (int) nextAge), nb, l);
+            }
+        }
+    }
+
+    /** The order-preserving packed key of (value, age); value is a float widened to double. */
+    private static long key(double value, int age) {
+        int bits = Float.floatToRawIntBits((float) value + 0.0f); // + 0.0f turns -0 into +0, which compare equal
+        int sortable = bits < 0 ? bits ^ 0x7FFFFFFF : bits;
+        return ((long) sortable << 32) | age;
+    }
+
+    // Packed heap: keys, pixels and labels moved together; ordering identical to scikit-image's pointer heap.
+    private long[] hKey = new long[0];
+    private int[] hPixel = new int[0];
+    private int[] hLabel = new int[0];
+    private int heapSize;
+    private int popPixel;
+    private int popLabel;
+    private boolean popIsMarker;
+
+    private void pushPacked(long k, int p, int l) {
+        if (heapSize == hKey.length) {
+            int cap = Math.max(1024, hKey.length * 2);
+            hKey = Arrays.copyOf(hKey, cap);
+            hPixel = Arrays.copyOf(hPixel, cap);
+            hLabel = Arrays.copyOf(hLabel, cap);
+        }
+        int child = heapSize++;
+        long[] hk = hKey;
+        while (child > 0) {
+            int parent = (child + 1) / 2 - 1;
+            if (k < hk[parent]) {
+                hk[child] = hk[parent];
+                hPixel[child] = hPixel[parent];
+                hLabel[child] = hLabel[parent];
+                child = parent;
+            } else {
+                break;
+            }
+        }
+        hk[child] = k;
+        hPixel[child] = p;
+        hLabel[child] = l;
+    }
+
+    /** Removes the root into popPixel, popLabel, popIsMarker; sift-down as scikit-image's (swap while smaller). */
+    private void popPacked() {
+        long[] hk = hKey;
+        popPixel = hPixel[0];
+        popLabel = hLabel[0];
+        popIsMarker = (int) hk[0] == 0;
+        int size = --heapSize;
+        if (size == 0) {
+            return;
+        }
+        long k = hk[size];
+        int p = hPixel[size];
+        int l = hLabel[size];
+        int i = 0;
+        while (true) {
+            int left = 2 * i + 1;
+            if (left >= size) {
+                break;
+            }
+            int smallest = i;
+            long sk = k;
+            if (hk[left] < sk) {
+                smallest = left;
+                sk = hk[left];
+            }
+            int right = left + 1;
+            if (right < size && hk[right] < sk) {
+                smallest = right;
+            }
+            if (smallest == i) {
+                break;
+            }
+            hk[i] = hk[smallest];
+            hPixel[i] = hPixel[smallest];
+            hLabel[i] = hLabel[smallest];
+            i = smallest;
+        }
+        hk[i] = k;
+        hPixel[i] = p;
+        hLabel[i] = l;
+    }
+
+    /** Compact mode: priorities are doubles, so the heap keeps (value, age) apart. */
+    private void floodCompact(int w, int h, int[] offsets) {
+        int pw = w + 2;
+        int n = pw * (h + 2);
         items = 0;
         int[] out = label;
         byte[] m = inMask;
@@ -177,38 +322,25 @@ public final class Watershed {
             int slot = pop();
             int p = pixel[slot];
             int src = source[slot];
-            if (compact || lines) {
-                if (out[p] != 0 && p != src) {
-                    continue;
-                }
-                if (lines && differentNeighbours(out, offsets, p)) {
-                    continue;
-                }
-                out[p] = out[src];
+            if (out[p] != 0 && p != src) {
+                continue;
             }
-            int l = out[p];
+            if (lines && differentNeighbours(out, offsets, p)) {
+                continue;
+            }
+            out[p] = out[src];
             for (int q : offsets) {
                 int nb = p + q;
                 if (m[nb] == 0 || out[nb] != 0) {
                     continue;
                 }
                 nextAge++;
-                double v = e[nb];
-                if (compact) {
-                    int dy = nb / pw - src / pw;
-                    int dx = nb % pw - src % pw;
-                    v += config.compactness() * Math.sqrt((double) dy * dy + (double) dx * dx);
-                } else if (!lines) {
-                    out[nb] = l;
-                }
+                int dy = nb / pw - src / pw;
+                int dx = nb % pw - src % pw;
+                double v = e[nb] + config.compactness() * Math.sqrt((double) dy * dy + (double) dx * dx);
                 push(v, nextAge, nb, src);
             }
         }
-        dst = ImageBase.output(dst, w, h, LabelMap::new);
-        for (int y = 0; y < h; y++) {
-            System.arraycopy(out, (y + 1) * pw + 1, dst.data, dst.startIndex + y * dst.stride, w);
-        }
-        return dst;
     }
 
     /**
