@@ -58,7 +58,7 @@ def threshold():
 
 FLOOD_SEEDS = {  # (x, y) and tolerance of each flood; gray images are flooded as gray, colour ones as RGB
     "camera": ((60, 40), 12), "coins": ((10, 10), 25), "moon": ((128, 128), 10), "page": ((288, 47), 15),
-    "astronaut": ((64, 64), 25), "chelsea": ((169, 37), 25), "coffee": ((225, 50), 25)}
+    "astronaut": ((42, 42), 25), "chelsea": ((112, 25), 25), "coffee": ((150, 33), 25)}
 
 
 def cv_flood(img, seed, tol, conn):

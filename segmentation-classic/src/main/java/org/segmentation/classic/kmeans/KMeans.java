@@ -420,9 +420,76 @@ public final class KMeans {
             long[] cnt = blockCounts[b];
             Arrays.fill(s, 0);
             Arrays.fill(cnt, 0);
-            double in = 0;
             int end = Math.min(n, (b + 1) * BLOCK);
-            for (int i = b * BLOCK; i < end; i++) {
+            double in;
+            if (dim == 3) {
+                in = assign3(b * BLOCK, end, centers, s, cnt);
+            } else if (dim == 1) {
+                in = assign1(b * BLOCK, end, centers, s, cnt);
+            } else {
+                in = assignAny(b * BLOCK, end, centers, s, cnt);
+            }
+            blockInertia[b] = in;
+        }
+
+        /** Colour features: the distance unrolled over three channels. */
+        private double assign3(int from, int end, double[] centers, double[] s, long[] cnt) {
+            double in = 0;
+            for (int i = from; i < end; i++) {
+                int base = 3 * i;
+                double x0 = x[base];
+                double x1 = x[base + 1];
+                double x2 = x[base + 2];
+                double best = Double.POSITIVE_INFINITY;
+                int bc = 0;
+                for (int c = 0, cb = 0; c < k; c++, cb += 3) {
+                    double t0 = x0 - centers[cb];
+                    double t1 = x1 - centers[cb + 1];
+                    double t2 = x2 - centers[cb + 2];
+                    double d = t0 * t0 + t1 * t1 + t2 * t2;
+                    if (d < best) {
+                        best = d;
+                        bc = c;
+                    }
+                }
+                labels[i] = bc;
+                dist[i] = best;
+                in += best;
+                cnt[bc]++;
+                s[3 * bc] += x0;
+                s[3 * bc + 1] += x1;
+                s[3 * bc + 2] += x2;
+            }
+            return in;
+        }
+
+        /** Gray features. */
+        private double assign1(int from, int end, double[] centers, double[] s, long[] cnt) {
+            double in = 0;
+            for (int i = from; i < end; i++) {
+                double x0 = x[i];
+                double best = Double.POSITIVE_INFINITY;
+                int bc = 0;
+                for (int c = 0; c < k; c++) {
+                    double t = x0 - centers[c];
+                    double d = t * t;
+                    if (d < best) {
+                        best = d;
+                        bc = c;
+                    }
+                }
+                labels[i] = bc;
+                dist[i] = best;
+                in += best;
+                cnt[bc]++;
+                s[bc] += x0;
+            }
+            return in;
+        }
+
+        private double assignAny(int from, int end, double[] centers, double[] s, long[] cnt) {
+            double in = 0;
+            for (int i = from; i < end; i++) {
                 int base = i * dim;
                 double best = Double.POSITIVE_INFINITY;
                 int bc = 0;
@@ -447,7 +514,7 @@ public final class KMeans {
                     s[sb + j] += x[base + j];
                 }
             }
-            blockInertia[b] = in;
+            return in;
         }
     }
 }

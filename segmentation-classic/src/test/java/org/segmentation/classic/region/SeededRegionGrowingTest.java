@@ -165,7 +165,7 @@ class SeededRegionGrowingTest {
     void everyPixelOfARealColourImageJoinsOneConnectedRegion() {
         RgbU8 img = TestImages.rgb("coffee");
         LabelMap seeds = new LabelMap(img.width, img.height);
-        int[][] pts = {{20, 20}, {150, 100}, {250, 50}, {100, 180}, {280, 180}};
+        int[][] pts = {{10, 10}, {100, 66}, {180, 30}, {60, 120}, {190, 120}};
         for (int i = 0; i < pts.length; i++) {
             seeds.set(pts[i][0], pts[i][1], i + 1);
         }
