@@ -53,6 +53,8 @@ def threshold():
         f = u16.astype(np.float32) / np.float32(65535)
         out["otsu_f32"][name] = {"threshold": float(filters.threshold_otsu(f, nbins=256)),
                                  "bin_width": float((f.max() - f.min()) / 256)}
+        out.setdefault("multiotsu_f32", {})[name] = {
+            str(c): [float(v) for v in filters.threshold_multiotsu(f, classes=c, nbins=256)] for c in range(2, 6)}
     dump("threshold.json", out)
 
 

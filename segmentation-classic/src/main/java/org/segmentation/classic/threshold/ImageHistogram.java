@@ -98,4 +98,23 @@ final class ImageHistogram {
         }
         return any ? new float[] {min, max} : null;
     }
+
+    /**
+     * Counts of {@code bins} equal bins over {@code [min, max]} (the last bin closed), over the mask's pixels.
+     * Values must lie in the range (see {@link #range(GrayF32, Mask)}).
+     */
+    static long[] binned(GrayF32 image, Mask roi, int bins, double min, double max) {
+        long[] counts = new long[bins];
+        double scale = bins / (max - min);
+        for (int y = 0; y < image.height; y++) {
+            int i = image.startIndex + y * image.stride;
+            int m = roi == null ? 0 : roi.startIndex + y * roi.stride;
+            for (int x = 0; x < image.width; x++) {
+                if (roi == null || roi.data[m + x] != 0) {
+                    counts[Math.min(bins - 1, (int) ((image.data[i + x] - min) * scale))]++;
+                }
+            }
+        }
+        return counts;
+    }
 }

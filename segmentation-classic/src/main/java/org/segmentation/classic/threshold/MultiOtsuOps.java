@@ -1,6 +1,7 @@
 package org.segmentation.classic.threshold;
 
 import java.util.Objects;
+import org.segmentation.core.image.GrayF32;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.ImageBase;
 import org.segmentation.core.image.LabelMap;
@@ -76,6 +77,71 @@ public final class MultiOtsuOps {
             idx[i] += min;
         }
         return idx;
+    }
+
+    /**
+     * The {@code classes - 1} thresholds of a float image, increasing: bin centres of {@code bins} equal bins over
+     * {@code [min, max]}, as {@code threshold_multiotsu(image, classes, nbins=bins)}.
+     *
+     * @throws IllegalArgumentException if {@code classes} is not in 2..5, {@code bins} is not in
+     *     {@code classes..MAX_BINS}, a value is NaN or infinite, or fewer than {@code classes} bins are non-empty
+     */
+    public static double[] thresholds(GrayF32 image, int classes, int bins) {
+        Objects.requireNonNull(image, "image");
+        checkClasses(classes);
+        if (bins < classes || bins > MAX_BINS) {
+            throw new IllegalArgumentException("bins must be in " + classes + ".." + MAX_BINS + ", got " + bins);
+        }
+        float[] r = ImageHistogram.range(image, null);
+        double min = r[0];
+        double max = r[1];
+        if (min == max) {
+            throw new IllegalArgumentException("the image has only 1 distinct value: it cannot be split into "
+                    + classes + " classes");
+        }
+        long[] counts = ImageHistogram.binned(image, null, bins, min, max);
+        long total = (long) image.width * image.height;
+        float[] prob = new float[bins];
+        for (int i = 0; i < bins; i++) {
+            prob[i] = (float) (counts[i] / (double) total);
+        }
+        int[] idx = thresholdIndices(prob, classes);
+        double[] t = new double[idx.length];
+        for (int i = 0; i < idx.length; i++) {
+            t[i] = min + (idx[i] + 0.5) * (max - min) / bins;
+        }
+        return t;
+    }
+
+    /**
+     * Class labels of a float image, {@code 1..thresholds.length+1}: one plus the number of thresholds a pixel
+     * exceeds (NaN exceeds none).
+     *
+     * @param thresholds increasing thresholds; not modified
+     * @param dst output labels, or null to allocate
+     */
+    public static LabelMap classify(GrayF32 image, double[] thresholds, LabelMap dst) {
+        Objects.requireNonNull(thresholds, "thresholds");
+        for (int i = 1; i < thresholds.length; i++) {
+            if (!(thresholds[i] >= thresholds[i - 1])) {
+                throw new IllegalArgumentException("thresholds must increase: " + thresholds[i - 1] + " then "
+                        + thresholds[i]);
+            }
+        }
+        dst = ImageBase.output(dst, image.width, image.height, LabelMap::new);
+        for (int y = 0; y < image.height; y++) {
+            int i = image.startIndex + y * image.stride;
+            int o = dst.startIndex + y * dst.stride;
+            for (int x = 0; x < image.width; x++) {
+                float v = image.data[i + x];
+                int c = 1;
+                for (double t : thresholds) {
+                    c += v > t ? 1 : 0;
+                }
+                dst.data[o + x] = c;
+            }
+        }
+        return dst;
     }
 
     /**

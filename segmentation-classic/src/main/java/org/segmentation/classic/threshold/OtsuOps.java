@@ -159,17 +159,7 @@ public final class OtsuOps {
         if (min == max) {
             return min;
         }
-        long[] counts = new long[bins];
-        double scale = bins / (max - min);
-        for (int y = 0; y < image.height; y++) {
-            int i = image.startIndex + y * image.stride;
-            int m = roi == null ? 0 : roi.startIndex + y * roi.stride;
-            for (int x = 0; x < image.width; x++) {
-                if (roi == null || roi.data[m + x] != 0) {
-                    counts[Math.min(bins - 1, (int) ((image.data[i + x] - min) * scale))]++;
-                }
-            }
-        }
+        long[] counts = ImageHistogram.binned(image, roi, bins, min, max);
         double[] centers = new double[bins];
         for (int b = 0; b < bins; b++) {
             centers[b] = min + (b + 0.5) * (max - min) / bins;

@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.segmentation.classic.TestImages;
+import org.segmentation.core.image.GrayF32;
+import org.segmentation.core.image.GrayU16;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 
@@ -27,6 +29,35 @@ class MultiOtsuOpsTest {
                 int[] exp = expected.stream().mapToInt(o -> ((Double) o).intValue()).toArray();
                 assertArrayEquals(exp, MultiOtsuOps.thresholds(g, classes), e.getKey() + " classes=" + classes);
             }
+        }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void floatImagesWithinOneBinOfSkimage() {
+        Map<String, Object> all = TestImages.json("/golden/threshold.json");
+        Map<String, Object> golden = (Map<String, Object>) all.get("multiotsu_f32");
+        Map<String, Object> otsu = (Map<String, Object>) all.get("otsu_f32");
+        assertEquals(4, golden.size());
+        for (Map.Entry<String, Object> e : golden.entrySet()) {
+            GrayU16 u16 = TestImages.u16("/golden/threshold/" + e.getKey() + "_u16.png");
+            GrayF32 f = new GrayF32(u16.width, u16.height);
+            for (int i = 0; i < f.data.length; i++) {
+                f.data[i] = (u16.data[i] & 0xFFFF) / 65535f;
+            }
+            double binWidth = (Double) ((Map<String, Object>) otsu.get(e.getKey())).get("bin_width");
+            for (int classes = 2; classes <= 5; classes++) {
+                List<Object> expected = (List<Object>) ((Map<String, Object>) e.getValue()).get("" + classes);
+                double[] t = MultiOtsuOps.thresholds(f, classes, 256);
+                assertEquals(expected.size(), t.length);
+                for (int i = 0; i < t.length; i++) {
+                    // numpy bins the float32 values with float32 edges, we in double: a pixel on an edge may change
+                    // bin, so one bin of difference is allowed.
+                    assertEquals((Double) expected.get(i), t[i], binWidth * 1.0001, e.getKey() + " " + classes);
+                }
+            }
+            LabelMap l = MultiOtsuOps.classify(f, MultiOtsuOps.thresholds(f, 3, 256), null);
+            assertEquals(3, l.maxLabel());
         }
     }
 
@@ -124,5 +155,14 @@ class MultiOtsuOpsTest {
         var e = assertThrows(IllegalArgumentException.class, () -> MultiOtsuOps.thresholds(two, 3));
         assertTrue(e.getMessage().contains("only 2 distinct values"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> MultiOtsuOps.classify(g, new int[] {5, 3}, null));
+        GrayF32 f = new GrayF32(4, 4);
+        f.set(1, 1, 1f);
+        f.set(2, 2, 2f);
+        assertThrows(IllegalArgumentException.class, () -> MultiOtsuOps.thresholds(f, 3, 2)); // bins < classes
+        assertThrows(IllegalArgumentException.class, () -> MultiOtsuOps.thresholds(f, 4, 256)); // 3 values only
+        assertThrows(IllegalArgumentException.class, () -> MultiOtsuOps.thresholds(new GrayF32(2, 2), 2, 256));
+        f.set(0, 0, Float.NaN);
+        var nan = assertThrows(IllegalArgumentException.class, () -> MultiOtsuOps.thresholds(f, 2, 256));
+        assertTrue(nan.getMessage().contains("NaN"), nan.getMessage());
     }
 }
