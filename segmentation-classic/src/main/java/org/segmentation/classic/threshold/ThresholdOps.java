@@ -8,14 +8,22 @@ import org.segmentation.core.image.Mask;
 
 /**
  * Global thresholding: {@code dst = value > threshold}, and 0 where the optional region-of-interest mask is off.
- * Each method takes an optional output mask (null to allocate) and returns it.
+ * Each method takes an optional output mask (null to allocate) and returns it. A NaN threshold is an
+ * {@link IllegalArgumentException}.
  */
 public final class ThresholdOps {
     private ThresholdOps() {
     }
 
+    private static void checkThreshold(double t) {
+        if (Double.isNaN(t)) {
+            throw new IllegalArgumentException("threshold is NaN");
+        }
+    }
+
     /** {@code image > t} for an 8-bit image; {@code t} may lie outside 0..255. */
     public static Mask greaterThan(GrayU8 image, double t, Mask roi, Mask dst) {
+        checkThreshold(t);
         ImageHistogram.checkRoi(roi, image.width, image.height);
         dst = ImageBase.output(dst, image.width, image.height, Mask::new);
         // Compare as integers: v > t  <=>  v > floor(t) for integer v.
@@ -45,6 +53,7 @@ public final class ThresholdOps {
 
     /** {@code image > t} for a 16-bit image. */
     public static Mask greaterThan(GrayU16 image, double t, Mask roi, Mask dst) {
+        checkThreshold(t);
         ImageHistogram.checkRoi(roi, image.width, image.height);
         dst = ImageBase.output(dst, image.width, image.height, Mask::new);
         for (int y = 0; y < image.height; y++) {
@@ -61,6 +70,7 @@ public final class ThresholdOps {
 
     /** {@code image > t} for a float image; NaN compares false, so NaN pixels are off. */
     public static Mask greaterThan(GrayF32 image, double t, Mask roi, Mask dst) {
+        checkThreshold(t);
         ImageHistogram.checkRoi(roi, image.width, image.height);
         dst = ImageBase.output(dst, image.width, image.height, Mask::new);
         for (int y = 0; y < image.height; y++) {

@@ -164,5 +164,19 @@ class OtsuOpsTest {
         f.set(0, 0, 1f);
         assertEquals(1, OtsuOps.binarize(f, 256, roi, null).mask().countOn());
         assertThrows(IllegalArgumentException.class, () -> OtsuOps.threshold(f, 1, null));
+        assertThrows(IllegalArgumentException.class, () -> ThresholdOps.greaterThan(g, Double.NaN, null, null));
+    }
+
+    @Test
+    void thresholdOpsCompareStrictlyForEveryPixelType() {
+        GrayU8 g = GrayU8.wrap(new byte[] {9, 10, 11, (byte) 255}, 4, 1);
+        assertEquals(2, ThresholdOps.greaterThan(g, 10, null, null).countOn());
+        assertEquals(2, ThresholdOps.greaterThan(g, 10.5, null, null).countOn());
+        assertEquals(4, ThresholdOps.greaterThan(g, -3, null, null).countOn());
+        assertEquals(0, ThresholdOps.greaterThan(g, 255, null, null).countOn());
+        GrayU16 u = GrayU16.wrap(new short[] {9, 10, 11, (short) 65535}, 4, 1);
+        assertEquals(2, ThresholdOps.greaterThan(u, 10, null, null).countOn());
+        GrayF32 f = GrayF32.wrap(new float[] {9, 10, 11, Float.NaN}, 4, 1);
+        assertEquals(1, ThresholdOps.greaterThan(f, 10, null, null).countOn()); // NaN is never greater
     }
 }

@@ -19,6 +19,7 @@ class SplitTouchingTest {
     void findsTheTwentyFourCoins() {
         SplitTouching split = new SplitTouching(new SplitConfig(true, 30, 3, 10, Connectivity.EIGHT));
         SplitResult r = split.process(TestImages.gray("coins"), null);
+        org.slf4j.LoggerFactory.getLogger(SplitTouchingTest.class).info("coins.png: {} objects found", r.count());
         // skimage.data.coins() shows 24 coins, in four rows of six.
         assertEquals(24, r.count());
         assertEquals(24, r.labels().maxLabel());
