@@ -127,6 +127,16 @@ class KMeansTest {
     }
 
     @Test
+    void subImageEqualsItsCopy() {
+        RgbU8 img = TestImages.rgb("coffee").subimage(20, 10, 120, 90);
+        KMeans km = new KMeans(new KMeansConfig(3, 30, 0, 1, 5L, 1));
+        KMeansSegmentation a = km.segment(img, FeatureSpace.LAB, 0.3, null);
+        KMeansSegmentation b = km.segment(img.copy(), FeatureSpace.LAB, 0.3, null);
+        assertArrayEquals(b.labels().data, a.labels().data);
+        assertEquals(b.clustering().inertia(), a.clustering().inertia(), 0.0);
+    }
+
+    @Test
     void badInput() {
         var e = assertThrows(IllegalArgumentException.class, () -> KMeansConfig.of(0));
         assertTrue(e.getMessage().contains("k must be >= 1, got 0"));

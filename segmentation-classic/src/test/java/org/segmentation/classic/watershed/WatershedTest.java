@@ -118,6 +118,22 @@ class WatershedTest {
     }
 
     @Test
+    void subImagesGiveTheSameLabelsAsTheirCopies() {
+        GrayU8 elev = elevation("camera");
+        LabelMap seeds = TestImages.labels(DIR + "camera_markers.png");
+        GrayU8 ev = elev.subimage(10, 20, 200, 230);
+        LabelMap sv = seeds.subimage(10, 20, 200, 230);
+        LabelMap big = new LabelMap(300, 300).subimage(5, 5, 195, 215);
+        for (WatershedConfig c : new WatershedConfig[] {WatershedConfig.of(Connectivity.EIGHT),
+            new WatershedConfig(Connectivity.FOUR, true, 0), new WatershedConfig(Connectivity.EIGHT, false, 1)}) {
+            Watershed ws = new Watershed(c);
+            LabelMap fromView = ws.process(ev, sv, null, big);
+            LabelMap fromCopy = ws.process(ev.copy(), sv.copy(), null, null);
+            assertEquals(0, mismatches(fromCopy, fromView.copy()), c.toString());
+        }
+    }
+
+    @Test
     void badInput() {
         Watershed ws = new Watershed(new WatershedConfig());
         var e = assertThrows(IllegalArgumentException.class,
