@@ -22,6 +22,10 @@ import org.segmentation.core.image.Mask;
  * lines or compactness a pixel is labelled when it is popped, and with lines a pixel whose neighbours carry two
  * different labels stays 0 and blocks the flooding.
  *
+ * <p>Speed: the heap is needed while markers (age 0, so ties broken by the heap's layout) are queued; for 8- and
+ * 16-bit elevations in plain mode, once the last marker has left it, the remaining order (level, age) is exactly a
+ * first-in-first-out bucket per level, and flooding continues in O(1) per pixel.
+ *
  * <p>Compact watershed (P. Neubert and P. Protzel, "Compact Watershed and Preemptive SLIC", ICPR 2014): the
  * priority of a pixel is its elevation plus {@code compactness} times its Euclidean distance to the marker pixel
  * its label came from.
@@ -47,6 +51,12 @@ public final class Watershed {
     private int[] pixel = new int[0];
     private int[] source = new int[0];
     private int items;
+    /** Number of integer elevation levels (256 or 65536) when the bucket queue may be used, else 0. */
+    private int levels;
+    // Bucket queue: per level a FIFO list of pixels linked through next[].
+    private int[] head = new int[0];
+    private int[] tail = new int[0];
+    private int[] next = new int[0];
 
     /** A watershed with these settings. */
     public Watershed(WatershedConfig config) {
@@ -79,6 +89,7 @@ public final class Watershed {
                 e[p + x] = elevation.data[s + x] & 0xFF;
             }
         }
+        levels = 256;
         return flood(w, elevation.height, dst);
     }
 
@@ -93,6 +104,7 @@ public final class Watershed {
                 e[p + x] = elevation.data[s + x] & 0xFFFF;
             }
         }
+        levels = 65536;
         return flood(w, elevation.height, dst);
     }
 
@@ -116,6 +128,7 @@ public final class Watershed {
                 e[p + x] = v;
             }
         }
+        levels = 0;
         return flood(w, elevation.height, dst);
     }
 
@@ -191,10 +204,19 @@ public final class Watershed {
             }
         }
         long nextAge = 1;
+        int markersLeft = heapSize;
         while (heapSize > 0) {
+            if (markersLeft == 0 && levels > 0 && !lines) {
+                // Every key left is (level, unique age): a FIFO bucket per level pops in the same order.
+                floodBuckets(offsets, n);
+                return;
+            }
             popPacked();
             int p = popPixel;
             int l = popLabel;
+            if (popIsMarker) {
+                markersLeft--;
+            }
             if (lines) {
                 if (out[p] != 0 && !popIsMarker) {
                     continue;
@@ -219,6 +241,73 @@ public final class Watershed {
                 pushPacked(key(e[nb], (int) nextAge), nb, l);
             }
         }
+    }
+
+    /**
+     * Plain mode on integer elevations once every marker has left the heap: the remaining items all have distinct
+     * ages, so ordering by (level, age) is a FIFO queue per level. The heap's items move to their buckets in age
+     * order, then flooding continues in O(1) per pixel. Labels were set when the pixels were pushed.
+     */
+    private void floodBuckets(int[] offsets, int n) {
+        if (head.length < levels) {
+            head = new int[levels];
+            tail = new int[levels];
+        }
+        Arrays.fill(head, 0, levels, -1);
+        if (next.length < n) {
+            next = new int[n];
+        }
+        int[] out = label;
+        byte[] m = inMask;
+        double[] e = elevation;
+        long[] byAge = new long[heapSize];
+        for (int i = 0; i < heapSize; i++) {
+            byAge[i] = (hKey[i] & 0xFFFFFFFFL) << 32 | hPixel[i];
+        }
+        Arrays.sort(byAge);
+        int current = levels;
+        for (long a : byAge) {
+            int p = (int) a;
+            int level = (int) e[p];
+            append(level, p);
+            current = Math.min(current, level);
+        }
+        heapSize = 0;
+        int[] hd = head;
+        int[] nx = next;
+        while (true) {
+            while (current < levels && hd[current] < 0) {
+                current++;
+            }
+            if (current == levels) {
+                return;
+            }
+            int p = hd[current];
+            hd[current] = nx[p];
+            int l = out[p];
+            for (int q : offsets) {
+                int nb = p + q;
+                if (m[nb] == 0 || out[nb] != 0) {
+                    continue;
+                }
+                out[nb] = l;
+                int level = (int) e[nb];
+                append(level, nb);
+                if (level < current) {
+                    current = level;
+                }
+            }
+        }
+    }
+
+    private void append(int level, int p) {
+        next[p] = -1;
+        if (head[level] < 0) {
+            head[level] = p;
+        } else {
+            next[tail[level]] = p;
+        }
+        tail[level] = p;
     }
 
     /** The order-preserving packed key of (value, age); value is a float widened to double. */

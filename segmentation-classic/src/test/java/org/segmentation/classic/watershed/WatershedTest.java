@@ -118,6 +118,44 @@ class WatershedTest {
     }
 
     @Test
+    void bucketQueueOnIntegerElevationsEqualsTheHeapOnFloats() {
+        // 8-bit and 16-bit elevations switch to per-level FIFO buckets once the markers have left the heap; float
+        // elevations keep the heap throughout. Same values, same order: the labels must be identical.
+        java.util.Random rnd = new java.util.Random(13);
+        for (int trial = 0; trial < 200; trial++) {
+            int w = 1 + rnd.nextInt(24);
+            int h = 1 + rnd.nextInt(24);
+            GrayU8 u8 = new GrayU8(w, h);
+            GrayU16 u16 = new GrayU16(w, h);
+            GrayF32 f = new GrayF32(w, h);
+            int range = 1 + rnd.nextInt(6); // few levels: many ties
+            for (int i = 0; i < w * h; i++) {
+                int v = rnd.nextInt(range);
+                u8.data[i] = (byte) v;
+                u16.data[i] = (short) v;
+                f.data[i] = v;
+            }
+            LabelMap m = new LabelMap(w, h);
+            int markers = 1 + rnd.nextInt(6);
+            for (int k = 0; k < markers; k++) {
+                m.data[rnd.nextInt(w * h)] = 1 + rnd.nextInt(4);
+            }
+            Mask mask = null;
+            if (rnd.nextBoolean()) {
+                mask = new Mask(w, h);
+                for (int i = 0; i < mask.data.length; i++) {
+                    mask.data[i] = (byte) (rnd.nextInt(5) == 0 ? 0 : 1);
+                }
+            }
+            Connectivity c = rnd.nextBoolean() ? Connectivity.FOUR : Connectivity.EIGHT;
+            Watershed ws = new Watershed(WatershedConfig.of(c));
+            LabelMap heap = ws.process(f, m, mask, null);
+            assertArrayEquals(heap.data, ws.process(u8, m, mask, null).data, "u8 trial " + trial);
+            assertArrayEquals(heap.data, ws.process(u16, m, mask, null).data, "u16 trial " + trial);
+        }
+    }
+
+    @Test
     void subImagesGiveTheSameLabelsAsTheirCopies() {
         GrayU8 elev = elevation("camera");
         LabelMap seeds = TestImages.labels(DIR + "camera_markers.png");
