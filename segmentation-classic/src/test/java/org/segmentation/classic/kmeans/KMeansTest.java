@@ -50,11 +50,10 @@ class KMeansTest {
             worst = Math.max(worst, Math.abs(rel));
             // The acceptance: within 1% of cv2.kmeans with the same k, attempts and k-means++ seeding.
             // Inertia is what k-means minimises, so only "worse by more than 1%" is a failure; a lower inertia is a
-            // better clustering, not a disagreement. Exception: gray with k = 8 is a 1-D problem with many local
-            // minima; OpenCV's own best-of-3-attempts results over 12 seeds spread by 1.5-3% (camera 3.054e6 to
-            // 3.134e6, chelsea 1.061e6 to 1.077e6, measured with make_golden.py's settings), so a best of three
-            // seeds can differ by that much from another library's without either being wrong: 3% there.
-            double tolerance = key[1].equals("gray") && k == 8 ? 0.03 : 0.01;
+            // better clustering, not a disagreement (camera gray k=8 is 1.3% lower than OpenCV's best of three:
+            // OpenCV's own best-of-3-attempts results over 12 seeds spread from 3.054e6 to 3.134e6 there). The
+            // result is deterministic (seeded, fixed summation order), so this check cannot flicker.
+            double tolerance = 0.01;
             assertTrue(best <= (1 + tolerance) * expected, e.getKey() + ": " + best + " vs " + expected);
         }
         LOG.info("k-means: largest relative inertia difference to OpenCV {} %", 100 * worst);
