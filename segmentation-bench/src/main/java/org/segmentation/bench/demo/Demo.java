@@ -1,83 +1,250 @@
 package org.segmentation.bench.demo;
 
-import java.awt.image.BufferedImage;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
+import org.segmentation.classic.kmeans.FeatureSpace;
+import org.segmentation.classic.kmeans.KMeans;
+import org.segmentation.classic.kmeans.KMeansConfig;
+import org.segmentation.classic.kmeans.KMeansSegmentation;
+import org.segmentation.classic.region.FloodConfig;
+import org.segmentation.classic.region.FloodFill;
+import org.segmentation.classic.region.Pixel;
+import org.segmentation.classic.region.SeededRegionGrowing;
+import org.segmentation.classic.region.SrgConfig;
+import org.segmentation.classic.threshold.MultiOtsuOps;
+import org.segmentation.classic.threshold.MultiOtsuResult;
+import org.segmentation.classic.threshold.OtsuOps;
+import org.segmentation.classic.threshold.ThresholdResult;
+import org.segmentation.classic.watershed.SplitConfig;
+import org.segmentation.classic.watershed.SplitResult;
+import org.segmentation.classic.watershed.SplitTouching;
+import org.segmentation.core.image.Connectivity;
 import org.segmentation.core.image.ConvertImage;
-import org.segmentation.core.image.GrayF32;
 import org.segmentation.core.image.GrayU8;
-import org.segmentation.core.image.Mask;
-import org.segmentation.core.ops.DistanceTransformOps;
+import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.RgbU8;
+import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.metrics.InstanceMetrics;
+import org.segmentation.core.visual.Overlay;
+import org.segmentation.nn.data.SyntheticCells;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The demo behind the README's main-job command. Each step writes its images into the output folder and adds a
- * section to {@code index.html}, which shows them all offline.
+ * The demo behind the README's main-job command. Each step segments an image, writes overlays into the output
+ * folder, records its numbers in {@code metrics.json} and adds a section to {@code index.html}, which shows them
+ * all offline.
  */
 public final class Demo {
     private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
+    private static final double ALPHA = 0.45;
 
     private final Path out;
     private final List<String> sections = new ArrayList<>();
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    private final ObjectNode metrics = json.createObjectNode();
 
     public Demo(Path out) {
         this.out = out;
     }
 
-    /** Runs every step and writes {@code index.html}. */
+    /** Runs every step, then writes {@code metrics.json} and {@code index.html}. */
     public void run() throws IOException {
         Files.createDirectories(out);
         GrayU8 coins = bundledGray("coins.png");
-        distanceTransformStep(coins);
+        GrayU8 camera = bundledGray("camera.png");
+        RgbU8 astronaut = bundledRgb("astronaut.png");
+        thresholds(coins);
+        splitTouching(coins);
+        flood(camera);
+        kmeans(astronaut);
+        regionGrowing(astronaut);
+        syntheticCells();
+        Files.writeString(out.resolve("metrics.json"), json.writeValueAsString(metrics), StandardCharsets.UTF_8);
         writeIndex();
         LOG.info("demo finished: open {}", out.resolve("index.html").toAbsolutePath());
     }
 
-    private void distanceTransformStep(GrayU8 image) throws IOException {
+    private void thresholds(GrayU8 coins) throws IOException {
         long t0 = System.nanoTime();
-        Mask fg = new Mask(image.width, image.height);
-        for (int y = 0; y < image.height; y++) {
-            for (int x = 0; x < image.width; x++) {
-                fg.unsafe_set(x, y, image.unsafe_get(x, y) > 110);
-            }
+        ThresholdResult otsu = OtsuOps.binarize(coins, null, null);
+        double otsuMs = millis(t0);
+        t0 = System.nanoTime();
+        MultiOtsuResult multi = MultiOtsuOps.segment(coins, 3, null);
+        double multiMs = millis(t0);
+        ImageFiles.writePng(coins, out.resolve("coins.png"));
+        ImageFiles.writePng(Overlay.blend(coins, otsu.mask(), 0xFF3030, ALPHA, null), out.resolve("coins-otsu.png"));
+        ImageFiles.writePng(Overlay.blend(coins, multi.labels(), ALPHA, null), out.resolve("coins-multi-otsu.png"));
+        ObjectNode m = metrics.putObject("otsu");
+        m.put("image", "coins.png").put("threshold", otsu.threshold()).put("millis", otsuMs);
+        ArrayNode ts = metrics.putObject("multi_otsu").put("image", "coins.png").put("classes", 3)
+                .put("millis", multiMs).putArray("thresholds");
+        for (int t : multi.thresholds()) {
+            ts.add(t);
         }
-        GrayF32 dist = DistanceTransformOps.edt(fg, null);
-        float max = 0;
-        for (float v : dist.data) {
-            max = Math.max(max, v);
-        }
-        GrayU8 shown = ConvertImage.toU8(dist, 255f / Math.max(max, 1f), null);
-        double ms = (System.nanoTime() - t0) / 1e6;
-        write(image, "coins.png");
-        write(shown, "coins-distance.png");
-        LOG.info("distance transform of coins.png: max distance {} px, {} ms", max, String.format("%.1f", ms));
-        sections.add(section("Euclidean distance transform",
-                "coins.png thresholded at 110, then the exact Euclidean distance to the background.",
-                "coins.png", "coins-distance.png"));
+        LOG.info("Otsu threshold of coins.png: {}; multi-Otsu (3 classes): {}", otsu.threshold(),
+                java.util.Arrays.toString(multi.thresholds()));
+        sections.add(section("Otsu and multi-level Otsu",
+                "Otsu threshold " + otsu.threshold() + " (foreground = pixel &gt; t, red); multi-Otsu thresholds "
+                        + java.util.Arrays.toString(multi.thresholds()) + " give three classes.",
+                "coins.png", "coins-otsu.png", "coins-multi-otsu.png"));
     }
 
-    private static GrayU8 bundledGray(String name) throws IOException {
+    private void splitTouching(GrayU8 coins) throws IOException {
+        long t0 = System.nanoTime();
+        // Coins are brighter than the background, which is uneven: a top-hat wider than a coin flattens it.
+        SplitResult split = new SplitTouching(new SplitConfig(true, 30, 2, 10, Connectivity.EIGHT))
+                .process(coins, null);
+        double ms = millis(t0);
+        RgbU8 overlay = Overlay.blend(coins, split.labels(), ALPHA, null);
+        Overlay.boundaries(overlay, split.labels(), 0xFFFF00, overlay);
+        ImageFiles.writePng(overlay, out.resolve("coins-split.png"));
+        metrics.putObject("split_touching").put("image", "coins.png").put("regions", split.count())
+                .put("millis", ms);
+        LOG.info("split touching objects in coins.png: {} objects in {} ms", split.count(), fmt(ms));
+        sections.add(section("Splitting touching objects",
+                "Top-hat, Otsu, fill holes, opening, distance transform, peaks, watershed: " + split.count()
+                        + " coins found.",
+                "coins-split.png"));
+    }
+
+    private void flood(GrayU8 camera) throws IOException {
+        Pixel seed = new Pixel(40, 20);
+        long t0 = System.nanoTime();
+        var mask = new FloodFill(FloodConfig.of(Connectivity.FOUR, 12)).process(camera, List.of(seed), null, null);
+        double ms = millis(t0);
+        ImageFiles.writePng(Overlay.blend(camera, mask, 0x30A0FF, ALPHA, null), out.resolve("camera-flood.png"));
+        metrics.putObject("flood").put("image", "camera.png").put("seed_x", seed.x()).put("seed_y", seed.y())
+                .put("tolerance", 12).put("pixels", mask.countOn()).put("millis", ms);
+        sections.add(section("Seeded flood fill",
+                "From the sky at (" + seed.x() + ", " + seed.y() + "), tolerance 12 gray levels of the seed value, "
+                        + "4-connected: " + mask.countOn() + " pixels.",
+                "camera-flood.png"));
+    }
+
+    private void kmeans(RgbU8 astronaut) throws IOException {
+        long t0 = System.nanoTime();
+        KMeansSegmentation seg = new KMeans(KMeansConfig.of(5).withSeed(1)).segment(astronaut, FeatureSpace.LAB, 0,
+                null);
+        double ms = millis(t0);
+        ImageFiles.writePng(astronaut, out.resolve("astronaut.png"));
+        ImageFiles.writePng(Overlay.blend(astronaut, seg.labels(), 0.6, null), out.resolve("astronaut-kmeans.png"));
+        metrics.putObject("kmeans").put("image", "astronaut.png").put("k", 5).put("features", "Lab")
+                .put("inertia", seg.clustering().inertia()).put("millis", ms);
+        sections.add(section("k-means colour clustering",
+                "k = 5 in CIE L*a*b*, k-means++ seeding, seed 1.", "astronaut.png", "astronaut-kmeans.png"));
+    }
+
+    private void regionGrowing(RgbU8 astronaut) throws IOException {
+        LabelMap seeds = new LabelMap(astronaut.width, astronaut.height);
+        int[][] points = {{20, 20}, {128, 60}, {60, 200}, {200, 200}};
+        for (int i = 0; i < points.length; i++) {
+            seeds.set(points[i][0], points[i][1], i + 1);
+        }
+        long t0 = System.nanoTime();
+        LabelMap regions = new SeededRegionGrowing(SrgConfig.of(Connectivity.FOUR, SrgConfig.Criterion.MEAN))
+                .process(astronaut, seeds, null, null);
+        double ms = millis(t0);
+        RgbU8 overlay = Overlay.blend(astronaut, regions, ALPHA, null);
+        Overlay.boundaries(overlay, regions, 0xFFFFFF, overlay);
+        ImageFiles.writePng(overlay, out.resolve("astronaut-srg.png"));
+        metrics.putObject("seeded_region_growing").put("image", "astronaut.png").put("seeds", points.length)
+                .put("millis", ms);
+        sections.add(section("Seeded region growing",
+                "Adams and Bischof (1994): four competing seeds, each pixel joins the region whose running mean"
+                        + " colour is nearest.",
+                "astronaut-srg.png"));
+    }
+
+    private void syntheticCells() throws IOException {
+        SyntheticCells generator = new SyntheticCells(SyntheticCells.Config.defaults());
+        SplitTouching split = new SplitTouching(new SplitConfig(true, 0, 1, 5, Connectivity.EIGHT));
+        int n = 16;
+        double ap = 0;
+        double f1 = 0;
+        long t0 = System.nanoTime();
+        SyntheticCells.Cells first = null;
+        SplitResult firstResult = null;
+        for (int i = 0; i < n; i++) {
+            SyntheticCells.Cells cells = generator.generate(1000 + i);
+            GrayU8 gray = ConvertImage.toU8(cells.image().channel(0), 255f, null);
+            SplitResult result = split.process(gray, null);
+            InstanceMetrics.Result r = InstanceMetrics.of(cells.instances(), result.labels()).match();
+            ap += r.ap();
+            f1 += r.f1();
+            if (i == 0) {
+                first = cells;
+                firstResult = result;
+            }
+        }
+        double ms = millis(t0) / n;
+        GrayU8 gray = ConvertImage.toU8(first.image().channel(0), 255f, null);
+        ImageFiles.writePng(gray, out.resolve("cells.png"));
+        ImageFiles.writePng(Overlay.blend(gray, first.instances(), ALPHA, null), out.resolve("cells-truth.png"));
+        ImageFiles.writePng(Overlay.blend(gray, firstResult.labels(), ALPHA, null), out.resolve("cells-classic.png"));
+        metrics.putObject("synthetic_cells_classic").put("images", n).put("ap50", ap / n).put("f1_50", f1 / n)
+                .put("millis_per_image", ms);
+        LOG.info("classic split-touching on {} synthetic cell images: AP@0.5 {}, F1@0.5 {}", n, fmt(ap / n),
+                fmt(f1 / n));
+        sections.add(section("Synthetic touching cells: classic pipeline",
+                "Split-touching on " + n + " generated images: mean AP@0.5 = " + fmt(ap / n) + ", F1@0.5 = "
+                        + fmt(f1 / n) + " (AP = TP/(TP+FP+FN)). Left: image, middle: truth, right: prediction.",
+                "cells.png", "cells-truth.png", "cells-classic.png"));
+    }
+
+    private static double millis(long t0) {
+        return (System.nanoTime() - t0) / 1e6;
+    }
+
+    private static String fmt(double v) {
+        return String.format(java.util.Locale.ROOT, "%.3f", v);
+    }
+
+    private static Path resource(String name, Path tmpDir) throws IOException {
         try (InputStream in = Demo.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IOException("bundled image " + name + " is missing from the jar");
             }
-            BufferedImage image = ImageIO.read(in);
-            return ConvertImage.toGrayU8(image, null);
+            Path file = tmpDir.resolve(name);
+            Files.copy(in, file);
+            return file;
         }
     }
 
-    private void write(GrayU8 image, String name) throws IOException {
-        if (!ImageIO.write(ConvertImage.toBufferedImage(image), "png", out.resolve(name).toFile())) {
-            throw new UncheckedIOException(new IOException("no PNG writer"));
+    private GrayU8 bundledGray(String name) throws IOException {
+        Path tmp = Files.createTempDirectory("seg-demo");
+        try {
+            return ImageFiles.readGrayU8(resource(name, tmp));
+        } finally {
+            deleteTree(tmp);
         }
+    }
+
+    private RgbU8 bundledRgb(String name) throws IOException {
+        Path tmp = Files.createTempDirectory("seg-demo");
+        try {
+            return ImageFiles.readRgb(resource(name, tmp));
+        } finally {
+            deleteTree(tmp);
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.deleteIfExists(f);
+            }
+        }
+        Files.deleteIfExists(dir);
     }
 
     private static String section(String title, String text, String... images) {
@@ -92,9 +259,10 @@ public final class Demo {
 
     private void writeIndex() throws IOException {
         String html = "<!doctype html><html><head><meta charset=\"utf-8\"><title>segmentation demo</title>"
-                + "<style>body{font-family:sans-serif;margin:2em}figure{display:inline-block;margin:0 1em 1em 0}"
-                + "img{max-width:420px;image-rendering:pixelated}</style></head><body><h1>segmentation demo</h1>\n"
-                + String.join("", sections) + "</body></html>\n";
+                + "<style>body{font-family:sans-serif;margin:2em;max-width:1400px}figure{display:inline-block;"
+                + "margin:0 1em 1em 0}img{width:360px;image-rendering:pixelated}</style></head><body>"
+                + "<h1>segmentation demo</h1><p>All numbers are also in <a href=\"metrics.json\">metrics.json</a>."
+                + "</p>\n" + String.join("", sections) + "</body></html>\n";
         Files.writeString(out.resolve("index.html"), html, StandardCharsets.UTF_8);
     }
 }

@@ -1,0 +1,38 @@
+package org.segmentation.bench.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.classic.watershed.SplitConfig;
+import org.segmentation.classic.watershed.SplitResult;
+import org.segmentation.classic.watershed.SplitTouching;
+import org.segmentation.core.image.GrayU8;
+import org.segmentation.core.image.RgbU8;
+import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.visual.Overlay;
+
+/** The README's quick start, line for line, on the bundled coins image. */
+class ReadmeQuickStartTest {
+    @Test
+    void quickStartRuns(@TempDir Path dir) throws Exception {
+        try (InputStream in = Demo.class.getResourceAsStream("coins.png")) {
+            Files.copy(in, dir.resolve("coins.png"));
+        }
+        // --- README begins
+        GrayU8 coins = ImageFiles.readGrayU8(dir.resolve("coins.png"));
+        SplitResult split = new SplitTouching(new SplitConfig()).process(coins, null);
+        RgbU8 overlay = Overlay.blend(coins, split.labels(), 0.45, null);
+        Overlay.boundaries(overlay, split.labels(), 0xFFFF00, overlay);
+        ImageFiles.writePng(overlay, dir.resolve("coins-overlay.png"));
+        // --- README ends
+        assertTrue(split.count() > 10, "objects: " + split.count());
+        RgbU8 back = ImageFiles.readRgb(dir.resolve("coins-overlay.png"));
+        assertEquals(coins.width, back.width);
+        assertEquals(split.labels().maxLabel(), split.count());
+    }
+}
