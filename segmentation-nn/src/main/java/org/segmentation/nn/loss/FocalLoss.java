@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.layers.Softmax;
 
 /**
  * Multi-class focal loss (Lin et al., "Focal loss for dense object detection", 2017):
@@ -41,7 +42,7 @@ public final class FocalLoss implements Loss {
             return new LossResult(0.0, Nd4j.zeros(dt, logits.shape()));
         }
         INDArray g = Labels.oneHot(labels, valid, k, dt);                            // (N,K,H,W)
-        INDArray logP = Labels.logSoftmax(logits);                                   // (N,K,H,W)
+        INDArray logP = Softmax.log(logits);                                         // (N,K,H,W)
         INDArray p = Transforms.exp(logP, true);
         INDArray logPt = g.mul(logP).sum(1);                                         // (N,H,W), 0 if ignored
         INDArray pt = Transforms.exp(logPt, true);

@@ -36,14 +36,6 @@ final class Labels {
         return k;
     }
 
-    /** log softmax over axis 1 of (N,K,H,W), computed as (x − max) − log Σ exp(x − max) for stability. */
-    static INDArray logSoftmax(INDArray x) {
-        INDArray s = Broadcast.sub(x, x.max(1), Nd4j.createUninitialized(x.dataType(), x.shape()), 0, 2, 3);
-        INDArray lse = org.nd4j.linalg.ops.transforms.Transforms.log(
-                org.nd4j.linalg.ops.transforms.Transforms.exp(s, true).sum(1), false);  // (N,H,W)
-        return Broadcast.sub(s, lse, s, 0, 2, 3);
-    }
-
     /** 1 where the label is not {@code ignoreLabel}, else 0; (N,H,W) of type dt. */
     static INDArray valid(INDArray labels, int ignoreLabel, DataType dt) {
         return labels.castTo(DataType.DOUBLE).neq(ignoreLabel).castTo(dt);

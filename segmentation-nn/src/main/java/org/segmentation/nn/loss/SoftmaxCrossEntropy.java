@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.layers.Softmax;
 
 /**
  * Softmax cross-entropy over the channel axis, PyTorch's {@code cross_entropy(logits, labels, weight=w,
@@ -59,7 +60,7 @@ public final class SoftmaxCrossEntropy implements Loss {
         if (total == 0) {
             return new LossResult(0.0, Nd4j.zeros(dt, logits.shape()));
         }
-        INDArray logP = Labels.logSoftmax(logits);                                   // (N,K,H,W)
+        INDArray logP = Softmax.log(logits);                                         // (N,K,H,W)
         double loss = -weightedOneHot.mul(logP).sumNumber().doubleValue() / total;
         INDArray p = Transforms.exp(logP, false);
         INDArray dLogits = Broadcast.mul(p, pixelWeight, p, 0, 2, 3).subi(weightedOneHot).divi(total);

@@ -93,6 +93,21 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void softmaxIsAlongChannelsInFloatAndDouble() {
+        // ND4J's own softmax op went along the wrong axis for float32 4-d input; ours must agree across types.
+        // float32 rounding of exp/log on O(1) values: 1e-6 relative is ample.
+        INDArray x = GradCheck.gaussian(new Random(5), DataType.DOUBLE, 2, 3, 4, 5);
+        INDArray pd = Softmax.apply(x);
+        INDArray pf = Softmax.apply(x.castTo(DataType.FLOAT));
+        assertTrue(pf.castTo(DataType.DOUBLE).equalsWithEps(pd, 1e-6));
+        assertTrue(pd.sum(1).equalsWithEps(Nd4j.ones(DataType.DOUBLE, 2, 4, 5), 1e-12));
+        double e0 = Math.exp(x.getDouble(1, 0, 2, 3));
+        double e1 = Math.exp(x.getDouble(1, 1, 2, 3));
+        double e2 = Math.exp(x.getDouble(1, 2, 2, 3));
+        assertEquals(e1 / (e0 + e1 + e2), pd.getDouble(1, 1, 2, 3), 1e-12);
+    }
+
+    @Test
     void badInputNamesExpectedAndActualShapes() {
         ParameterBuffer.Builder b = ParameterBuffer.builder(DataType.FLOAT);
         Conv2d conv = new Conv2d(b, "c", 3, 4, 3, new Random(1));
