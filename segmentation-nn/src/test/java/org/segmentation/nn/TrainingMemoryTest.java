@@ -90,9 +90,10 @@ class TrainingMemoryTest {
         LOG.info("RSS at step {}: {} MB, at step {}: {} MB; loss {} -> {}", warm, rssWarm / 1024, steps,
                 rssEnd / 1024, first, last);
         // Each step allocates about 10 MB of tensors (the im2col columns of conv2 alone are 4·288·1024 floats),
-        // so a leak would add ~1 GB over these 100 steps; the workspace keeps it flat. 40 MB leaves room for
-        // JIT-compiled code and heap growth that are not per step.
-        assertTrue(rssEnd - rssWarm < 40 * 1024, "RSS grew from " + rssWarm + " kB to " + rssEnd + " kB");
+        // so a leak would add ~1 GB over these 100 steps (without the workspace RSS measured +1.8 MB per step
+        // even at this size); with it, growth measured 0. The Java heap is fixed and pre-touched by the surefire
+        // configuration, so 16 MB leaves room only for JIT-compiled code and metaspace, which are not per step.
+        assertTrue(rssEnd - rssWarm < 16 * 1024, "RSS grew from " + rssWarm + " kB to " + rssEnd + " kB");
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);
     }
 }

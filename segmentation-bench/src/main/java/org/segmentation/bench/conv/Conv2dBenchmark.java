@@ -2,6 +2,7 @@ package org.segmentation.bench.conv;
 
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.DynamicCustomOp;
 import org.nd4j.linalg.factory.Nd4j;
@@ -17,13 +18,16 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.segmentation.nn.StepWorkspace;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.Im2colGemmConv2d;
 
 /**
  * Our convolution kernels beside ND4J's own conv2d and conv2d_bp (oneDNN on this build), same shapes, same run.
  * Time per call; GFLOP/s = 2·N·K·C·k²·H·W / time for each of forward, backward-data and backward-weights (the
- * ND4J backward computes both plus the bias, so its figure is 2× that FLOP count over its time).
+ * ND4J backward computes both plus the bias, so its figure is 2× that FLOP count over its time). Our kernels
+ * run inside {@link StepWorkspace} as in training, so their temporaries reuse memory; backward-weights reuses the
+ * im2col columns cached by the forward in setUp, as it does after a layer's forward.
  *
  * <pre>
  * mvn -B -o -q -pl segmentation-bench -am -DskipTests -Prun verify \
@@ -35,7 +39,8 @@ import org.segmentation.nn.conv.Im2colGemmConv2d;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 3)
-@Fork(1)
+// the columns of one call are 300 MB; JavaCPP caps off-heap memory relative to -Xmx, so give the fork room
+@Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
 public class Conv2dBenchmark {
     @Param({"8"})
     public int n;
@@ -77,20 +82,24 @@ public class Conv2dBenchmark {
         refDw = Nd4j.create(DataType.FLOAT, channels, channels, kernel, kernel);
         refDb = Nd4j.create(DataType.FLOAT, channels);
         ours = new Im2colGemmConv2d();
-        ours.forward(x, w, b, y); // fills the column cache that backwardWeights reuses
+        ours.forward(x, w, b, y); // outside any workspace: the column cache that backwardWeights reuses
         // kH, kW, sH, sW, pH, pW, dH, dW, same mode off, NCHW, weights [oC, iC, kH, kW]
         nd4jArgs = new int[] {kernel, kernel, 1, 1, kernel / 2, kernel / 2, 1, 1, 0, 0, 1};
     }
 
     @Benchmark
     public INDArray oursForward() {
-        ours.forward(x, w, b, y);
+        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            ours.forward(x, w, b, y);
+        }
         return y;
     }
 
     @Benchmark
     public INDArray oursBackwardData() {
-        ours.backwardData(dY, w, dX);
+        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            ours.backwardData(dY, w, dX);
+        }
         return dX;
     }
 
@@ -98,7 +107,7 @@ public class Conv2dBenchmark {
     public INDArray oursBackwardWeights() {
         dW.assign(0);
         dB.assign(0);
-        ours.backwardWeights(x, dY, dW, dB);
+        ours.backwardWeights(x, dY, dW, dB); // reuses the columns made in setUp, as after a forward
         return dW;
     }
 
