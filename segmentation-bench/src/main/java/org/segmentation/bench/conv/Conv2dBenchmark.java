@@ -1,0 +1,127 @@
+package org.segmentation.bench.conv;
+
+import java.util.concurrent.TimeUnit;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.DynamicCustomOp;
+import org.nd4j.linalg.factory.Nd4j;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.conv.Conv2dAlgorithm;
+import org.segmentation.nn.conv.Im2colGemmConv2d;
+
+/**
+ * Our convolution kernels beside ND4J's own conv2d and conv2d_bp (oneDNN on this build), same shapes, same run.
+ * Time per call; GFLOP/s = 2·N·K·C·k²·H·W / time for each of forward, backward-data and backward-weights (the
+ * ND4J backward computes both plus the bias, so its figure is 2× that FLOP count over its time). Our kernels
+ * run inside {@link StepWorkspace} as in training, so their temporaries reuse memory; backward-weights reuses the
+ * im2col columns cached by the forward in setUp, as it does after a layer's forward.
+ *
+ * <pre>
+ * mvn -B -o -q -pl segmentation-bench -am -DskipTests -Prun verify \
+ *     -Dbench.main=org.openjdk.jmh.Main -Dbench.args="Conv2dBenchmark"
+ * </pre>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+// the columns of one call are 300 MB; JavaCPP caps off-heap memory relative to -Xmx, so give the fork room
+@Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
+public class Conv2dBenchmark {
+    @Param({"8"})
+    public int n;
+    @Param({"64"})
+    public int channels;
+    @Param({"128"})
+    public int size;
+    @Param({"3"})
+    public int kernel;
+
+    private INDArray x;
+    private INDArray w;
+    private INDArray b;
+    private INDArray y;
+    private INDArray dY;
+    private INDArray dX;
+    private INDArray dW;
+    private INDArray dB;
+    private INDArray refY;
+    private INDArray refDx;
+    private INDArray refDw;
+    private INDArray refDb;
+    private Conv2dAlgorithm ours;
+    private int[] nd4jArgs;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        Nd4j.getRandom().setSeed(1);
+        x = Nd4j.rand(DataType.FLOAT, n, channels, size, size);
+        w = Nd4j.rand(DataType.FLOAT, channels, channels, kernel, kernel).subi(0.5);
+        b = Nd4j.rand(DataType.FLOAT, channels);
+        dY = Nd4j.rand(DataType.FLOAT, n, channels, size, size);
+        y = Nd4j.create(DataType.FLOAT, n, channels, size, size);
+        dX = Nd4j.create(DataType.FLOAT, n, channels, size, size);
+        dW = Nd4j.create(DataType.FLOAT, channels, channels, kernel, kernel);
+        dB = Nd4j.create(DataType.FLOAT, channels);
+        refY = Nd4j.create(DataType.FLOAT, n, channels, size, size);
+        refDx = Nd4j.create(DataType.FLOAT, n, channels, size, size);
+        refDw = Nd4j.create(DataType.FLOAT, channels, channels, kernel, kernel);
+        refDb = Nd4j.create(DataType.FLOAT, channels);
+        ours = new Im2colGemmConv2d();
+        ours.forward(x, w, b, y); // outside any workspace: the column cache that backwardWeights reuses
+        // kH, kW, sH, sW, pH, pW, dH, dW, same mode off, NCHW, weights [oC, iC, kH, kW]
+        nd4jArgs = new int[] {kernel, kernel, 1, 1, kernel / 2, kernel / 2, 1, 1, 0, 0, 1};
+    }
+
+    @Benchmark
+    public INDArray oursForward() {
+        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            ours.forward(x, w, b, y);
+        }
+        return y;
+    }
+
+    @Benchmark
+    public INDArray oursBackwardData() {
+        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            ours.backwardData(dY, w, dX);
+        }
+        return dX;
+    }
+
+    @Benchmark
+    public INDArray oursBackwardWeights() {
+        dW.assign(0);
+        dB.assign(0);
+        ours.backwardWeights(x, dY, dW, dB); // reuses the columns made in setUp, as after a forward
+        return dW;
+    }
+
+    @Benchmark
+    public INDArray nd4jConv2d() {
+        Nd4j.exec(DynamicCustomOp.builder("conv2d").addInputs(x, w, b).addOutputs(refY)
+                .addIntegerArguments(nd4jArgs).build());
+        return refY;
+    }
+
+    @Benchmark
+    public INDArray nd4jConv2dBp() {
+        Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, w, b, dY).addOutputs(refDx, refDw, refDb)
+                .addIntegerArguments(nd4jArgs).build());
+        return refDx;
+    }
+}

@@ -1,0 +1,45 @@
+package org.segmentation.nn.conv;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The three kernels of a stride-1, "same"-padded k×k convolution (k odd, cross-correlation as in PyTorch),
+ * kept behind one interface so that another algorithm (Winograd, an autotuned choice) can replace
+ * {@link Im2colGemmConv2d} without touching {@link org.segmentation.nn.layers.Conv2d}.
+ *
+ * <p>An instance belongs to one layer and may keep work buffers between the calls of one step: the
+ * backward kernels may reuse what the last {@link #forward} computed for the same {@code x}, and
+ * {@link #backwardWeights} may reuse what {@link #backwardData} prepared for the same {@code dY}. Callers must
+ * therefore not modify {@code x} or {@code dY} between the calls. Shapes are checked by the layer, not here.
+ */
+public interface Conv2dAlgorithm {
+
+    /**
+     * Overwrites {@code y} with the convolution of {@code x} plus the bias.
+     *
+     * @param x input (N,C,H,W)
+     * @param w weights (K,C,k,k)
+     * @param b bias (K)
+     * @param y output (N,K,H,W), overwritten
+     */
+    void forward(INDArray x, INDArray w, INDArray b, INDArray y);
+
+    /**
+     * Overwrites {@code dX} with the gradient of the loss with respect to the input.
+     *
+     * @param dY gradient of the output (N,K,H,W)
+     * @param w weights (K,C,k,k)
+     * @param dX gradient of the input (N,C,H,W), overwritten
+     */
+    void backwardData(INDArray dY, INDArray w, INDArray dX);
+
+    /**
+     * Adds the gradients of the weights and of the bias to {@code dW} and {@code dB}.
+     *
+     * @param x the input (N,C,H,W) given to the last {@link #forward}
+     * @param dY gradient of the output (N,K,H,W)
+     * @param dW gradient of the weights (K,C,k,k), accumulated into
+     * @param dB gradient of the bias (K), accumulated into
+     */
+    void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB);
+}

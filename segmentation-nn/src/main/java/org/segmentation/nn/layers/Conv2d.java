@@ -1,0 +1,99 @@
+package org.segmentation.nn.layers;
+
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Shapes;
+import org.segmentation.nn.conv.Conv2dAlgorithm;
+import org.segmentation.nn.conv.Im2colGemmConv2d;
+import org.segmentation.nn.param.Init;
+import org.segmentation.nn.param.Parameter;
+import org.segmentation.nn.param.ParameterBuffer;
+
+/**
+ * k×k convolution with stride 1, "same" zero padding of k/2 (k odd) and a bias; PyTorch's
+ * {@code Conv2d(C, K, k, padding=k//2)}. Weights are (K,C,k,k) and are initialised like PyTorch's default,
+ * uniform on ±1/sqrt(C·k·k), weights and bias alike.
+ */
+public final class Conv2d {
+    private final int inChannels;
+    private final int outChannels;
+    private final int kernel;
+    private final DataType dtype;
+    private final Parameter weight; // (K,C,k,k)
+    private final Parameter bias;   // (K)
+    private final Conv2dAlgorithm algorithm;
+
+    // cache for backward
+    private INDArray x; // (N,C,H,W)
+
+    /** A convolution computed by {@link Im2colGemmConv2d}. */
+    public Conv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kernel,
+            Random rng) {
+        this(params, name, inChannels, outChannels, kernel, rng, new Im2colGemmConv2d());
+    }
+
+    public Conv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kernel,
+            Random rng, Conv2dAlgorithm algorithm) {
+        if (inChannels <= 0 || outChannels <= 0) {
+            throw new IllegalArgumentException("channel counts must be positive, got in=" + inChannels
+                    + " out=" + outChannels);
+        }
+        if (kernel <= 0 || kernel % 2 == 0) {
+            throw new IllegalArgumentException("kernel must be odd and positive for same padding, got " + kernel);
+        }
+        this.inChannels = inChannels;
+        this.outChannels = outChannels;
+        this.kernel = kernel;
+        this.dtype = params.dataType();
+        this.algorithm = algorithm;
+        double bound = 1.0 / Math.sqrt((double) inChannels * kernel * kernel);
+        this.weight = params.add(name + ".weight", new long[] {outChannels, inChannels, kernel, kernel},
+                Init.uniform(rng, bound));
+        this.bias = params.add(name + ".bias", new long[] {outChannels}, Init.uniform(rng, bound));
+    }
+
+    /**
+     * @param x input (N,C,H,W)
+     * @return output (N,K,H,W)
+     */
+    public INDArray forward(INDArray x) {
+        Shapes.require("Conv2d input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
+        Shapes.requireType("Conv2d input x", x, dtype);
+        this.x = x;
+        INDArray y = Nd4j.createUninitialized(dtype, x.size(0), outChannels, x.size(2), x.size(3));
+        algorithm.forward(x, weight.value(), bias.value(), y);
+        return y;
+    }
+
+    /**
+     * Adds the weight and bias gradients into the parameter buffer's gradients.
+     *
+     * @param dY gradient of the output (N,K,H,W)
+     * @return gradient of the input (N,C,H,W)
+     */
+    public INDArray backward(INDArray dY) {
+        if (x == null) {
+            throw new IllegalStateException("Conv2d.backward called before forward");
+        }
+        Shapes.require("Conv2d output gradient dY", "(N,K,H,W)", dY, x.size(0), outChannels, x.size(2), x.size(3));
+        Shapes.requireType("Conv2d output gradient dY", dY, dtype);
+        INDArray dX = Nd4j.createUninitialized(dtype, x.shape());
+        algorithm.backwardData(dY, weight.value(), dX);
+        algorithm.backwardWeights(x, dY, weight.grad(), bias.grad());
+        return dX;
+    }
+
+    public Parameter weight() {
+        return weight;
+    }
+
+    public Parameter bias() {
+        return bias;
+    }
+
+    public int kernel() {
+        return kernel;
+    }
+}

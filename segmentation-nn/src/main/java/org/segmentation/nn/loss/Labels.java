@@ -1,0 +1,51 @@
+package org.segmentation.nn.loss;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.shape.OneHot;
+import org.nd4j.linalg.factory.Broadcast;
+import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Shapes;
+
+/** Class-label helpers shared by the multi-class losses. */
+final class Labels {
+    private Labels() {
+    }
+
+    /**
+     * Checks logits (N,K,H,W) against labels (N,H,W) and the label range.
+     *
+     * @return K
+     */
+    static int check(String what, INDArray logits, INDArray labels, int ignoreLabel) {
+        Shapes.require(what + " logits", "(N,K,H,W)", logits, Shapes.ANY, Shapes.ANY, Shapes.ANY, Shapes.ANY);
+        Shapes.requireFloating(logits.dataType());
+        Shapes.require(what + " labels", "(N,H,W)", labels, logits.size(0), logits.size(2), logits.size(3));
+        int k = (int) logits.size(1);
+        INDArray l = labels.castTo(DataType.DOUBLE);
+        INDArray valid = l.neq(ignoreLabel);
+        if (valid.any()) {
+            INDArray kept = l.mul(valid.castTo(DataType.DOUBLE));
+            double min = l.minNumber().doubleValue();
+            double max = kept.maxNumber().doubleValue();
+            if ((min < 0 && min != ignoreLabel) || max >= k) {
+                throw new IllegalArgumentException(what + " labels: expected values in [0, " + k + ") or the ignore"
+                        + " label " + ignoreLabel + ", got range [" + min + ", " + max + "]");
+            }
+        }
+        return k;
+    }
+
+    /** 1 where the label is not {@code ignoreLabel}, else 0; (N,H,W) of type dt. */
+    static INDArray valid(INDArray labels, int ignoreLabel, DataType dt) {
+        return labels.castTo(DataType.DOUBLE).neq(ignoreLabel).castTo(dt);
+    }
+
+    /** One-hot (N,K,H,W) of type dt, all zero at ignored pixels. */
+    static INDArray oneHot(INDArray labels, INDArray valid, int k, DataType dt) {
+        INDArray safe = labels.castTo(dt).muli(valid).castTo(DataType.INT64);  // ignored pixels become class 0
+        INDArray out = Nd4j.createUninitialized(dt, labels.size(0), k, labels.size(1), labels.size(2));
+        Nd4j.exec(new OneHot(safe, out, k, 1, 1.0, 0.0));
+        return Broadcast.mul(out, valid, out, 0, 2, 3);
+    }
+}

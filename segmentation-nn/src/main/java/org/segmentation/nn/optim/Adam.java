@@ -1,0 +1,98 @@
+package org.segmentation.nn.optim;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.param.ParameterBuffer;
+
+/**
+ * Adam (Kingma and Ba, 2015) and AdamW (Loshchilov and Hutter, "Decoupled weight decay regularization", 2019),
+ * following {@code torch.optim.Adam} and {@code torch.optim.AdamW} without amsgrad: at step t,
+ * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + ε).
+ * Adam adds λ·p to g (L2); AdamW instead first shrinks p by (1 − lr·λ).
+ */
+public final class Adam implements Optimizer {
+    private final INDArray params;
+    private final INDArray grads;
+    private final double beta1;
+    private final double beta2;
+    private final double eps;
+    private final double weightDecay;
+    private final boolean decoupled;
+    private final INDArray m;
+    private final INDArray v;
+    private final INDArray scratch;
+    private double learningRate;
+    private long t;
+
+    private Adam(ParameterBuffer buffer, double learningRate, double beta1, double beta2, double eps,
+            double weightDecay, boolean decoupled) {
+        BufferOps.requireRate(learningRate);
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1) || !(eps > 0) || !(weightDecay >= 0)
+                || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("expected betas in [0,1), eps > 0, weight decay >= 0; got beta1="
+                    + beta1 + " beta2=" + beta2 + " eps=" + eps + " weightDecay=" + weightDecay);
+        }
+        this.params = buffer.values();
+        this.grads = buffer.gradients();
+        this.learningRate = learningRate;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        this.decoupled = decoupled;
+        this.m = BufferOps.state(params);
+        this.v = BufferOps.state(params);
+        this.scratch = BufferOps.state(params);
+    }
+
+    /** Adam with L2 weight decay λ added to the gradient (λ = 0 for none); PyTorch's defaults are 0.9, 0.999, 1e-8. */
+    public static Adam adam(ParameterBuffer buffer, double learningRate, double beta1, double beta2, double eps,
+            double weightDecay) {
+        return new Adam(buffer, learningRate, beta1, beta2, eps, weightDecay, false);
+    }
+
+    /** AdamW with decoupled weight decay λ (PyTorch's default λ is 0.01). */
+    public static Adam adamW(ParameterBuffer buffer, double learningRate, double beta1, double beta2, double eps,
+            double weightDecay) {
+        return new Adam(buffer, learningRate, beta1, beta2, eps, weightDecay, true);
+    }
+
+    @Override
+    public void step() {
+        t++;
+        if (decoupled && weightDecay != 0) {
+            params.muli(1 - learningRate * weightDecay);
+        }
+        scratch.assign(grads);
+        if (!decoupled && weightDecay != 0) {
+            BufferOps.axpy(weightDecay, params, scratch);           // g + λp
+        }
+        m.muli(beta1);
+        BufferOps.axpy(1 - beta1, scratch, m);
+        scratch.muli(scratch);                                     // g²
+        v.muli(beta2);
+        BufferOps.axpy(1 - beta2, scratch, v);
+        double bc1 = 1 - Math.pow(beta1, t);
+        double bc2 = 1 - Math.pow(beta2, t);
+        scratch.assign(v);
+        Transforms.sqrt(scratch, false).divi(Math.sqrt(bc2)).addi(eps);   // denominator
+        scratch.rdivi(m);                                          // m / denominator
+        BufferOps.axpy(-learningRate / bc1, scratch, params);
+    }
+
+    /** Number of steps taken. */
+    public long steps() {
+        return t;
+    }
+
+    @Override
+    public double learningRate() {
+        return learningRate;
+    }
+
+    @Override
+    public void setLearningRate(double learningRate) {
+        BufferOps.requireRate(learningRate);
+        this.learningRate = learningRate;
+    }
+}

@@ -1,0 +1,67 @@
+package org.segmentation.nn.optim;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.segmentation.nn.param.ParameterBuffer;
+
+/**
+ * Stochastic gradient descent with optional momentum, Nesterov momentum and L2 weight decay, following
+ * {@code torch.optim.SGD} (dampening 0): d = g + λ·p; v = μ·v + d; d = d + μ·v (Nesterov) or d = v;
+ * p −= lr·d. With μ = 0 it is plain SGD.
+ */
+public final class Sgd implements Optimizer {
+    private final INDArray params;
+    private final INDArray grads;
+    private final double momentum;
+    private final boolean nesterov;
+    private final double weightDecay;
+    private final INDArray velocity;
+    private final INDArray scratch;
+    private double learningRate;
+
+    public Sgd(ParameterBuffer buffer, double learningRate, double momentum, boolean nesterov, double weightDecay) {
+        BufferOps.requireRate(learningRate);
+        if (!(momentum >= 0 && momentum < 1) || !(weightDecay >= 0) || Double.isInfinite(weightDecay)) {
+            throw new IllegalArgumentException("expected momentum in [0,1) and weight decay >= 0, got momentum="
+                    + momentum + " weightDecay=" + weightDecay);
+        }
+        if (nesterov && momentum == 0) {
+            throw new IllegalArgumentException("Nesterov momentum needs momentum > 0, got 0");
+        }
+        this.params = buffer.values();
+        this.grads = buffer.gradients();
+        this.learningRate = learningRate;
+        this.momentum = momentum;
+        this.nesterov = nesterov;
+        this.weightDecay = weightDecay;
+        this.velocity = BufferOps.state(params);
+        this.scratch = BufferOps.state(params);
+    }
+
+    @Override
+    public void step() {
+        scratch.assign(grads);
+        if (weightDecay != 0) {
+            BufferOps.axpy(weightDecay, params, scratch);        // d = g + λp
+        }
+        if (momentum != 0) {
+            velocity.muli(momentum).addi(scratch);              // v = μv + d
+            if (nesterov) {
+                BufferOps.axpy(momentum, velocity, scratch);    // d = d + μv
+            } else {
+                scratch.assign(velocity);
+            }
+        }
+        BufferOps.axpy(-learningRate, scratch, params);
+    }
+
+    @Override
+    public double learningRate() {
+        return learningRate;
+    }
+
+    @Override
+    public void setLearningRate(double learningRate) {
+        BufferOps.requireRate(learningRate);
+        this.learningRate = learningRate;
+    }
+}

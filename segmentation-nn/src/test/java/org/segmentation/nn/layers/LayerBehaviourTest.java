@@ -1,0 +1,139 @@
+package org.segmentation.nn.layers;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.param.ParameterBuffer;
+import org.segmentation.nn.testutil.GradCheck;
+
+/** Exact small cases, modes, seeding and bad input. */
+class LayerBehaviourTest {
+
+    @Test
+    void maxPoolTinyExactCaseWithOddSizeAndTies() {
+        // (1,1,3,5): the last row and column are dropped; the tie in the second window goes to its first element
+        INDArray x = Nd4j.create(new double[] {
+            1, 5, 2, 2, 9,
+            3, 4, 0, 1, 9,
+            9, 9, 9, 9, 9}, new long[] {1, 1, 3, 5}, 'c');
+        MaxPool2x2 pool = new MaxPool2x2();
+        INDArray y = pool.forward(x);
+        assertArrayEquals(new long[] {1, 1, 1, 2}, y.shape());
+        assertArrayEquals(new double[] {5, 2}, y.reshape(2).toDoubleVector(), 0.0);
+        INDArray dX = pool.backward(Nd4j.create(new double[] {10, 20}, new long[] {1, 1, 1, 2}, 'c'));
+        assertArrayEquals(new double[] {
+            0, 10, 20, 0, 0,
+            0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0}, dX.reshape(15).toDoubleVector(), 0.0);
+    }
+
+    @Test
+    void bilinearUpsampleTinyExactCase() {
+        // align_corners=False on [0, 4]: outputs sample at -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1)
+        INDArray x = Nd4j.create(new double[] {0, 4}, new long[] {1, 1, 1, 2}, 'c');
+        INDArray y = new BilinearUpsample2x().forward(x);
+        assertArrayEquals(new long[] {1, 1, 2, 4}, y.shape());
+        assertArrayEquals(new double[] {0, 1, 3, 4, 0, 1, 3, 4}, y.reshape(8).toDoubleVector(), 1e-12);
+    }
+
+    @Test
+    void batchNormUpdatesRunningAveragesLikePyTorch() {
+        ParameterBuffer.Builder b = ParameterBuffer.builder(DataType.DOUBLE);
+        BatchNorm2d bn = new BatchNorm2d(b, "bn", 1, 0.1, 1e-5);
+        b.build();
+        // one channel, values 1,2,3,6: mean 3, unbiased variance 14/3
+        INDArray x = Nd4j.create(new double[] {1, 2, 3, 6}, new long[] {1, 1, 2, 2}, 'c');
+        INDArray y = bn.forward(x);
+        assertEquals(0.3, bn.runningMean().getDouble(0), 1e-12);
+        assertEquals(0.9 + 0.1 * 14.0 / 3.0, bn.runningVar().getDouble(0), 1e-12);
+        // training output is normalised by the biased variance 3.5
+        assertEquals((1 - 3) / Math.sqrt(3.5 + 1e-5), y.getDouble(0, 0, 0, 0), 1e-12);
+        bn.setTraining(false);
+        INDArray yEval = bn.forward(x);
+        assertEquals((1 - 0.3) / Math.sqrt(0.9 + 0.1 * 14.0 / 3.0 + 1e-5), yEval.getDouble(0, 0, 0, 0), 1e-12);
+        assertEquals(0.3, bn.runningMean().getDouble(0), 1e-12); // evaluation leaves them alone
+    }
+
+    @Test
+    void dropoutIsSeededScaledAndIdentityInEvaluation() {
+        INDArray x = Nd4j.ones(DataType.DOUBLE, 4, 8, 16, 16); // 8192 elements
+        Dropout a = new Dropout(0.25, 42);
+        Dropout b = new Dropout(0.25, 42);
+        INDArray ya = a.forward(x);
+        INDArray yb = b.forward(x);
+        assertEquals(ya, yb, "same seed, same mask");
+        INDArray dX = a.backward(Nd4j.ones(DataType.DOUBLE, 4, 8, 16, 16).mul(2));
+        assertEquals(ya.mul(2), dX, "x is all ones, so the mask is ya");
+        assertTrue(!ya.equals(a.forward(x)), "the generator advances between calls");
+        // kept values are exactly 1/(1-p); the kept fraction is 0.75 ± 4.5 standard deviations
+        // (sd = sqrt(0.75·0.25/8192) ≈ 0.0048)
+        double kept = ya.gt(0).castTo(DataType.DOUBLE).meanNumber().doubleValue();
+        assertEquals(0.75, kept, 4.5 * 0.0048);
+        assertEquals(1 / 0.75, ya.maxNumber().doubleValue(), 1e-12);
+        a.setTraining(false);
+        assertTrue(a.forward(x) == x);
+        assertTrue(a.backward(x) == x);
+    }
+
+    @Test
+    void dropoutBackwardUsesTheForwardMask() {
+        Dropout d = new Dropout(0.5, 7);
+        INDArray x = GradCheck.gaussian(new Random(1), DataType.DOUBLE, 2, 3, 4, 5);
+        INDArray y = d.forward(x);
+        INDArray mask = y.div(x);
+        INDArray r = GradCheck.gaussian(new Random(2), DataType.DOUBLE, 2, 3, 4, 5);
+        assertTrue(d.backward(r).equalsWithEps(r.mul(mask), 1e-12));
+    }
+
+    @Test
+    void softmaxIsAlongChannelsInFloatAndDouble() {
+        // ND4J's own softmax op went along the wrong axis for float32 4-d input; ours must agree across types.
+        // float32 rounding of exp/log on O(1) values: 1e-6 relative is ample.
+        INDArray x = GradCheck.gaussian(new Random(5), DataType.DOUBLE, 2, 3, 4, 5);
+        INDArray pd = Softmax.apply(x);
+        INDArray pf = Softmax.apply(x.castTo(DataType.FLOAT));
+        assertTrue(pf.castTo(DataType.DOUBLE).equalsWithEps(pd, 1e-6));
+        assertTrue(pd.sum(1).equalsWithEps(Nd4j.ones(DataType.DOUBLE, 2, 4, 5), 1e-12));
+        double e0 = Math.exp(x.getDouble(1, 0, 2, 3));
+        double e1 = Math.exp(x.getDouble(1, 1, 2, 3));
+        double e2 = Math.exp(x.getDouble(1, 2, 2, 3));
+        assertEquals(e1 / (e0 + e1 + e2), pd.getDouble(1, 1, 2, 3), 1e-12);
+    }
+
+    @Test
+    void badInputNamesExpectedAndActualShapes() {
+        ParameterBuffer.Builder b = ParameterBuffer.builder(DataType.FLOAT);
+        Conv2d conv = new Conv2d(b, "c", 3, 4, 3, new Random(1));
+        BatchNorm2d bn = new BatchNorm2d(b, "bn", 4);
+        ConvTranspose2x2 up = new ConvTranspose2x2(b, "up", 4, 2, new Random(1));
+        b.build();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> conv.forward(Nd4j.create(DataType.FLOAT, 1, 5, 8, 8)));
+        assertTrue(e.getMessage().contains("[*, 3, *, *]") && e.getMessage().contains("[1, 5, 8, 8]"),
+                e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> conv.forward(Nd4j.create(DataType.FLOAT, 3, 8, 8)));
+        assertTrue(e.getMessage().contains("[3, 8, 8]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> conv.forward(Nd4j.create(DataType.DOUBLE, 1, 3, 8, 8)));
+        assertTrue(e.getMessage().contains("FLOAT") && e.getMessage().contains("DOUBLE"), e.getMessage());
+        conv.forward(Nd4j.create(DataType.FLOAT, 2, 3, 8, 8));
+        e = assertThrows(IllegalArgumentException.class, () -> conv.backward(Nd4j.create(DataType.FLOAT, 2, 4, 8, 7)));
+        assertTrue(e.getMessage().contains("[2, 4, 8, 8]") && e.getMessage().contains("[2, 4, 8, 7]"),
+                e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> bn.forward(Nd4j.create(DataType.FLOAT, 2, 3, 4, 4)));
+        assertThrows(IllegalArgumentException.class, () -> up.forward(Nd4j.create(DataType.FLOAT, 2, 3, 4, 4)));
+        assertThrows(IllegalArgumentException.class,
+                () -> new MaxPool2x2().forward(Nd4j.create(DataType.FLOAT, 2, 3, 1, 4)));
+        assertThrows(IllegalArgumentException.class, () -> new Concat().forward(
+                Nd4j.create(DataType.FLOAT, 2, 3, 4, 4), Nd4j.create(DataType.FLOAT, 2, 3, 4, 5)));
+        assertThrows(IllegalArgumentException.class, () -> new Conv2d(
+                ParameterBuffer.builder(DataType.FLOAT), "even", 3, 3, 2, new Random(1)));
+    }
+}
