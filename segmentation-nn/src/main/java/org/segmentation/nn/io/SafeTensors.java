@@ -121,13 +121,14 @@ public final class SafeTensors {
             long dataStart = 8 + n;
             long dataLength = size - dataStart;
 
+            Map<String, String> metadata = new LinkedHashMap<>();
+            List<Entry> entries = parseHeader(file, headerBuf.array(), dataLength, metadata);
+            checkLayout(file, entries, dataLength);
+            // After the header checks, which name the offending tensor, and before any tensor is allocated.
             if (dataLength > Runtime.getRuntime().maxMemory()) {
                 throw new ModelFormatException(file, null, "holds " + dataLength + " bytes of tensor data, more"
                         + " than the Java heap can ever hold (" + Runtime.getRuntime().maxMemory() + " bytes)");
             }
-            Map<String, String> metadata = new LinkedHashMap<>();
-            List<Entry> entries = parseHeader(file, headerBuf.array(), dataLength, metadata);
-            checkLayout(file, entries, dataLength);
 
             Map<String, Tensor> tensors = new LinkedHashMap<>();
             ByteBuffer chunk = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
