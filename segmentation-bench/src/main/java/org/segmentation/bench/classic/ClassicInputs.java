@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.segmentation.bench.eval.ClassicSegmenters;
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
@@ -96,29 +97,11 @@ public final class ClassicInputs {
     }
 
     /**
-     * The Sobel gradient magnitude of {@link #gray(int)}, {@code round(sqrt(gx^2 + gy^2) / 4)} clipped to 255
-     * (the 3x3 kernels weigh 4 in each direction, as scikit-image's {@code sobel} normalises), edges
-     * replicated: the elevation of the watershed workload.
+     * The Sobel gradient magnitude of {@link #gray(int)} ({@link ClassicSegmenters#sobelMagnitude}): the
+     * elevation of the watershed workload.
      */
     public static GrayU8 sobel(int size) {
-        GrayU8 g = gray(size);
-        GrayU8 dst = new GrayU8(size, size);
-        for (int y = 0; y < size; y++) {
-            int ym = Math.max(y - 1, 0) * size;
-            int y0 = y * size;
-            int yp = Math.min(y + 1, size - 1) * size;
-            for (int x = 0; x < size; x++) {
-                int xm = Math.max(x - 1, 0);
-                int xp = Math.min(x + 1, size - 1);
-                int gx = (u(g, yp + xp) + 2 * u(g, y0 + xp) + u(g, ym + xp))
-                        - (u(g, yp + xm) + 2 * u(g, y0 + xm) + u(g, ym + xm));
-                int gy = (u(g, yp + xm) + 2 * u(g, yp + x) + u(g, yp + xp))
-                        - (u(g, ym + xm) + 2 * u(g, ym + x) + u(g, ym + xp));
-                long v = Math.round(Math.sqrt((double) gx * gx + (double) gy * gy) / 4.0);
-                dst.data[y0 + x] = (byte) Math.min(v, 255);
-            }
-        }
-        return dst;
+        return ClassicSegmenters.sobelMagnitude(gray(size), null);
     }
 
     /** {@link #GRID}{@code ^2} single-pixel markers at the centres of a regular grid, labelled 1.. row by row. */
@@ -163,10 +146,6 @@ public final class ClassicInputs {
 
     private static Path file(Path dir, String workload, int size, String part) {
         return dir.resolve(String.format(Locale.ROOT, "%s_%d%s.npy", workload, size, part));
-    }
-
-    private static int u(GrayU8 g, int i) {
-        return g.data[i] & 0xFF;
     }
 
     /** Index into {@code 0..n-1} of the mirror image repeated without end: 0..n-1, n-1..0, 0..n-1, ... */
