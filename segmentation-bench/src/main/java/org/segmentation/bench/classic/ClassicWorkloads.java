@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.Map;
 import org.segmentation.bench.compare.Workload;
 import org.segmentation.bench.compare.Workload.Peer;
-import org.segmentation.bench.eval.ClassicSegmenters;
 import org.segmentation.classic.kmeans.FeatureSpace;
 import org.segmentation.classic.kmeans.KMeans;
 import org.segmentation.classic.kmeans.KMeansConfig;
@@ -54,15 +53,16 @@ public final class ClassicWorkloads {
                                     ClassicInputs.MULTI_OTSU_CLASSES)).boxed().toList();
                         }, null),
                 new Workload("watershed", "watershed, 4-connected, of the Sobel magnitude from 196 grid markers"
-                        + " (cv2.watershed floods by neighbour differences of the elevation given as 3 channels,"
-                        + " so only scikit-image computes the same labels)",
+                        + " (check: sum of the labels; cv2.watershed floods by neighbour differences of the"
+                        + " elevation given as 3 channels and draws -1 lines, so only scikit-image computes the"
+                        + " same labels)",
                         PKG + "WatershedBenchmark.watershed", size(1024), size(256), List.of(OPENCV, SKIMAGE),
                         (p, dir) -> {
                             int s = size(p);
                             ClassicInputs.write("watershed", s, dir);
-                            return ClassicSegmenters.countRegions(new Watershed(WatershedConfig.of(
-                                    Connectivity.FOUR)).process(ClassicInputs.sobel(s),
-                                    ClassicInputs.gridMarkers(s), null, null));
+                            int[] labels = new Watershed(WatershedConfig.of(Connectivity.FOUR)).process(
+                                    ClassicInputs.sobel(s), ClassicInputs.gridMarkers(s), null, null).data;
+                            return Arrays.stream(labels).asLongStream().sum();
                         }, null),
                 new Workload("kmeans", "k-means of the astronaut's RGB pixels, k=4, k-means++, 10 iterations,"
                         + " 1 attempt, fixed seed (check: inertia; the seeds' random streams differ)",

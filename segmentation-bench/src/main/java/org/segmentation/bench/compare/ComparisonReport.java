@@ -114,7 +114,8 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
                         p.ratios().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
                 String ratio = Double.isFinite(p.medianRatio()) ? String.format(Locale.ROOT, "%.2f",
                         p.medianRatio()) : "";
-                String check = (r.ourCheck() == null ? "-" : String.valueOf(r.ourCheck())) + " / "
+                String check = (r.ourCheck() == null ? "-" : new ObjectMapper().valueToTree(r.ourCheck()).toString())
+                        + " / "
                         + (p.check() == null ? "-" : p.check().toString());
                 s.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |%n",
                         r.workload().name(), params, ours, p.version() == null ? p.peer().name() : p.version(),
