@@ -365,10 +365,11 @@ public final class ComparisonRunner {
      * class path, so that the forked JVM finds the benchmarks.
      */
     static void ensureForkClasspath() {
-        URL own = ComparisonRunner.class.getProtectionDomain().getCodeSource() == null ? null
-                : ComparisonRunner.class.getProtectionDomain().getCodeSource().getLocation();
-        String cp = System.getProperty("java.class.path", "");
-        if (own == null || onClasspath(own, cp)) {
+        // The system class loader is built from java.class.path (manifest Class-Path entries included): what it
+        // can load, a forked JVM can.
+        ClassLoader system = ClassLoader.getSystemClassLoader();
+        String own = ComparisonRunner.class.getName().replace('.', '/') + ".class";
+        if (system.getResource(own) != null && system.getResource("org/openjdk/jmh/runner/ForkedMain.class") != null) {
             return;
         }
         ClassLoader cl = ComparisonRunner.class.getClassLoader();
@@ -385,24 +386,12 @@ public final class ComparisonRunner {
             }
             cl = cl.getParent();
         }
-        if (!entries.isEmpty()) {
+        if (entries.isEmpty()) {
+            LOG.warn("the benchmarks are not on java.class.path and their class loader lists no files;"
+                    + " JMH's forked JVMs will not find them");
+        } else {
             LOG.info("JMH forks use the class loader's class path ({} entries)", entries.size());
             System.setProperty("java.class.path", String.join(File.pathSeparator, entries));
-        }
-    }
-
-    private static boolean onClasspath(URL location, String cp) {
-        try {
-            Path own = Path.of(location.toURI()).toAbsolutePath().normalize();
-            for (String e : cp.split(File.pathSeparator)) {
-                if (!e.isEmpty() && Path.of(e).toAbsolutePath().normalize().equals(own)) {
-                    return true;
-                }
-            }
-            // A manifest-only jar (surefire's booter) carries the class path inside; trust it.
-            return cp.split(File.pathSeparator).length == 1 && cp.endsWith(".jar");
-        } catch (URISyntaxException | IllegalArgumentException e) {
-            return true;
         }
     }
 
