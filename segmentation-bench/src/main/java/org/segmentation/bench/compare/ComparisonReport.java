@@ -206,7 +206,7 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         st.setAxisTickLabelsFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
         st.setPlotGridLinesColor(new Color(0xDDDDDD));
         st.setXAxisTitleVisible(false);
-        st.setXAxisLabelRotation(30);
+        st.setXAxisLabelRotation(90);
         st.setLabelsVisible(true);
         st.setDecimalPattern("0.00");
         st.setLabelsPosition(1.0);
