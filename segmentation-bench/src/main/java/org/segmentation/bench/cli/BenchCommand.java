@@ -54,7 +54,8 @@ final class BenchCommand implements Callable<Integer> {
     boolean list;
 
     @Option(names = "--smoke", description = "Run every JMH benchmark matching --include once on its smallest"
-            + " @Param (1 fork, no warm-up, one short iteration) and exit 1 if any fails. No peers.")
+            + " @Param (1 fork, no warm-up, one short iteration) and exit 1 if any fails; JMH logs in"
+            + " --out/smoke. No peers.")
     boolean smoke;
 
     @Option(names = "--include", defaultValue = ".*", paramLabel = "REGEX",
@@ -105,7 +106,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (smoke) {
             int ms = iterationMillis == null ? 100 : positive("--iteration-ms", iterationMillis);
-            List<JmhSmoke.Outcome> outcomes = JmhSmoke.run(include, ms, stdout);
+            List<JmhSmoke.Outcome> outcomes = JmhSmoke.run(include, ms, out.resolve("smoke"), stdout);
             long failed = outcomes.stream().filter(o -> o.error() != null).count();
             if (outcomes.isEmpty()) {
                 throw new IllegalStateException("no JMH benchmark matches '" + include

@@ -1,8 +1,11 @@
 package org.segmentation.bench.compare;
 
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -47,10 +50,13 @@ public final class JmhSmoke {
      * Runs each benchmark matching {@code include} once, as described above, printing one line per benchmark.
      *
      * @param iterationMillis length of the one measured iteration
+     * @param logDir folder for JMH's output, one {@code <benchmark>.log} each (with a failure's stack trace)
      * @return the outcomes; a failed benchmark has a non-null {@code error}
      */
-    public static List<Outcome> run(String include, int iterationMillis, PrintWriter progress) {
+    public static List<Outcome> run(String include, int iterationMillis, Path logDir, PrintWriter progress)
+            throws IOException {
         ComparisonRunner.ensureForkClasspath();
+        Files.createDirectories(logDir);
         List<Outcome> outcomes = new ArrayList<>();
         for (BenchmarkListEntry e : find(include)) {
             Map<String, String> params = new LinkedHashMap<>();
@@ -61,6 +67,7 @@ public final class JmhSmoke {
                     }
                 }
             }
+            Path log = logDir.resolve(e.getUsername() + ".log");
             ChainedOptionsBuilder b = new OptionsBuilder()
                     .include("^" + Pattern.quote(e.getUsername()) + "$")
                     .forks(1)
@@ -69,20 +76,21 @@ public final class JmhSmoke {
                     .measurementTime(TimeValue.milliseconds(iterationMillis))
                     .timeUnit(TimeUnit.MILLISECONDS)
                     .shouldFailOnError(true)
-                    .verbosity(VerboseMode.SILENT);
+                    .output(log.toString());
             params.forEach(b::param);
             Outcome o;
             try {
                 Collection<RunResult> rr = ComparisonRunner.runWaitingForLock(b.build(), progress);
                 if (rr.isEmpty()) {
-                    o = new Outcome(e.getUsername(), params, Double.NaN, "", "did not run");
+                    o = new Outcome(e.getUsername(), params, Double.NaN, "", "did not run (see " + log + ")");
                 } else {
                     RunResult r = rr.iterator().next();
                     o = new Outcome(e.getUsername(), params, r.getPrimaryResult().getScore(),
                             r.getPrimaryResult().getScoreUnit(), null);
                 }
             } catch (RunnerException | RuntimeException ex) {
-                o = new Outcome(e.getUsername(), params, Double.NaN, "", ComparisonRunner.firstLine(ex));
+                o = new Outcome(e.getUsername(), params, Double.NaN, "", ComparisonRunner.firstLine(ex) + " (see "
+                        + log + ")");
             }
             outcomes.add(o);
             progress.printf(Locale.ROOT, "%-4s %-70s %s %s%n", o.error() == null ? "ok" : "FAIL", e.getUsername()

@@ -38,4 +38,26 @@ class BenchCommandTest {
         Result noMatch = SegCliTest.run("bench", "--smoke", "--include", "NoSuchBenchmarkAnywhere");
         assertEquals(1, noMatch.code());
     }
+
+    @Test
+    void smokeRunsTheMatchingBenchmarkOnItsSmallestParam(@TempDir Path dir) throws Exception {
+        // Other engineers' JMH runs on this machine hold JMH's lock; a smoke run's times do not matter.
+        String ignoreLock = System.setProperty("jmh.ignoreLock", "true");
+        try {
+            Result r = SegCliTest.run("bench", "--smoke", "--include", "classic\\.OtsuBenchmark\\.threshold$",
+                    "--out", dir.toString());
+            assertEquals(0, r.code(), r.out() + r.err());
+            assertTrue(r.out().contains("ok   org.segmentation.bench.classic.OtsuBenchmark.threshold{size=256}"),
+                    r.out());
+            assertTrue(r.out().contains("1 benchmarks ran"), r.out());
+            assertTrue(java.nio.file.Files.exists(dir.resolve("smoke")
+                    .resolve("org.segmentation.bench.classic.OtsuBenchmark.threshold.log")));
+        } finally {
+            if (ignoreLock == null) {
+                System.clearProperty("jmh.ignoreLock");
+            } else {
+                System.setProperty("jmh.ignoreLock", ignoreLock);
+            }
+        }
+    }
 }
