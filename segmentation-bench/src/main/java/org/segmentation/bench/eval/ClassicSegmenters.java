@@ -221,29 +221,48 @@ public final class ClassicSegmenters {
      * Renumbers the non-zero labels {@code 1..n} in raster order of first appearance, 0 stays 0.
      *
      * @return {@code n}, the number of distinct non-zero labels
+     * @throws IllegalArgumentException if a label is negative
      */
     public static int relabel(LabelMap labels) {
-        java.util.HashMap<Integer, Integer> map = new java.util.HashMap<>();
+        int[] map = new int[labels.maxLabel() + 1];
+        int n = 0;
         for (int y = 0; y < labels.height; y++) {
             int row = labels.startIndex + y * labels.stride;
             for (int x = 0; x < labels.width; x++) {
                 int v = labels.data[row + x];
+                if (v < 0) {
+                    throw new IllegalArgumentException("negative label " + v + " at " + x + "," + y);
+                }
                 if (v != 0) {
-                    Integer n = map.get(v);
-                    if (n == null) {
-                        n = map.size() + 1;
-                        map.put(v, n);
+                    if (map[v] == 0) {
+                        map[v] = ++n;
                     }
-                    labels.data[row + x] = n;
+                    labels.data[row + x] = map[v];
                 }
             }
         }
-        return map.size();
+        return n;
     }
 
-    /** Number of distinct non-zero labels. */
+    /**
+     * Number of distinct non-zero labels.
+     *
+     * @throws IllegalArgumentException if a label is negative
+     */
     public static int countRegions(LabelMap labels) {
-        return (int) Arrays.stream(visible(labels)).filter(v -> v != 0).distinct().count();
+        java.util.BitSet seen = new java.util.BitSet();
+        for (int y = 0; y < labels.height; y++) {
+            int row = labels.startIndex + y * labels.stride;
+            for (int x = 0; x < labels.width; x++) {
+                int v = labels.data[row + x];
+                if (v < 0) {
+                    throw new IllegalArgumentException("negative label " + v + " at " + x + "," + y);
+                }
+                seen.set(v);
+            }
+        }
+        seen.clear(0);
+        return seen.cardinality();
     }
 
     /** Mask as labels 0 and 1. */
@@ -254,15 +273,6 @@ public final class ClassicSegmenters {
             for (int x = 0; x < mask.width; x++) {
                 out.data[y * out.width + x] = mask.data[row + x] != 0 ? 1 : 0;
             }
-        }
-        return out;
-    }
-
-    private static int[] visible(LabelMap labels) {
-        int[] out = new int[labels.width * labels.height];
-        for (int y = 0; y < labels.height; y++) {
-            System.arraycopy(labels.data, labels.startIndex + y * labels.stride, out, y * labels.width,
-                    labels.width);
         }
         return out;
     }

@@ -89,4 +89,15 @@ class ClassicSegmentersTest {
         assertEquals(10, s.get(0, 2));
         assertEquals(10, s.get(7, 2));
     }
+
+    @Test
+    void relabelNumbersInRasterOrderAndCountsDistinctLabels() {
+        LabelMap l = LabelMap.wrap(new int[] {0, 7, 7, 3, 0, 9, 3, 0}, 4, 2);
+        assertEquals(3, ClassicSegmenters.countRegions(l));
+        assertEquals(3, ClassicSegmenters.relabel(l));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1, 1, 2, 0, 3, 2, 0}, l.data);
+        assertEquals(0, ClassicSegmenters.countRegions(new LabelMap(3, 3)));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ClassicSegmenters.countRegions(LabelMap.wrap(new int[] {-1}, 1, 1)));
+    }
 }
