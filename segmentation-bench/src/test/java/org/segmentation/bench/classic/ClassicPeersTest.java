@@ -51,8 +51,10 @@ class ClassicPeersTest {
     void peersAgreeWithOursOnTheSameInputs() throws Exception {
         assumeTrue(havePeers(), "/usr/bin/python3 with cv2 and skimage is needed");
         assumeTrue(Files.isRegularFile(Path.of("peers", ClassicWorkloads.SCRIPT)), "run from segmentation-bench");
-        String[][] cases = {{"otsu", "opencv"}, {"multi-otsu", "skimage"}, {"watershed", "skimage"},
-            {"flood", "opencv"}, {"connected-components", "opencv"}};
+        // One scikit-image case only: importing skimage.segmentation takes seconds. The others agree in every
+        // bench report's check column.
+        String[][] cases = {{"otsu", "opencv"}, {"watershed", "skimage"}, {"flood", "opencv"},
+            {"connected-components", "opencv"}};
         for (String[] c : cases) {
             Workload w = ClassicWorkloads.all().stream().filter(x -> x.name().equals(c[0])).findFirst().orElseThrow();
             Object ours = w.inputs().write(Map.of("size", "64"), dir);
