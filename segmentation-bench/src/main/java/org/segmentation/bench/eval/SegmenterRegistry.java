@@ -36,14 +36,15 @@ public final class SegmenterRegistry {
     }
 
     /**
-     * The segmenters known to the command line, in the order it runs them by default: for now the
-     * {@link Baselines}; the classic algorithms and trained models are registered here as they arrive.
+     * The segmenters known to the command line, in the order it runs them by default: the {@link Baselines},
+     * then the classic algorithms with their default settings ({@link ClassicSegmenters}).
      */
     public static SegmenterRegistry builtIn() {
-        return new SegmenterRegistry()
+        SegmenterRegistry registry = new SegmenterRegistry()
                 .register(Baselines.MEAN_THRESHOLD, "foreground above the image's mean gray value (baseline)",
                         Baselines::meanThreshold)
                 .register(Baselines.ALL_BACKGROUND, "class 0 everywhere (baseline)", Baselines::allBackground);
+        return ClassicSegmenters.registerAll(registry);
     }
 
     /**

@@ -86,12 +86,14 @@ class SegmenterInputTest {
     @Test
     void registryCreatesByNameAndNamesTheUnknown() {
         SegmenterRegistry registry = SegmenterRegistry.builtIn();
-        assertEquals(List.of(Baselines.MEAN_THRESHOLD, Baselines.ALL_BACKGROUND), registry.names());
+        assertEquals(List.of(Baselines.MEAN_THRESHOLD, Baselines.ALL_BACKGROUND, ClassicSegmenters.OTSU,
+                ClassicSegmenters.MULTI_OTSU, ClassicSegmenters.KMEANS, ClassicSegmenters.WATERSHED,
+                ClassicSegmenters.SPLIT_TOUCHING), registry.names());
         for (String name : registry.names()) {
             assertEquals(name, registry.create(name).name());
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.create("otsu"));
-        assertTrue(e.getMessage().contains("'otsu'") && e.getMessage().contains(Baselines.MEAN_THRESHOLD),
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> registry.create("no-such"));
+        assertTrue(e.getMessage().contains("'no-such'") && e.getMessage().contains(Baselines.MEAN_THRESHOLD),
                 e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> registry.register(Baselines.MEAN_THRESHOLD, "again", Baselines::meanThreshold));

@@ -34,7 +34,9 @@ class SegmenterProviderTest {
     void providersOnTheClassPathAddTheirSegmenters(@TempDir Path dir) throws Exception {
         ClassLoader loader = withServicesFile(dir, UserProvider.class.getName() + "\n");
         SegmenterRegistry registry = SegmenterRegistry.builtIn().registerProviders(loader);
-        assertEquals(List.of(Baselines.MEAN_THRESHOLD, Baselines.ALL_BACKGROUND, "user-ones"), registry.names());
+        List<String> names = registry.names();
+        assertEquals(List.of(Baselines.MEAN_THRESHOLD, Baselines.ALL_BACKGROUND), names.subList(0, 2));
+        assertEquals("user-ones", names.get(names.size() - 1), "providers come after the built-in segmenters");
         assertEquals("user-ones", registry.create("user-ones").name());
     }
 

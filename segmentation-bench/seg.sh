@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Runs the `seg` tool from a source checkout without installing anything into ~/.m2: packages
+# segmentation-bench and the modules it needs (tests skipped), then runs SegCli with the module classes and
+# the dependency jars on the class path, which JMH's forked JVMs inherit.
+#
+#   segmentation-bench/seg.sh bench --quick          # peer comparison, smallest inputs
+#   segmentation-bench/seg.sh bench --smoke          # CI: every JMH benchmark once, smallest @Param
+#   MVN_FLAGS=-o segmentation-bench/seg.sh segment coins.png -a otsu --json
+#
+# Extra Maven flags (e.g. -o for offline) go in MVN_FLAGS; JVM options in JAVA_OPTS.
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+cpfile="$root/segmentation-bench/target/seg.classpath"
+# shellcheck disable=SC2086
+mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests package \
+    org.apache.maven.plugins:maven-dependency-plugin:2.8:build-classpath \
+    -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=runtime
+# shellcheck disable=SC2086
+exec java -Djava.awt.headless=true ${JAVA_OPTS:-} \
+    -cp "$root/segmentation-bench/target/classes:$(cat "$cpfile")" org.segmentation.bench.cli.SegCli "$@"
