@@ -80,6 +80,7 @@ public final class Trainer {
     private final ParameterBuffer params;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private TrainingHistory history = new TrainingHistory();
+    private final Inputs inputs = new Inputs();
 
     // position: completed epochs and steps
     private int epoch;
@@ -302,14 +303,15 @@ public final class Trainer {
         DataType dt = model.parameters().dataType();
         double weightedLoss = 0;
         long pixels = 0;
+        Inputs inputs = new Inputs();
         model.setTraining(false);
         for (Iterator<Batch> it = loader.epoch(0); it.hasNext(); ) {
             Batch batch = it.next();
             int hw = batch.height * batch.width;
             int[] predicted;
             try (MemoryWorkspace ws = StepWorkspace.open()) {
-                INDArray logits = model.forward(images(batch, dt));
-                LossResult r = loss.compute(logits, target(batch, k, dt));
+                INDArray logits = model.forward(inputs.images(batch, dt));
+                LossResult r = loss.compute(logits, inputs.target(batch, k, dt));
                 weightedLoss += r.loss() * batch.size * hw;
                 pixels += (long) batch.size * hw;
                 INDArray pred = k == 1 ? logits.gt(0.0) : logits.argMax(1);
@@ -373,8 +375,8 @@ public final class Trainer {
         }
         try (MemoryWorkspace ws = StepWorkspace.open()) {
             DataType dt = params.dataType();
-            INDArray x = images(batch, dt);
-            INDArray target = target(batch, model.outputChannels(), dt);
+            INDArray x = inputs.images(batch, dt);
+            INDArray target = inputs.target(batch, model.outputChannels(), dt);
             params.zeroGradients();
             model.reseed(stepSeed(config.seed(), number));
             INDArray logits = model.forward(x);
@@ -398,17 +400,38 @@ public final class Trainer {
         }
     }
 
-    /** The batch's images as (N,C,H,W) of {@code dt}, one bulk copy. */
-    private static INDArray images(Batch b, DataType dt) {
-        INDArray x = Nd4j.create(b.images, new long[] {b.size, b.channels, b.height, b.width}, 'c');
-        return dt == DataType.FLOAT ? x : x.castTo(dt);
-    }
+    /**
+     * The network inputs of a batch in arrays allocated outside every workspace and reused while the batch shape
+     * stays the same: filling them from the batch's Java arrays is one bulk copy each and allocates nothing, so
+     * no per-step native memory waits for the garbage collector.
+     */
+    private static final class Inputs {
+        private INDArray images;  // (N,C,H,W) FLOAT
+        private INDArray labels;  // (N,H,W) INT32
 
-    /** Labels (N,H,W) for a K-class model, 0/1 probabilities (N,1,H,W) of {@code dt} for a one-channel one. */
-    private static INDArray target(Batch b, int k, DataType dt) {
-        INDArray labels = Nd4j.createFromArray(b.targets);
-        return k == 1 ? labels.castTo(dt).reshape(b.size, 1, b.height, b.width)
-                : labels.reshape(b.size, b.height, b.width);
+        /** The batch's images as (N,C,H,W) of {@code dt}. */
+        INDArray images(Batch b, DataType dt) {
+            long[] shape = {b.size, b.channels, b.height, b.width};
+            if (images == null || !java.util.Arrays.equals(images.shape(), shape)) {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    images = Nd4j.create(DataType.FLOAT, shape);
+                }
+            }
+            images.data().setData(b.images);
+            return dt == DataType.FLOAT ? images : images.castTo(dt);
+        }
+
+        /** Labels (N,H,W) for a K-class model, 0/1 probabilities (N,1,H,W) of {@code dt} for a one-channel one. */
+        INDArray target(Batch b, int k, DataType dt) {
+            long[] shape = {b.size, b.height, b.width};
+            if (labels == null || !java.util.Arrays.equals(labels.shape(), shape)) {
+                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                    labels = Nd4j.create(DataType.INT32, shape);
+                }
+            }
+            labels.data().setData(b.targets);
+            return k == 1 ? labels.castTo(dt).reshape(b.size, 1, b.height, b.width) : labels;
+        }
     }
 
     /** The dropout seed of step {@code number}: SplitMix64's finaliser over (seed, number). */
