@@ -1,8 +1,10 @@
 package org.segmentation.nn.train;
 
 /**
- * Training met a NaN or infinite loss or gradient norm. Thrown before the optimizer steps on it, so the model
- * holds the weights of the last finite step.
+ * Training met a NaN or infinite loss or gradient norm. Thrown before the optimizer steps on it, so the
+ * parameters and the optimizer's state are those after the last finite step; the batch-norm running averages
+ * have already taken in the failed step's forward pass (they are updated during it). The message names the step,
+ * the epoch and the dataset indices of the batch.
  */
 public final class TrainingDivergedException extends IllegalStateException {
     private final long step;
