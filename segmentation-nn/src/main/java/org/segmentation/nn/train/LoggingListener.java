@@ -20,7 +20,7 @@ public final class LoggingListener implements TrainingListener {
     @Override
     public void onStepEnd(StepEnd e) {
         if (e.step() % everySteps == 0 || e.step() == e.totalSteps()) {
-            LOG.info(String.format("step %d/%d epoch %d loss %.5f lr %.3g grad-norm %.3g %.2f it/s ETA %.0f s",
+            LOG.info(String.format(java.util.Locale.ROOT, "step %d/%d epoch %d loss %.5f lr %.3g grad-norm %.3g %.2f it/s ETA %.0f s",
                     e.step(), e.totalSteps(), e.epoch(), e.loss(), e.learningRate(), e.gradientNorm(),
                     e.stepsPerSecond(), e.etaSeconds()));
         }
@@ -28,13 +28,13 @@ public final class LoggingListener implements TrainingListener {
 
     @Override
     public void onEpochEnd(EpochEnd e) {
-        LOG.info(String.format("epoch %d done at step %d: mean loss %.5f, %.1f s", e.epoch(), e.step(),
+        LOG.info(String.format(java.util.Locale.ROOT, "epoch %d done at step %d: mean loss %.5f, %.1f s", e.epoch(), e.step(),
                 e.meanLoss(), e.elapsedNanos() / 1e9));
     }
 
     @Override
     public void onValidation(ValidationResult r) {
-        LOG.info(String.format("validation at step %d: loss %.5f mIoU %.4f Dice %.4f pixel accuracy %.4f", r.step(),
+        LOG.info(String.format(java.util.Locale.ROOT, "validation at step %d: loss %.5f mIoU %.4f Dice %.4f pixel accuracy %.4f", r.step(),
                 r.loss(), r.meanIoU(), r.meanDice(), r.pixelAccuracy()));
     }
 
@@ -45,7 +45,7 @@ public final class LoggingListener implements TrainingListener {
 
     @Override
     public void onEarlyStop(EarlyStop e) {
-        LOG.info(String.format("early stop at step %d: %d validations without improvement, best %.5f at step %d",
+        LOG.info(String.format(java.util.Locale.ROOT, "early stop at step %d: %d validations without improvement, best %.5f at step %d",
                 e.step(), e.validationsWithoutImprovement(), e.best(), e.bestStep()));
     }
 }

@@ -52,8 +52,9 @@ import org.slf4j.LoggerFactory;
  * augmentation of epoch e come from the loader's (seed, e, sample) derivation, and before step n the model's
  * dropout is reseeded ({@link SegmentationModel#reseed}) from (seed, n). A run therefore depends only on the
  * seed, the initial weights and the data, and {@link #resume} from a checkpoint written at any step continues
- * exactly as the uninterrupted run (on the CPU backend with a fixed number of ND4J threads, the weights are
- * bit-identical; the tests check it). Resuming within an epoch re-reads, and discards, the batches of that
+ * exactly as the uninterrupted run: on the CPU backend with one ND4J/OpenMP thread (the test configuration,
+ * {@code OMP_NUM_THREADS=1}) the weights are bit-identical, which the tests check. With more threads it has not
+ * been tested; a reduction split differently between threads may then differ in the last bits. Resuming within an epoch re-reads, and discards, the batches of that
  * epoch already trained on.
  *
  * <p><b>Divergence.</b> A NaN or infinite loss or gradient norm throws a {@link TrainingDivergedException} naming

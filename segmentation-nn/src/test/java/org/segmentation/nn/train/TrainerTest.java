@@ -21,6 +21,7 @@ import org.segmentation.nn.data.Augmentations;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.io.ModelFiles;
+import org.segmentation.nn.io.ModelFormatException;
 import org.segmentation.nn.io.TrainingState;
 import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.loss.LossResult;
@@ -153,6 +154,16 @@ class TrainerTest {
         otherBatch.resume(tmp.resolve(Trainer.LAST));
         e = assertThrows(IllegalArgumentException.class, () -> otherBatch.fit(TRAIN, null, VALID));
         assertTrue(e.getMessage().contains("4 batches per epoch"), e.getMessage());
+        TinyNet wider = new TinyNet(1, 7, 3, 0.3, 5);
+        Trainer otherShape = new Trainer(adam(wider, 0.02).seed(11).build());
+        ModelFormatException f = assertThrows(ModelFormatException.class,
+                () -> otherShape.resume(tmp.resolve(Trainer.LAST)));
+        assertTrue(f.getMessage().contains("conv1.weight"), f.getMessage());
+        Trainer otherOptimizer = new Trainer(TrainerConfig.builder(net, new SoftmaxCrossEntropy(),
+                new Sgd(net.parameters(), 0.1, 0.9, false, 0)).seed(11).build());
+        f = assertThrows(ModelFormatException.class, () -> otherOptimizer.resume(tmp.resolve(Trainer.LAST)));
+        assertTrue(f.getMessage().contains("adamw"), f.getMessage());
+        assertEquals(0, otherOptimizer.step(), "position unchanged after a failed resume");
     }
 
     @Test
