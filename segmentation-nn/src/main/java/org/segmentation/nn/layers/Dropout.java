@@ -27,6 +27,15 @@ public final class Dropout {
         this.rng = Nd4j.getRandomFactory().getNewRandomInstance(seed);
     }
 
+    /**
+     * Restarts the mask generator from {@code seed}: the masks that follow equal those of a new layer built with
+     * this seed. The trainer reseeds before every step from (run seed, step), so a resumed run draws the same
+     * masks as an uninterrupted one.
+     */
+    public void reseed(long seed) {
+        rng.setSeed(seed);
+    }
+
     public void setTraining(boolean training) {
         this.training = training;
     }

@@ -36,6 +36,17 @@ public interface SegmentationModel {
      */
     Map<String, INDArray> buffers();
 
+    /**
+     * Restarts the random generators of the model's stochastic layers (dropout) from {@code seed}. The trainer
+     * calls it before every training step with a seed derived from (run seed, step), so the masks of a step
+     * depend on nothing else and a resumed run draws the same ones as an uninterrupted run. A model with
+     * dropout passes a distinct seed derived from {@code seed} to each such layer
+     * ({@link org.segmentation.nn.layers.Dropout#reseed}); the default, for models without randomness, does
+     * nothing.
+     */
+    default void reseed(long seed) {
+    }
+
     /** Training mode (batch statistics, dropout on) or evaluation mode. */
     void setTraining(boolean training);
 

@@ -1,7 +1,10 @@
 package org.segmentation.nn.optim;
 
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.io.ModelFormatException;
+import org.segmentation.nn.io.TensorFile;
 import org.segmentation.nn.param.ParameterBuffer;
 
 /**
@@ -94,5 +97,38 @@ public final class Adam implements Optimizer {
     public void setLearningRate(double learningRate) {
         BufferOps.requireRate(learningRate);
         this.learningRate = learningRate;
+    }
+
+    /**
+     * Kind "adam" or "adamw": tensors {@code "exp_avg"} (m) and {@code "exp_avg_sq"} (v), metadata {@code "step"}
+     * (t) and {@code "lr"}.
+     */
+    @Override
+    public TensorFile state() {
+        return TensorFile.builder()
+                .put("exp_avg", BufferOps.toTensor(m))
+                .put("exp_avg_sq", BufferOps.toTensor(v))
+                .meta(BufferOps.KIND, kind())
+                .meta("step", Long.toString(t))
+                .meta("lr", Double.toString(learningRate))
+                .build();
+    }
+
+    @Override
+    public void loadState(TensorFile state) throws ModelFormatException {
+        double[] s = BufferOps.check(state, kind(), Map.of("exp_avg", m, "exp_avg_sq", v), "step", "lr");
+        if (!(s[0] >= 0) || s[0] != Math.rint(s[0])) {
+            throw new ModelFormatException(state.source(), null, "metadata 'step' is " + s[0]
+                    + ", not a non-negative integer");
+        }
+        BufferOps.requireRate(s[1]);
+        BufferOps.restore(state, "exp_avg", m);
+        BufferOps.restore(state, "exp_avg_sq", v);
+        t = (long) s[0];
+        learningRate = s[1];
+    }
+
+    private String kind() {
+        return decoupled ? "adamw" : "adam";
     }
 }

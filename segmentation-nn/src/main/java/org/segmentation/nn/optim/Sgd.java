@@ -1,6 +1,9 @@
 package org.segmentation.nn.optim;
 
+import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.segmentation.nn.io.ModelFormatException;
+import org.segmentation.nn.io.TensorFile;
 import org.segmentation.nn.param.ParameterBuffer;
 
 /**
@@ -63,5 +66,23 @@ public final class Sgd implements Optimizer {
     public void setLearningRate(double learningRate) {
         BufferOps.requireRate(learningRate);
         this.learningRate = learningRate;
+    }
+
+    /** Kind "sgd": tensor {@code "momentum_buffer"} (zero before the first step), metadata {@code "lr"}. */
+    @Override
+    public TensorFile state() {
+        return TensorFile.builder()
+                .put("momentum_buffer", BufferOps.toTensor(velocity))
+                .meta(BufferOps.KIND, "sgd")
+                .meta("lr", Double.toString(learningRate))
+                .build();
+    }
+
+    @Override
+    public void loadState(TensorFile state) throws ModelFormatException {
+        double[] v = BufferOps.check(state, "sgd", Map.of("momentum_buffer", velocity), "lr");
+        BufferOps.requireRate(v[0]);
+        BufferOps.restore(state, "momentum_buffer", velocity);
+        learningRate = v[0];
     }
 }
