@@ -3,9 +3,9 @@ package org.segmentation.nn.layers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.Bcast;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.param.Init;
 import org.segmentation.nn.param.Parameter;
@@ -77,20 +77,19 @@ public final class BatchNorm2d {
                         + " channel, got input shape " + java.util.Arrays.toString(x.shape()));
             }
             mean = x.mean(0, 2, 3);                          // (C)
-            INDArray centred = Broadcast.sub(x, mean, Nd4j.createUninitialized(dtype, x.shape()), 1);
+            INDArray centred = x.sub(Bcast.perChannel(mean));
             var = centred.mul(centred).mean(0, 2, 3);        // (C), biased
             runningMean.muli(1 - momentum).addi(mean.mul(momentum));
             runningVar.muli(1 - momentum).addi(var.mul(momentum * m / (m - 1.0)));
             invStd = Transforms.pow(var.add(eps), -0.5, false);
-            xHat = Broadcast.mul(centred, invStd, centred, 1);
+            xHat = centred.muli(Bcast.perChannel(invStd));
         } else {
             invStd = Transforms.pow(runningVar.add(eps), -0.5, false);
-            INDArray centred = Broadcast.sub(x, runningMean, Nd4j.createUninitialized(dtype, x.shape()), 1);
-            xHat = Broadcast.mul(centred, invStd, centred, 1);
+            INDArray centred = x.sub(Bcast.perChannel(runningMean));
+            xHat = centred.muli(Bcast.perChannel(invStd));
         }
         cachedTraining = training;
-        INDArray y = Broadcast.mul(xHat, gamma.value(), Nd4j.createUninitialized(dtype, x.shape()), 1);
-        return Broadcast.add(y, beta.value(), y, 1);
+        return xHat.mul(Bcast.perChannel(gamma.value())).addi(Bcast.perChannel(beta.value()));
     }
 
     /**
@@ -109,7 +108,7 @@ public final class BatchNorm2d {
         gamma.grad().addi(dGamma);
         beta.grad().addi(dBeta);
         INDArray scale = gamma.value().mul(invStd);                // (C)
-        INDArray dX = Broadcast.mul(dY, scale, Nd4j.createUninitialized(dtype, dY.shape()), 1);
+        INDArray dX = dY.mul(Bcast.perChannel(scale));
         if (!cachedTraining) {
             return dX;
         }
@@ -117,9 +116,8 @@ public final class BatchNorm2d {
         double m = dY.length() / channels;
         INDArray meanDy = dBeta.div(m);
         INDArray meanDyXhat = dGamma.div(m);
-        INDArray correction = Broadcast.mul(xHat, meanDyXhat, Nd4j.createUninitialized(dtype, dY.shape()), 1);
-        Broadcast.add(correction, meanDy, correction, 1);
-        Broadcast.mul(correction, scale, correction, 1);
+        INDArray correction = xHat.mul(Bcast.perChannel(meanDyXhat)).addi(Bcast.perChannel(meanDy))
+                .muli(Bcast.perChannel(scale));
         return dX.subi(correction);
     }
 

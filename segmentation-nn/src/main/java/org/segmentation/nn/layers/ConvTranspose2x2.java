@@ -3,8 +3,8 @@ package org.segmentation.nn.layers;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Bcast;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.param.Init;
 import org.segmentation.nn.param.Parameter;
@@ -57,7 +57,7 @@ public final class ConvTranspose2x2 {
         Nd4j.gemm(weight.value().reshape('c', inChannels, outChannels * 4L), xT,
                 y6.reshape('c', outChannels * 4L, n * h * w), true, false, 1.0, 0.0);
         INDArray y = y6.permute(3, 0, 4, 1, 5, 2).dup('c').reshape('c', n, outChannels, 2 * h, 2 * w);
-        return Broadcast.add(y, bias.value(), y, 1);
+        return y.addi(Bcast.perChannel(bias.value()));
     }
 
     /**

@@ -1,9 +1,9 @@
 package org.segmentation.nn.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.Bcast;
 import org.segmentation.nn.Shapes;
 
 /** Softmax over the channel axis of (N,C,H,W) logits: class probabilities per pixel. */
@@ -31,7 +31,7 @@ public final class Softmax {
         }
         Shapes.requireSameShape("Softmax output gradient dY", y, dY);
         INDArray dot = dY.mul(y).sum(1);                                            // (N,H,W)
-        INDArray dX = Broadcast.sub(dY, dot, Nd4j.createUninitialized(dY.dataType(), dY.shape()), 0, 2, 3);
+        INDArray dX = dY.sub(Bcast.perPixel(dot));
         return dX.muli(y);
     }
 
@@ -45,8 +45,8 @@ public final class Softmax {
 
     /** log softmax over axis 1 of (N,C,H,W), computed as (x − max) − log Σ exp(x − max) for stability. */
     public static INDArray log(INDArray x) {
-        INDArray s = Broadcast.sub(x, x.max(1), Nd4j.createUninitialized(x.dataType(), x.shape()), 0, 2, 3);
+        INDArray s = x.sub(Bcast.perPixel(x.max(1)));
         INDArray lse = Transforms.log(Transforms.exp(s, true).sum(1), false);     // (N,H,W)
-        return Broadcast.sub(s, lse, s, 0, 2, 3);
+        return s.subi(Bcast.perPixel(lse));
     }
 }

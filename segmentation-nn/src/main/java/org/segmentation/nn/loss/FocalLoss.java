@@ -2,9 +2,9 @@ package org.segmentation.nn.loss;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.Bcast;
 import org.segmentation.nn.layers.Softmax;
 
 /**
@@ -56,7 +56,7 @@ public final class FocalLoss implements Loss {
                 : Transforms.pow(qc, gamma - 1, true).muli(pt).muli(logPt).muli(gamma).subi(qPowG);
         factor.muli(valid).muli(alpha / m);                                          // (N,H,W)
         INDArray dLogits = g.sub(p);
-        Broadcast.mul(dLogits, factor, dLogits, 0, 2, 3);
+        dLogits.muli(Bcast.perPixel(factor));
         return new LossResult(loss, dLogits);
     }
 }

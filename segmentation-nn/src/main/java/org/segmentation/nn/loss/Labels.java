@@ -3,8 +3,8 @@ package org.segmentation.nn.loss;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Bcast;
 import org.segmentation.nn.Shapes;
 
 /** Class-label helpers shared by the multi-class losses. */
@@ -46,6 +46,6 @@ final class Labels {
         INDArray safe = labels.castTo(dt).muli(valid).castTo(DataType.INT64);  // ignored pixels become class 0
         INDArray out = Nd4j.createUninitialized(dt, labels.size(0), k, labels.size(1), labels.size(2));
         Nd4j.exec(new OneHot(safe, out, k, 1, 1.0, 0.0));
-        return Broadcast.mul(out, valid, out, 0, 2, 3);
+        return out.muli(Bcast.perPixel(valid));
     }
 }

@@ -2,8 +2,8 @@ package org.segmentation.nn.loss;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Bcast;
 import org.segmentation.nn.layers.Softmax;
 
 /**
@@ -36,7 +36,7 @@ public final class SoftDice implements Loss {
         INDArray valid = Labels.valid(labels, ignoreLabel, dt);                      // (N,H,W)
         INDArray g = Labels.oneHot(labels, valid, k, dt);                            // (N,K,H,W)
         INDArray p = Softmax.apply(logits);                                          // (N,K,H,W)
-        INDArray pm = Broadcast.mul(p, valid, Nd4j.createUninitialized(dt, p.shape()), 0, 2, 3);
+        INDArray pm = p.mul(Bcast.perPixel(valid));
         INDArray inter = pm.mul(g).sum(0, 2, 3);                                     // (K)
         INDArray denom = pm.sum(0, 2, 3).addi(g.sum(0, 2, 3)).addi(smooth);         // (K)
         INDArray dice = inter.mul(2).addi(smooth).divi(denom);                       // (K)
@@ -44,12 +44,10 @@ public final class SoftDice implements Loss {
         // dL/dp_k,i = −(1/K)·(2·g_k,i·denom_k − (2·I_k + s)) / denom_k², at valid pixels only
         INDArray a = denom.rdiv(-2.0 / k);                                           // −2/(K·denom)
         INDArray c = inter.mul(2).addi(smooth).divi(denom.mul(denom)).divi(k);       // (2I+s)/(K·denom²)
-        INDArray dP = Broadcast.mul(g, a, Nd4j.createUninitialized(dt, g.shape()), 1);
-        Broadcast.add(dP, c, dP, 1);
-        Broadcast.mul(dP, valid, dP, 0, 2, 3);
+        INDArray dP = g.mul(Bcast.perChannel(a)).addi(Bcast.perChannel(c)).muli(Bcast.perPixel(valid));
         // back through the softmax: p·(dP − Σ_k dP·p)
         INDArray dot = dP.mul(p).sum(1);                                             // (N,H,W)
-        INDArray dLogits = Broadcast.sub(dP, dot, dP, 0, 2, 3).muli(p);
+        INDArray dLogits = dP.subi(Bcast.perPixel(dot)).muli(p);
         return new LossResult(loss, dLogits);
     }
 }

@@ -2,9 +2,9 @@ package org.segmentation.nn.loss;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Broadcast;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.Bcast;
 import org.segmentation.nn.layers.Softmax;
 
 /**
@@ -53,8 +53,7 @@ public final class SoftmaxCrossEntropy implements Loss {
         INDArray valid = Labels.valid(labels, ignoreLabel, dt);                      // (N,H,W)
         INDArray oneHot = Labels.oneHot(labels, valid, k, dt);                       // (N,K,H,W)
         INDArray weightedOneHot = classWeights == null ? oneHot
-                : Broadcast.mul(oneHot, Nd4j.create(classWeights).castTo(dt), Nd4j.createUninitialized(dt,
-                        oneHot.shape()), 1);                                         // w[k]·onehot
+                : oneHot.mul(Bcast.perChannel(Nd4j.create(classWeights).castTo(dt)));  // w[k]·onehot
         INDArray pixelWeight = weightedOneHot.sum(1);                                // (N,H,W) w[y_i], 0 if ignored
         double total = pixelWeight.sumNumber().doubleValue();
         if (total == 0) {
@@ -63,7 +62,7 @@ public final class SoftmaxCrossEntropy implements Loss {
         INDArray logP = Softmax.log(logits);                                         // (N,K,H,W)
         double loss = -weightedOneHot.mul(logP).sumNumber().doubleValue() / total;
         INDArray p = Transforms.exp(logP, false);
-        INDArray dLogits = Broadcast.mul(p, pixelWeight, p, 0, 2, 3).subi(weightedOneHot).divi(total);
+        INDArray dLogits = p.muli(Bcast.perPixel(pixelWeight)).subi(weightedOneHot).divi(total);
         return new LossResult(loss, dLogits);
     }
 }
