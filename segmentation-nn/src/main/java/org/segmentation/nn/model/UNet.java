@@ -204,14 +204,17 @@ public final class UNet implements SegmentationModel {
         ModelFiles.saveModel(dir, new SavedModel(configToJson(config), ModelWeights.toTensors(this)));
     }
 
-    /** Loads a model saved by {@link #save} or exported from PyTorch; dropout masks seeded with 0. */
+    /**
+     * Loads a model saved by {@link #save} or exported from PyTorch, in evaluation mode; dropout masks seeded
+     * with 0. See {@link #load(Path, long)}.
+     */
     public static UNet load(Path dir) throws IOException {
         return load(dir, 0);
     }
 
     /**
-     * Loads a model directory: the config is validated, then every tensor is checked against it before any is
-     * copied.
+     * Loads a model directory, in evaluation mode: the config is validated, then every tensor is checked
+     * against it before any is copied, so a bad directory never yields a half-loaded model.
      *
      * @param seed seeds the dropout masks should the model be trained further
      * @throws ModelFormatException if a file is missing or malformed, the architecture is not {@code "unet"}, a
