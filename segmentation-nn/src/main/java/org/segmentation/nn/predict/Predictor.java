@@ -134,7 +134,7 @@ public final class Predictor {
     public List<LabelMap> labels(List<PlanarF32> images) {
         List<LabelMap> out = new ArrayList<>(images.size());
         forEachBatch(images, (p, first) -> {
-            INDArray labels = p.size(1) == 1 ? p.gt(0.5).castTo(DataType.INT) : p.argMax(1).castTo(DataType.INT);
+            INDArray labels = (p.size(1) == 1 ? p.gt(0.5) : p.argMax(1)).castTo(DataType.INT32);
             long h = p.size(2), w = p.size(3);
             for (int i = 0; i < p.size(0); i++) {
                 int[] data = labels.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()).dup('c')
