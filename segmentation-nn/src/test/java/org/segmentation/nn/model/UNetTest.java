@@ -103,6 +103,21 @@ class UNetTest {
         }
     }
 
+    /** Dropout (after the bottleneck) masks in training mode only, reproducibly for a given seed. */
+    @Test
+    void dropoutActsInTrainingModeOnlyAndIsSeeded() {
+        UNetConfig cfg = UNetConfig.of(1, 2).withDepth(1).withBaseFilters(2).withBatchNorm(false).withDropout(0.5);
+        INDArray x = gaussian(new Random(2), DataType.FLOAT, 1, 1, 8, 8);
+        UNet a = new UNet(cfg, 3);
+        UNet b = new UNet(cfg, 3);
+        INDArray a1 = a.forward(x).dup();
+        INDArray a2 = a.forward(x).dup();
+        assertTrue(a1.sub(a2).amaxNumber().doubleValue() > 1e-4, "two training passes drew the same mask");
+        assertEquals(a1, b.forward(x), "same seed, same first mask");
+        a.setTraining(false);
+        assertEquals(a.forward(x), a.forward(x));
+    }
+
     static Parameter find(UNet m, String name) {
         return m.parameters().parameters().stream().filter(p -> p.name().equals(name)).findFirst()
                 .orElseThrow(() -> new AssertionError("no parameter " + name));
