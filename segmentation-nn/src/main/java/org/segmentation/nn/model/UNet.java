@@ -126,6 +126,12 @@ public final class UNet implements SegmentationModel {
         return buffers;
     }
 
+    /** Restarts the dropout masks from {@code seed}, as a new model built with this seed would draw them. */
+    @Override
+    public void reseed(long seed) {
+        dropout.reseed(seed ^ 0x5DEECE66DL);
+    }
+
     @Override
     public void setTraining(boolean training) {
         for (DoubleConv d : down) {

@@ -114,6 +114,11 @@ class UNetTest {
         INDArray a2 = a.forward(x).dup();
         assertTrue(a1.sub(a2).amaxNumber().doubleValue() > 1e-4, "two training passes drew the same mask");
         assertEquals(a1, b.forward(x), "same seed, same first mask");
+        // The trainer reseeds before every step so that a resumed run draws the same masks.
+        a.reseed(3);
+        assertEquals(a1, a.forward(x), "reseeding with the construction seed repeats the first mask");
+        a.reseed(4);
+        assertTrue(a1.sub(a.forward(x)).amaxNumber().doubleValue() > 1e-4, "another seed, another mask");
         a.setTraining(false);
         assertEquals(a.forward(x), a.forward(x));
     }
