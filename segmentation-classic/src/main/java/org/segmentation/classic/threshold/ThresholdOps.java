@@ -26,25 +26,24 @@ public final class ThresholdOps {
         checkThreshold(t);
         ImageHistogram.checkRoi(roi, image.width, image.height);
         dst = ImageBase.output(dst, image.width, image.height, Mask::new);
-        // Compare as integers: v > t  <=>  v > floor(t) for integer v.
+        // Compare as integers: v > t  <=>  v > floor(t)  <=>  floor(t) - v < 0 for integer v; the sign bit of the
+        // difference is the output, a branch-free loop without a table that the JIT can vectorise.
         int ti = t >= 255 ? 255 : t < 0 ? -1 : (int) Math.floor(t);
-        byte[] lut = new byte[256];
-        for (int v = ti + 1; v < 256; v++) {
-            lut[v] = 1;
-        }
+        byte[] s = image.data;
+        byte[] d = dst.data;
         for (int y = 0; y < image.height; y++) {
             int i = image.startIndex + y * image.stride;
             int o = dst.startIndex + y * dst.stride;
-            byte[] s = image.data;
-            byte[] d = dst.data;
+            int w = image.width;
             if (roi == null) {
-                for (int x = 0; x < image.width; x++) {
-                    d[o + x] = lut[s[i + x] & 0xFF];
+                for (int x = 0; x < w; x++) {
+                    d[o + x] = (byte) ((ti - (s[i + x] & 0xFF)) >>> 31);
                 }
             } else {
+                byte[] r = roi.data;
                 int m = roi.startIndex + y * roi.stride;
-                for (int x = 0; x < image.width; x++) {
-                    d[o + x] = (byte) (lut[s[i + x] & 0xFF] & roi.data[m + x]);
+                for (int x = 0; x < w; x++) {
+                    d[o + x] = (byte) (((ti - (s[i + x] & 0xFF)) >>> 31) & r[m + x]);
                 }
             }
         }
