@@ -35,7 +35,7 @@ public final class FloodFill {
     private final boolean eight;
     /** Visited marks of the current seed, row-major with stride = width; all zero between seeds. */
     private byte[] work = new byte[0];
-    private int[] stack = new int[64];
+    private int[] stack = new int[6 * 64];
     /** Runs filled by the current seed: (y, first x, last x) triples. */
     private int[] runs = new int[96];
     private int runCount;
@@ -241,72 +241,107 @@ public final class FloodFill {
     }
 
     /**
-     * Floods from one seed by scan lines, each stack entry the index (in {@code work}) of one pixel of a run still
-     * to be filled; then sets the filled runs in {@code dst} and clears their visited marks.
+     * Floods from one seed by scan lines (Heckbert, "A Seed Fill Algorithm", Graphics Gems 1990), then sets the
+     * filled runs in {@code dst} and clears their visited marks. A stack entry {@code (y, dy, x1, x2, pl, pr)} asks
+     * to scan row {@code y} over {@code [x1, x2]}; its parent is the filled run {@code [pl, pr]} of row
+     * {@code y - dy}. Each run found is filled, continues in direction {@code dy}, and turns back towards the
+     * parent's row only over the parts of its neighbourhood that lie outside the parent run, so that a pixel is
+     * tested about once rather than once per neighbouring run.
      */
     private void fillSeed(Pixel s, Mask dst, int w, int h) {
-        byte[] c = work;
         int reach = eight ? 1 : 0;
         runCount = 0;
-        int top = 0;
-        stack[top++] = s.y() * w + s.x();
-        while (top > 0) {
-            int p = stack[--top];
-            int y = p / w;
-            int wr = y * w;
-            int lr = limStart + y * limStride;
-            int ir = imgStart + y * imgStride;
-            int x = p - wr;
-            if (!open(wr, lr, ir, x)) {
-                continue;
+        int sy = s.y();
+        int wr = sy * w;
+        int lr = limStart + sy * limStride;
+        int ir = imgStart + sy * imgStride;
+        if (open(wr, lr, ir, s.x())) {
+            int l = s.x();
+            while (l > 0 && open(wr, lr, ir, l - 1)) {
+                l--;
             }
-            int xl = x;
-            while (xl > 0 && open(wr, lr, ir, xl - 1)) {
-                xl--;
+            int r = s.x();
+            while (r < w - 1 && open(wr, lr, ir, r + 1)) {
+                r++;
             }
-            int xr = x;
-            while (xr < w - 1 && open(wr, lr, ir, xr + 1)) {
-                xr++;
-            }
-            Arrays.fill(c, wr + xl, wr + xr + 1, (byte) 1);
-            if (runCount + 3 > runs.length) {
-                runs = Arrays.copyOf(runs, runs.length * 2);
-            }
-            runs[runCount++] = y;
-            runs[runCount++] = xl;
-            runs[runCount++] = xr;
-            int a = Math.max(0, xl - reach);
-            int b = Math.min(w - 1, xr + reach);
-            for (int ny = y - 1; ny <= y + 1; ny += 2) {
-                if (ny < 0 || ny >= h) {
-                    continue;
-                }
-                int nwr = ny * w;
-                int nlr = limStart + ny * limStride;
-                int nir = imgStart + ny * imgStride;
-                boolean inRun = false;
-                for (int k = a; k <= b; k++) {
-                    if (open(nwr, nlr, nir, k)) {
-                        if (!inRun) {
-                            if (top == stack.length) {
-                                stack = Arrays.copyOf(stack, top * 2);
-                            }
-                            stack[top++] = nwr + k;
-                            inRun = true;
-                        }
-                    } else {
-                        inRun = false;
+            fillRun(sy, l, r, w);
+            int top = 0;
+            top = push(top, sy + 1, 1, l - reach, r + reach, l, r, h);
+            top = push(top, sy - 1, -1, l - reach, r + reach, l, r, h);
+            while (top > 0) {
+                top -= 6;
+                int[] st = stack;
+                int y = st[top];
+                int dy = st[top + 1];
+                int x = Math.max(0, st[top + 2]);
+                int x2 = Math.min(w - 1, st[top + 3]);
+                int pl = st[top + 4];
+                int pr = st[top + 5];
+                wr = y * w;
+                lr = limStart + y * limStride;
+                ir = imgStart + y * imgStride;
+                while (x <= x2) {
+                    if (!open(wr, lr, ir, x)) {
+                        x++;
+                        continue;
                     }
+                    l = x;
+                    while (l > 0 && open(wr, lr, ir, l - 1)) {
+                        l--;
+                    }
+                    r = x;
+                    while (r < w - 1 && open(wr, lr, ir, r + 1)) {
+                        r++;
+                    }
+                    fillRun(y, l, r, w);
+                    top = push(top, y + dy, dy, l - reach, r + reach, l, r, h);
+                    if (l - reach < pl) {
+                        top = push(top, y - dy, -dy, l - reach, pl - 1, l, r, h);
+                    }
+                    if (r + reach > pr) {
+                        top = push(top, y - dy, -dy, pr + 1, r + reach, l, r, h);
+                    }
+                    x = r + 2;
                 }
             }
         }
-        for (int r = 0; r < runCount; r += 3) {
-            int y = runs[r];
-            int xl = runs[r + 1];
-            int xr = runs[r + 2];
+        byte[] c = work;
+        for (int k = 0; k < runCount; k += 3) {
+            int y = runs[k];
+            int xl = runs[k + 1];
+            int xr = runs[k + 2];
             int d = dst.startIndex + y * dst.stride;
             Arrays.fill(dst.data, d + xl, d + xr + 1, (byte) 1);
             Arrays.fill(c, y * w + xl, y * w + xr + 1, (byte) 0);
         }
+    }
+
+    /** Marks the run {@code [xl, xr]} of row {@code y} visited and records it. */
+    private void fillRun(int y, int xl, int xr, int w) {
+        Arrays.fill(work, y * w + xl, y * w + xr + 1, (byte) 1);
+        if (runCount + 3 > runs.length) {
+            runs = Arrays.copyOf(runs, runs.length * 2);
+        }
+        runs[runCount++] = y;
+        runs[runCount++] = xl;
+        runs[runCount++] = xr;
+    }
+
+    /** Pushes a scan of row {@code y} unless the row lies outside the image; returns the new top. */
+    private int push(int top, int y, int dy, int x1, int x2, int pl, int pr, int h) {
+        if (y < 0 || y >= h) {
+            return top;
+        }
+        if (top + 6 > stack.length) {
+            stack = Arrays.copyOf(stack, stack.length * 2);
+        }
+        int[] st = stack;
+        st[top] = y;
+        st[top + 1] = dy;
+        st[top + 2] = x1;
+        st[top + 3] = x2;
+        st[top + 4] = pl;
+        st[top + 5] = pr;
+        return top + 6;
     }
 }
