@@ -194,6 +194,10 @@ public final class Watershed {
      */
     private void floodPacked(int w, int h, int[] offsets) {
         int n = (w + 2) * (h + 2);
+        if (levels > 0 && !lines && n <= MAX_SMALL) {
+            floodSmall(offsets, n);
+            return;
+        }
         int[] out = label;
         byte[] m = inMask;
         double[] e = elevation;
@@ -208,7 +212,11 @@ public final class Watershed {
         while (heapSize > 0) {
             if (markersLeft == 0 && levels > 0 && !lines) {
                 // Every key left is (level, unique age): a FIFO bucket per level pops in the same order.
-                floodBuckets(offsets, n);
+                long[] byAge = new long[heapSize];
+                for (int i = 0; i < heapSize; i++) {
+                    byAge[i] = (hKey[i] & 0xFFFFFFFFL) << 32 | hPixel[i];
+                }
+                floodBuckets(offsets, n, byAge);
                 return;
             }
             popPacked();
@@ -248,7 +256,7 @@ public final class Watershed {
      * ages, so ordering by (level, age) is a FIFO queue per level. The heap's items move to their buckets in age
      * order, then flooding continues in O(1) per pixel. Labels were set when the pixels were pushed.
      */
-    private void floodBuckets(int[] offsets, int n) {
+    private void floodBuckets(int[] offsets, int n, long[] byAge) {
         if (head.length < levels) {
             head = new int[levels];
             tail = new int[levels];
@@ -260,10 +268,6 @@ public final class Watershed {
         int[] out = label;
         byte[] m = inMask;
         double[] e = elevation;
-        long[] byAge = new long[heapSize];
-        for (int i = 0; i < heapSize; i++) {
-            byAge[i] = (hKey[i] & 0xFFFFFFFFL) << 32 | hPixel[i];
-        }
         Arrays.sort(byAge);
         int current = levels;
         for (long a : byAge) {
@@ -327,9 +331,9 @@ public final class Watershed {
     private boolean popIsMarker;
 
     private void pushPacked(long k, int p, int l) {
-        if (heapSize == hKey.length) {
-            int cap = Math.max(1024, hKey.length * 2);
-            hKey = Arrays.copyOf(hKey, cap);
+        if (heapSize == hPixel.length) { // hKey may be longer: floodSmall grows it alone
+            int cap = Math.max(1024, hPixel.length * 2);
+            hKey = Arrays.copyOf(hKey, Math.max(cap, hKey.length));
             hPixel = Arrays.copyOf(hPixel, cap);
             hLabel = Arrays.copyOf(hLabel, cap);
         }
@@ -396,6 +400,108 @@ public final class Watershed {
         hk[i] = k;
         hp[i] = p;
         hl[i] = l;
+    }
+
+    /** Largest padded image for {@link #floodSmall}: pixel and age fit in 24 bits each. */
+    private static final int MAX_SMALL = (1 << 24) - 4;
+    private static final int SMALL_SHIFT = 24;
+    private static final long SMALL_MASK = (1L << SMALL_SHIFT) - 1;
+
+    /**
+     * Plain mode on 8- or 16-bit elevations of at most {@link #MAX_SMALL} padded pixels: the same heap as
+     * {@link #floodPacked}, but an item is one long, level (16 bits) | age (24) | pixel (24), the label being the
+     * pixel's own (plain mode labels on push). Keys compare on their top 40 bits only, so markers (age 0) still
+     * tie exactly as in scikit-image's heap and the layout, hence the order, is the same; each move of the
+     * sift-up and sift-down copies one long instead of a key, a pixel and a label.
+     */
+    private void floodSmall(int[] offsets, int n) {
+        int[] out = label;
+        byte[] m = inMask;
+        double[] e = elevation;
+        heapSize = 0;
+        for (int p = 0; p < n; p++) {
+            if (out[p] != 0) {
+                pushSmall(((long) (int) e[p] << 48) | p);
+            }
+        }
+        long nextAge = 1;
+        int markersLeft = heapSize;
+        while (heapSize > 0) {
+            if (markersLeft == 0) {
+                long[] hk = hKey;
+                long[] byAge = new long[heapSize];
+                for (int i = 0; i < heapSize; i++) {
+                    byAge[i] = ((hk[i] >>> SMALL_SHIFT) & SMALL_MASK) << 32 | (hk[i] & SMALL_MASK);
+                }
+                heapSize = 0;
+                floodBuckets(offsets, n, byAge);
+                return;
+            }
+            long item = popSmall();
+            int p = (int) (item & SMALL_MASK);
+            if (((item >>> SMALL_SHIFT) & SMALL_MASK) == 0) {
+                markersLeft--;
+            }
+            int l = out[p];
+            for (int q : offsets) {
+                int nb = p + q;
+                if (m[nb] == 0 || out[nb] != 0) {
+                    continue;
+                }
+                nextAge++;
+                out[nb] = l;
+                pushSmall(((long) (int) e[nb] << 48) | (nextAge << SMALL_SHIFT) | nb);
+            }
+        }
+    }
+
+    private void pushSmall(long item) {
+        if (heapSize == hKey.length) {
+            hKey = Arrays.copyOf(hKey, Math.max(1024, hKey.length * 2));
+        }
+        long[] hk = hKey;
+        long k = item >>> SMALL_SHIFT;
+        int child = heapSize++;
+        while (child > 0) {
+            int parent = (child - 1) >> 1;
+            long pk = hk[parent];
+            if (k < (pk >>> SMALL_SHIFT)) {
+                hk[child] = pk;
+                child = parent;
+            } else {
+                break;
+            }
+        }
+        hk[child] = item;
+    }
+
+    /** {@link #popPacked()} on one-long items, comparing their top 40 bits. */
+    private long popSmall() {
+        long[] hk = hKey;
+        long top = hk[0];
+        int size = --heapSize;
+        if (size == 0) {
+            return top;
+        }
+        long item = hk[size];
+        long k = item >>> SMALL_SHIFT;
+        int i = 0;
+        int left;
+        while ((left = 2 * i + 1) < size) {
+            int c = left + 1 < size && (hk[left + 1] >>> SMALL_SHIFT) < (hk[left] >>> SMALL_SHIFT) ? left + 1 : left;
+            hk[i] = hk[c];
+            i = c;
+        }
+        while (i > 0) {
+            int parent = (i - 1) >> 1;
+            if ((hk[parent] >>> SMALL_SHIFT) < k) {
+                break;
+            }
+            hk[i] = hk[parent];
+            i = parent;
+        }
+        hk[i] = item;
+        return top;
     }
 
     /** Compact mode: priorities are doubles, so the heap keeps (value, age) apart. */
