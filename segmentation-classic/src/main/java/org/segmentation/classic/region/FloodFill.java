@@ -260,10 +260,7 @@ public final class FloodFill {
             while (l > 0 && open(wr, lr, ir, l - 1)) {
                 l--;
             }
-            int r = s.x();
-            while (r < w - 1 && open(wr, lr, ir, r + 1)) {
-                r++;
-            }
+            int r = right(wr, lr, ir, s.x(), w);
             fillRun(sy, l, r, w);
             int top = 0;
             top = push(top, sy + 1, 1, l - reach, r + reach, l, r, h);
@@ -289,10 +286,7 @@ public final class FloodFill {
                     while (l > 0 && open(wr, lr, ir, l - 1)) {
                         l--;
                     }
-                    r = x;
-                    while (r < w - 1 && open(wr, lr, ir, r + 1)) {
-                        r++;
-                    }
+                    r = right(wr, lr, ir, x, w);
                     fillRun(y, l, r, w);
                     top = push(top, y + dy, dy, l - reach, r + reach, l, r, h);
                     if (l - reach < pl) {
@@ -314,6 +308,26 @@ public final class FloodFill {
             Arrays.fill(dst.data, d + xl, d + xr + 1, (byte) 1);
             Arrays.fill(c, y * w + xl, y * w + xr + 1, (byte) 0);
         }
+    }
+
+    /**
+     * The last pixel of the open run that starts at the open pixel {@code x}. Most of the tests happen here, so the
+     * common case, an 8-bit image without a limiting mask, gets a loop of its own.
+     */
+    private int right(int wr, int lr, int ir, int x, int w) {
+        if (kind == U8 && lim == null) {
+            byte[] c = work;
+            byte[] d = u8;
+            byte[] t = table;
+            while (x < w - 1 && c[wr + x + 1] == 0 && t[d[ir + x + 1] & 0xFF] != 0) {
+                x++;
+            }
+            return x;
+        }
+        while (x < w - 1 && open(wr, lr, ir, x + 1)) {
+            x++;
+        }
+        return x;
     }
 
     /** Marks the run {@code [xl, xr]} of row {@code y} visited and records it. */
