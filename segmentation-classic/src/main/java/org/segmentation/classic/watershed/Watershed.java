@@ -22,9 +22,10 @@ import org.segmentation.core.image.Mask;
  * lines or compactness a pixel is labelled when it is popped, and with lines a pixel whose neighbours carry two
  * different labels stays 0 and blocks the flooding.
  *
- * <p>Speed: the heap is needed while markers (age 0, so ties broken by the heap's layout) are queued; for 8- and
- * 16-bit elevations in plain mode, once the last marker has left it, the remaining order (level, age) is exactly a
- * first-in-first-out bucket per level, and flooding continues in O(1) per pixel.
+ * <p>Speed: the heap is needed while two markers of the same elevation (age 0, so ties broken by the heap's
+ * layout) are queued; for 8- and 16-bit elevations in plain mode, once no two markers left share a level, every
+ * key is distinct and the order (level, age) is exactly a first-in-first-out bucket per level, each marker first
+ * in its bucket, and flooding continues in O(1) per pixel.
  *
  * <p>Compact watershed (P. Neubert and P. Protzel, "Compact Watershed and Preemptive SLIC", ICPR 2014): the
  * priority of a pixel is its elevation plus {@code compactness} times its Euclidean distance to the marker pixel
@@ -404,6 +405,7 @@ public final class Watershed {
 
     /** Largest padded image for {@link #floodSmall}: pixel and age fit in 24 bits each. */
     private static final int MAX_SMALL = (1 << 24) - 4;
+    private int[] markersPerLevel = new int[0];
     private static final int SMALL_SHIFT = 24;
     private static final long SMALL_MASK = (1L << SMALL_SHIFT) - 1;
 
@@ -419,15 +421,27 @@ public final class Watershed {
         byte[] m = inMask;
         double[] e = elevation;
         heapSize = 0;
+        // Markers left in the heap per level; tied counts the levels holding two or more of them.
+        if (markersPerLevel.length < levels) {
+            markersPerLevel = new int[levels];
+        }
+        int[] perLevel = markersPerLevel;
+        Arrays.fill(perLevel, 0, levels, 0);
+        int tied = 0;
         for (int p = 0; p < n; p++) {
             if (out[p] != 0) {
-                pushSmall(((long) (int) e[p] << 48) | p);
+                int level = (int) e[p];
+                pushSmall(((long) level << 48) | p);
+                if (++perLevel[level] == 2) {
+                    tied++;
+                }
             }
         }
         long nextAge = 1;
-        int markersLeft = heapSize;
         while (heapSize > 0) {
-            if (markersLeft == 0) {
+            if (tied == 0) {
+                // All keys are distinct now (markers, age 0, on distinct levels; others with unique ages): the heap
+                // pops in key order, as FIFO buckets per level do with each marker first in its bucket.
                 long[] hk = hKey;
                 long[] byAge = new long[heapSize];
                 for (int i = 0; i < heapSize; i++) {
@@ -439,8 +453,8 @@ public final class Watershed {
             }
             long item = popSmall();
             int p = (int) (item & SMALL_MASK);
-            if (((item >>> SMALL_SHIFT) & SMALL_MASK) == 0) {
-                markersLeft--;
+            if (((item >>> SMALL_SHIFT) & SMALL_MASK) == 0 && --perLevel[(int) (item >>> 48)] == 1) {
+                tied--;
             }
             int l = out[p];
             for (int q : offsets) {

@@ -184,6 +184,37 @@ class WatershedTest {
     }
 
     @Test
+    void bucketsFromTheStartWhenNoTwoMarkersShareALevelEqualTheHeapOnFloats() {
+        // Markers on distinct levels (plus, in half the trials, one tie that resolves part-way) let the 8-bit path
+        // leave the heap early, while markers remain queued; the float path keeps the heap.
+        java.util.Random rnd = new java.util.Random(31);
+        for (int trial = 0; trial < 100; trial++) {
+            int w = 10 + rnd.nextInt(50);
+            int h = 10 + rnd.nextInt(50);
+            GrayU8 u8 = new GrayU8(w, h);
+            GrayF32 f = new GrayF32(w, h);
+            for (int i = 0; i < w * h; i++) {
+                int v = 20 + rnd.nextInt(30);
+                u8.data[i] = (byte) v;
+                f.data[i] = v;
+            }
+            LabelMap m = new LabelMap(w, h);
+            int markers = 2 + rnd.nextInt(15);
+            for (int k = 0; k < markers; k++) {
+                int p = rnd.nextInt(w * h);
+                int level = k < 2 && rnd.nextBoolean() ? 30 : 100 + 5 * k; // distinct, but for a possible tie at 30
+                u8.data[p] = (byte) level;
+                f.data[p] = level;
+                m.data[p] = 1 + k;
+            }
+            Connectivity c = rnd.nextBoolean() ? Connectivity.FOUR : Connectivity.EIGHT;
+            Watershed ws = new Watershed(WatershedConfig.of(c));
+            assertArrayEquals(ws.process(f, m, null, null).data, ws.process(u8, m, null, null).data,
+                    "trial " + trial);
+        }
+    }
+
+    @Test
     void subImagesGiveTheSameLabelsAsTheirCopies() {
         GrayU8 elev = elevation("camera");
         LabelMap seeds = TestImages.labels(DIR + "camera_markers.png");
