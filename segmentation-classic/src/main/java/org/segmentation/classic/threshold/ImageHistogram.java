@@ -38,6 +38,16 @@ final class ImageHistogram {
             int i = image.startIndex + y * image.stride;
             int end = i + w;
             if (roi == null) {
+                for (; i + 7 < end; i += 8) {
+                    h4[d[i] & 0xFF]++;
+                    h4[256 + (d[i + 1] & 0xFF)]++;
+                    h4[512 + (d[i + 2] & 0xFF)]++;
+                    h4[768 + (d[i + 3] & 0xFF)]++;
+                    h4[d[i + 4] & 0xFF]++;
+                    h4[256 + (d[i + 5] & 0xFF)]++;
+                    h4[512 + (d[i + 6] & 0xFF)]++;
+                    h4[768 + (d[i + 7] & 0xFF)]++;
+                }
                 for (; i + 3 < end; i += 4) {
                     h4[d[i] & 0xFF]++;
                     h4[256 + (d[i + 1] & 0xFF)]++;
