@@ -22,9 +22,10 @@ import org.segmentation.core.image.Mask;
  * lines or compactness a pixel is labelled when it is popped, and with lines a pixel whose neighbours carry two
  * different labels stays 0 and blocks the flooding.
  *
- * <p>Speed: the heap is needed while markers (age 0, so ties broken by the heap's layout) are queued; for 8- and
- * 16-bit elevations in plain mode, once the last marker has left it, the remaining order (level, age) is exactly a
- * first-in-first-out bucket per level, and flooding continues in O(1) per pixel.
+ * <p>Speed: the heap is needed while two markers of the same elevation (age 0, so ties broken by the heap's
+ * layout) are queued; for 8- and 16-bit elevations in plain mode, once no two markers left share a level, every
+ * key is distinct and the order (level, age) is exactly a first-in-first-out bucket per level, each marker first
+ * in its bucket, and flooding continues in O(1) per pixel.
  *
  * <p>Compact watershed (P. Neubert and P. Protzel, "Compact Watershed and Preemptive SLIC", ICPR 2014): the
  * priority of a pixel is its elevation plus {@code compactness} times its Euclidean distance to the marker pixel
@@ -194,6 +195,10 @@ public final class Watershed {
      */
     private void floodPacked(int w, int h, int[] offsets) {
         int n = (w + 2) * (h + 2);
+        if (levels > 0 && !lines && n <= MAX_SMALL) {
+            floodSmall(offsets, n);
+            return;
+        }
         int[] out = label;
         byte[] m = inMask;
         double[] e = elevation;
@@ -208,7 +213,11 @@ public final class Watershed {
         while (heapSize > 0) {
             if (markersLeft == 0 && levels > 0 && !lines) {
                 // Every key left is (level, unique age): a FIFO bucket per level pops in the same order.
-                floodBuckets(offsets, n);
+                long[] byAge = new long[heapSize];
+                for (int i = 0; i < heapSize; i++) {
+                    byAge[i] = (hKey[i] & 0xFFFFFFFFL) << 32 | hPixel[i];
+                }
+                floodBuckets(offsets, n, byAge);
                 return;
             }
             popPacked();
@@ -248,7 +257,7 @@ public final class Watershed {
      * ages, so ordering by (level, age) is a FIFO queue per level. The heap's items move to their buckets in age
      * order, then flooding continues in O(1) per pixel. Labels were set when the pixels were pushed.
      */
-    private void floodBuckets(int[] offsets, int n) {
+    private void floodBuckets(int[] offsets, int n, long[] byAge) {
         if (head.length < levels) {
             head = new int[levels];
             tail = new int[levels];
@@ -260,10 +269,6 @@ public final class Watershed {
         int[] out = label;
         byte[] m = inMask;
         double[] e = elevation;
-        long[] byAge = new long[heapSize];
-        for (int i = 0; i < heapSize; i++) {
-            byAge[i] = (hKey[i] & 0xFFFFFFFFL) << 32 | hPixel[i];
-        }
         Arrays.sort(byAge);
         int current = levels;
         for (long a : byAge) {
@@ -327,9 +332,9 @@ public final class Watershed {
     private boolean popIsMarker;
 
     private void pushPacked(long k, int p, int l) {
-        if (heapSize == hKey.length) {
-            int cap = Math.max(1024, hKey.length * 2);
-            hKey = Arrays.copyOf(hKey, cap);
+        if (heapSize == hPixel.length) { // hKey may be longer: floodSmall grows it alone
+            int cap = Math.max(1024, hPixel.length * 2);
+            hKey = Arrays.copyOf(hKey, Math.max(cap, hKey.length));
             hPixel = Arrays.copyOf(hPixel, cap);
             hLabel = Arrays.copyOf(hLabel, cap);
         }
@@ -351,46 +356,166 @@ public final class Watershed {
         hLabel[child] = l;
     }
 
-    /** Removes the root into popPixel, popLabel, popIsMarker; sift-down as scikit-image's (swap while smaller). */
+    /**
+     * Removes the root into popPixel, popLabel, popIsMarker. The layout afterwards is that of scikit-image's
+     * sift-down (the last item goes down while a child is strictly smaller, the smaller child, left on ties), but
+     * reached bottom-up (Floyd; Wegener 1993): the hole left by the root follows the smaller children to a leaf,
+     * then the last item climbs back while the item above it is not smaller. The children on that path are
+     * non-decreasing, so the items moved up are exactly those smaller than the last item, as in the sift-down;
+     * the last item is a late, large key that belongs near the leaves, so this costs one comparison per level
+     * instead of two.
+     */
     private void popPacked() {
         long[] hk = hKey;
-        popPixel = hPixel[0];
-        popLabel = hLabel[0];
+        int[] hp = hPixel;
+        int[] hl = hLabel;
+        popPixel = hp[0];
+        popLabel = hl[0];
         popIsMarker = (int) hk[0] == 0;
         int size = --heapSize;
         if (size == 0) {
             return;
         }
         long k = hk[size];
-        int p = hPixel[size];
-        int l = hLabel[size];
+        int p = hp[size];
+        int l = hl[size];
         int i = 0;
-        while (true) {
-            int left = 2 * i + 1;
-            if (left >= size) {
+        int left;
+        while ((left = 2 * i + 1) < size) {
+            int c = left + 1 < size && hk[left + 1] < hk[left] ? left + 1 : left;
+            hk[i] = hk[c];
+            hp[i] = hp[c];
+            hl[i] = hl[c];
+            i = c;
+        }
+        while (i > 0) {
+            int parent = (i - 1) >> 1;
+            if (hk[parent] < k) {
                 break;
             }
-            int smallest = i;
-            long sk = k;
-            if (hk[left] < sk) {
-                smallest = left;
-                sk = hk[left];
-            }
-            int right = left + 1;
-            if (right < size && hk[right] < sk) {
-                smallest = right;
-            }
-            if (smallest == i) {
-                break;
-            }
-            hk[i] = hk[smallest];
-            hPixel[i] = hPixel[smallest];
-            hLabel[i] = hLabel[smallest];
-            i = smallest;
+            hk[i] = hk[parent];
+            hp[i] = hp[parent];
+            hl[i] = hl[parent];
+            i = parent;
         }
         hk[i] = k;
-        hPixel[i] = p;
-        hLabel[i] = l;
+        hp[i] = p;
+        hl[i] = l;
+    }
+
+    /** Largest padded image for {@link #floodSmall}: pixel and age fit in 24 bits each. */
+    private static final int MAX_SMALL = (1 << 24) - 4;
+    private int[] markersPerLevel = new int[0];
+    private static final int SMALL_SHIFT = 24;
+    private static final long SMALL_MASK = (1L << SMALL_SHIFT) - 1;
+
+    /**
+     * Plain mode on 8- or 16-bit elevations of at most {@link #MAX_SMALL} padded pixels: the same heap as
+     * {@link #floodPacked}, but an item is one long, level (16 bits) | age (24) | pixel (24), the label being the
+     * pixel's own (plain mode labels on push). Keys compare on their top 40 bits only, so markers (age 0) still
+     * tie exactly as in scikit-image's heap and the layout, hence the order, is the same; each move of the
+     * sift-up and sift-down copies one long instead of a key, a pixel and a label.
+     */
+    private void floodSmall(int[] offsets, int n) {
+        int[] out = label;
+        byte[] m = inMask;
+        double[] e = elevation;
+        heapSize = 0;
+        // Markers left in the heap per level; tied counts the levels holding two or more of them.
+        if (markersPerLevel.length < levels) {
+            markersPerLevel = new int[levels];
+        }
+        int[] perLevel = markersPerLevel;
+        Arrays.fill(perLevel, 0, levels, 0);
+        int tied = 0;
+        for (int p = 0; p < n; p++) {
+            if (out[p] != 0) {
+                int level = (int) e[p];
+                pushSmall(((long) level << 48) | p);
+                if (++perLevel[level] == 2) {
+                    tied++;
+                }
+            }
+        }
+        long nextAge = 1;
+        while (heapSize > 0) {
+            if (tied == 0) {
+                // All keys are distinct now (markers, age 0, on distinct levels; others with unique ages): the heap
+                // pops in key order, as FIFO buckets per level do with each marker first in its bucket.
+                long[] hk = hKey;
+                long[] byAge = new long[heapSize];
+                for (int i = 0; i < heapSize; i++) {
+                    byAge[i] = ((hk[i] >>> SMALL_SHIFT) & SMALL_MASK) << 32 | (hk[i] & SMALL_MASK);
+                }
+                heapSize = 0;
+                floodBuckets(offsets, n, byAge);
+                return;
+            }
+            long item = popSmall();
+            int p = (int) (item & SMALL_MASK);
+            if (((item >>> SMALL_SHIFT) & SMALL_MASK) == 0 && --perLevel[(int) (item >>> 48)] == 1) {
+                tied--;
+            }
+            int l = out[p];
+            for (int q : offsets) {
+                int nb = p + q;
+                if (m[nb] == 0 || out[nb] != 0) {
+                    continue;
+                }
+                nextAge++;
+                out[nb] = l;
+                pushSmall(((long) (int) e[nb] << 48) | (nextAge << SMALL_SHIFT) | nb);
+            }
+        }
+    }
+
+    private void pushSmall(long item) {
+        if (heapSize == hKey.length) {
+            hKey = Arrays.copyOf(hKey, Math.max(1024, hKey.length * 2));
+        }
+        long[] hk = hKey;
+        long k = item >>> SMALL_SHIFT;
+        int child = heapSize++;
+        while (child > 0) {
+            int parent = (child - 1) >> 1;
+            long pk = hk[parent];
+            if (k < (pk >>> SMALL_SHIFT)) {
+                hk[child] = pk;
+                child = parent;
+            } else {
+                break;
+            }
+        }
+        hk[child] = item;
+    }
+
+    /** {@link #popPacked()} on one-long items, comparing their top 40 bits. */
+    private long popSmall() {
+        long[] hk = hKey;
+        long top = hk[0];
+        int size = --heapSize;
+        if (size == 0) {
+            return top;
+        }
+        long item = hk[size];
+        long k = item >>> SMALL_SHIFT;
+        int i = 0;
+        int left;
+        while ((left = 2 * i + 1) < size) {
+            int c = left + 1 < size && (hk[left + 1] >>> SMALL_SHIFT) < (hk[left] >>> SMALL_SHIFT) ? left + 1 : left;
+            hk[i] = hk[c];
+            i = c;
+        }
+        while (i > 0) {
+            int parent = (i - 1) >> 1;
+            if ((hk[parent] >>> SMALL_SHIFT) < k) {
+                break;
+            }
+            hk[i] = hk[parent];
+            i = parent;
+        }
+        hk[i] = item;
+        return top;
     }
 
     /** Compact mode: priorities are doubles, so the heap keeps (value, age) apart. */

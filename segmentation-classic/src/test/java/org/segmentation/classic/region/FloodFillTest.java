@@ -119,6 +119,70 @@ class FloodFillTest {
         }
     }
 
+    /**
+     * Sub-images for the image, the limiting mask and the output, one reused {@link FloodFill} over shapes that
+     * shrink and grow (its visited marks must be clear again after each seed) and up to six seeds, every
+     * connectivity and pixel type, against the breadth-first reference.
+     */
+    @Test
+    void subImagesReuseAndManySeedsMatchReference() {
+        Random rnd = new Random(23);
+        for (Connectivity c : Connectivity.values()) {
+            for (int tol = 0; tol <= 2; tol++) {
+                FloodFill fill = new FloodFill(FloodConfig.of(c, tol));
+                FloodFill fill16 = new FloodFill(FloodConfig.of(c, tol * 1000 + 999));
+                for (int trial = 0; trial < 60; trial++) {
+                    int w = 1 + rnd.nextInt(30);
+                    int h = 1 + rnd.nextInt(30);
+                    int x0 = rnd.nextInt(4);
+                    int y0 = rnd.nextInt(4);
+                    int pw = w + x0 + rnd.nextInt(4);
+                    int ph = h + y0 + rnd.nextInt(4);
+                    GrayU8 u8p = new GrayU8(pw, ph);
+                    GrayU16 u16p = new GrayU16(pw, ph);
+                    GrayF32 f32p = new GrayF32(pw, ph);
+                    RgbU8 rgbp = new RgbU8(pw, ph);
+                    Mask limp = new Mask(pw, ph);
+                    for (int i = 0; i < pw * ph; i++) {
+                        int v = rnd.nextInt(5);
+                        u8p.data[i] = (byte) v;
+                        u16p.data[i] = (short) (v * 1000);
+                        f32p.data[i] = v;
+                        rgbp.data[3 * i] = (byte) v;
+                        rgbp.data[3 * i + 2] = 3;
+                        limp.data[i] = (byte) (rnd.nextInt(6) == 0 ? 0 : 1);
+                    }
+                    GrayU8 u8 = u8p.subimage(x0, y0, x0 + w, y0 + h);
+                    int[] v = new int[w * h];
+                    for (int y = 0; y < h; y++) {
+                        for (int x = 0; x < w; x++) {
+                            v[y * w + x] = u8.unsafe_get(x, y);
+                        }
+                    }
+                    Mask limit = rnd.nextBoolean() ? limp.subimage(x0, y0, x0 + w, y0 + h) : null;
+                    Pixel[] s = new Pixel[1 + rnd.nextInt(6)];
+                    for (int k = 0; k < s.length; k++) {
+                        s[k] = new Pixel(rnd.nextInt(w), rnd.nextInt(h));
+                    }
+                    List<Pixel> seeds = List.of(s);
+                    Mask expected = naive(v, w, h, seeds, tol, c, limit);
+                    String what = c + " tol " + tol + " trial " + trial;
+                    // The output is a sub-image too, pre-filled with ones that the fill must clear.
+                    Mask dstp = new Mask(pw, ph).fill(true);
+                    Mask dst = dstp.subimage(x0, y0, x0 + w, y0 + h);
+                    assertArrayEquals(expected.data, fill.process(u8, seeds, limit, dst).copy().data, "u8 " + what);
+                    assertEquals(pw * ph - w * h + expected.countOn(), dstp.countOn(), "outside the view " + what);
+                    assertArrayEquals(expected.data, fill.process(f32p.subimage(x0, y0, x0 + w, y0 + h), seeds,
+                            limit, null).data, "f32 " + what);
+                    assertArrayEquals(expected.data, fill.process(rgbp.subimage(x0, y0, x0 + w, y0 + h), seeds,
+                            limit, null).data, "rgb " + what);
+                    assertArrayEquals(expected.data, fill16.process(u16p.subimage(x0, y0, x0 + w, y0 + h), seeds,
+                            limit, null).data, "u16 " + what);
+                }
+            }
+        }
+    }
+
     @Test
     void perChannelToleranceAndDiagonalOnlyLink() {
         // (0,0) and (1,1) touch only by a corner; green differs by 5 at (1,1).

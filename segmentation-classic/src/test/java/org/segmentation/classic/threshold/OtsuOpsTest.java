@@ -1,5 +1,6 @@
 package org.segmentation.classic.threshold;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -178,5 +179,53 @@ class OtsuOpsTest {
         assertEquals(2, ThresholdOps.greaterThan(u, 10, null, null).countOn());
         GrayF32 f = GrayF32.wrap(new float[] {9, 10, 11, Float.NaN}, 4, 1);
         assertEquals(1, ThresholdOps.greaterThan(f, 10, null, null).countOn()); // NaN is never greater
+    }
+
+    /**
+     * The 8-bit histogram (four interleaved sub-histograms) and the branch-free binarisation against per-pixel
+     * loops, on sub-images of random shapes (widths not a multiple of four), with and without a mask, at every
+     * threshold.
+     */
+    @Test
+    void eightBitHistogramAndBinarisationMatchNaiveLoopsOnSubImages() {
+        Random rnd = new Random(5);
+        for (int trial = 0; trial < 300; trial++) {
+            int w = 1 + rnd.nextInt(23);
+            int h = 1 + rnd.nextInt(9);
+            int x0 = rnd.nextInt(3);
+            int y0 = rnd.nextInt(3);
+            GrayU8 parent = new GrayU8(w + x0 + rnd.nextInt(3), h + y0 + rnd.nextInt(3));
+            Mask roiParent = new Mask(parent.width, parent.height);
+            int base = rnd.nextInt(256);
+            for (int i = 0; i < parent.data.length; i++) {
+                // runs of equal values, as in smooth images, and the extremes 0 and 255
+                parent.data[i] = (byte) (rnd.nextInt(4) == 0 ? base + rnd.nextInt(3) : rnd.nextInt(2) * 255);
+                roiParent.data[i] = (byte) (rnd.nextInt(3) == 0 ? 0 : 1);
+            }
+            GrayU8 img = parent.subimage(x0, y0, x0 + w, y0 + h);
+            Mask roi = rnd.nextBoolean() ? roiParent.subimage(x0, y0, x0 + w, y0 + h) : null;
+            int[] expected = new int[256];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    if (roi == null || roi.get(x, y)) {
+                        expected[img.get(x, y)]++;
+                    }
+                }
+            }
+            assertArrayEquals(expected, ImageHistogram.histogram(img, roi), "trial " + trial);
+            double t = rnd.nextInt(260) - 2 + (rnd.nextBoolean() ? 0.5 : 0);
+            Mask dstParent = new Mask(parent.width, parent.height).fill(true);
+            Mask dst = ThresholdOps.greaterThan(img, t, roi, dstParent.subimage(x0, y0, x0 + w, y0 + h));
+            int outside = parent.width * parent.height - w * h;
+            int on = 0;
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    boolean want = img.get(x, y) > t && (roi == null || roi.get(x, y));
+                    assertEquals(want, dst.get(x, y), "trial " + trial + " t " + t + " at " + x + "," + y);
+                    on += want ? 1 : 0;
+                }
+            }
+            assertEquals(outside + on, dstParent.countOn(), "pixels outside the view untouched, trial " + trial);
+        }
     }
 }

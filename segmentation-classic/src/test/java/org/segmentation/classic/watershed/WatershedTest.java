@@ -156,6 +156,65 @@ class WatershedTest {
     }
 
     @Test
+    void oneLongHeapOnHighSixteenBitLevelsAndManyTiedMarkersEqualsTheHeapOnFloats() {
+        // The one-long heap of 8/16-bit plain mode keeps the level in the top 16 bits: levels of 32768 and more set
+        // the sign bit. Many markers on few levels make ties that only the heap's layout breaks. One instance runs
+        // the integer paths first, then the float heap, to check that its buffers serve both.
+        java.util.Random rnd = new java.util.Random(29);
+        for (int trial = 0; trial < 60; trial++) {
+            int w = 20 + rnd.nextInt(40);
+            int h = 20 + rnd.nextInt(40);
+            GrayU16 u16 = new GrayU16(w, h);
+            GrayF32 f = new GrayF32(w, h);
+            int base = rnd.nextBoolean() ? 32760 : 65530 - 8;
+            for (int i = 0; i < w * h; i++) {
+                int v = base + rnd.nextInt(8);
+                u16.data[i] = (short) v;
+                f.data[i] = v;
+            }
+            LabelMap m = new LabelMap(w, h);
+            for (int k = 0, markers = 5 + rnd.nextInt(40); k < markers; k++) {
+                m.data[rnd.nextInt(w * h)] = 1 + rnd.nextInt(9);
+            }
+            Connectivity c = rnd.nextBoolean() ? Connectivity.FOUR : Connectivity.EIGHT;
+            Watershed ws = new Watershed(WatershedConfig.of(c));
+            LabelMap small = ws.process(u16, m, null, null);
+            assertArrayEquals(ws.process(f, m, null, null).data, small.data, "trial " + trial);
+        }
+    }
+
+    @Test
+    void bucketsFromTheStartWhenNoTwoMarkersShareALevelEqualTheHeapOnFloats() {
+        // Markers on distinct levels (plus, in half the trials, one tie that resolves part-way) let the 8-bit path
+        // leave the heap early, while markers remain queued; the float path keeps the heap.
+        java.util.Random rnd = new java.util.Random(31);
+        for (int trial = 0; trial < 100; trial++) {
+            int w = 10 + rnd.nextInt(50);
+            int h = 10 + rnd.nextInt(50);
+            GrayU8 u8 = new GrayU8(w, h);
+            GrayF32 f = new GrayF32(w, h);
+            for (int i = 0; i < w * h; i++) {
+                int v = 20 + rnd.nextInt(30);
+                u8.data[i] = (byte) v;
+                f.data[i] = v;
+            }
+            LabelMap m = new LabelMap(w, h);
+            int markers = 2 + rnd.nextInt(15);
+            for (int k = 0; k < markers; k++) {
+                int p = rnd.nextInt(w * h);
+                int level = k < 2 && rnd.nextBoolean() ? 30 : 100 + 5 * k; // distinct, but for a possible tie at 30
+                u8.data[p] = (byte) level;
+                f.data[p] = level;
+                m.data[p] = 1 + k;
+            }
+            Connectivity c = rnd.nextBoolean() ? Connectivity.FOUR : Connectivity.EIGHT;
+            Watershed ws = new Watershed(WatershedConfig.of(c));
+            assertArrayEquals(ws.process(f, m, null, null).data, ws.process(u8, m, null, null).data,
+                    "trial " + trial);
+        }
+    }
+
+    @Test
     void subImagesGiveTheSameLabelsAsTheirCopies() {
         GrayU8 elev = elevation("camera");
         LabelMap seeds = TestImages.labels(DIR + "camera_markers.png");
