@@ -42,8 +42,8 @@ final class ProgressBarListener implements TrainingListener, AutoCloseable {
         }
         etaSeconds = e.etaSeconds();
         bar.stepTo(e.step());
-        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f lr %.0e %.2f it/s%s", e.loss(), e.learningRate(),
-                e.stepsPerSecond(), validation));
+        bar.setExtraMessage(String.format(Locale.ROOT, "loss %.4f%s lr %.0e %.2fit/s", e.loss(), validation,
+                e.learningRate(), e.stepsPerSecond()));
     }
 
     @Override

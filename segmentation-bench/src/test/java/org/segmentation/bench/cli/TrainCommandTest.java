@@ -173,6 +173,31 @@ class TrainCommandTest {
     }
 
     @Test
+    void evaluateScoresTheTrainedModel() throws IOException {
+        JsonNode classes = oneJson(SegCliTest.run("evaluate", "--synthetic", "cells", "--count", "2", "--size",
+                "32", "--model", trained.toString(), "-a", "unet", "--warmup", "0", "--json"));
+        assertEquals("unet", classes.get("algorithm").asText());
+        assertEquals("classes", classes.get("algorithms").get(0).get("output").asText());
+        double iou = classes.get("mean_iou").asDouble(Double.NaN);
+        assertTrue(iou >= 0 && iou <= 1, "mean IoU " + iou);
+
+        JsonNode cells = oneJson(SegCliTest.run("evaluate", "--synthetic", "cells", "--count", "2", "--size", "32",
+                "--model", trained.toString(), "--instances", "-a", "unet-instances", "-a", "otsu", "--warmup", "0",
+                "--json"));
+        JsonNode unet = cells.get("algorithms").get(0);
+        assertEquals("unet-instances", unet.get("algorithm").asText());
+        assertEquals("instances", unet.get("output").asText());
+        double ap = unet.get("ap50").asDouble(Double.NaN);
+        assertTrue(ap >= 0 && ap <= 1, "AP@0.5 " + ap);
+        assertEquals("otsu", cells.get("algorithms").get(1).get("algorithm").asText());
+
+        assertOneLineFailure(SegCliTest.run("evaluate", "--synthetic", "cells", "--instances"), 2, "--model");
+        Path missing = dir.resolve("missing-model");
+        assertOneLineFailure(SegCliTest.run("evaluate", "--synthetic", "cells", "--model", missing.toString()), 1,
+                missing.toString());
+    }
+
+    @Test
     void resumeContinuesFromTheLastCheckpoint() throws IOException {
         Path out = dir.resolve("resumed");
         JsonNode first = oneJson(SegCliTest.run(concat(TINY, "--epochs", "1", "--out", out.toString(), "--json")));
