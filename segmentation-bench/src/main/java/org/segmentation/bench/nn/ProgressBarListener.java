@@ -1,4 +1,4 @@
-package org.segmentation.bench.cli;
+package org.segmentation.bench.nn;
 
 import java.io.PrintStream;
 import java.time.Duration;
@@ -16,7 +16,7 @@ import org.segmentation.nn.train.ValidationResult;
  * the step's loss, the learning rate, the steps per second and the trainer's ETA, and the last validation's
  * mean IoU. The bar is created at the first step, so a resumed run starts at its step; {@link #close} ends it.
  */
-final class ProgressBarListener implements TrainingListener, AutoCloseable {
+public final class ProgressBarListener implements TrainingListener, AutoCloseable {
     private final PrintStream out;
     private final String task;
     private ProgressBar bar;
@@ -24,7 +24,7 @@ final class ProgressBarListener implements TrainingListener, AutoCloseable {
     private String validation = "";
 
     /** @param out where the bar is drawn, normally {@code System.err} */
-    ProgressBarListener(PrintStream out, String task) {
+    public ProgressBarListener(PrintStream out, String task) {
         this.out = out;
         this.task = task;
     }
