@@ -8,7 +8,8 @@ import picocli.CommandLine.Option;
 
 /** {@code seg demo}: the one-command tour of the library, writing its results to a folder. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Segment bundled real images with every algorithm and write overlays, metrics and an"
+        description = "Segment bundled real images with every algorithm, train a small U-Net on synthetic cells"
+                + " (--train-steps) and score it beside the classic pipeline, and write overlays, metrics and an"
                 + " index.html to the output folder.")
 final class DemoCommand implements Callable<Integer> {
     @picocli.CommandLine.Spec

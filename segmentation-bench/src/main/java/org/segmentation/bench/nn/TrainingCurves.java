@@ -86,6 +86,7 @@ public final class TrainingCurves {
     private static XYChart lossChart(TrainingHistory h) {
         XYChart c = base("Training loss per step");
         c.setYAxisTitle("loss");
+        c.getStyler().setXAxisMin(0.0);
         long[] steps = h.steps();
         double[] x = new double[steps.length];
         for (int i = 0; i < x.length; i++) {
