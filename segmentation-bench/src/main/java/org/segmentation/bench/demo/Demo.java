@@ -75,7 +75,11 @@ public final class Demo {
     private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private final ObjectNode metrics = json.createObjectNode();
 
-    /** U-Net training steps of the demo's default budget: about 2-3 minutes on two free cores. */
+    /**
+     * U-Net training steps of the demo's default budget: 123 s measured on two cores shared with a JMH run
+     * (about 2 steps per second), when the U-Net reached foreground IoU 0.986 and AP@0.5 0.845 against the
+     * classic pipeline's 0.919 and 0.742 on the 16 held-out images.
+     */
     public static final int DEFAULT_TRAIN_STEPS = 250;
     /** Held-out synthetic cell images scored by both pipelines; seeds {@code 1000 + i}. */
     static final int CELL_IMAGES = 16;
