@@ -16,6 +16,9 @@ import org.segmentation.bench.eval.Metric;
 import org.segmentation.bench.eval.ReportJson;
 import org.segmentation.bench.eval.Segmenter;
 import org.segmentation.bench.eval.SegmenterRegistry;
+import org.segmentation.bench.eval.UNetSegmenters;
+import org.segmentation.nn.model.UNet;
+import org.segmentation.nn.predict.PredictorConfig;
 import org.segmentation.nn.data.FolderDataset;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
@@ -91,6 +94,16 @@ final class EvaluateCommand implements Callable<Integer> {
                     + " (see --list).")
     List<String> algorithms = new ArrayList<>();
 
+    @Option(names = "--model", paramLabel = "DIR",
+            description = "Also evaluate the U-Net in DIR (a model folder or a 'seg train --out' folder) as"
+                    + " segmenter 'unet' (classes), or 'unet-instances' with --instances.")
+    Path model;
+
+    @Option(names = "--instances",
+            description = "With --model: score the watershed instances of a 3-class (background, interior,"
+                    + " boundary) model instead of its classes.")
+    boolean instances;
+
     @Option(names = "--list", description = "List the registered segmenters and exit.")
     boolean list;
 
@@ -113,6 +126,21 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SegmenterRegistry registry = SegmenterRegistry.builtIn()
                 .registerProviders(Thread.currentThread().getContextClassLoader());
+        if (instances && model == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--instances needs --model DIR");
+        }
+        if (model != null) {
+            UNet net = ModelDirs.load(model);
+            String name = UNet.ARCHITECTURE + (instances ? "-instances" : "");
+            Segmenter unet;
+            try {
+                unet = UNetSegmenters.of(name, net, PredictorConfig.wholeImage(), instances);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), model + ": " + e.getMessage());
+            }
+            registry.register(name, "U-Net from " + model + (instances ? ", watershed instances" : ", classes"),
+                    () -> unet);
+        }
         PrintWriter stdout = spec.commandLine().getOut();
         if (list) {
             for (SegmenterRegistry.Entry e : registry.entries()) {

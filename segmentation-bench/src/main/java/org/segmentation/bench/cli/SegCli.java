@@ -15,7 +15,8 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         version = "segmentation 0.1.0-SNAPSHOT",
         description = "Image segmentation: classic algorithms, U-Net training and inference, evaluation, benchmarks.",
-        subcommands = {DemoCommand.class, EvaluateCommand.class, SegmentCommand.class, BenchCommand.class,
+        subcommands = {DemoCommand.class, EvaluateCommand.class, SegmentCommand.class, TrainCommand.class,
+            PredictCommand.class, BenchCommand.class,
             CommandLine.HelpCommand.class})
 public final class SegCli {
     /** Exit code of a failure that is not a usage error. */

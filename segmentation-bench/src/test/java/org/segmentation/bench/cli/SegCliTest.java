@@ -29,7 +29,7 @@ class SegCliTest {
 
     @Test
     void everySubcommandHasHelp() {
-        for (String sub : new String[] {"demo", "evaluate", "segment", "bench"}) {
+        for (String sub : new String[] {"demo", "evaluate", "segment", "train", "predict", "bench"}) {
             Result r = run(sub, "--help");
             assertEquals(0, r.code(), sub);
             assertTrue(r.out().contains("Usage: seg " + sub), r.out());

@@ -1,0 +1,164 @@
+package org.segmentation.bench.cli;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.segmentation.bench.eval.ClassicSegmenters;
+import org.segmentation.bench.eval.SegmenterInput;
+import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.image.RgbU8;
+import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.io.NpyArray;
+import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.visual.Overlay;
+import org.segmentation.nn.model.UNet;
+import org.segmentation.nn.predict.InstanceConfig;
+import org.segmentation.nn.predict.Predictor;
+import org.segmentation.nn.predict.PredictorConfig;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code seg predict}: runs a trained U-Net on image files and writes, per image {@code NAME.*}, into
+ * {@code --out}: {@code NAME.labels.png} (16-bit, raw labels: the class, 0 background; or with
+ * {@code --instances} the cell, 0 background, 1..n cells), {@code NAME.overlay.png}, and with
+ * {@code --probabilities} {@code NAME.probabilities.npy} (float32, (K, H, W)).
+ *
+ * <p>With {@code --json}, stdout holds one JSON object per image, one per line: {@code algorithm} ("unet"),
+ * {@code input}, {@code width}, {@code height}, {@code millis} (prediction alone), {@code regions} (distinct
+ * non-zero labels). A missing or malformed model folder or image is a failure (exit 1) naming it.
+ */
+@Command(name = "predict", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Segment images with a U-Net trained by 'seg train'.",
+            "Writes NAME.labels.png and NAME.overlay.png (and NAME.probabilities.npy) per image into --out."})
+final class PredictCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-m", "--model"}, required = true, paramLabel = "DIR",
+            description = "Model folder (config.json + weights), or a 'seg train --out' folder.")
+    Path model;
+
+    @Parameters(arity = "1..*", paramLabel = "IMAGE", description = "Input images (PNG, JPEG, TIFF, BMP).")
+    List<Path> inputs;
+
+    @Option(names = {"-o", "--out"}, defaultValue = ".", paramLabel = "DIR",
+            description = "Output folder (default: the current folder).")
+    Path out;
+
+    @Option(names = "--probabilities", description = "Also write the class probabilities as NAME.probabilities.npy.")
+    boolean probabilities;
+
+    @Option(names = "--tile", defaultValue = "0", paramLabel = "SIZE",
+            description = "Predict in SIZE x SIZE tiles blended with Gaussian weights; 0 for the whole image"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int tile;
+
+    @Option(names = "--overlap", defaultValue = "-1", paramLabel = "PX",
+            description = "Overlap of neighbouring tiles (default: a quarter of the tile).")
+    int overlap;
+
+    @Option(names = "--tta", description = "Average over the four flips (test-time augmentation).")
+    boolean tta;
+
+    @Option(names = "--instances",
+            description = "Cells from a 3-class model (background, interior, boundary) by a watershed.")
+    boolean instances;
+
+    @Option(names = "--json", description = "Print one JSON object per image on stdout instead of the summary.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        PredictorConfig pc;
+        try {
+            pc = tile > 0 ? PredictorConfig.tiled(tile) : PredictorConfig.wholeImage();
+            if (tile > 0 && overlap >= 0) {
+                pc = pc.withTileOverlap(overlap);
+            } else if (tile == 0 && overlap >= 0) {
+                throw new IllegalArgumentException("--overlap needs --tile");
+            }
+            pc = pc.withFlipTta(tta);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        UNet net = ModelDirs.load(model);
+        if (instances && net.outputChannels() != 3) {
+            throw usage("--instances needs a 3-class model (background, interior, boundary); " + model + " has "
+                    + net.outputChannels() + " output channel(s)");
+        }
+        Predictor predictor;
+        try {
+            predictor = new Predictor(net, pc);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        Files.createDirectories(out);
+        PrintWriter stdout = spec.commandLine().getOut();
+        for (Path input : inputs) {
+            PlanarF32 image = ModelDirs.readImage(input, net.inputChannels());
+            long t0 = System.nanoTime();
+            LabelMap labels = instances ? predictor.instances(image, InstanceConfig.defaults())
+                    : predictor.labels(image);
+            double millis = (System.nanoTime() - t0) / 1e6;
+            int regions = ClassicSegmenters.countRegions(labels);
+            String stem = stem(input);
+            ImageFiles.writeLabels(labels, out.resolve(stem + ".labels.png"));
+            SegmenterInput view = new SegmenterInput(stem, image);
+            RgbU8 overlay = image.channels == 3 ? Overlay.blend(view.rgb(), labels, 0.45, null)
+                    : Overlay.blend(view.gray(), labels, 0.45, null);
+            ImageFiles.writePng(overlay, out.resolve(stem + ".overlay.png"));
+            if (probabilities) {
+                NpyFiles.write(toNpy(predictor.probabilities(image)), out.resolve(stem + ".probabilities.npy"));
+            }
+            if (json) {
+                ObjectNode node = JsonNodeFactory.instance.objectNode();
+                node.put("algorithm", UNet.ARCHITECTURE + (instances ? "-instances" : ""));
+                node.put("input", input.toString());
+                node.put("width", image.width);
+                node.put("height", image.height);
+                node.put("millis", millis);
+                node.put("regions", regions);
+                stdout.println(node);
+            } else {
+                stdout.printf(Locale.ROOT, "%s (%dx%d): %d %s in %.1f ms%n", input, image.width, image.height,
+                        regions, instances ? "cells" : "classes present", millis);
+            }
+        }
+        return 0;
+    }
+
+    /** A contiguous float32 (K, H, W) copy. */
+    static NpyArray toNpy(PlanarF32 p) {
+        float[] data = new float[p.channels * p.width * p.height];
+        int i = 0;
+        for (int c = 0; c < p.channels; c++) {
+            for (int y = 0; y < p.height; y++) {
+                int s = p.startIndex + c * p.planeStride + y * p.stride;
+                System.arraycopy(p.data, s, data, i, p.width);
+                i += p.width;
+            }
+        }
+        return NpyArray.float32(data, p.channels, p.height, p.width);
+    }
+
+    private static String stem(Path file) {
+        String name = file.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return dot > 0 ? name.substring(0, dot) : name;
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}

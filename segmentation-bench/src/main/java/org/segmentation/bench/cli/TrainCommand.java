@@ -1,0 +1,331 @@
+package org.segmentation.bench.cli;
+
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.FileNotFoundException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.segmentation.bench.nn.ProgressBarListener;
+import org.segmentation.bench.nn.TrainingCurves;
+import org.segmentation.nn.data.Augmentation;
+import org.segmentation.nn.data.AugmentationPipeline;
+import org.segmentation.nn.data.Augmentations;
+import org.segmentation.nn.data.DatasetSplit;
+import org.segmentation.nn.data.FolderDataset;
+import org.segmentation.nn.data.Sample;
+import org.segmentation.nn.data.SegmentationDataset;
+import org.segmentation.nn.io.ModelFiles;
+import org.segmentation.nn.loss.CeDiceLoss;
+import org.segmentation.nn.loss.Loss;
+import org.segmentation.nn.loss.SoftDice;
+import org.segmentation.nn.loss.SoftmaxCrossEntropy;
+import org.segmentation.nn.model.UNet;
+import org.segmentation.nn.model.UNetConfig;
+import org.segmentation.nn.optim.Adam;
+import org.segmentation.nn.optim.Optimizer;
+import org.segmentation.nn.optim.Sgd;
+import org.segmentation.nn.train.Trainer;
+import org.segmentation.nn.train.TrainerConfig;
+import org.segmentation.nn.train.TrainerConfig.Interval;
+import org.segmentation.nn.train.TrainingResult;
+import org.segmentation.nn.train.ValidationResult;
+import picocli.CommandLine;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code seg train}: trains a U-Net on a folder of image/mask pairs or on synthetic data and writes, into
+ * {@code --out}: the checkpoints {@code last/} and {@code best/} (best validation mean IoU), the history
+ * ({@code steps.csv}, {@code validation.csv}, {@code history.json}), {@code curves.png}, and the final model
+ * {@code model/} (the weights after the last step, as {@link UNet#save} writes them).
+ *
+ * <p>Synthetic cells are trained on their 3-class target (background, interior, boundary), which is what
+ * {@code seg predict --instances} decodes into cells. With {@code --json}, stdout is one JSON object:
+ * {@code algorithm} ("unet"), {@code width}, {@code height} (of the training images), {@code millis} (the
+ * training run), {@code epochs}, {@code steps}, {@code final_loss}, {@code best_metric} (best validation mean
+ * IoU), and {@code mean_iou}, {@code dice}, {@code pixel_accuracy} of the final model on the validation set.
+ * Without it, a progress bar is drawn on stderr.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Train a U-Net on a folder of image/mask pairs or on synthetic data.",
+            "Writes checkpoints (last/, best/), the history (CSV, JSON), curves.png and the final model (model/)"
+                    + " into --out."})
+final class TrainCommand implements Callable<Integer> {
+    /** Exactly one of a folder and a generator. */
+    static final class Source {
+        @Option(names = "--data", paramLabel = "DIR", description = "Folder with images/ and masks/.")
+        Path data;
+
+        @Option(names = "--synthetic", paramLabel = "KIND",
+                description = "Generated data: cells (3-class target: background, interior, boundary) or"
+                        + " composites (11 classes).")
+        EvaluateCommand.Synthetic synthetic;
+    }
+
+    enum OptimizerKind { adam, adamw, sgd }
+
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "DIR",
+            description = "Output folder (default: the parent of --resume; required otherwise).")
+    Path out;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue from a checkpoint folder (e.g. OUT/last) written with the same options.")
+    Path resume;
+
+    @Option(names = "--count", defaultValue = "64", paramLabel = "N",
+            description = "Synthetic images, training and validation together (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--size", defaultValue = "64", paramLabel = "PX",
+            description = "Synthetic image size; with --data, the random crop (0 = none) (default: ${DEFAULT-VALUE}).")
+    int size;
+
+    @Option(names = "--channels", defaultValue = "1", paramLabel = "C",
+            description = "Channels a folder's images are read with, 1 or 3 (default: ${DEFAULT-VALUE}).")
+    int channels;
+
+    @Option(names = "--classes", defaultValue = "0", paramLabel = "N",
+            description = "Classes of a folder's masks, background included; 0 infers them (default).")
+    int classes;
+
+    @Option(names = "--val-fraction", defaultValue = "0.2", paramLabel = "F",
+            description = "Fraction held out for validation, in [0, 1) (default: ${DEFAULT-VALUE}).")
+    double valFraction;
+
+    @Option(names = "--depth", defaultValue = "3", paramLabel = "D",
+            description = "U-Net levels below the input (default: ${DEFAULT-VALUE}).")
+    int depth;
+
+    @Option(names = "--base-filters", defaultValue = "16", paramLabel = "F",
+            description = "Filters of the first level, doubled per level (default: ${DEFAULT-VALUE}).")
+    int baseFilters;
+
+    @Option(names = "--batch-size", defaultValue = "4", paramLabel = "B", description = "(default: ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--epochs", defaultValue = "10", paramLabel = "E", description = "(default: ${DEFAULT-VALUE}).")
+    int epochs;
+
+    @Option(names = "--steps", defaultValue = "0", paramLabel = "N",
+            description = "Stop after N optimizer steps in all, 0 for no limit (default: ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "LR",
+            description = "Learning rate (default: ${DEFAULT-VALUE}).")
+    double lr;
+
+    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "NAME",
+            description = "adam, adamw (weight decay 0.01) or sgd (momentum 0.9) (default: ${DEFAULT-VALUE}).")
+    OptimizerKind optimizer;
+
+    @Option(names = "--loss", defaultValue = "ce", paramLabel = "NAME",
+            description = "ce (cross-entropy) or ce+dice (default: ${DEFAULT-VALUE}).")
+    String loss;
+
+    @Option(names = "--augment", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Random flips and quarter turns of the training images (default: on).")
+    boolean augment;
+
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "S",
+            description = "Seed of the data, the split, the weights and the batches (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--threads", defaultValue = "1", paramLabel = "N",
+            description = "Threads preparing batches, 0 for the training thread (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout at the end; no progress bar.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        checkOptions();
+        if (out == null) {
+            out = resume.toAbsolutePath().getParent();
+        }
+        UNetConfig unetConfig;
+        if (resume != null) {
+            if (!Files.isDirectory(resume)) {
+                throw new FileNotFoundException("checkpoint folder " + resume + (Files.exists(resume)
+                        ? " is not a folder" : " does not exist"));
+            }
+            unetConfig = UNet.configFromJson(ModelFiles.loadModel(resume).config(), resume.resolve(ModelFiles.CONFIG));
+        } else {
+            unetConfig = null;
+        }
+        SegmentationDataset all = dataset();
+        if (unetConfig == null) {
+            unetConfig = UNetConfig.of(all.channels(), all.numClasses()).withDepth(depth).withBaseFilters(baseFilters);
+        }
+        UNetConfig cfg = unetConfig;
+        SegmentationDataset train;
+        SegmentationDataset validation;
+        if (valFraction > 0) {
+            DatasetSplit split = DatasetSplit.random(all, valFraction, seed);
+            train = split.train();
+            validation = split.validation().size() == 0 ? null : split.validation();
+        } else {
+            train = all;
+            validation = null;
+        }
+        UNet model = new UNet(cfg, seed);
+        int ignore = all.ignoreLabel() < 0 ? SoftmaxCrossEntropy.NO_IGNORE : all.ignoreLabel();
+        Loss lossFn = "ce".equals(loss) ? new SoftmaxCrossEntropy(null, ignore)
+                : new CeDiceLoss(new SoftmaxCrossEntropy(null, ignore), 1.0, new SoftDice(1.0, ignore), 1.0);
+        Optimizer opt = switch (optimizer) {
+            case adam -> Adam.adam(model.parameters(), lr, 0.9, 0.999, 1e-8, 0);
+            case adamw -> Adam.adamW(model.parameters(), lr, 0.9, 0.999, 1e-8, 0.01);
+            case sgd -> new Sgd(model.parameters(), lr, 0.9, false, 0);
+        };
+        TrainerConfig tc;
+        try {
+            tc = TrainerConfig.builder(model, lossFn, opt).epochs(epochs).maxSteps(steps).batchSize(batchSize)
+                    .validateEvery(validation == null ? Interval.never() : Interval.epochs(1))
+                    .checkpoints(out, 1, () -> UNet.configToJson(cfg)).seed(seed).loader(threads, 2).build();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        Trainer trainer = new Trainer(tc);
+        if (resume != null) {
+            trainer.resume(resume);
+        }
+        Augmentation aug = augment ? AugmentationPipeline.builder().add(Augmentations.flipHorizontal(), 0.5)
+                .add(Augmentations.flipVertical(), 0.5).add(Augmentations.rotate90()).build() : null;
+        if (source.data != null && size > 0) {
+            Augmentation crop = Augmentations.cropOrPad(size, size, 0f, all.ignoreLabel() < 0 ? 0 : all.ignoreLabel());
+            aug = aug == null ? crop : AugmentationPipeline.builder().add(crop).add(aug).build();
+        }
+        Files.createDirectories(out);
+        long t0 = System.nanoTime();
+        TrainingResult result;
+        try (ProgressBarListener bar = json ? null : new ProgressBarListener(System.err, "train")) {
+            if (bar != null) {
+                trainer.addListener(bar);
+            }
+            result = trainer.fit(train, aug, validation);
+        }
+        double millis = (System.nanoTime() - t0) / 1e6;
+        Path modelDir = out.resolve(ModelDirs.MODEL);
+        model.save(modelDir);
+        result.history().write(out);
+        TrainingCurves.write(result.history(), out.resolve(TrainingCurves.FILE));
+        ValidationResult v = validation == null ? null
+                : Trainer.evaluate(model, lossFn, validation, 1, result.steps(), result.epochs());
+        Sample first = train.get(0);
+        PrintWriter stdout = spec.commandLine().getOut();
+        double[] losses = result.history().losses();
+        double finalLoss = losses.length == 0 ? Double.NaN : losses[losses.length - 1];
+        if (json) {
+            ObjectNode node = JsonNodeFactory.instance.objectNode();
+            node.put("algorithm", UNet.ARCHITECTURE);
+            node.put("width", first.width());
+            node.put("height", first.height());
+            node.put("millis", millis);
+            node.put("epochs", result.epochs());
+            node.put("steps", result.steps());
+            node.put("final_loss", finalLoss);
+            putNumber(node, "best_metric", result.best());
+            putNumber(node, "mean_iou", v == null ? Double.NaN : v.meanIoU());
+            putNumber(node, "dice", v == null ? Double.NaN : v.meanDice());
+            putNumber(node, "pixel_accuracy", v == null ? Double.NaN : v.pixelAccuracy());
+            node.put("model", modelDir.toString());
+            stdout.println(node);
+        } else {
+            stdout.printf(Locale.ROOT, "trained %d steps (%d epochs) in %.1f s, final loss %.4f%n", result.steps(),
+                    result.epochs(), millis / 1000, finalLoss);
+            if (v != null) {
+                stdout.printf(Locale.ROOT, "validation (%d images): mean IoU %.4f, Dice %.4f, pixel accuracy %.4f;"
+                        + " best mean IoU %.4f%n", validation.size(), v.meanIoU(), v.meanDice(), v.pixelAccuracy(),
+                        result.best());
+            }
+            stdout.println("wrote " + modelDir + ", checkpoints, history and " + TrainingCurves.FILE + " to " + out);
+        }
+        return 0;
+    }
+
+    private static void putNumber(ObjectNode node, String key, double value) {
+        if (Double.isFinite(value)) {
+            node.put(key, value);
+        } else {
+            node.putNull(key);
+        }
+    }
+
+    private SegmentationDataset dataset() throws Exception {
+        if (source.data != null) {
+            if (!Files.isDirectory(source.data)) {
+                throw new FileNotFoundException("data folder " + source.data + (Files.exists(source.data)
+                        ? " is not a folder" : " does not exist"));
+            }
+            FolderDataset.Config fc;
+            try {
+                fc = new FolderDataset.Config(channels, classes, FolderDataset.NO_IGNORE);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            return FolderDataset.open(source.data, fc);
+        }
+        try {
+            return EvaluateCommand.synthetic(source.synthetic, count, seed, size);
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+    }
+
+    /** Option values that cannot work, reported as usage errors before anything is read. */
+    private void checkOptions() {
+        List<String> problems = new ArrayList<>();
+        if (out == null && resume == null) {
+            problems.add("--out DIR is required (or --resume DIR)");
+        }
+        if (!"ce".equals(loss) && !"ce+dice".equals(loss)) {
+            problems.add("--loss must be ce or ce+dice, got '" + loss + "'");
+        }
+        if (!(valFraction >= 0 && valFraction < 1)) {
+            problems.add("--val-fraction must be in [0, 1), got " + valFraction);
+        }
+        if (!(lr > 0) || Double.isInfinite(lr)) {
+            problems.add("--lr must be a finite number > 0, got " + lr);
+        }
+        if (count < 1) {
+            problems.add("--count must be >= 1, got " + count);
+        }
+        if (threads < 0) {
+            problems.add("--threads must be >= 0, got " + threads);
+        }
+        if (size < 0) {
+            problems.add("--size must be >= 0, got " + size);
+        }
+        if (resume == null) {
+            try {
+                UNetConfig.of(1, 2).withDepth(depth).withBaseFilters(baseFilters);
+            } catch (IllegalArgumentException e) {
+                problems.add(e.getMessage());
+            }
+            if (source.synthetic != null && size > 0 && size % (1 << Math.max(0, Math.min(depth, 30))) != 0) {
+                problems.add("--size " + size + " must be a multiple of 2^depth = " + (1 << depth));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw usage(problems.get(0));
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}
