@@ -13,7 +13,7 @@ import org.segmentation.nn.model.SegmentationModel;
 import org.segmentation.nn.param.ParameterBuffer;
 
 /** conv3x3 → BN → ReLU → dropout → conv3x3: the smallest model with parameters, buffers and randomness. */
-final class TinyNet implements SegmentationModel {
+public final class TinyNet implements SegmentationModel {
     private final int in;
     private final int out;
     private final ParameterBuffer params;
@@ -27,7 +27,7 @@ final class TinyNet implements SegmentationModel {
      * @param initSeed seed of the weight initialisation
      * @param dropoutP dropout probability between the two convolutions
      */
-    TinyNet(int in, int hidden, int out, double dropoutP, long initSeed) {
+    public TinyNet(int in, int hidden, int out, double dropoutP, long initSeed) {
         this.in = in;
         this.out = out;
         Random rng = new Random(initSeed);
