@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.segmentation.nn.StepWorkspace;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.Im2colGemmConv2d;
+import org.segmentation.nn.conv.ShiftedGemmConv2d;
 
 /**
  * Our convolution kernels beside ND4J's own conv2d and conv2d_bp (oneDNN on this build), same shapes, same run.
@@ -64,6 +65,7 @@ public class Conv2dBenchmark {
     private INDArray refDw;
     private INDArray refDb;
     private Conv2dAlgorithm ours;
+    private Conv2dAlgorithm shifted;
     private int[] nd4jArgs;
 
     @Setup(Level.Trial)
@@ -82,6 +84,7 @@ public class Conv2dBenchmark {
         refDw = Nd4j.create(DataType.FLOAT, channels, channels, kernel, kernel);
         refDb = Nd4j.create(DataType.FLOAT, channels);
         ours = new Im2colGemmConv2d();
+        shifted = new ShiftedGemmConv2d();
         ours.forward(x, w, b, y); // outside any workspace: the column cache that backwardWeights reuses
         // kH, kW, sH, sW, pH, pW, dH, dW, same mode off, NCHW, weights [oC, iC, kH, kW]
         nd4jArgs = new int[] {kernel, kernel, 1, 1, kernel / 2, kernel / 2, 1, 1, 0, 0, 1};
@@ -91,6 +94,14 @@ public class Conv2dBenchmark {
     public INDArray oursForward() {
         try (MemoryWorkspace ignored = StepWorkspace.open()) {
             ours.forward(x, w, b, y);
+        }
+        return y;
+    }
+
+    @Benchmark
+    public INDArray shiftedForward() {
+        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            shifted.forward(x, w, b, y);
         }
         return y;
     }

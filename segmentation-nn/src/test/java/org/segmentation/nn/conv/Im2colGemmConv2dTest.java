@@ -31,6 +31,15 @@ class Im2colGemmConv2dTest {
 
     @Test
     void matchesNd4jConv2dAndConv2dBpOnRandomShapes() {
+        check(Im2colGemmConv2d::new);
+    }
+
+    @Test
+    void shiftedGemmMatchesNd4jConv2dAndConv2dBpOnRandomShapes() {
+        check(ShiftedGemmConv2d::new);
+    }
+
+    static void check(java.util.function.Supplier<Conv2dAlgorithm> algorithm) {
         Random rng = new Random(7);
         for (int trial = 0; trial < 12; trial++) {
             int k = new int[] {1, 3, 5}[trial % 3];
@@ -48,7 +57,7 @@ class Im2colGemmConv2dTest {
             INDArray b = random(rng, dt, kOut);
             INDArray dY = random(rng, dt, n, kOut, h, w);
 
-            Im2colGemmConv2d conv = new Im2colGemmConv2d();
+            Conv2dAlgorithm conv = algorithm.get();
             INDArray y = Nd4j.create(dt, n, kOut, h, w);
             conv.forward(x, wt, b, y);
             INDArray dX = Nd4j.create(dt, n, c, h, w);
