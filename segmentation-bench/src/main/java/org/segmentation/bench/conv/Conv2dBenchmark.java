@@ -85,6 +85,7 @@ public class Conv2dBenchmark {
         refDb = Nd4j.create(DataType.FLOAT, channels);
         ours = new Im2colGemmConv2d();
         shifted = new ShiftedGemmConv2d();
+        shifted.forward(x, w, b, y); // likewise its padded input
         ours.forward(x, w, b, y); // outside any workspace: the column cache that backwardWeights reuses
         // kH, kW, sH, sW, pH, pW, dH, dW, same mode off, NCHW, weights [oC, iC, kH, kW]
         nd4jArgs = new int[] {kernel, kernel, 1, 1, kernel / 2, kernel / 2, 1, 1, 0, 0, 1};
@@ -119,6 +120,24 @@ public class Conv2dBenchmark {
         dW.assign(0);
         dB.assign(0);
         ours.backwardWeights(x, dY, dW, dB); // reuses the columns made in setUp, as after a forward
+        return dW;
+    }
+
+    @Benchmark
+    public INDArray shiftedBackwardData() {
+        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            shifted.backwardData(dY, w, dX);
+        }
+        return dX;
+    }
+
+    @Benchmark
+    public INDArray shiftedBackwardWeights() {
+        dW.assign(0);
+        dB.assign(0);
+        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            shifted.backwardWeights(x, dY, dW, dB); // reuses the padded input made in setUp
+        }
         return dW;
     }
 

@@ -19,54 +19,116 @@ import org.nd4j.linalg.factory.Nd4j;
  * positions only ever read their own sample's padded image. Finally the interior is copied to y per sample and
  * the bias added.
  *
- * <p>The backward kernels are {@link Im2colGemmConv2d}'s (its backward-weights then builds its own columns).
+ * <p>The backward kernels use the same shifted views (see each), and backward-weights reuses P from the forward.
  *
  * <p>Arrays created here are allocated in the current ND4J workspace if one is open.
  */
 public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
-    private final Im2colGemmConv2d backward = new Im2colGemmConv2d();
+    /** Padded batch P of the last forward input and that input. */
+    private INDArray padded;
+    private INDArray paddedOf;
 
     @Override
     public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
-        long n = x.size(0), c = x.size(1), h = x.size(2), wd = x.size(3);
+        long n = x.size(0), h = x.size(2), wd = x.size(3);
         long kOut = w.size(0);
         int k = (int) w.size(2);
         int p = k / 2;
-        long hp = h + 2 * p, wp = wd + 2 * p, l = hp * wp;
-        long m = p * wp + p;
-        long cols = n * l;
-        INDArray padded = Nd4j.zeros(x.dataType(), c, m + cols + m);                 // (C, m + N·L + m)
-        INDArray body = padded.get(all(), interval(m, m + cols)).reshape('c', c, n, hp, wp);
-        for (long i = 0; i < n; i++) {
-            body.get(all(), point(i), interval(p, p + h), interval(p, p + wd)).assign(x.slice(i));
-        }
-        // taps as contiguous (K, C) matrices: (k, k, K, C)
-        INDArray taps = w.permute(2, 3, 0, 1).dup('c');
-        INDArray q = Nd4j.createUninitialized(x.dataType(), kOut, cols);             // (K, N·L)
-        boolean first = true;
-        for (int ky = 0; ky < k; ky++) {
-            for (int kx = 0; kx < k; kx++) {
-                long off = (long) (ky - p) * wp + (kx - p);
-                INDArray tap = taps.get(point(ky), point(kx), all(), all());
-                INDArray shifted = padded.get(all(), interval(m + off, m + off + cols));
-                Nd4j.gemm(tap, shifted, q, false, false, 1.0, first ? 0.0 : 1.0);
-                first = false;
-            }
-        }
-        INDArray q4 = q.reshape('c', kOut, n, hp, wp);
-        for (long i = 0; i < n; i++) {
-            y.slice(i).assign(q4.get(all(), point(i), interval(p, p + h), interval(p, p + wd)));
-        }
+        long hp = h + 2 * p, wp = wd + 2 * p;
+        long m = p * wp + p, cols = n * hp * wp;
+        paddedOf = null;
+        padded = pad(x, p);                                                            // (C, m + N·L + m)
+        paddedOf = x;
+        INDArray taps = w.permute(2, 3, 0, 1).dup('c');                                // (k, k, K, C)
+        INDArray q = Nd4j.createUninitialized(x.dataType(), kOut, cols);               // (K, N·L)
+        shiftedGemms(taps, false, padded, m, wp, k, 1, q);
+        crop(q, p, h, wd, y);
         y.addi(b.reshape(1, kOut, 1, 1));
     }
 
+    /**
+     * Same idea transposed: dXpad[:, q] = sum over taps of W_tap^T · dYpad[:, q - off], where dYpad is dY zero-padded
+     * like x, so its border is zero and positions whose shifted read leaves the sample only meet zeros or are cropped.
+     */
     @Override
     public void backwardData(INDArray dY, INDArray w, INDArray dX) {
-        backward.backwardData(dY, w, dX);
+        long n = dY.size(0), h = dY.size(2), wd = dY.size(3);
+        long c = w.size(1);
+        int k = (int) w.size(2);
+        int p = k / 2;
+        long hp = h + 2 * p, wp = wd + 2 * p;
+        long m = p * wp + p, cols = n * hp * wp;
+        INDArray dYp = pad(dY, p);                                                     // (K, m + N·L + m)
+        INDArray taps = w.permute(2, 3, 0, 1).dup('c');                                // (k, k, K, C)
+        INDArray q = Nd4j.createUninitialized(dY.dataType(), c, cols);                 // (C, N·L)
+        shiftedGemms(taps, true, dYp, m, wp, k, -1, q);
+        crop(q, p, h, wd, dX);
     }
 
+    /**
+     * dW_tap (K×C) = dYpad (K, N·L) · P[:, m+off : m+off+N·L]^T: the padded border of dYpad is zero, so only the
+     * interior positions, whose shifted reads stay in their own sample, contribute. Reuses P from the forward.
+     */
     @Override
     public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
-        backward.backwardWeights(x, dY, dW, dB);
+        long n = dY.size(0), kOut = dW.size(0), c = dW.size(1), h = dY.size(2), wd = dY.size(3);
+        int k = (int) dW.size(2);
+        int p = k / 2;
+        long hp = h + 2 * p, wp = wd + 2 * p;
+        long m = p * wp + p, cols = n * hp * wp;
+        if (x != paddedOf || padded == null) {
+            padded = pad(x, p);
+            paddedOf = x;
+        }
+        INDArray dYq = pad(dY, p).get(all(), interval(m, m + cols));                   // (K, N·L)
+        INDArray dTaps = Nd4j.createUninitialized(dY.dataType(), k, k, kOut, c);
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                long off = (long) (ky - p) * wp + (kx - p);
+                Nd4j.gemm(dYq, padded.get(all(), interval(m + off, m + off + cols)),
+                        dTaps.get(point(ky), point(kx), all(), all()), false, true, 1.0, 0.0);
+            }
+        }
+        dW.addi(dTaps.permute(2, 3, 0, 1));
+        dB.addi(dY.sum(0, 2, 3));
+    }
+
+    /** a (N,A,H,W) zero-padded by p into (A, m + N·(H+2p)(W+2p) + m), m = p(W+2p)+p zero margin columns. */
+    private static INDArray pad(INDArray a, int p) {
+        long n = a.size(0), ch = a.size(1), h = a.size(2), wd = a.size(3);
+        long hp = h + 2 * p, wp = wd + 2 * p;
+        long m = p * wp + p, cols = n * hp * wp;
+        INDArray out = Nd4j.zeros(a.dataType(), ch, m + cols + m);
+        INDArray body = out.get(all(), interval(m, m + cols)).reshape('c', ch, n, hp, wp);
+        for (long i = 0; i < n; i++) {
+            body.get(all(), point(i), interval(p, p + h), interval(p, p + wd)).assign(a.slice(i));
+        }
+        return out;
+    }
+
+    /** q = sum over taps of op(T_tap) · src[:, m + sign·off : ... + cols], op = transpose if transposed. */
+    private static void shiftedGemms(INDArray taps, boolean transposed, INDArray src, long m, long wp, int k,
+            int sign, INDArray q) {
+        int p = k / 2;
+        long cols = q.size(1);
+        boolean first = true;
+        for (int ky = 0; ky < k; ky++) {
+            for (int kx = 0; kx < k; kx++) {
+                long off = sign * ((long) (ky - p) * wp + (kx - p));
+                INDArray tap = taps.get(point(ky), point(kx), all(), all());
+                INDArray shifted = src.get(all(), interval(m + off, m + off + cols));
+                Nd4j.gemm(tap, shifted, q, transposed, false, 1.0, first ? 0.0 : 1.0);
+                first = false;
+            }
+        }
+    }
+
+    /** Copies the interior of q (A, N·(H+2p)(W+2p)) into out (N,A,H,W). */
+    private static void crop(INDArray q, int p, long h, long wd, INDArray out) {
+        long n = out.size(0);
+        INDArray q4 = q.reshape('c', q.size(0), n, h + 2 * p, wd + 2 * p);
+        for (long i = 0; i < n; i++) {
+            out.slice(i).assign(q4.get(all(), point(i), interval(p, p + h), interval(p, p + wd)));
+        }
     }
 }
