@@ -21,6 +21,12 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The backward kernels use the same shifted views (see each), and backward-weights reuses P from the forward.
  *
+ * <p>Speed (segmentation-bench's Conv2dBenchmark, N=8, 64→64, 128×128, 3×3, float32, two shared cores, one run
+ * -wi 2 -i 5, ms/op): forward 138 (Im2colGemmConv2d 170, ND4J conv2d 95, so 0.69× ND4J), backward-data 131
+ * (im2col 333), backward-weights 213 (im2col 101, which reuses its cached 300 MB columns; here the nine GEMMs
+ * have a 64×64 output and a reduction of N·L = 135 200, which OpenBLAS runs poorly); a whole step 482 against
+ * 604, ND4J's conv2d + conv2d_bp 332. The padded GEMMs also compute the (H+2p)(W+2p) − HW border, 3% here.
+ *
  * <p>Arrays created here are allocated in the current ND4J workspace if one is open.
  */
 public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
