@@ -6,7 +6,7 @@ expected logits.
 
 MODEL_DIR holds config.json and model.safetensors; IO_FILE is a safetensors file with "input" (N,C,H,W) and
 "logits" (N,K,H,W), e.g. the io.safetensors that make_unet_golden.py wrote. The files are parsed by the strict
-numpy reader of check_safetensors.py; the state is loaded into make_unet_golden.UNet with every key of the
+numpy reader of check_safetensors.py; the state is loaded into torch_unet.UNet with every key of the
 module present except the num_batches_tracked counters, which Java does not keep, and no extra key. The eval-mode
 logits must be within TOLERANCE (default 1e-4) of the expected ones. Prints one line; exits 0 when all holds.
 """
@@ -20,7 +20,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(HERE, '..', 'resources', 'org', 'segmentation', 'nn', 'io'))
 from check_safetensors import read_safetensors  # noqa: E402
-from make_unet_golden import UNet  # noqa: E402
+from torch_unet import UNet  # noqa: E402
 
 CONFIG_KEYS = {'architecture', 'input_channels', 'classes', 'depth', 'base_filters', 'batch_norm', 'dropout',
                'upsampling', 'up_kernel', 'head', 'dtype'}
