@@ -103,6 +103,7 @@ public final class TrainingCurves {
         XYSeries s = c.addSeries(String.format(java.util.Locale.ROOT, "moving average (%.2f)", SMOOTHING), x,
                 smooth(raw, SMOOTHING));
         s.setMarker(SeriesMarkers.NONE).setLineColor(RAW).setLineWidth(2.5f);
+        unevenAxisValues(c, 0.5, raw[0]);
         return c;
     }
 
@@ -131,7 +132,20 @@ public final class TrainingCurves {
             s.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(METRIC_COLORS[k]).setLineColor(METRIC_COLORS[k])
                     .setLineStyle(new BasicStroke(2f));
         }
+        if (vs.size() > 1) {
+            unevenAxisValues(c, x[0] + 0.5, y[0][0]);
+        }
         return c;
+    }
+
+    /**
+     * Adds an invisible point at a step off the grid, e.g. 0.5. XChart ticks evenly spaced x data (one loss per step) at a multiple of
+     * the spacing that ignores the tick spacing hint, and the labels ran into each other (knowm/XChart#731); with
+     * one value off the grid it picks round steps (0, 50, 100, ...) as it does for any other data.
+     */
+    private static void unevenAxisValues(XYChart c, double x, double y) {
+        XYSeries anchor = c.addSeries("axis anchor", new double[] {x}, new double[] {y});
+        anchor.setMarker(SeriesMarkers.NONE).setLineColor(new Color(0, 0, 0, 0)).setShowInLegend(false);
     }
 
     private static XYChart base(String title) {
