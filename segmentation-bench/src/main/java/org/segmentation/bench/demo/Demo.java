@@ -298,7 +298,7 @@ public final class Demo {
             long u0 = System.nanoTime();
             // One forward pass gives both: the classes by argmax, the cells by the watershed decoding.
             PlanarF32 probs = predictor.probabilities(cells.image());
-            LabelMap classes = argmax(probs);
+            LabelMap classes = Predictor.labelsOf(probs);
             LabelMap instances = InstanceDecoding.fromProbabilities(probs, InstanceConfig.defaults());
             unetNanos += System.nanoTime() - u0;
             unetIou += foregroundIou(classes, cells.foreground());
@@ -338,24 +338,6 @@ public final class Demo {
                         + fmt(classicIou / n) + "), AP@0.5 " + fmt(unetAp / n) + " (classic " + fmt(classicAp / n)
                         + "). Left: classes, middle: cells, right: training curves.",
                 "cells-unet-classes.png", "cells-unet.png", "unet-curves.png"));
-    }
-
-    /** The most probable class per pixel (the first on ties), as {@link Predictor#labels} gives it. */
-    static LabelMap argmax(PlanarF32 probs) {
-        LabelMap out = new LabelMap(probs.width, probs.height);
-        for (int y = 0; y < probs.height; y++) {
-            for (int x = 0; x < probs.width; x++) {
-                int s = probs.startIndex + y * probs.stride + x;
-                int best = 0;
-                for (int c = 1; c < probs.channels; c++) {
-                    if (probs.data[s + c * probs.planeStride] > probs.data[s + best * probs.planeStride]) {
-                        best = c;
-                    }
-                }
-                out.data[y * out.stride + x] = best;
-            }
-        }
-        return out;
     }
 
     /** |A ∩ B| / |A ∪ B| of the non-zero labels and the mask; 1 when both are empty. */

@@ -146,6 +146,34 @@ public final class Predictor {
     }
 
     /**
+     * Labels from probabilities this predictor (or any) produced: the most probable class per pixel (the first on
+     * ties) for K &gt; 1 channels, P(foreground) &gt; 0.5 for K = 1; the same labels {@link #labels} gives, for
+     * callers that also need the probabilities and so run one forward pass for both.
+     *
+     * @param probs (K,H,W) class probabilities
+     */
+    public static LabelMap labelsOf(PlanarF32 probs) {
+        LabelMap out = new LabelMap(probs.width, probs.height);
+        for (int y = 0; y < probs.height; y++) {
+            for (int x = 0; x < probs.width; x++) {
+                int s = probs.startIndex + y * probs.stride + x;
+                int best = 0;
+                if (probs.channels == 1) {
+                    best = probs.data[s] > 0.5f ? 1 : 0;
+                } else {
+                    for (int c = 1; c < probs.channels; c++) {
+                        if (probs.data[s + c * probs.planeStride] > probs.data[s + best * probs.planeStride]) {
+                            best = c;
+                        }
+                    }
+                }
+                out.data[y * out.stride + x] = best;
+            }
+        }
+        return out;
+    }
+
+    /**
      * Instances of one image from a 3-class model (background, interior, boundary), see
      * {@link InstanceDecoding#fromProbabilities}.
      *

@@ -104,6 +104,7 @@ class UNetPredictorTest {
                 }
                 assertEquals(best, labels.data[i]);
             }
+            assertArrayEquals(labels.data, Predictor.labelsOf(probs).data, "labelsOf(probabilities) = labels");
         }
     }
 
