@@ -106,9 +106,17 @@ public final class SyntheticCells {
         }
         List<Sample> samples = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
-            samples.add(generate(Seeds.mix(seed, i)).toSample());
+            samples.add(generate(seed, i).toSample());
         }
         return new InMemoryDataset(samples, 3);
+    }
+
+    /**
+     * Image {@code i} of {@link #dataset dataset(n, seed)}, with its instances, for scoring a model trained or
+     * validated on that dataset.
+     */
+    public Cells generate(long seed, int i) {
+        return generate(Seeds.mix(seed, i));
     }
 
     /** One image; the same seed always gives the same image. */
