@@ -6,8 +6,10 @@
 #   segmentation-bench/seg.sh bench --quick          # peer comparison, smallest inputs
 #   segmentation-bench/seg.sh bench --smoke          # CI: every JMH benchmark once, smallest @Param
 #   MVN_FLAGS=-o segmentation-bench/seg.sh segment coins.png -a otsu --json
+#   SEG_MAIN=org.openjdk.jmh.Main segmentation-bench/seg.sh Conv2dBenchmark -f 1   # any main, e.g. raw JMH
 #
-# Extra Maven flags (e.g. -o for offline) go in MVN_FLAGS; JVM options in JAVA_OPTS.
+# Extra Maven flags (e.g. -o for offline) go in MVN_FLAGS; JVM options in JAVA_OPTS; another main class with the
+# same class path in SEG_MAIN (default: the seg tool, org.segmentation.bench.cli.SegCli).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,4 +20,5 @@ mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests package \
     -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=runtime
 # shellcheck disable=SC2086
 exec java -Djava.awt.headless=true ${JAVA_OPTS:-} \
-    -cp "$root/segmentation-bench/target/classes:$(cat "$cpfile")" org.segmentation.bench.cli.SegCli "$@"
+    -cp "$root/segmentation-bench/target/classes:$(cat "$cpfile")" \
+    "${SEG_MAIN:-org.segmentation.bench.cli.SegCli}" "$@"

@@ -31,8 +31,7 @@ import org.segmentation.nn.conv.ShiftedGemmConv2d;
  * im2col columns cached by the forward in setUp, as it does after a layer's forward.
  *
  * <pre>
- * mvn -B -o -q -pl segmentation-bench -am -DskipTests -Prun verify \
- *     -Dbench.main=org.openjdk.jmh.Main -Dbench.args="Conv2dBenchmark"
+ * SEG_MAIN=org.openjdk.jmh.Main MVN_FLAGS=-o segmentation-bench/seg.sh Conv2dBenchmark
  * </pre>
  */
 @State(Scope.Thread)

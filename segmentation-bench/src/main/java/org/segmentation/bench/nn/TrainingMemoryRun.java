@@ -33,8 +33,8 @@ import org.slf4j.LoggerFactory;
  * than the heap's pages being touched for the first time (which alone added ~260 MB over 1000 steps).
  *
  * <pre>
- * mvn -B -o -q -pl segmentation-bench -am -DskipTests -Prun verify \
- *     -Dbench.main=org.segmentation.bench.nn.TrainingMemoryRun -Dbench.args="--workspace 1000"
+ * JAVA_OPTS="-Xms256m -Xmx256m -XX:+AlwaysPreTouch" SEG_MAIN=org.segmentation.bench.nn.TrainingMemoryRun \
+ *     MVN_FLAGS=-o segmentation-bench/seg.sh --workspace 1000
  * </pre>
  */
 public final class TrainingMemoryRun {
