@@ -5,22 +5,21 @@ Run with the system Python that has python3-opencv and python3-skimage (/usr/bin
 
     /usr/bin/python3 classic_peers.py --workload otsu --peer opencv --inputs DIR --size 4096
 
-It reads DIR/<workload>_<size>[_part].npy (written by org.segmentation.bench.classic.ClassicInputs), runs
---warmup untimed calls, then times calls with time.perf_counter until --repeats calls or --budget seconds
-(at least 3 calls), and prints one JSON line: the median and all times in milliseconds, the thread count, the
-library version, and a check value computed from the result (threshold, region count, ...) that the Java
-side computes the same way on its own result.
+It reads DIR/<workload>_<size>[_part].npy (written by org.segmentation.bench.classic.ClassicInputs), times
+the calls by the rules of peer_timing.py (--warmup untimed calls, then until --repeats calls or --budget
+seconds, at least 3 calls), and prints one JSON line: the median and all times in milliseconds, the thread
+count, the library version, and a check value computed from the result (threshold, region count, ...) that
+the Java side computes the same way on its own result.
 
 Each timed call does what the Java benchmark's call does; any copy the peer needs because it modifies its
 input (cv2.watershed's markers) is made before the clock starts.
 """
 import argparse
-import json
-import statistics
 import sys
-import time
 
 import numpy as np
+
+import peer_timing
 
 
 def load(args, part=""):
@@ -143,10 +142,7 @@ def main():
     p.add_argument("--peer", required=True, choices=("opencv", "skimage"))
     p.add_argument("--inputs", required=True, help="folder of the .npy inputs")
     p.add_argument("--size", required=True, type=int)
-    p.add_argument("--repeats", type=int, default=15, help="timed calls at most (default 15)")
-    p.add_argument("--budget", type=float, default=3.0, help="seconds of timed calls at most (default 3)")
-    p.add_argument("--warmup", type=int, default=2, help="untimed calls first (default 2)")
-    p.add_argument("--threads", type=int, default=1, help="cv2.setNumThreads (default 1)")
+    peer_timing.add_options(p, default_threads=1)
     args = p.parse_args()
 
     import cv2
@@ -155,28 +151,15 @@ def main():
     if args.peer not in peers:
         sys.exit("workload %s has no %s peer" % (args.workload, args.peer))
     call, prepare, check = make(args, cv2)
-    prepare = prepare or (lambda: None)
-
-    result = None
-    for _ in range(args.warmup):
-        result = call(prepare())
-    times = []
-    start = time.perf_counter()
-    while len(times) < args.repeats and (len(times) < 3 or time.perf_counter() - start < args.budget):
-        arg = prepare()
-        t0 = time.perf_counter()
-        result = call(arg)
-        times.append((time.perf_counter() - t0) * 1e3)
+    times, result = peer_timing.time_calls(call, prepare, args)
     if args.peer == "opencv":
         version = "opencv " + cv2.__version__
     else:
         import skimage
         version = "scikit-image " + skimage.__version__
-    print(json.dumps({
-        "workload": args.workload, "peer": args.peer, "size": args.size, "median_ms": statistics.median(times),
-        "times_ms": times, "threads": cv2.getNumThreads() if args.peer == "opencv" else 1, "version": version,
-        "check": check(result),
-    }))
+    peer_timing.print_result(args, times, {"size": args.size},
+                             threads=cv2.getNumThreads() if args.peer == "opencv" else 1, version=version,
+                             check=check(result))
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import org.segmentation.bench.compare.ComparisonReport;
 import org.segmentation.bench.compare.ComparisonRunner;
 import org.segmentation.bench.compare.JmhSmoke;
 import org.segmentation.bench.compare.Workload;
+import org.segmentation.bench.nn.NnWorkloads;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code seg bench}: our JMH benchmarks against the peers (OpenCV, scikit-image, ...) on the same inputs, in
+ * {@code seg bench}: our JMH benchmarks against the peers (OpenCV, scikit-image, PyTorch) on the same inputs, in
  * one run, interleaved round by round; or, with {@code --smoke}, every JMH benchmark once on its smallest input.
  * Needs the JMH-annotated classes and {@code META-INF/BenchmarkList} on the class path, and for the peers a
  * Python with their libraries ({@code /usr/bin/python3} by default).
@@ -91,7 +92,9 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Every workload {@code seg bench} knows, in report order; other modules' workloads are added here. */
     static List<Workload> known() {
-        return new ArrayList<>(ClassicWorkloads.all());
+        List<Workload> all = new ArrayList<>(ClassicWorkloads.all());
+        all.addAll(NnWorkloads.all());
+        return all;
     }
 
     @Override

@@ -89,9 +89,9 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         s.append(String.format(Locale.ROOT, "Load average (1 min): %.2f before, %.2f after. ", loadBefore,
                 loadAfter));
         s.append(String.format(Locale.ROOT, "%d round(s)%s; ours: JMH, 1 fork, %d warm-up + %d measured"
-                + " iterations of %d ms, average time, one thread; peers: median of up to %d timed calls (%.1f s"
-                + " at most, 2 untimed first) per round. Ratio = median over the rounds of ours / peer"
-                + " (below 1: we are faster); spread = its range.%n%n", config.rounds(),
+                + " iterations of %d ms, average time, one thread unless the workload says otherwise; peers:"
+                + " median of up to %d timed calls (%.1f s at most, 2 untimed first) per round. Ratio = median"
+                + " over the rounds of ours / peer (below 1: we are faster); spread = its range.%n%n", config.rounds(),
                 config.quick() ? ", quick (smallest inputs)" : "", config.warmupIterations(), config.iterations(),
                 config.iterationMillis(), config.peerRepeats(), config.peerBudgetSeconds()));
         s.append("| workload | params | ours ms | peer | peer threads | peer ms | ours/peer | spread | GFLOP/s"

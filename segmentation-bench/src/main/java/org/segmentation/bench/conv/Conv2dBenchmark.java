@@ -18,6 +18,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
 import org.segmentation.nn.StepWorkspace;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.Im2colGemmConv2d;
@@ -31,8 +32,12 @@ import org.segmentation.nn.conv.ShiftedGemmConv2d;
  * im2col columns cached by the forward in setUp, as it does after a layer's forward.
  *
  * <pre>
- * SEG_MAIN=org.openjdk.jmh.Main MVN_FLAGS=-o segmentation-bench/seg.sh Conv2dBenchmark
+ * SEG_MAIN=org.openjdk.jmh.Main MVN_FLAGS=-o segmentation-bench/seg.sh Conv2dBenchmark -p n=8 -p channels=64 \
+ *     -p size=128
  * </pre>
+ *
+ * <p>Inputs come from {@link ConvInputs}, which also writes them for the PyTorch peer of {@code seg bench}
+ * ({@code conv-forward} times {@link #shiftedForward}, {@code conv-step} {@link #shiftedStep}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,11 +47,12 @@ import org.segmentation.nn.conv.ShiftedGemmConv2d;
 // the columns of one call are 300 MB; JavaCPP caps off-heap memory relative to -Xmx, so give the fork room
 @Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
 public class Conv2dBenchmark {
-    @Param({"8"})
+    // First values: the smallest shape, for the CI smoke run; last: the shape compared with PyTorch.
+    @Param({"1", "8"})
     public int n;
-    @Param({"64"})
+    @Param({"8", "64"})
     public int channels;
-    @Param({"128"})
+    @Param({"16", "128"})
     public int size;
     @Param({"3"})
     public int kernel;
@@ -69,11 +75,11 @@ public class Conv2dBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        Nd4j.getRandom().setSeed(1);
-        x = Nd4j.rand(DataType.FLOAT, n, channels, size, size);
-        w = Nd4j.rand(DataType.FLOAT, channels, channels, kernel, kernel).subi(0.5);
-        b = Nd4j.rand(DataType.FLOAT, channels);
-        dY = Nd4j.rand(DataType.FLOAT, n, channels, size, size);
+        ConvInputs in = new ConvInputs(n, channels, size, kernel);
+        x = in.x();
+        w = in.w();
+        b = in.b();
+        dY = in.dY();
         y = Nd4j.create(DataType.FLOAT, n, channels, size, size);
         dX = Nd4j.create(DataType.FLOAT, n, channels, size, size);
         dW = Nd4j.create(DataType.FLOAT, channels, channels, kernel, kernel);
@@ -138,6 +144,24 @@ public class Conv2dBenchmark {
             shifted.backwardWeights(x, dY, dW, dB); // reuses the padded input made in setUp
         }
         return dW;
+    }
+
+    /**
+     * What a training step does for one layer: forward, backward-data and backward-weights (gradients zeroed
+     * first, as once per step), the backward-weights reusing the forward's padded input.
+     */
+    @Benchmark
+    public void shiftedStep(Blackhole bh) {
+        dW.assign(0);
+        dB.assign(0);
+        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            shifted.forward(x, w, b, y);
+            shifted.backwardData(dY, w, dX);
+            shifted.backwardWeights(x, dY, dW, dB);
+        }
+        bh.consume(y);
+        bh.consume(dX);
+        bh.consume(dW);
     }
 
     @Benchmark

@@ -18,7 +18,8 @@ class BenchCommandTest {
         }
         Result list = SegCliTest.run("bench", "--list");
         assertEquals(0, list.code());
-        for (String w : new String[] {"otsu", "multi-otsu", "watershed", "kmeans", "flood", "connected-components"}) {
+        for (String w : new String[] {"otsu", "multi-otsu", "watershed", "kmeans", "flood", "connected-components",
+            "conv-forward", "conv-step", "unet-train-step", "unet-inference"}) {
             assertTrue(list.out().lines().anyMatch(l -> l.startsWith(w + " ")), w + " in\n" + list.out());
         }
     }

@@ -1,0 +1,46 @@
+package org.segmentation.bench.nn;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.openjdk.jmh.infra.Blackhole;
+import org.segmentation.bench.conv.Conv2dBenchmark;
+
+/** The neural benchmark methods run on tiny shapes and give finite results. */
+class UNetBenchmarkTest {
+    @Test
+    void trainStepAndInferenceRunAndAreFinite() {
+        UNetBenchmark b = new UNetBenchmark();
+        b.batch = 2;
+        b.size = 16;
+        b.setUp();
+        double first = b.trainStep();
+        double second = b.trainStep();
+        assertTrue(Double.isFinite(first) && Double.isFinite(second), first + " " + second);
+        assertTrue(first > 0 && first < 3, "cross-entropy of 3 classes near ln 3 at the start: " + first);
+        INDArray logits = b.inference();
+        assertArrayEquals(new long[] {2, 3, 16, 16}, logits.shape());
+        assertTrue(Double.isFinite(logits.sumNumber().doubleValue()));
+        assertTrue(logits.amaxNumber().doubleValue() > 0, "not all zero");
+    }
+
+    @Test
+    void convStepRunsOnTheSmokeShape() {
+        Conv2dBenchmark b = new Conv2dBenchmark();
+        b.n = 1;
+        b.channels = 8;
+        b.size = 16;
+        b.kernel = 3;
+        b.setUp();
+        Blackhole bh = new Blackhole(
+                "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
+        b.shiftedStep(bh);
+        INDArray y = b.shiftedForward();
+        assertEquals(8 * 16 * 16, y.length());
+        assertTrue(Double.isFinite(y.sumNumber().doubleValue()));
+        bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
+    }
+}
