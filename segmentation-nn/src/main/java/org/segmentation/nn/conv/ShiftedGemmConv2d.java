@@ -19,7 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * positions only ever read their own sample's padded image. Finally the interior is copied to y per sample and
  * the bias added.
  *
- * <p>The backward kernels use the same shifted views (see each), and backward-weights reuses P from the forward.
+ * <p>The backward kernels use the same shifted views (see each), and backward-weights reuses P from the forward
+ * and the padded dY from backward-data.
  * With a single input channel (a grey image into the first layer) the forward instead stacks the k² views into one
  * (k², N·L) matrix and runs one GEMM: k² GEMMs with a reduction of 1 measured 1.7× slower. From 16 channels up
  * the stacked copy cost more than it saved (1.4–2.2× slower forwards on the U-Net's shapes, test's
@@ -39,25 +40,23 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
      * runs one GEMM instead of k² accumulating ones.
      */
     static final int STACKED_FORWARD_MAX_CHANNELS = 1;
-    /** Scalars of one chunk of stacked columns in {@link #backwardWeights}: 8 Mi, 32 MB of float32. */
-    static final long COLUMN_CHUNK = 1L << 23;
-
     private final int stackedForwardMaxChannels;
-    private final long columnChunk;
     /** Padded batch P of the last forward input and that input. */
     private INDArray padded;
     private INDArray paddedOf;
     /** Stacked columns (C·k·k, N·L) of the last forward input if the forward built them, else null. */
     private INDArray stacked;
+    /** Padded output gradient of the last backwardData and that gradient, for backwardWeights. */
+    private INDArray paddedDy;
+    private INDArray paddedDyOf;
 
     public ShiftedGemmConv2d() {
-        this(STACKED_FORWARD_MAX_CHANNELS, COLUMN_CHUNK);
+        this(STACKED_FORWARD_MAX_CHANNELS);
     }
 
-    /** For tests and profiling: the two thresholds chosen by measurement, given explicitly. */
-    ShiftedGemmConv2d(int stackedForwardMaxChannels, long columnChunk) {
+    /** For tests and profiling: the threshold chosen by measurement, given explicitly. */
+    ShiftedGemmConv2d(int stackedForwardMaxChannels) {
         this.stackedForwardMaxChannels = stackedForwardMaxChannels;
-        this.columnChunk = columnChunk;
     }
 
     @Override
@@ -97,7 +96,10 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         int p = k / 2;
         long hp = h + 2 * p, wp = wd + 2 * p;
         long m = p * wp + p, cols = n * hp * wp;
+        paddedDyOf = null;
         INDArray dYp = pad(dY, p);                                                     // (K, m + N·L + m)
+        paddedDy = dYp;
+        paddedDyOf = dY;
         INDArray taps = w.permute(2, 3, 0, 1).dup('c');                                // (k, k, K, C)
         INDArray q = Nd4j.createUninitialized(dY.dataType(), c, cols);                 // (C, N·L)
         shiftedGemms(taps, true, dYp, m, wp, k, -1, q);
@@ -105,12 +107,11 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
     }
 
     /**
-     * dW (K, C·k·k) = dYpad (K, N·L) · S^T, where S (C·k·k, N·L) stacks the shifted views P[:, m+off : m+off+N·L]
-     * of every tap: the padded border of dYpad is zero, so only the interior positions, whose shifted reads stay
-     * in their own sample, contribute. S is the forward's if it built one, else it is built from the forward's P
-     * in chunks of whole samples of at most {@code columnChunk} scalars, one GEMM per chunk. One GEMM with a
-     * (K, C·k·k) output measured 2–6× faster than k² GEMMs with (K, C) outputs and the same long reduction, which
-     * OpenBLAS runs poorly.
+     * dW_tap (K×C) = dYpad (K, N·L) · P[:, m+off : m+off+N·L]^T: the padded border of dYpad is zero, so only the
+     * interior positions, whose shifted reads stay in their own sample, contribute. Reuses P from the forward. If
+     * the forward stacked its input, dW (K, C·k·k) is instead one GEMM with those stacked views, S (C·k·k, N·L):
+     * dYpad · S^T, 3× faster than the k² GEMMs there. Stacking only for this GEMM did not pay: the copy took as
+     * long as the GEMMs it saved (16→16 at 64×64, N=8).
      */
     @Override
     public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
@@ -118,25 +119,26 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         int k = (int) dW.size(2);
         int p = k / 2;
         long hp = h + 2 * p, wp = wd + 2 * p;
-        long m = p * wp + p, l = hp * wp, cols = n * l;
+        long m = p * wp + p, cols = n * hp * wp;
         if (x != paddedOf || padded == null) {
             padded = pad(x, p);
             paddedOf = x;
             stacked = null;
         }
-        INDArray dYq = pad(dY, p).get(all(), interval(m, m + cols));                   // (K, N·L)
-        INDArray dW2d = dW.reshape('c', kOut, c * k * k);                              // (K, C·k·k)
+        INDArray dYp = dY == paddedDyOf ? paddedDy : pad(dY, p);                       // (K, m + N·L + m)
+        INDArray dYq = dYp.get(all(), interval(m, m + cols));                          // (K, N·L)
         if (stacked != null) {
-            Nd4j.gemm(dYq, stacked, dW2d, false, true, 1.0, 1.0);
+            Nd4j.gemm(dYq, stacked, dW.reshape('c', kOut, c * k * k), false, true, 1.0, 1.0);
         } else {
-            long samples = Math.max(1, Math.min(n, columnChunk / (c * k * k * l)));
-            INDArray chunk = Nd4j.createUninitialized(dY.dataType(), c * k * k, samples * l);
-            for (long i = 0; i < n; i += samples) {
-                long len = Math.min(samples, n - i) * l;
-                INDArray s = len == chunk.size(1) ? chunk : Nd4j.createUninitialized(dY.dataType(), c * k * k, len);
-                stack(padded, m, i * l, wp, k, s);
-                Nd4j.gemm(dYq.get(all(), interval(i * l, i * l + len)), s, dW2d, false, true, 1.0, 1.0);
+            INDArray dTaps = Nd4j.createUninitialized(dY.dataType(), k, k, kOut, c);
+            for (int ky = 0; ky < k; ky++) {
+                for (int kx = 0; kx < k; kx++) {
+                    long off = (long) (ky - p) * wp + (kx - p);
+                    Nd4j.gemm(dYq, padded.get(all(), interval(m + off, m + off + cols)),
+                            dTaps.get(point(ky), point(kx), all(), all()), false, true, 1.0, 0.0);
+                }
             }
+            dW.addi(dTaps.permute(2, 3, 0, 1));
         }
         dB.addi(dY.sum(0, 2, 3));
     }
