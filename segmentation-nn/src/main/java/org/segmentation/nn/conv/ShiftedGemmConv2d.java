@@ -6,6 +6,7 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Scalars;
 
 /**
  * Forward convolution as k² accumulating GEMMs on shifted views of one zero-padded input ("shifted GEMM"), with
@@ -21,10 +22,12 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>The backward kernels use the same shifted views (see each), and backward-weights reuses P from the forward
  * and the padded dY from backward-data.
- * With a single input channel (a grey image into the first layer) the forward instead stacks the k² views into one
- * (k², N·L) matrix and runs one GEMM: k² GEMMs with a reduction of 1 measured 1.7× slower. From 16 channels up
- * the stacked copy cost more than it saved (1.4–2.2× slower forwards on the U-Net's shapes, test's
- * {@code ConvShapeProfile}).
+ *
+ * <p>Stacked columns. Once the rows are copied as memcpy runs ({@link Scalars#copyRuns}), stacking the k² shifted
+ * views into one (C·k·k, N·L) matrix S and running one GEMM, W (K, C·k·k) · S, beat the k² GEMMs on every 3×3
+ * shape of the benchmark U-Net at N=8, 64×64 (forward 1.1–3× faster, test's {@code ConvShapeProfile}), and S
+ * serves backward-weights as one GEMM. S is 9× the input, so the forward stacks only when S has at most
+ * {@link #COLUMN_CHUNK} scalars, and backward-weights otherwise stacks chunk by chunk.
  *
  * <p>Speed (segmentation-bench's Conv2dBenchmark, N=8, 64→64, 128×128, 3×3, float32, two shared cores, one run
  * -wi 2 -i 5, ms/op): forward 138 (Im2colGemmConv2d 170, ND4J conv2d 95, so 0.69× ND4J), backward-data 131
@@ -36,11 +39,14 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
     /**
-     * Input channels up to which {@link #forward} stacks the k² shifted views into one (C·k·k, N·L) matrix and
-     * runs one GEMM instead of k² accumulating ones.
+     * Scalars of one chunk of stacked columns in {@link #backwardWeights}, 8 Mi (32 MB of float32), and the size up
+     * to which {@link #forward} stacks the whole batch's columns (C·k·k, N·L) and runs one GEMM instead of k²
+     * accumulating ones.
      */
-    static final int STACKED_FORWARD_MAX_CHANNELS = 1;
-    private final int stackedForwardMaxChannels;
+    static final long COLUMN_CHUNK = 1L << 23;
+
+    private final long stackedForwardMaxScalars;
+    private final long columnChunk;
     /** Padded batch P of the last forward input and that input. */
     private INDArray padded;
     private INDArray paddedOf;
@@ -51,12 +57,13 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
     private INDArray paddedDyOf;
 
     public ShiftedGemmConv2d() {
-        this(STACKED_FORWARD_MAX_CHANNELS);
+        this(COLUMN_CHUNK, COLUMN_CHUNK);
     }
 
-    /** For tests and profiling: the threshold chosen by measurement, given explicitly. */
-    ShiftedGemmConv2d(int stackedForwardMaxChannels) {
-        this.stackedForwardMaxChannels = stackedForwardMaxChannels;
+    /** For tests and profiling: the largest stacked forward and the column chunk, in scalars. */
+    ShiftedGemmConv2d(long stackedForwardMaxScalars, long columnChunk) {
+        this.stackedForwardMaxScalars = stackedForwardMaxScalars;
+        this.columnChunk = columnChunk;
     }
 
     @Override
@@ -72,7 +79,7 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         padded = pad(x, p);                                                            // (C, m + N·L + m)
         paddedOf = x;
         INDArray q = Nd4j.createUninitialized(x.dataType(), kOut, cols);               // (K, N·L)
-        if (c <= stackedForwardMaxChannels) {
+        if (c * k * k * cols <= stackedForwardMaxScalars) {
             stacked = Nd4j.createUninitialized(x.dataType(), c * k * k, cols);         // (C·k·k, N·L)
             stack(padded, m, 0, wp, k, stacked);
             Nd4j.gemm(w.reshape('c', kOut, c * k * k), stacked, q, false, false, 1.0, 0.0);
@@ -107,11 +114,12 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
     }
 
     /**
-     * dW_tap (K×C) = dYpad (K, N·L) · P[:, m+off : m+off+N·L]^T: the padded border of dYpad is zero, so only the
-     * interior positions, whose shifted reads stay in their own sample, contribute. Reuses P from the forward. If
-     * the forward stacked its input, dW (K, C·k·k) is instead one GEMM with those stacked views, S (C·k·k, N·L):
-     * dYpad · S^T, 3× faster than the k² GEMMs there. Stacking only for this GEMM did not pay: the copy took as
-     * long as the GEMMs it saved (16→16 at 64×64, N=8).
+     * dW (K, C·k·k) = dYpad (K, N·L) · S^T, where S (C·k·k, N·L) stacks the shifted views P[:, m+off : m+off+N·L]
+     * of every tap: the padded border of dYpad is zero, so only the interior positions, whose shifted reads stay
+     * in their own sample, contribute. S is the forward's if it built one, else it is built from the forward's P
+     * in chunks of whole samples of at most {@link #COLUMN_CHUNK} scalars (or one sample), one GEMM per chunk.
+     * k² GEMMs with (K, C) outputs and the same long reduction, which OpenBLAS runs poorly, measured 1.3–2× slower
+     * on the U-Net's shapes.
      */
     @Override
     public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
@@ -119,7 +127,7 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         int k = (int) dW.size(2);
         int p = k / 2;
         long hp = h + 2 * p, wp = wd + 2 * p;
-        long m = p * wp + p, cols = n * hp * wp;
+        long m = p * wp + p, l = hp * wp, cols = n * l;
         if (x != paddedOf || padded == null) {
             padded = pad(x, p);
             paddedOf = x;
@@ -127,18 +135,18 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         }
         INDArray dYp = dY == paddedDyOf ? paddedDy : pad(dY, p);                       // (K, m + N·L + m)
         INDArray dYq = dYp.get(all(), interval(m, m + cols));                          // (K, N·L)
+        INDArray dW2d = dW.reshape('c', kOut, c * k * k);                              // (K, C·k·k)
         if (stacked != null) {
-            Nd4j.gemm(dYq, stacked, dW.reshape('c', kOut, c * k * k), false, true, 1.0, 1.0);
+            Nd4j.gemm(dYq, stacked, dW2d, false, true, 1.0, 1.0);
         } else {
-            INDArray dTaps = Nd4j.createUninitialized(dY.dataType(), k, k, kOut, c);
-            for (int ky = 0; ky < k; ky++) {
-                for (int kx = 0; kx < k; kx++) {
-                    long off = (long) (ky - p) * wp + (kx - p);
-                    Nd4j.gemm(dYq, padded.get(all(), interval(m + off, m + off + cols)),
-                            dTaps.get(point(ky), point(kx), all(), all()), false, true, 1.0, 0.0);
-                }
+            long samples = Math.max(1, Math.min(n, columnChunk / (c * k * k * l)));
+            INDArray chunk = Nd4j.createUninitialized(dY.dataType(), c * k * k * samples * l);
+            for (long i = 0; i < n; i += samples) {
+                long len = Math.min(samples, n - i) * l;
+                INDArray s = chunk.get(interval(0, c * k * k * len)).reshape('c', c * k * k, len);
+                stack(padded, m, i * l, wp, k, s);
+                Nd4j.gemm(dYq.get(all(), interval(i * l, i * l + len)), s, dW2d, false, true, 1.0, 1.0);
             }
-            dW.addi(dTaps.permute(2, 3, 0, 1));
         }
         dB.addi(dY.sum(0, 2, 3));
     }
@@ -149,26 +157,31 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
      */
     private static void stack(INDArray src, long m, long from, long wp, int k, INDArray s) {
         int p = k / 2;
-        long c = src.size(0), len = s.size(1);
-        INDArray s3 = s.reshape('c', c, (long) k * k, len);
+        long c = src.size(0), len = s.size(1), row = src.size(1);
         for (int ky = 0; ky < k; ky++) {
             for (int kx = 0; kx < k; kx++) {
                 long off = (long) (ky - p) * wp + (kx - p);
-                s3.get(all(), point((long) ky * k + kx), all())
-                        .assign(src.get(all(), interval(m + from + off, m + from + off + len)));
+                long tap = (long) ky * k + kx;
+                Scalars.copyRuns(src, m + from + off, row, s, tap * len, (long) k * k * len, c, len);
             }
         }
     }
 
-    /** a (N,A,H,W) zero-padded by p into (A, m + N·(H+2p)(W+2p) + m), m = p(W+2p)+p zero margin columns. */
+    /**
+     * a (N,A,H,W) zero-padded by p into (A, m + N·(H+2p)(W+2p) + m), m = p(W+2p)+p zero margin columns; the rows
+     * are copied as runs ({@link Scalars#copyRuns}), 2–4× faster than ND4J's assign into a strided view.
+     */
     private static INDArray pad(INDArray a, int p) {
         long n = a.size(0), ch = a.size(1), h = a.size(2), wd = a.size(3);
         long hp = h + 2 * p, wp = wd + 2 * p;
-        long m = p * wp + p, cols = n * hp * wp;
+        long m = p * wp + p, l = hp * wp, cols = n * l;
+        INDArray src = Scalars.contiguous(a);
         INDArray out = Nd4j.zeros(a.dataType(), ch, m + cols + m);
-        INDArray body = out.get(all(), interval(m, m + cols)).reshape('c', ch, n, hp, wp);
         for (long i = 0; i < n; i++) {
-            body.get(all(), point(i), interval(p, p + h), interval(p, p + wd)).assign(a.slice(i));
+            for (long c = 0; c < ch; c++) {
+                Scalars.copyRuns(src, (i * ch + c) * h * wd, wd, out, c * (m + cols + m) + m + i * l + p * wp + p, wp,
+                        h, wd);
+            }
         }
         return out;
     }
@@ -190,12 +203,17 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         }
     }
 
-    /** Copies the interior of q (A, N·(H+2p)(W+2p)) into out (N,A,H,W). */
+    /** Copies the interior of q (A, N·(H+2p)(W+2p)), c-contiguous, into out (N,A,H,W). */
     private static void crop(INDArray q, int p, long h, long wd, INDArray out) {
-        long n = out.size(0);
-        INDArray q4 = q.reshape('c', q.size(0), n, h + 2 * p, wd + 2 * p);
+        long n = out.size(0), a = q.size(0), wp = wd + 2 * p, l = (h + 2 * p) * wp;
+        INDArray dst = Scalars.contiguous(out);
         for (long i = 0; i < n; i++) {
-            out.slice(i).assign(q4.get(all(), point(i), interval(p, p + h), interval(p, p + wd)));
+            for (long c = 0; c < a; c++) {
+                Scalars.copyRuns(q, c * n * l + i * l + p * wp + p, wp, dst, (i * a + c) * h * wd, wd, h, wd);
+            }
+        }
+        if (dst != out) {
+            out.assign(dst);
         }
     }
 }
