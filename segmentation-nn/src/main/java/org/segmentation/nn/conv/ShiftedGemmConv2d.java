@@ -9,27 +9,25 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.nn.Scalars;
 
 /**
- * Forward convolution as k² accumulating GEMMs on shifted views of one zero-padded input ("shifted GEMM"), with
- * no im2col buffer. The batch is zero-padded once into a channel-major matrix P (C, m + N·L + m), where
- * L = (H+2p)(W+2p) is one padded sample laid out flat, the N padded samples follow each other, and m = p(W+2p)+p
- * zero margin columns on each side keep every shifted view inside the buffer. For tap (ky,kx), with
- * off = (ky-p)(W+2p) + (kx-p), output position q of the padded grid receives W_tap (K×C) · P[:, m+q+off], so the
- * output on the whole padded grid, Q (K, N·L), is the sum over taps of W_tap · P[:, m+off : m+off+N·L]: k² GEMMs
- * with beta = 1, each on a (C, N·L) view of P with leading dimension m+N·L+m. Positions of the padded border and
- * any position whose shifted read crosses into a neighbouring sample are wrong but cropped away; the interior
- * positions only ever read their own sample's padded image. Finally the interior is copied to y per sample and
- * the bias added.
+ * Convolution on shifted views of one zero-padded input ("shifted GEMM"). The batch is zero-padded once into a
+ * channel-major matrix P (C, m + N·L + m), where L = (H+2p)(W+2p) is one padded sample laid out flat, the N padded
+ * samples follow each other, and m = p(W+2p)+p zero margin columns on each side keep every shifted view inside
+ * the buffer. For tap (ky,kx), with off = (ky-p)(W+2p) + (kx-p), output position q of the padded grid receives
+ * W_tap (K×C) · P[:, m+q+off], so the output on the whole padded grid, Q (K, N·L), is the sum over taps of
+ * W_tap · P[:, m+off : m+off+N·L]. Positions of the padded border and any position whose shifted read crosses into
+ * a neighbouring sample are wrong but cropped away; the interior positions only ever read their own sample's
+ * padded image. Finally the interior is copied to y and the bias added.
  *
- * <p>The backward kernels use the same shifted views (see each), and backward-weights reuses P from the forward
- * and the padded dY from backward-data.
+ * <p>The forward stacks the k² shifted views into S (C·k·k, N·L), rows in the (C,k,k) order of the weight, and
+ * runs one GEMM, Q = W (K, C·k·k) · S: an im2col on the padded grid. Copied as memcpy runs
+ * ({@link Scalars#copyRuns}), the stacking plus one GEMM beat k² accumulating GEMMs with (K, C) · (C, N·L) on every
+ * 3×3 shape of the benchmark U-Net at N=8, 64×64 (forward 1.1–3× faster, test's {@code ConvShapeProfile}).
+ * S is 9× the input, so it is built in chunks of whole samples of at most {@link #COLUMN_CHUNK} scalars, one GEMM
+ * per chunk. Backward-data is k² accumulating GEMMs on shifted views of the padded dY; backward-weights is
+ * dYpad · S^T, reusing S if the forward built it in one chunk, and reuses P from the forward and the padded dY
+ * from backward-data.
  *
- * <p>Stacked columns. Once the rows are copied as memcpy runs ({@link Scalars#copyRuns}), stacking the k² shifted
- * views into one (C·k·k, N·L) matrix S and running one GEMM, W (K, C·k·k) · S, beat the k² GEMMs on every 3×3
- * shape of the benchmark U-Net at N=8, 64×64 (forward 1.1–3× faster, test's {@code ConvShapeProfile}), and S
- * serves backward-weights as one GEMM. S is 9× the input, so the forward stacks only when S has at most
- * {@link #COLUMN_CHUNK} scalars, and backward-weights otherwise stacks chunk by chunk.
- *
- * <p>Speed (segmentation-bench's Conv2dBenchmark, N=8, 64→64, 128×128, 3×3, float32, two shared cores, one run
+ * <p>Speed before the stacked forward and weight gradient (segmentation-bench's Conv2dBenchmark, N=8, 64→64, 128×128, 3×3, float32, two shared cores, one run
  * -wi 2 -i 5, ms/op): forward 138 (Im2colGemmConv2d 170, ND4J conv2d 95, so 0.69× ND4J), backward-data 131
  * (im2col 333), backward-weights 213 (im2col 101, which reuses its cached 300 MB columns; here the nine GEMMs
  * have a 64×64 output and a reduction of N·L = 135 200, which OpenBLAS runs poorly); a whole step 482 against
@@ -38,14 +36,9 @@ import org.segmentation.nn.Scalars;
  * <p>Arrays created here are allocated in the current ND4J workspace if one is open.
  */
 public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
-    /**
-     * Scalars of one chunk of stacked columns in {@link #backwardWeights}, 8 Mi (32 MB of float32), and the size up
-     * to which {@link #forward} stacks the whole batch's columns (C·k·k, N·L) and runs one GEMM instead of k²
-     * accumulating ones.
-     */
+    /** Scalars of one chunk of stacked columns, 8 Mi (32 MB of float32). */
     static final long COLUMN_CHUNK = 1L << 23;
 
-    private final long stackedForwardMaxScalars;
     private final long columnChunk;
     /** Padded batch P of the last forward input and that input. */
     private INDArray padded;
@@ -57,12 +50,11 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
     private INDArray paddedDyOf;
 
     public ShiftedGemmConv2d() {
-        this(COLUMN_CHUNK, COLUMN_CHUNK);
+        this(COLUMN_CHUNK);
     }
 
-    /** For tests and profiling: the largest stacked forward and the column chunk, in scalars. */
-    ShiftedGemmConv2d(long stackedForwardMaxScalars, long columnChunk) {
-        this.stackedForwardMaxScalars = stackedForwardMaxScalars;
+    /** For tests and profiling: another column chunk, in scalars. */
+    ShiftedGemmConv2d(long columnChunk) {
         this.columnChunk = columnChunk;
     }
 
@@ -78,16 +70,21 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         stacked = null;
         padded = pad(x, p);                                                            // (C, m + N·L + m)
         paddedOf = x;
-        INDArray q = Nd4j.createUninitialized(x.dataType(), kOut, cols);               // (K, N·L)
-        if (c * k * k * cols <= stackedForwardMaxScalars) {
-            stacked = Nd4j.createUninitialized(x.dataType(), c * k * k, cols);         // (C·k·k, N·L)
-            stack(padded, m, 0, wp, k, stacked);
-            Nd4j.gemm(w.reshape('c', kOut, c * k * k), stacked, q, false, false, 1.0, 0.0);
-        } else {
-            INDArray taps = w.permute(2, 3, 0, 1).dup('c');                            // (k, k, K, C)
-            shiftedGemms(taps, false, padded, m, wp, k, 1, q);
+        INDArray w2d = w.reshape('c', kOut, c * k * k);                                // (K, C·k·k)
+        long l = hp * wp, samples = chunkSamples(c * k * k * l, n);
+        INDArray chunk = Nd4j.createUninitialized(x.dataType(), c * k * k * samples * l);
+        INDArray qChunk = Nd4j.createUninitialized(x.dataType(), kOut * samples * l);
+        for (long i = 0; i < n; i += samples) {
+            long len = Math.min(samples, n - i) * l;
+            INDArray s = chunk.get(interval(0, c * k * k * len)).reshape('c', c * k * k, len);
+            INDArray q = qChunk.get(interval(0, kOut * len)).reshape('c', kOut, len);  // (K, samples·L)
+            stack(padded, m, i * l, wp, k, s);
+            Nd4j.gemm(w2d, s, q, false, false, 1.0, 0.0);
+            crop(q, p, h, wd, i, y);
         }
-        crop(q, p, h, wd, y);
+        if (samples >= n) {
+            stacked = chunk.reshape('c', c * k * k, cols);
+        }
         y.addi(b.reshape(1, kOut, 1, 1));
     }
 
@@ -110,7 +107,7 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         INDArray taps = w.permute(2, 3, 0, 1).dup('c');                                // (k, k, K, C)
         INDArray q = Nd4j.createUninitialized(dY.dataType(), c, cols);                 // (C, N·L)
         shiftedGemms(taps, true, dYp, m, wp, k, -1, q);
-        crop(q, p, h, wd, dX);
+        crop(q, p, h, wd, 0, dX);
     }
 
     /**
@@ -135,11 +132,12 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         }
         INDArray dYp = dY == paddedDyOf ? paddedDy : pad(dY, p);                       // (K, m + N·L + m)
         INDArray dYq = dYp.get(all(), interval(m, m + cols));                          // (K, N·L)
-        INDArray dW2d = dW.reshape('c', kOut, c * k * k);                              // (K, C·k·k)
+        // Nd4j.gemm refuses a view as its output, so the GEMMs accumulate into dW2d, then into dW
+        INDArray dW2d = Nd4j.zeros(dY.dataType(), kOut, c * k * k);                    // (K, C·k·k)
         if (stacked != null) {
             Nd4j.gemm(dYq, stacked, dW2d, false, true, 1.0, 1.0);
         } else {
-            long samples = Math.max(1, Math.min(n, columnChunk / (c * k * k * l)));
+            long samples = chunkSamples(c * k * k * l, n);
             INDArray chunk = Nd4j.createUninitialized(dY.dataType(), c * k * k * samples * l);
             for (long i = 0; i < n; i += samples) {
                 long len = Math.min(samples, n - i) * l;
@@ -148,7 +146,13 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
                 Nd4j.gemm(dYq.get(all(), interval(i * l, i * l + len)), s, dW2d, false, true, 1.0, 1.0);
             }
         }
+        dW.addi(dW2d.reshape(dW.shape()));
         dB.addi(dY.sum(0, 2, 3));
+    }
+
+    /** Samples per chunk of stacked columns, {@code perSample} scalars each: as many as fit, at least 1. */
+    private long chunkSamples(long perSample, long n) {
+        return Math.max(1, Math.min(n, columnChunk / perSample));
     }
 
     /**
@@ -203,13 +207,17 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
         }
     }
 
-    /** Copies the interior of q (A, N·(H+2p)(W+2p)), c-contiguous, into out (N,A,H,W). */
-    private static void crop(INDArray q, int p, long h, long wd, INDArray out) {
-        long n = out.size(0), a = q.size(0), wp = wd + 2 * p, l = (h + 2 * p) * wp;
+    /**
+     * Copies the interior of q (A, S·(H+2p)(W+2p)), c-contiguous, the padded grid of samples first..first+S−1,
+     * into those samples of out (N,A,H,W).
+     */
+    private static void crop(INDArray q, int p, long h, long wd, long first, INDArray out) {
+        long a = q.size(0), wp = wd + 2 * p, l = (h + 2 * p) * wp, samples = q.size(1) / l;
         INDArray dst = Scalars.contiguous(out);
-        for (long i = 0; i < n; i++) {
+        for (long i = 0; i < samples; i++) {
             for (long c = 0; c < a; c++) {
-                Scalars.copyRuns(q, c * n * l + i * l + p * wp + p, wp, dst, (i * a + c) * h * wd, wd, h, wd);
+                Scalars.copyRuns(q, c * samples * l + i * l + p * wp + p, wp, dst, ((first + i) * a + c) * h * wd, wd,
+                        h, wd);
             }
         }
         if (dst != out) {

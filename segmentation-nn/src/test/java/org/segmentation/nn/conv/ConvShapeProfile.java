@@ -23,9 +23,8 @@ public final class ConvShapeProfile {
         int[][] shapes = {{1, 16, size}, {16, 16, size}, {32, 16, size}, {16, 32, size / 2}, {32, 32, size / 2},
             {64, 32, size / 2}, {32, 64, size / 4}, {64, 64, size / 4}, {128, 64, size / 4}, {64, 128, size / 8},
             {128, 128, size / 8}};
-        Supplier<?>[] algs = {() -> new ShiftedGemmConv2d(0, ShiftedGemmConv2d.COLUMN_CHUNK),
-            () -> new ShiftedGemmConv2d(Long.MAX_VALUE, ShiftedGemmConv2d.COLUMN_CHUNK)};
-        String[] names = {"shifted", "stacked"};
+        Supplier<?>[] algs = {ShiftedGemmConv2d::new, Im2colGemmConv2d::new};
+        String[] names = {"shifted", "im2col"};
         System.out.printf(Locale.ROOT, "%-14s %s%n", "C->K@HxW", "fwd / bwdData / bwdWeights ms (median) per algorithm");
         for (int[] s : shapes) {
             int c = s[0], k = s[1], h = s[2];

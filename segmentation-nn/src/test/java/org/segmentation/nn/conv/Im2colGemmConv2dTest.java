@@ -40,13 +40,10 @@ class Im2colGemmConv2dTest {
     }
 
     @Test
-    void shiftedGemmWithAndWithoutStackedForwardMatchesNd4j() {
-        // every forward stacked, its columns reused by backward-weights; none stacked, backward-weights stacking
-        // by chunks of one sample, and of two (a partial last chunk when N = 3)
-        check(() -> new ShiftedGemmConv2d(Long.MAX_VALUE, ShiftedGemmConv2d.COLUMN_CHUNK));
-        check(() -> new ShiftedGemmConv2d(0, ShiftedGemmConv2d.COLUMN_CHUNK));
-        check(() -> new ShiftedGemmConv2d(0, 1));
-        check(() -> new ShiftedGemmConv2d(0, 2 * 5 * 25 * 11 * 11));
+    void shiftedGemmWithColumnsInChunksMatchesNd4j() {
+        // chunks of one sample, and of two (a partial last chunk when N = 3)
+        check(() -> new ShiftedGemmConv2d(1));
+        check(() -> new ShiftedGemmConv2d(2 * 5 * 25 * 11 * 11));
     }
 
     static void check(java.util.function.Supplier<Conv2dAlgorithm> algorithm) {
