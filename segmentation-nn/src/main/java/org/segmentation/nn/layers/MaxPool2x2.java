@@ -10,9 +10,9 @@ import org.segmentation.nn.Shapes;
  * (output H/2 rounded down). Forward caches the argmax of every window (the first maximum on ties, in the order
  * (0,0), (0,1), (1,0), (1,1)); backward routes each output gradient to that one input.
  *
- * <p>Both passes are one loop over the windows ({@link Scalars}); composed of ND4J ops (a permuted copy, argMax,
- * max; OneHot, a broadcast multiply, a permuted assign) they measured 5 ms forward and 35 ms backward on
- * (8,16,64,64).
+ * <p>Both passes are one loop over the windows ({@link Scalars}). Composed of ND4J ops (a permuted copy, argMax,
+ * max; OneHot, a broadcast multiply, a permuted assign), the three pools of the benchmark U-Net took 16 ms forward
+ * and about 70 ms backward per training step (batch 8, 64×64, two busy cores); as loops, 5 and 2 ms.
  */
 public final class MaxPool2x2 {
     // caches for backward
