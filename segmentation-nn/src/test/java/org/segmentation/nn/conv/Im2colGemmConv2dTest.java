@@ -39,6 +39,13 @@ class Im2colGemmConv2dTest {
         check(ShiftedGemmConv2d::new);
     }
 
+    @Test
+    void shiftedGemmWithColumnsInChunksMatchesNd4j() {
+        // chunks of one sample, and of two (a partial last chunk when N = 3)
+        check(() -> new ShiftedGemmConv2d(1));
+        check(() -> new ShiftedGemmConv2d(2 * 5 * 25 * 11 * 11));
+    }
+
     static void check(java.util.function.Supplier<Conv2dAlgorithm> algorithm) {
         Random rng = new Random(7);
         for (int trial = 0; trial < 12; trial++) {
