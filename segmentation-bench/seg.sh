@@ -9,7 +9,8 @@
 #   SEG_MAIN=org.openjdk.jmh.Main segmentation-bench/seg.sh Conv2dBenchmark -f 1   # any main, e.g. raw JMH
 #
 # Extra Maven flags (e.g. -o for offline) go in MVN_FLAGS; JVM options in JAVA_OPTS; another main class with the
-# same class path in SEG_MAIN (default: the seg tool, org.segmentation.bench.cli.SegCli).
+# same class path in SEG_MAIN (default: the seg tool, org.segmentation.bench.cli.SegCli). OMP_WAIT_POLICY
+# defaults to PASSIVE (below); set it to ACTIVE to override.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,6 +19,10 @@ cpfile="$root/segmentation-bench/target/seg.classpath"
 mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests package \
     org.apache.maven.plugins:maven-dependency-plugin:2.8:build-classpath \
     -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=runtime
+# OpenMP threads that spin while waiting for work waste the CPU that ND4J's other thread and the PyTorch peers
+# need: on the shared 2-core machine a U-Net training step took 6x longer with spinning (see
+# segmentation-bench/README.md). Sleeping waiters cost little on an idle machine, so they are the default here.
+export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
 # shellcheck disable=SC2086
 exec java -Djava.awt.headless=true ${JAVA_OPTS:-} \
     -cp "$root/segmentation-bench/target/classes:$(cat "$cpfile")" \
