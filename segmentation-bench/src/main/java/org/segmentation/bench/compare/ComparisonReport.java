@@ -88,6 +88,8 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
                 .append(".\n");
         s.append(String.format(Locale.ROOT, "Load average (1 min): %.2f before, %.2f after. ", loadBefore,
                 loadAfter));
+        String wait = System.getenv("OMP_WAIT_POLICY");
+        s.append("OMP_WAIT_POLICY=").append(wait == null ? "unset" : wait).append(". ");
         s.append(String.format(Locale.ROOT, "%d round(s)%s; ours: JMH, 1 fork, %d warm-up + %d measured"
                 + " iterations of %d ms, average time, one thread unless the workload says otherwise; peers:"
                 + " median of up to %d timed calls (%.1f s at most, 2 untimed first) per round. Ratio = median"
