@@ -22,7 +22,8 @@ import picocli.CommandLine.Spec;
         description = {"Our U-Net beside the same U-Net in PyTorch on textured composites (11 classes): same"
                 + " images (written as .npy to --out/data), same architecture, steps, batch, Adam, learning rate,"
                 + " cross-entropy and augmentation; validation mIoU and pixel accuracy of each.",
-            "Writes results.json and results.md into --out. The default budget takes about 20 minutes on 2 cores."})
+            "Writes results.json and results.md into --out. The default budget took 40 minutes on 2 busy shared cores"
+                    + " (segmentation-bench/README.md)."})
 public final class CompositesExperimentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
