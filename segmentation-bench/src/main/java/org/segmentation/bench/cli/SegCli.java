@@ -1,6 +1,7 @@
 package org.segmentation.bench.cli;
 
 import java.io.PrintWriter;
+import org.segmentation.bench.experiment.ExperimentCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -16,7 +17,7 @@ import picocli.CommandLine.ScopeType;
         version = "segmentation 0.1.0-SNAPSHOT",
         description = "Image segmentation: classic algorithms, U-Net training and inference, evaluation, benchmarks.",
         subcommands = {DemoCommand.class, EvaluateCommand.class, SegmentCommand.class, TrainCommand.class,
-            PredictCommand.class, BenchCommand.class,
+            PredictCommand.class, BenchCommand.class, ExperimentCommand.class,
             CommandLine.HelpCommand.class})
 public final class SegCli {
     /** Exit code of a failure that is not a usage error. */

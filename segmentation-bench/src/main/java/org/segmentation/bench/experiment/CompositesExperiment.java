@@ -1,0 +1,441 @@
+package org.segmentation.bench.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.segmentation.bench.nn.ProgressBarListener;
+import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.io.NpyArray;
+import org.segmentation.core.io.NpyFiles;
+import org.segmentation.nn.data.Augmentation;
+import org.segmentation.nn.data.AugmentationPipeline;
+import org.segmentation.nn.data.Augmentations;
+import org.segmentation.nn.data.InMemoryDataset;
+import org.segmentation.nn.data.Sample;
+import org.segmentation.nn.data.TexturedComposites;
+import org.segmentation.nn.loss.SoftmaxCrossEntropy;
+import org.segmentation.nn.model.UNet;
+import org.segmentation.nn.model.UNetConfig;
+import org.segmentation.nn.optim.Adam;
+import org.segmentation.nn.optim.LearningRateSchedule;
+import org.segmentation.nn.train.Trainer;
+import org.segmentation.nn.train.TrainerConfig;
+import org.segmentation.nn.train.TrainingResult;
+import org.segmentation.nn.train.ValidationResult;
+
+/**
+ * Our U-Net against the same U-Net in PyTorch on {@link TexturedComposites} (11 classes), with the same data,
+ * budget and evaluation: the experiment behind issue 5's "validation mIoU beside a same-architecture,
+ * same-budget PyTorch run".
+ *
+ * <p>Protocol. The training and validation composites are generated from {@link Config#dataSeed()} (training
+ * set {@code dataset(train, dataSeed)}, validation set {@code dataset(val, dataSeed + 1)}) and written as
+ * {@code .npy} to {@code out/data}, which the PyTorch script ({@code peers/unet_composites_torch.py}) reads, so
+ * both sides see the same pixels. Both train a U-Net (1 input channel, 11 classes, {@link Config#depth()},
+ * {@link Config#baseFilters()}, batch norm, transposed 2x2 up-sampling, softmax head, no dropout) from
+ * PyTorch's default initialisation for exactly {@link Config#steps()} Adam steps (0.9, 0.999, 1e-8, no weight
+ * decay) of {@link Config#batchSize()} images, with a constant or per-step cosine learning rate, on plain
+ * softmax cross-entropy averaged over the batch's pixels. Batches: a random permutation per epoch, the last
+ * incomplete batch dropped. Augmentation ({@link Config#augment()}): each image flipped left-right (p 0.5),
+ * top-bottom (p 0.5), then turned by 0..3 quarter turns, uniformly; nothing else. Each side has its own random
+ * streams (from {@link Config#trainSeed()}); the distributions are the same.
+ *
+ * <p>Evaluation, in evaluation mode (batch-norm running statistics): the argmax of every validation image is
+ * counted in one confusion matrix over the whole validation set. IoU of class c = TP / (TP + FP + FN); the mean
+ * IoU averages the classes with TP + FP + FN &gt; 0 (a class absent from both truth and prediction is
+ * excluded); pixel accuracy = correct / all pixels. The wall time is that of the training loop alone.
+ */
+public final class CompositesExperiment {
+    /** File name of the PyTorch side under the peers folder. */
+    public static final String PEER_SCRIPT = "unet_composites_torch.py";
+
+    /**
+     * The experiment's settings.
+     *
+     * @param trainImages training composites, at least {@code batchSize}
+     * @param valImages validation composites, at least 1
+     * @param size width and height of a composite, a multiple of 2^depth and at least 28
+     * @param depth U-Net poolings
+     * @param baseFilters filters of the first level
+     * @param steps optimizer steps of each side, at least 1
+     * @param batchSize images per step
+     * @param learningRate Adam's (initial) rate
+     * @param cosine whether the rate follows lr (1 + cos(pi i / steps)) / 2 before step i, else stays constant
+     * @param augment whether the flips and quarter turns are applied
+     * @param dataSeed seed of the composites
+     * @param trainSeed seed of the initial weights, the batch order and the augmentation, on each side
+     * @param threads PyTorch's intra-op threads ({@code torch.set_num_threads}); ND4J uses its default
+     */
+    public record Config(int trainImages, int valImages, int size, int depth, int baseFilters, int steps,
+            int batchSize, double learningRate, boolean cosine, boolean augment, long dataSeed, long trainSeed,
+            int threads) {
+        /** @throws IllegalArgumentException naming the first value out of range */
+        public Config {
+            if (batchSize < 1 || trainImages < batchSize) {
+                throw new IllegalArgumentException("need 1 <= batchSize <= trainImages, got batch " + batchSize
+                        + " and " + trainImages + " training images");
+            }
+            if (valImages < 1) {
+                throw new IllegalArgumentException("valImages must be at least 1, got " + valImages);
+            }
+            if (steps < 1) {
+                throw new IllegalArgumentException("steps must be at least 1, got " + steps);
+            }
+            if (depth < 1 || depth > UNetConfig.MAX_DEPTH || size < 28 || size % (1 << depth) != 0) {
+                throw new IllegalArgumentException("size must be >= 28 and a multiple of 2^depth (depth 1.."
+                        + UNetConfig.MAX_DEPTH + "), got size " + size + ", depth " + depth);
+            }
+            if (baseFilters < 1) {
+                throw new IllegalArgumentException("baseFilters must be at least 1, got " + baseFilters);
+            }
+            if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
+                throw new IllegalArgumentException("learningRate must be finite and > 0, got " + learningRate);
+            }
+            if (threads < 1) {
+                throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+            }
+        }
+
+        /**
+         * The default full run: 512 training and 128 validation composites of 128 px, depth 4, 16 filters,
+         * {@value #DEFAULT_STEPS} steps of 8 images, Adam 2e-3 with a cosine decay, flips and quarter turns, data
+         * seed 2026, training seed 7, 2 PyTorch threads.
+         */
+        public static Config defaults() {
+            return new Config(512, 128, 128, 4, 16, DEFAULT_STEPS, 8, 2e-3, true, true, 2026, 7, 2);
+        }
+
+        public Config withBudget(int trainImages, int valImages, int steps, int batchSize) {
+            return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
+                    cosine, augment, dataSeed, trainSeed, threads);
+        }
+
+        public Config withModel(int size, int depth, int baseFilters) {
+            return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
+                    cosine, augment, dataSeed, trainSeed, threads);
+        }
+
+        public Config withOptimizer(double learningRate, boolean cosine, boolean augment) {
+            return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
+                    cosine, augment, dataSeed, trainSeed, threads);
+        }
+
+        public Config withSeeds(long dataSeed, long trainSeed) {
+            return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
+                    cosine, augment, dataSeed, trainSeed, threads);
+        }
+
+        /** The U-Net both sides train. */
+        public UNetConfig model() {
+            return UNetConfig.of(1, TexturedComposites.NUM_CLASSES).withDepth(depth).withBaseFilters(baseFilters);
+        }
+    }
+
+    /** Optimizer steps of the default budget: 40 minutes for both sides on 2 busy cores (bench README). */
+    public static final int DEFAULT_STEPS = 200;
+
+    /**
+     * One side's outcome.
+     *
+     * @param side "ours" or "pytorch"
+     * @param version library and version
+     * @param meanIoU mean IoU over the classes present in truth or prediction
+     * @param pixelAccuracy correct pixels over all validation pixels
+     * @param iou per-class IoU, NaN for an excluded class
+     * @param trainSeconds wall time of the training loop
+     * @param steps optimizer steps done
+     * @param finalLoss the training loss near the end (ours: mean of the last 5% of steps; PyTorch: its
+     *     moving average with factor 0.95)
+     */
+    public record SideResult(String side, String version, double meanIoU, double pixelAccuracy, double[] iou,
+            double trainSeconds, long steps, double finalLoss) {
+        /** Copies the array. */
+        public SideResult {
+            iou = iou.clone();
+        }
+
+        @Override
+        public double[] iou() {
+            return iou.clone();
+        }
+    }
+
+    /**
+     * What {@link #run} produced.
+     *
+     * @param config the settings
+     * @param ours our side
+     * @param peer PyTorch's side, or null when it was skipped or failed
+     * @param peerError why the peer has no result (null when it has one or was skipped)
+     */
+    public record Result(Config config, SideResult ours, SideResult peer, String peerError) {
+    }
+
+    private final Config config;
+    private final ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    public CompositesExperiment(Config config) {
+        if (config == null) {
+            throw new IllegalArgumentException("config must not be null");
+        }
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** The training composites, {@code dataset(trainImages, dataSeed)}. */
+    public InMemoryDataset trainingSet() {
+        return generator().dataset(config.trainImages(), config.dataSeed());
+    }
+
+    /** The validation composites, {@code dataset(valImages, dataSeed + 1)}: other images than the training set's. */
+    public InMemoryDataset validationSet() {
+        return generator().dataset(config.valImages(), config.dataSeed() + 1);
+    }
+
+    private TexturedComposites generator() {
+        TexturedComposites.Config d = TexturedComposites.Config.defaults();
+        return new TexturedComposites(new TexturedComposites.Config(config.size(), config.size(), d.minItems(),
+                d.maxItems(), d.minScale(), d.maxScale(), d.noiseSigma()));
+    }
+
+    /**
+     * Writes the data of the PyTorch side into {@code dir}: {@code train_images.npy}, {@code val_images.npy}
+     * (float32 (N,1,H,W)), {@code train_labels.npy}, {@code val_labels.npy} (uint8 (N,H,W)) and
+     * {@code model.json} (the U-Net's {@code config.json} fields).
+     */
+    public void writeData(InMemoryDataset train, InMemoryDataset val, Path dir) throws IOException {
+        Files.createDirectories(dir);
+        writeSet(train, dir, "train");
+        writeSet(val, dir, "val");
+        Files.writeString(dir.resolve("model.json"), json.writeValueAsString(UNet.configToJson(config.model())),
+                StandardCharsets.UTF_8);
+    }
+
+    private static void writeSet(InMemoryDataset set, Path dir, String name) throws IOException {
+        int n = set.size();
+        int h = set.get(0).height();
+        int w = set.get(0).width();
+        float[] images = new float[n * h * w];
+        byte[] labels = new byte[n * h * w];
+        for (int i = 0; i < n; i++) {
+            Sample s = set.get(i);
+            PlanarF32 img = s.image();
+            LabelMap t = s.target();
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int o = (i * h + y) * w + x;
+                    images[o] = img.data[img.startIndex + y * img.stride + x];
+                    labels[o] = (byte) t.data[t.startIndex + y * t.stride + x];
+                }
+            }
+        }
+        NpyFiles.write(NpyArray.float32(images, n, 1, h, w), dir.resolve(name + "_images.npy"));
+        NpyFiles.write(NpyArray.uint8(labels, n, h, w), dir.resolve(name + "_labels.npy"));
+    }
+
+    /** The augmentation of {@link Config#augment()}: flips with p 0.5 each, then 0..3 quarter turns uniformly. */
+    static Augmentation augmentation() {
+        // rotate90() turns by 1..3 quarters; run with p 3/4 it gives 0..3 quarters with p 1/4 each.
+        return AugmentationPipeline.builder().add(Augmentations.flipHorizontal(), 0.5)
+                .add(Augmentations.flipVertical(), 0.5).add(Augmentations.rotate90(), 0.75).build();
+    }
+
+    /**
+     * Trains and evaluates our U-Net.
+     *
+     * @param progress receives a progress bar, or null for none
+     */
+    public SideResult trainOurs(InMemoryDataset train, InMemoryDataset val, PrintStream progress)
+            throws IOException {
+        UNetConfig mc = config.model();
+        UNet model = new UNet(mc, config.trainSeed());
+        SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
+        Adam adam = Adam.adam(model.parameters(), config.learningRate(), 0.9, 0.999, 1e-8, 0);
+        TrainerConfig.Builder tc = TrainerConfig.builder(model, loss, adam).epochs(Integer.MAX_VALUE)
+                .maxSteps(config.steps()).batchSize(config.batchSize()).dropLast(true)
+                .validateEvery(TrainerConfig.Interval.never()).seed(config.trainSeed()).loader(1, 2);
+        if (config.cosine()) {
+            tc.schedule(LearningRateSchedule.cosine(config.learningRate(), config.steps(), 0),
+                    TrainerConfig.ScheduleUnit.STEP);
+        }
+        long t0 = System.nanoTime();
+        TrainingResult r;
+        try (ProgressBarListener bar = progress == null ? null : new ProgressBarListener(progress, "ours")) {
+            Trainer trainer = bar == null ? new Trainer(tc.build()) : new Trainer(tc.build(), bar);
+            r = trainer.fit(train, config.augment() ? augmentation() : null, null);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        ValidationResult v = Trainer.evaluate(model, loss, val, 8, r.steps(), r.epochs());
+        return new SideResult("ours", "segmentation 0.1.0-SNAPSHOT (ND4J 1.0.0-M2.1)", v.meanIoU(),
+                v.pixelAccuracy(), v.iou(), seconds, r.steps(), tailLoss(r));
+    }
+
+    /** Mean training loss over the last 5% of the steps (at least one). */
+    private static double tailLoss(TrainingResult r) {
+        double[] losses = r.history().losses();
+        int from = losses.length - Math.max(1, losses.length / 20);
+        double sum = 0;
+        for (int i = from; i < losses.length; i++) {
+            sum += losses[i];
+        }
+        return sum / (losses.length - from);
+    }
+
+    /**
+     * Runs the PyTorch side on the data in {@code dataDir}; its progress goes to this process's stderr.
+     *
+     * @throws IOException if the script cannot be started, fails, or prints no result line
+     */
+    public SideResult runPeer(Path python, Path script, Path dataDir) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString(), "--data",
+                dataDir.toString(), "--steps", Integer.toString(config.steps()), "--batch",
+                Integer.toString(config.batchSize()), "--lr", Double.toString(config.learningRate()), "--schedule",
+                config.cosine() ? "cosine" : "constant", config.augment() ? "--augment" : "--no-augment", "--seed",
+                Long.toString(config.trainSeed()), "--threads", Integer.toString(config.threads())));
+        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String last = null;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null; ) {
+                if (!line.isBlank()) {
+                    last = line;
+                }
+            }
+        }
+        if (!p.waitFor(1, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IOException("PyTorch side did not exit after closing its output: " + String.join(" ", cmd));
+        }
+        if (p.exitValue() != 0 || last == null) {
+            throw new IOException("PyTorch side exited with " + p.exitValue() + " (its stderr is above): "
+                    + String.join(" ", cmd));
+        }
+        return parsePeer(last);
+    }
+
+    SideResult parsePeer(String line) throws IOException {
+        JsonNode o = json.readTree(line);
+        for (String f : List.of("mean_iou", "pixel_accuracy", "iou", "train_seconds", "steps")) {
+            if (!o.has(f)) {
+                throw new IOException("PyTorch result lacks '" + f + "': " + line);
+            }
+        }
+        double[] iou = new double[o.get("iou").size()];
+        for (int c = 0; c < iou.length; c++) {
+            JsonNode v = o.get("iou").get(c);
+            iou[c] = v.isNull() ? Double.NaN : v.asDouble();
+        }
+        return new SideResult("pytorch", o.path("version").asText("pytorch"), o.get("mean_iou").asDouble(),
+                o.get("pixel_accuracy").asDouble(), iou, o.get("train_seconds").asDouble(),
+                o.get("steps").asLong(), o.path("final_loss").asDouble(Double.NaN));
+    }
+
+    /**
+     * The whole experiment: generates and writes the data to {@code out/data}, trains ours, then (unless
+     * {@code python} is null) the PyTorch side, and writes {@code results.json} and {@code results.md} to
+     * {@code out}. A failing PyTorch side is recorded in the result, not thrown.
+     *
+     * @param python the peer's interpreter, or null to skip the peer
+     * @param script the peer script (ignored when {@code python} is null)
+     * @param progress receives our progress bar and the steps, or null
+     */
+    public Result run(Path out, Path python, Path script, PrintStream progress)
+            throws IOException, InterruptedException {
+        Files.createDirectories(out);
+        InMemoryDataset train = trainingSet();
+        InMemoryDataset val = validationSet();
+        Path data = out.resolve("data");
+        writeData(train, val, data);
+        SideResult ours = trainOurs(train, val, progress);
+        if (progress != null) {
+            progress.printf(Locale.ROOT, "ours: mean IoU %.4f, pixel accuracy %.4f, %.1f s%n", ours.meanIoU(),
+                    ours.pixelAccuracy(), ours.trainSeconds());
+        }
+        SideResult peer = null;
+        String peerError = null;
+        if (python != null) {
+            try {
+                peer = runPeer(python, script, data);
+            } catch (IOException e) {
+                peerError = e.getMessage();
+            }
+        }
+        Result result = new Result(config, ours, peer, peerError);
+        Files.writeString(out.resolve("results.json"), json.writeValueAsString(toJson(result)),
+                StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("results.md"), markdown(result), StandardCharsets.UTF_8);
+        return result;
+    }
+
+    /** The result as the object of {@code results.json}. */
+    public ObjectNode toJson(Result r) {
+        ObjectNode o = json.createObjectNode();
+        o.put("experiment", "composites");
+        o.set("config", json.valueToTree(r.config()));
+        o.set("model", UNet.configToJson(r.config().model()));
+        ArrayNode classes = o.putArray("class_names");
+        TexturedComposites.CLASS_NAMES.forEach(classes::add);
+        ArrayNode sides = o.putArray("sides");
+        for (SideResult s : r.peer() == null ? List.of(r.ours()) : List.of(r.ours(), r.peer())) {
+            ObjectNode n = sides.addObject();
+            n.put("side", s.side()).put("version", s.version()).put("mean_iou", s.meanIoU())
+                    .put("pixel_accuracy", s.pixelAccuracy()).put("train_seconds", s.trainSeconds())
+                    .put("steps", s.steps()).put("final_loss", s.finalLoss());
+            ArrayNode iou = n.putArray("iou");
+            for (double v : s.iou()) {
+                if (Double.isNaN(v)) {
+                    iou.addNull();
+                } else {
+                    iou.add(v);
+                }
+            }
+        }
+        if (r.peerError() != null) {
+            o.put("peer_error", r.peerError());
+        }
+        if (r.peer() != null) {
+            o.put("mean_iou_difference", r.ours().meanIoU() - r.peer().meanIoU());
+        }
+        return o;
+    }
+
+    /** The table of {@code results.md}: side, version, mean IoU, pixel accuracy, training seconds, steps. */
+    public static String markdown(Result r) {
+        Config c = r.config();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "Textured composites, %d train / %d val images of %d px; U-Net depth %d,"
+                + " %d filters; %d steps of %d, Adam %s %s, cross-entropy, %s.%n%n", c.trainImages(), c.valImages(),
+                c.size(), c.depth(), c.baseFilters(), c.steps(), c.batchSize(), Double.toString(c.learningRate()),
+                c.cosine() ? "cosine" : "constant", c.augment() ? "flips + quarter turns" : "no augmentation"));
+        sb.append("| side | version | mIoU | pixel acc | train s | steps | final loss |\n");
+        sb.append("|---|---|---:|---:|---:|---:|---:|\n");
+        for (SideResult s : r.peer() == null ? List.of(r.ours()) : List.of(r.ours(), r.peer())) {
+            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.1f | %d | %.4f |%n", s.side(),
+                    s.version(), s.meanIoU(), s.pixelAccuracy(), s.trainSeconds(), s.steps(), s.finalLoss()));
+        }
+        if (r.peer() != null) {
+            sb.append(String.format(Locale.ROOT, "%nmIoU ours - pytorch: %+.4f%n", r.ours().meanIoU()
+                    - r.peer().meanIoU()));
+        } else if (r.peerError() != null) {
+            sb.append("\nPyTorch side failed: ").append(r.peerError()).append('\n');
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,141 @@
+package org.segmentation.bench.experiment;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.segmentation.bench.experiment.CompositesExperiment.Config;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code seg experiment composites}: {@link CompositesExperiment} from the command line. Prints the table of
+ * {@code results.md}; exits 1 when the PyTorch side fails (after writing our result).
+ */
+@Command(name = "composites", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Our U-Net beside the same U-Net in PyTorch on textured composites (11 classes): same"
+                + " images (written as .npy to --out/data), same architecture, steps, batch, Adam, learning rate,"
+                + " cross-entropy and augmentation; validation mIoU and pixel accuracy of each.",
+            "Writes results.json and results.md into --out. The default budget took 40 minutes on 2 busy shared cores"
+                    + " (segmentation-bench/README.md)."})
+public final class CompositesExperimentCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = {"-o", "--out"}, defaultValue = "out/experiment-composites", paramLabel = "DIR",
+            description = "Output folder (default: ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Option(names = "--train", paramLabel = "N", description = "Training composites (default: 512).")
+    Integer train;
+
+    @Option(names = "--val", paramLabel = "N", description = "Validation composites (default: 128).")
+    Integer val;
+
+    @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps of each side (default: "
+            + CompositesExperiment.DEFAULT_STEPS + ").")
+    Integer steps;
+
+    @Option(names = "--batch", paramLabel = "B", description = "Images per step (default: 8).")
+    Integer batch;
+
+    @Option(names = "--size", paramLabel = "PX", description = "Composite width and height (default: 128).")
+    Integer size;
+
+    @Option(names = "--depth", paramLabel = "D", description = "U-Net poolings (default: 4).")
+    Integer depth;
+
+    @Option(names = "--base-filters", paramLabel = "F", description = "Filters of the first level (default: 16).")
+    Integer baseFilters;
+
+    @Option(names = "--lr", paramLabel = "LR", description = "Adam's initial learning rate (default: 0.002).")
+    Double lr;
+
+    /** Learning-rate schedules both sides implement. */
+    enum Schedule { cosine, constant }
+
+    @Option(names = "--schedule", paramLabel = "NAME", description = "cosine or constant (default: cosine).")
+    Schedule schedule;
+
+    @Option(names = "--augment", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Random flips and quarter turns, the same on both sides (default: on).")
+    boolean augment;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Seed of the weights, batch order and augmentation"
+            + " (default: 7); the data seed is --data-seed.")
+    Long seed;
+
+    @Option(names = "--data-seed", paramLabel = "S", description = "Seed of the composites (default: 2026).")
+    Long dataSeed;
+
+    @Option(names = "--python", defaultValue = "/usr/bin/python3", paramLabel = "EXE",
+            description = "Python with PyTorch for the peer (default: ${DEFAULT-VALUE}).")
+    Path python;
+
+    @Option(names = "--peers", paramLabel = "DIR", description = "Folder of " + CompositesExperiment.PEER_SCRIPT
+            + " (default: segmentation-bench/peers or peers under the working folder).")
+    Path peers;
+
+    @Option(names = "--no-peer", description = "Skip the PyTorch side.")
+    boolean noPeer;
+
+    @Option(names = "--no-progress", description = "No progress bar on stderr.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() throws Exception {
+        Config d = Config.defaults();
+        Config c;
+        try {
+            c = d.withBudget(or(train, d.trainImages()), or(val, d.valImages()), or(steps, d.steps()),
+                            or(batch, d.batchSize()))
+                    .withModel(or(size, d.size()), or(depth, d.depth()), or(baseFilters, d.baseFilters()))
+                    .withOptimizer(lr == null ? d.learningRate() : lr,
+                            schedule == null ? d.cosine() : schedule == Schedule.cosine, augment)
+                    .withSeeds(dataSeed == null ? d.dataSeed() : dataSeed, seed == null ? d.trainSeed() : seed);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Path script = null;
+        if (!noPeer) {
+            if (!Files.isExecutable(python)) {
+                throw new FileNotFoundException("peer Python " + python + " does not exist or is not executable;"
+                        + " give --python or --no-peer");
+            }
+            script = peerScript();
+        }
+        CompositesExperiment.Result r = new CompositesExperiment(c).run(out, noPeer ? null : python, script,
+                noProgress ? null : System.err);
+        PrintWriter pw = spec.commandLine().getOut();
+        pw.print(CompositesExperiment.markdown(r));
+        pw.println("written: " + out.resolve("results.json") + ", " + out.resolve("results.md"));
+        pw.flush();
+        if (r.peerError() != null) {
+            throw new IOException(r.peerError());
+        }
+        return 0;
+    }
+
+    private Path peerScript() throws FileNotFoundException {
+        List<Path> dirs = peers != null ? List.of(peers)
+                : List.of(Path.of("segmentation-bench", "peers"), Path.of("peers"));
+        for (Path dir : dirs) {
+            Path s = dir.resolve(CompositesExperiment.PEER_SCRIPT);
+            if (Files.isRegularFile(s)) {
+                return s;
+            }
+        }
+        throw new FileNotFoundException("no " + CompositesExperiment.PEER_SCRIPT + " in " + dirs + " under "
+                + Path.of("").toAbsolutePath() + "; give --peers DIR or --no-peer");
+    }
+
+    private static int or(Integer v, int fallback) {
+        return v == null ? fallback : v;
+    }
+}

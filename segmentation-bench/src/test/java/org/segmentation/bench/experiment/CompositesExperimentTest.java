@@ -1,0 +1,132 @@
+package org.segmentation.bench.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.bench.cli.SegCli;
+import org.segmentation.bench.experiment.CompositesExperiment.Config;
+import org.segmentation.bench.experiment.CompositesExperiment.Result;
+import org.segmentation.bench.experiment.CompositesExperiment.SideResult;
+import org.segmentation.core.io.NpyArray;
+import org.segmentation.core.io.NpyFiles;
+import org.segmentation.nn.data.InMemoryDataset;
+import org.segmentation.nn.data.Sample;
+
+class CompositesExperimentTest {
+    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    private static final Path SCRIPT = Path.of("peers", CompositesExperiment.PEER_SCRIPT);
+
+    /** 6 training and 2 validation images of 32 px, a depth-2 U-Net with 4 filters, 3 steps of 2. */
+    private static Config tiny() {
+        return Config.defaults().withBudget(6, 2, 3, 2).withModel(32, 2, 4);
+    }
+
+    @Test
+    void tinyRunGivesMetricsAndWritesTheDataBothSidesRead(@TempDir Path dir) throws Exception {
+        CompositesExperiment e = new CompositesExperiment(tiny());
+        Result r = e.run(dir, null, null, null);
+
+        SideResult ours = r.ours();
+        assertTrue(ours.meanIoU() >= 0 && ours.meanIoU() <= 1, "mIoU " + ours.meanIoU());
+        assertTrue(ours.pixelAccuracy() >= 0 && ours.pixelAccuracy() <= 1);
+        assertEquals(11, ours.iou().length);
+        assertEquals(3, ours.steps());
+        assertNull(r.peer());
+        assertNull(r.peerError());
+
+        Path data = dir.resolve("data");
+        NpyArray trainImages = NpyFiles.read(data.resolve("train_images.npy"));
+        NpyArray trainLabels = NpyFiles.read(data.resolve("train_labels.npy"));
+        NpyArray valImages = NpyFiles.read(data.resolve("val_images.npy"));
+        NpyArray valLabels = NpyFiles.read(data.resolve("val_labels.npy"));
+        assertEquals(NpyArray.DType.FLOAT32, trainImages.dtype());
+        assertArrayEquals(new int[] {6, 1, 32, 32}, trainImages.shape());
+        assertEquals(NpyArray.DType.UINT8, trainLabels.dtype());
+        assertArrayEquals(new int[] {6, 32, 32}, trainLabels.shape());
+        assertArrayEquals(new int[] {2, 1, 32, 32}, valImages.shape());
+        assertArrayEquals(new int[] {2, 32, 32}, valLabels.shape());
+
+        // The files hold exactly the generated composites, so the PyTorch side trains on our pixels.
+        InMemoryDataset val = e.validationSet();
+        for (int i = 0; i < 2; i++) {
+            Sample s = val.get(i);
+            for (int p = 0; p < 32 * 32; p++) {
+                assertEquals(s.image().data[p], valImages.floats()[i * 1024 + p]);
+                assertEquals(s.target().data[p], valLabels.bytes()[i * 1024 + p]);
+            }
+        }
+        JsonNode model = new ObjectMapper().readTree(data.resolve("model.json").toFile());
+        assertEquals(11, model.get("classes").asInt());
+        assertEquals(2, model.get("depth").asInt());
+
+        JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+        assertEquals(ours.meanIoU(), results.get("sides").get(0).get("mean_iou").asDouble());
+        assertTrue(Files.readString(dir.resolve("results.md")).contains("| ours |"));
+    }
+
+    @Test
+    void torchScriptTrainsOnTheSameDataAndPrintsValidJson(@TempDir Path dir) throws Exception {
+        assumeTrue(haveTorch(), "/usr/bin/python3 with torch is needed");
+        CompositesExperiment e = new CompositesExperiment(tiny());
+        e.writeData(e.trainingSet(), e.validationSet(), dir);
+        SideResult peer = e.runPeer(PYTHON, SCRIPT, dir);
+        assertEquals("pytorch", peer.side());
+        assertTrue(peer.meanIoU() >= 0 && peer.meanIoU() <= 1, "mIoU " + peer.meanIoU());
+        assertTrue(peer.pixelAccuracy() >= 0 && peer.pixelAccuracy() <= 1);
+        assertEquals(11, peer.iou().length);
+        assertEquals(3, peer.steps());
+        assertTrue(peer.trainSeconds() > 0);
+        assertTrue(peer.version().startsWith("pytorch "), peer.version());
+    }
+
+    @Test
+    void aFailingPeerIsNamed(@TempDir Path dir) throws Exception {
+        CompositesExperiment e = new CompositesExperiment(tiny());
+        Path script = Files.writeString(dir.resolve("fail.py"), "import sys\nsys.exit(3)\n");
+        assumeTrue(Files.isExecutable(PYTHON), "/usr/bin/python3 is needed");
+        var ex = assertThrows(java.io.IOException.class, () -> e.runPeer(PYTHON, script, dir));
+        assertTrue(ex.getMessage().contains("exited with 3"), ex.getMessage());
+    }
+
+    @Test
+    void configRejectsASizeThatIsNoMultipleOfTheDepth() {
+        assertThrows(IllegalArgumentException.class, () -> Config.defaults().withModel(100, 4, 16));
+        assertThrows(IllegalArgumentException.class, () -> Config.defaults().withBudget(4, 1, 10, 8));
+    }
+
+    @Test
+    void helpExitsZero() {
+        StringWriter out = new StringWriter();
+        int code = SegCli.run(new PrintWriter(out, true), new PrintWriter(new StringWriter(), true), "experiment",
+                "composites", "--help");
+        assertEquals(0, code);
+        assertTrue(out.toString().contains("Usage: seg experiment composites"), out.toString());
+        StringWriter parent = new StringWriter();
+        assertEquals(0, SegCli.run(new PrintWriter(parent, true), new PrintWriter(new StringWriter(), true),
+                "experiment", "--help"));
+        assertTrue(parent.toString().contains("composites"), parent.toString());
+    }
+
+    private static boolean haveTorch() throws Exception {
+        if (!Files.isExecutable(PYTHON)) {
+            return false;
+        }
+        Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import torch, numpy").redirectErrorStream(true)
+                .start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
+    }
+}
