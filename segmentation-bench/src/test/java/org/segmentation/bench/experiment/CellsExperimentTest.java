@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.bench.cli.SegCli;
 import org.segmentation.core.io.ImageFiles;
 
 /** A tiny run of the cells experiment: the protocol end to end, not the acceptance numbers (see the README). */
@@ -48,6 +51,16 @@ class CellsExperimentTest {
         assertEquals(ra.unetForegroundIoU(), rb.unetForegroundIoU());
         assertEquals(ra.unetAp50(), rb.unetAp50());
         assertEquals(ra.classicAp50(), rb.classicAp50());
+    }
+
+    @Test
+    void theCommandHasHelpAndRefusesBadSettingsAsUsageErrors() {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        assertEquals(0, SegCli.run(new PrintWriter(out), new PrintWriter(err), "experiment", "cells", "--help"));
+        assertTrue(out.toString().contains("--steps"), out.toString());
+        assertEquals(2, SegCli.run(new PrintWriter(out), new PrintWriter(err), "experiment", "cells", "--crop", "30"));
+        assertTrue(err.toString().contains("crop"), err.toString());
     }
 
     @Test
