@@ -26,8 +26,11 @@ import org.segmentation.nn.Scalars;
  * dYpad · S^T, reusing S if the forward built it in one chunk, and reuses P from the forward and the padded dY
  * from backward-data.
  *
- * <p>Speed before the stacked forward and weight gradient (segmentation-bench's Conv2dBenchmark, N=8, 64→64, 128×128, 3×3, float32, two shared cores, one run
- * -wi 2 -i 5, ms/op): forward 138 (Im2colGemmConv2d 170, ND4J conv2d 95, so 0.69× ND4J), backward-data 131
+ * <p>Speed now ({@code seg bench -w conv-forward,conv-step}, N=8, 64→64, 128×128, 3×3, float32, 2 cores, load 1):
+ * forward 132 ms (73 GFLOP/s), 1.01× PyTorch 1.13's time on 2 threads; forward + both backwards 420 ms, 1.15×.
+ *
+ * <p>Speed before the stacked forward and weight gradient (segmentation-bench's Conv2dBenchmark, same shape, two
+ * shared cores, one run -wi 2 -i 5, ms/op): forward 138 (Im2colGemmConv2d 170, ND4J conv2d 95, so 0.69× ND4J), backward-data 131
  * (im2col 333), backward-weights 213 (im2col 101, which reuses its cached 300 MB columns; here the nine GEMMs
  * have a 64×64 output and a reduction of N·L = 135 200, which OpenBLAS runs poorly); a whole step 482 against
  * 604, ND4J's conv2d + conv2d_bp 332. The padded GEMMs also compute the (H+2p)(W+2p) − HW border, 3% here.
