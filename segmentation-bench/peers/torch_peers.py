@@ -154,7 +154,8 @@ def main():
     p.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
     p.add_argument("--peer", required=True, choices=("pytorch",))
     p.add_argument("--inputs", required=True, help="folder of the inputs")
-    for name in ("n", "channels", "size", "kernel", "batch"):
+    # --cin is Conv2dBenchmark's input channels; the conv workloads' inputs are C -> C, so it equals --channels
+    for name in ("n", "cin", "channels", "size", "kernel", "batch"):
         p.add_argument("--" + name, type=int, help="workload parameter (see the module help)")
     peer_timing.add_options(p, default_threads=2)
     args = p.parse_args()

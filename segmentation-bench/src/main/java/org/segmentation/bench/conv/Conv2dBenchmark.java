@@ -32,9 +32,12 @@ import org.segmentation.nn.conv.ShiftedGemmConv2d;
  * im2col columns cached by the forward in setUp, as it does after a layer's forward.
  *
  * <pre>
- * SEG_MAIN=org.openjdk.jmh.Main MVN_FLAGS=-o segmentation-bench/seg.sh Conv2dBenchmark -p n=8 -p channels=64 \
- *     -p size=128
+ * SEG_MAIN=org.openjdk.jmh.Main MVN_FLAGS=-o segmentation-bench/seg.sh Conv2dBenchmark -p n=8 -p cin=64 \
+ *     -p channels=64 -p size=128
  * </pre>
+ *
+ * <p>JMH runs every combination of the {@code @Param} values, so each of the U-Net shapes (C_in -> C, e.g. 1 -> 32
+ * at 256²) is one run with one value per parameter; {@link ConvSummary} tabulates their JSON results.
  *
  * <p>Inputs come from {@link ConvInputs}, which also writes them for the PyTorch peer of {@code seg bench}
  * ({@code conv-forward} times {@link #shiftedForward}, {@code conv-step} {@link #shiftedStep}).
@@ -50,6 +53,10 @@ public class Conv2dBenchmark {
     // First values: the smallest shape, for the CI smoke run; last: the shape compared with PyTorch.
     @Param({"1", "8"})
     public int n;
+    /** Input channels C_in. */
+    @Param({"8", "64"})
+    public int cin;
+    /** Output channels C. */
     @Param({"8", "64"})
     public int channels;
     @Param({"16", "128"})
@@ -75,18 +82,18 @@ public class Conv2dBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        ConvInputs in = new ConvInputs(n, channels, size, kernel);
+        ConvInputs in = new ConvInputs(n, cin, channels, size, kernel);
         x = in.x();
         w = in.w();
         b = in.b();
         dY = in.dY();
         y = Nd4j.create(DataType.FLOAT, n, channels, size, size);
-        dX = Nd4j.create(DataType.FLOAT, n, channels, size, size);
-        dW = Nd4j.create(DataType.FLOAT, channels, channels, kernel, kernel);
+        dX = Nd4j.create(DataType.FLOAT, n, cin, size, size);
+        dW = Nd4j.create(DataType.FLOAT, channels, cin, kernel, kernel);
         dB = Nd4j.create(DataType.FLOAT, channels);
         refY = Nd4j.create(DataType.FLOAT, n, channels, size, size);
-        refDx = Nd4j.create(DataType.FLOAT, n, channels, size, size);
-        refDw = Nd4j.create(DataType.FLOAT, channels, channels, kernel, kernel);
+        refDx = Nd4j.create(DataType.FLOAT, n, cin, size, size);
+        refDw = Nd4j.create(DataType.FLOAT, channels, cin, kernel, kernel);
         refDb = Nd4j.create(DataType.FLOAT, channels);
         ours = new Im2colGemmConv2d();
         shifted = new ShiftedGemmConv2d();

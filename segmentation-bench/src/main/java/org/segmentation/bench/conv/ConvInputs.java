@@ -15,9 +15,10 @@ import org.segmentation.core.io.NpyFiles;
 import org.segmentation.nn.conv.ShiftedGemmConv2d;
 
 /**
- * The tensors of a "same"-padded k×k convolution with as many output as input channels, from a seeded
- * {@link Random}, shared by {@link Conv2dBenchmark} and the PyTorch peer (which reads them as {@code .npy}):
- * x (N,C,H,W) and dY (N,C,H,W) uniform in [0,1), w (C,C,k,k) uniform in [-0.5,0.5), b (C) uniform in [0,1).
+ * The tensors of a "same"-padded k×k convolution from C_in to C channels, from a seeded {@link Random}, shared
+ * by {@link Conv2dBenchmark} and the PyTorch peer (which reads them as {@code .npy}, C_in = C only):
+ * x (N,C_in,H,W) and dY (N,C,H,W) uniform in [0,1), w (C,C_in,k,k) uniform in [-0.5,0.5), b (C) uniform in
+ * [0,1).
  *
  * <p>Check values: the sums of absolute values of y (forward), and of dX and dW (backward), summed in double and
  * printed to 4 significant digits with {@code %.4g} (Python: {@code %#.4g}, which keeps trailing zeros like
@@ -30,36 +31,44 @@ public final class ConvInputs {
 
     /** Batch N. */
     public final int n;
-    /** Input and output channels C. */
+    /** Input channels C_in. */
+    public final int cin;
+    /** Output channels C. */
     public final int channels;
     /** Height and width H = W. */
     public final int size;
     /** Kernel size k, odd. */
     public final int kernel;
-    /** (N,C,H,W) row-major. */
+    /** (N,C_in,H,W) row-major. */
     public final float[] x;
-    /** (C,C,k,k), output channel first. */
+    /** (C,C_in,k,k), output channel first. */
     public final float[] w;
     /** (C). */
     public final float[] b;
     /** (N,C,H,W), the gradient of the output given to backward. */
     public final float[] dY;
 
-    /** Draws the tensors of this shape. */
+    /** Draws the tensors of a C -> C convolution. */
     public ConvInputs(int n, int channels, int size, int kernel) {
-        if (n < 1 || channels < 1 || size < 1 || kernel < 1 || kernel % 2 == 0) {
-            throw new IllegalArgumentException("expected positive n, channels, size and an odd kernel, got n=" + n
-                    + " channels=" + channels + " size=" + size + " kernel=" + kernel);
+        this(n, channels, channels, size, kernel);
+    }
+
+    /** Draws the tensors of a C_in -> C convolution; with C_in = C the same tensors as the 4-argument form. */
+    public ConvInputs(int n, int cin, int channels, int size, int kernel) {
+        if (n < 1 || cin < 1 || channels < 1 || size < 1 || kernel < 1 || kernel % 2 == 0) {
+            throw new IllegalArgumentException("expected positive n, cin, channels, size and an odd kernel, got n="
+                    + n + " cin=" + cin + " channels=" + channels + " size=" + size + " kernel=" + kernel);
         }
         this.n = n;
+        this.cin = cin;
         this.channels = channels;
         this.size = size;
         this.kernel = kernel;
         Random rng = new Random(SEED);
-        x = uniform(rng, Math.multiplyExact(Math.multiplyExact(n, channels), size * size), 0);
-        w = uniform(rng, channels * channels * kernel * kernel, -0.5f);
+        x = uniform(rng, Math.multiplyExact(Math.multiplyExact(n, cin), size * size), 0);
+        w = uniform(rng, channels * cin * kernel * kernel, -0.5f);
         b = uniform(rng, channels, 0);
-        dY = uniform(rng, x.length, 0);
+        dY = uniform(rng, Math.multiplyExact(Math.multiplyExact(n, channels), size * size), 0);
     }
 
     private static float[] uniform(Random rng, int count, float offset) {
@@ -71,11 +80,11 @@ public final class ConvInputs {
     }
 
     public INDArray x() {
-        return Nd4j.create(x, new long[] {n, channels, size, size}, DataType.FLOAT);
+        return Nd4j.create(x, new long[] {n, cin, size, size}, DataType.FLOAT);
     }
 
     public INDArray w() {
-        return Nd4j.create(w, new long[] {channels, channels, kernel, kernel}, DataType.FLOAT);
+        return Nd4j.create(w, new long[] {channels, cin, kernel, kernel}, DataType.FLOAT);
     }
 
     public INDArray b() {
@@ -86,16 +95,22 @@ public final class ConvInputs {
         return Nd4j.create(dY, new long[] {n, channels, size, size}, DataType.FLOAT);
     }
 
-    /** File name prefix of these tensors: {@code conv_n<N>_c<C>_s<H>_k<k>}; the peer builds the same. */
+    /**
+     * File name prefix of these tensors: {@code conv_n<N>_c<C>_s<H>_k<k>}, which the peer builds the same; with
+     * C_in ≠ C (not written for the peer) {@code conv_n<N>_i<C_in>_c<C>_s<H>_k<k>}.
+     */
     public String prefix() {
+        if (cin != channels) {
+            return String.format(Locale.ROOT, "conv_n%d_i%d_c%d_s%d_k%d", n, cin, channels, size, kernel);
+        }
         return String.format(Locale.ROOT, "conv_n%d_c%d_s%d_k%d", n, channels, size, kernel);
     }
 
     /** Writes {@code <prefix>_x.npy}, {@code _w}, {@code _b} and {@code _dy} into {@code dir}, creating it. */
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        NpyFiles.write(NpyArray.float32(x, n, channels, size, size), dir.resolve(prefix() + "_x.npy"));
-        NpyFiles.write(NpyArray.float32(w, channels, channels, kernel, kernel), dir.resolve(prefix() + "_w.npy"));
+        NpyFiles.write(NpyArray.float32(x, n, cin, size, size), dir.resolve(prefix() + "_x.npy"));
+        NpyFiles.write(NpyArray.float32(w, channels, cin, kernel, kernel), dir.resolve(prefix() + "_w.npy"));
         NpyFiles.write(NpyArray.float32(b, channels), dir.resolve(prefix() + "_b.npy"));
         NpyFiles.write(NpyArray.float32(dY, n, channels, size, size), dir.resolve(prefix() + "_dy.npy"));
     }
@@ -107,8 +122,8 @@ public final class ConvInputs {
     public List<String> check(boolean backward) {
         INDArray xs = x(), ws = w();
         INDArray y = Nd4j.create(DataType.FLOAT, n, channels, size, size);
-        INDArray dX = Nd4j.create(DataType.FLOAT, n, channels, size, size);
-        INDArray dW = Nd4j.create(DataType.FLOAT, channels, channels, kernel, kernel);
+        INDArray dX = Nd4j.create(DataType.FLOAT, n, cin, size, size);
+        INDArray dW = Nd4j.create(DataType.FLOAT, channels, cin, kernel, kernel);
         INDArray dB = Nd4j.create(DataType.FLOAT, channels);
         ShiftedGemmConv2d conv = new ShiftedGemmConv2d();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {

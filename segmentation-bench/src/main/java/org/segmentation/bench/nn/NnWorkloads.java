@@ -29,8 +29,10 @@ public final class NnWorkloads {
 
     /** All neural workloads, in report order. */
     public static List<Workload> all() {
-        Map<String, String> conv = Map.of("n", "8", "channels", "64", "size", "128", "kernel", "3");
-        Map<String, String> convQuick = Map.of("n", "2", "channels", "16", "size", "32", "kernel", "3");
+        // cin = channels: the peer's inputs are C -> C (it ignores --cin)
+        Map<String, String> conv = Map.of("n", "8", "cin", "64", "channels", "64", "size", "128", "kernel", "3");
+        Map<String, String> convQuick = Map.of("n", "2", "cin", "16", "channels", "16", "size", "32", "kernel",
+                "3");
         return List.of(
                 new Workload("conv-forward", "3x3 same-padded convolution forward with bias, NCHW float32, C -> C"
                         + " channels; ours ShiftedGemmConv2d into a reused output, PyTorch F.conv2d under no_grad"
@@ -71,13 +73,16 @@ public final class NnWorkloads {
                         }, p -> UNetInputs.forwardFlops(UNetInputs.config(), batch(p), size(p), size(p))));
     }
 
-    /** FLOPs of one forward convolution: 2·N·C_out·C_in·k²·H·W (C_out = C_in = channels). */
+    /** FLOPs of one forward convolution: 2·N·C_out·C_in·k²·H·W (C_out = channels, C_in = cin). */
     static double convFlops(Map<String, String> p) {
-        double c = integer(p, "channels"), s = integer(p, "size"), k = integer(p, "kernel");
-        return 2.0 * integer(p, "n") * c * c * k * k * s * s;
+        double c = integer(p, "channels"), ci = integer(p, "cin"), s = integer(p, "size"), k = integer(p, "kernel");
+        return 2.0 * integer(p, "n") * c * ci * k * k * s * s;
     }
 
     private static ConvInputs convInputs(Map<String, String> p) {
+        if (integer(p, "cin") != integer(p, "channels")) {
+            throw new IllegalArgumentException("the PyTorch peer compares C -> C convolutions only, got " + p);
+        }
         return new ConvInputs(integer(p, "n"), integer(p, "channels"), integer(p, "size"), integer(p, "kernel"));
     }
 

@@ -42,8 +42,8 @@ class NnWorkloadsTest {
 
     @Test
     void convFlopsAreTwoMultiplyAddsPerTapAndStepIsThree() {
-        Map<String, String> p = Map.of("n", "1", "channels", "2", "size", "3", "kernel", "3");
-        double forward = 2.0 * 1 * 2 * 2 * 9 * 9; // 2·N·K·C·k²·H·W
+        Map<String, String> p = Map.of("n", "1", "cin", "5", "channels", "2", "size", "3", "kernel", "3");
+        double forward = 2.0 * 1 * 2 * 5 * 9 * 9; // 2·N·K·C·k²·H·W
         assertEquals(forward, workload("conv-forward").flops().of(p));
         assertEquals(3 * forward, workload("conv-step").flops().of(p));
         // the reference shape: 9.66 GFLOP per forward

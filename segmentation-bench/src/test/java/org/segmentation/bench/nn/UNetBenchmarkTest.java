@@ -31,6 +31,7 @@ class UNetBenchmarkTest {
     void convStepRunsOnTheSmokeShape() {
         Conv2dBenchmark b = new Conv2dBenchmark();
         b.n = 1;
+        b.cin = 8;
         b.channels = 8;
         b.size = 16;
         b.kernel = 3;
