@@ -145,8 +145,8 @@ public final class CompositesExperiment {
         }
     }
 
-    /** Optimizer steps of the default budget: 40 minutes for both sides on 2 busy cores (bench README). */
-    public static final int DEFAULT_STEPS = 200;
+    /** Optimizer steps of the default budget: 20 minutes for both sides on 2 quiet cores (bench README). */
+    public static final int DEFAULT_STEPS = 500;
 
     /**
      * One side's outcome.
