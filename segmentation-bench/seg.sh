@@ -16,7 +16,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 cpfile="$root/segmentation-bench/target/seg.classpath"
 # shellcheck disable=SC2086
-mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests package \
+mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests -DnoShade package \
     org.apache.maven.plugins:maven-dependency-plugin:2.8:build-classpath \
     -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=runtime
 # OpenMP threads that spin while waiting for work waste the CPU that ND4J's other thread and the PyTorch peers

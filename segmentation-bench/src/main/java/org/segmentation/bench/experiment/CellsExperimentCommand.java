@@ -49,7 +49,7 @@ public final class CellsExperimentCommand implements Callable<Integer> {
     @Option(names = "--steps", paramLabel = "N", description = "Optimizer steps (default: 900).")
     int steps = D.steps();
 
-    @Option(names = "--lr", paramLabel = "RATE", description = "Adam's initial rate, cosine-annealed to 1% of it"
+    @Option(names = "--lr", paramLabel = "RATE", description = "Adam's initial rate, cosine-annealed to 1%% of it"
             + " (default: 0.002).")
     double learningRate = D.learningRate();
 
