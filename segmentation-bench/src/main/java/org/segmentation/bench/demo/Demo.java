@@ -11,6 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.segmentation.bench.eval.Evaluator;
+import org.segmentation.bench.nn.ProgressBarListener;
+import org.segmentation.bench.nn.TrainingCurves;
 import org.segmentation.classic.kmeans.FeatureSpace;
 import org.segmentation.classic.kmeans.KMeans;
 import org.segmentation.classic.kmeans.KMeansConfig;
@@ -31,25 +34,24 @@ import org.segmentation.core.image.Connectivity;
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
 import org.segmentation.core.visual.Overlay;
-import org.segmentation.bench.nn.ProgressBarListener;
-import org.segmentation.bench.nn.TrainingCurves;
-import org.segmentation.core.image.Mask;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
 import org.segmentation.nn.data.Augmentations;
 import org.segmentation.nn.data.DatasetSplit;
 import org.segmentation.nn.data.InMemoryDataset;
+import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.loss.CeDiceLoss;
 import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
-import org.segmentation.core.image.PlanarF32;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.InstanceDecoding;
 import org.segmentation.nn.predict.Predictor;
@@ -301,10 +303,10 @@ public final class Demo {
             LabelMap classes = Predictor.labelsOf(probs);
             LabelMap instances = InstanceDecoding.fromProbabilities(probs, InstanceConfig.defaults());
             unetNanos += System.nanoTime() - u0;
-            unetIou += foregroundIou(classes, cells.foreground());
+            unetIou += foregroundIou(classes, cells.instances());
             unetAp += InstanceMetrics.of(cells.instances(), instances).match().ap();
             LabelMap split2 = classic.process(ConvertImage.toU8(cells.image().channel(0), 255f, null), null).labels();
-            classicIou += foregroundIou(split2, cells.foreground());
+            classicIou += foregroundIou(split2, cells.instances());
             classicAp += InstanceMetrics.of(cells.instances(), split2).match().ap();
             if (i == 0) {
                 first = cells;
@@ -340,19 +342,14 @@ public final class Demo {
                 "cells-unet-classes.png", "cells-unet.png", "unet-curves.png"));
     }
 
-    /** |A ∩ B| / |A ∪ B| of the non-zero labels and the mask; 1 when both are empty. */
-    static double foregroundIou(LabelMap labels, Mask truth) {
-        long inter = 0;
-        long union = 0;
-        for (int y = 0; y < labels.height; y++) {
-            for (int x = 0; x < labels.width; x++) {
-                boolean a = labels.data[labels.startIndex + y * labels.stride + x] != 0;
-                boolean b = truth.data[truth.startIndex + y * truth.stride + x] != 0;
-                inter += a && b ? 1 : 0;
-                union += a || b ? 1 : 0;
-            }
-        }
-        return union == 0 ? 1 : (double) inter / union;
+    /**
+     * |A ∩ B| / |A ∪ B| of the non-zero pixels of the prediction and the truth, from a background / foreground
+     * {@link ConfusionMatrix} as {@link Evaluator} builds it; 1 when both are empty.
+     */
+    static double foregroundIou(LabelMap pred, LabelMap truth) {
+        double iou = new ConfusionMatrix(2).add(Evaluator.foreground(truth, SegmentationDataset.NO_IGNORE),
+                Evaluator.foreground(pred, SegmentationDataset.NO_IGNORE)).iou()[1];
+        return Double.isNaN(iou) ? 1 : iou;
     }
 
     private static double millis(long t0) {

@@ -189,7 +189,7 @@ public final class Evaluator {
      * where it is {@code ignore} (pass {@link SegmentationDataset#NO_IGNORE} for none). Negative labels count as
      * foreground.
      */
-    static LabelMap foreground(LabelMap labels, int ignore) {
+    public static LabelMap foreground(LabelMap labels, int ignore) {
         LabelMap out = new LabelMap(labels.width, labels.height);
         for (int y = 0; y < labels.height; y++) {
             int row = labels.startIndex + y * labels.stride;

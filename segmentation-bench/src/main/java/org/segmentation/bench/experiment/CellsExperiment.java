@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
+import org.segmentation.bench.eval.Evaluator;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.bench.nn.TrainingCurves;
 import org.segmentation.classic.watershed.SplitConfig;
@@ -20,16 +21,17 @@ import org.segmentation.core.image.Connectivity;
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
-import org.segmentation.core.image.Mask;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
 import org.segmentation.core.visual.Overlay;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
 import org.segmentation.nn.data.Augmentations;
 import org.segmentation.nn.data.InMemoryDataset;
+import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.loss.CeDiceLoss;
 import org.segmentation.nn.model.UNet;
@@ -326,29 +328,22 @@ public final class CellsExperiment {
 
     /** Pooled foreground IoU and per-image AP@0.5 of one method. */
     private static final class Scores {
-        private long intersection;
-        private long union;
+        /** Background / foreground over all validation pixels, as {@link Evaluator} pools it. */
+        private final ConfusionMatrix foreground = new ConfusionMatrix(2);
         private double apSum;
         private int images;
         private long nanos;
 
         void add(SyntheticCells.Cells cells, LabelMap classes, LabelMap instances, long elapsed) {
-            Mask truth = cells.foreground();
-            for (int y = 0; y < truth.height; y++) {
-                for (int x = 0; x < truth.width; x++) {
-                    boolean a = classes.data[classes.startIndex + y * classes.stride + x] != 0;
-                    boolean b = truth.data[truth.startIndex + y * truth.stride + x] != 0;
-                    intersection += a && b ? 1 : 0;
-                    union += a || b ? 1 : 0;
-                }
-            }
+            foreground.add(Evaluator.foreground(cells.instances(), SegmentationDataset.NO_IGNORE),
+                    Evaluator.foreground(classes, SegmentationDataset.NO_IGNORE));
             apSum += InstanceMetrics.of(cells.instances(), instances).match().ap();
             images++;
             nanos += elapsed;
         }
 
         double foregroundIoU() {
-            return union == 0 ? 1 : (double) intersection / union;
+            return foreground.iou()[1];
         }
 
         double meanAp() {
