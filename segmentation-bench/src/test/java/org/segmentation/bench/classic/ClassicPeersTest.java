@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.bench.testutil.PeerPython;
 import org.segmentation.bench.compare.Workload;
 
 /**
@@ -21,21 +22,11 @@ import org.segmentation.bench.compare.Workload;
  * work. Needs /usr/bin/python3 with OpenCV and scikit-image; skipped without them.
  */
 class ClassicPeersTest {
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    private static final Path PYTHON = PeerPython.PYTHON;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
-
-    private static boolean havePeers() throws Exception {
-        if (!Files.isExecutable(PYTHON)) {
-            return false;
-        }
-        Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import cv2, skimage").redirectErrorStream(true)
-                .start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor() == 0;
-    }
 
     private JsonNode peer(String workload, String peer, int size) throws IOException, InterruptedException {
         Path script = Path.of("peers", ClassicWorkloads.SCRIPT);
@@ -49,7 +40,7 @@ class ClassicPeersTest {
 
     @Test
     void peersAgreeWithOursOnTheSameInputs() throws Exception {
-        assumeTrue(havePeers(), "/usr/bin/python3 with cv2 and skimage is needed");
+        assumeTrue(PeerPython.canImport("cv2, skimage"), "/usr/bin/python3 with cv2 and skimage is needed");
         assumeTrue(Files.isRegularFile(Path.of("peers", ClassicWorkloads.SCRIPT)), "run from segmentation-bench");
         // One scikit-image case only: importing skimage.segmentation takes seconds. The others agree in every
         // bench report's check column.

@@ -13,9 +13,9 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.bench.testutil.PeerPython;
 import org.segmentation.bench.cli.SegCli;
 import org.segmentation.bench.experiment.CompositesExperiment.Config;
 import org.segmentation.bench.experiment.CompositesExperiment.Result;
@@ -26,7 +26,7 @@ import org.segmentation.nn.data.InMemoryDataset;
 import org.segmentation.nn.data.Sample;
 
 class CompositesExperimentTest {
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    private static final Path PYTHON = PeerPython.PYTHON;
     private static final Path SCRIPT = Path.of("peers", CompositesExperiment.PEER_SCRIPT);
 
     /** 6 training and 2 validation images of 32 px, a depth-2 U-Net with 4 filters, 3 steps of 2. */
@@ -79,7 +79,7 @@ class CompositesExperimentTest {
 
     @Test
     void torchScriptTrainsOnTheSameDataAndPrintsValidJson(@TempDir Path dir) throws Exception {
-        assumeTrue(haveTorch(), "/usr/bin/python3 with torch is needed");
+        assumeTrue(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
         CompositesExperiment e = new CompositesExperiment(tiny());
         e.writeData(e.trainingSet(), e.validationSet(), dir);
         SideResult peer = e.runPeer(PYTHON, SCRIPT, dir);
@@ -120,13 +120,4 @@ class CompositesExperimentTest {
         assertTrue(parent.toString().contains("composites"), parent.toString());
     }
 
-    private static boolean haveTorch() throws Exception {
-        if (!Files.isExecutable(PYTHON)) {
-            return false;
-        }
-        Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import torch, numpy").redirectErrorStream(true)
-                .start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0;
-    }
 }

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.bench.testutil.PeerPython;
 import org.segmentation.bench.compare.Workload;
 
 /**
@@ -22,25 +23,15 @@ import org.segmentation.bench.compare.Workload;
  * different orders may round to neighbouring 4-digit values). Needs /usr/bin/python3 with torch; skipped without.
  */
 class TorchPeersTest {
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
+    private static final Path PYTHON = PeerPython.PYTHON;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
 
-    private static boolean haveTorch() throws Exception {
-        if (!Files.isExecutable(PYTHON)) {
-            return false;
-        }
-        Process p = new ProcessBuilder(PYTHON.toString(), "-c", "import torch, numpy").redirectErrorStream(true)
-                .start();
-        p.getInputStream().readAllBytes();
-        return p.waitFor() == 0;
-    }
-
     @Test
     void peerTimesEveryWorkloadAndAgreesWithOurCheck() throws Exception {
-        assumeTrue(haveTorch(), "/usr/bin/python3 with torch is needed");
+        assumeTrue(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
         Path script = Path.of("peers", NnWorkloads.SCRIPT);
         assumeTrue(Files.isRegularFile(script), "run from segmentation-bench");
         for (Workload w : NnWorkloads.all()) {
