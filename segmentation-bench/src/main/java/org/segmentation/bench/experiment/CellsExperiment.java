@@ -304,12 +304,15 @@ public final class CellsExperiment {
         GrayU8 gray = gray(cells);
         ImageFiles.writePng(gray, out.resolve("cells.png"));
         ImageFiles.writePng(Overlay.blend(gray, cells.instances(), 0.45, null), out.resolve("cells-truth.png"));
-        for (var e : List.of(new Object[] {"cells-unet.png", unet}, new Object[] {"cells-classic.png", classic})) {
-            LabelMap labels = (LabelMap) e[1];
-            RgbU8 shown = Overlay.blend(gray, labels, 0.45, null);
-            Overlay.boundaries(shown, labels, 0xFFFF00, shown);
-            ImageFiles.writePng(shown, out.resolve((String) e[0]));
-        }
+        writeOutlined(gray, unet, out.resolve("cells-unet.png"));
+        writeOutlined(gray, classic, out.resolve("cells-classic.png"));
+    }
+
+    /** The labels blended over the image with their boundaries in yellow. */
+    private static void writeOutlined(GrayU8 gray, LabelMap labels, Path file) throws IOException {
+        RgbU8 shown = Overlay.blend(gray, labels, 0.45, null);
+        Overlay.boundaries(shown, labels, 0xFFFF00, shown);
+        ImageFiles.writePng(shown, file);
     }
 
     /** Resident set size of this process in MiB (VmRSS of /proc/self/status), NaN where that is not available. */
