@@ -4,13 +4,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The three kernels of a stride-1, "same"-padded k×k convolution (k odd, cross-correlation as in PyTorch),
- * kept behind one interface so that another algorithm (Winograd, an autotuned choice) can replace
- * {@link Im2colGemmConv2d} without touching {@link org.segmentation.nn.layers.Conv2d}.
+ * kept behind one interface: {@link WinogradConv2d}, {@link ShiftedGemmConv2d}, and {@link AutoConv2d}, which
+ * picks one of them per pass and shape for {@link org.segmentation.nn.layers.Conv2d}.
  *
- * <p>An instance belongs to one layer and may keep work buffers between the calls of one step: the
- * backward kernels may reuse what the last {@link #forward} computed for the same {@code x}, and
- * {@link #backwardWeights} may reuse what {@link #backwardData} prepared for the same {@code dY}. Callers must
- * therefore not modify {@code x} or {@code dY} between the calls. Shapes are checked by the layer, not here.
+ * <p>The calls are independent: an algorithm keeps nothing from one call to the next (backward-weights takes the
+ * forward's input again and recomputes what it needs from it), so a layer caches only its input. Work memory
+ * comes from the calling thread's {@link ConvScratch}. Shapes are checked by the layer, not here.
  */
 public interface Conv2dAlgorithm {
 

@@ -6,7 +6,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
-import org.segmentation.nn.conv.ShiftedGemmConv2d;
+import org.segmentation.nn.conv.AutoConv2d;
 import org.segmentation.nn.param.Init;
 import org.segmentation.nn.param.Parameter;
 import org.segmentation.nn.param.ParameterBuffer;
@@ -28,10 +28,10 @@ public final class Conv2d {
     // cache for backward
     private INDArray x; // (N,C,H,W)
 
-    /** A convolution computed by {@link ShiftedGemmConv2d}. */
+    /** A convolution computed by {@link AutoConv2d}'s deterministic rule. */
     public Conv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kernel,
             Random rng) {
-        this(params, name, inChannels, outChannels, kernel, rng, new ShiftedGemmConv2d());
+        this(params, name, inChannels, outChannels, kernel, rng, new AutoConv2d());
     }
 
     public Conv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kernel,

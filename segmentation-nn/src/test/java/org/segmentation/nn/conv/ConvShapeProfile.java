@@ -20,11 +20,22 @@ public final class ConvShapeProfile {
         int n = Integer.parseInt(args[0]);
         int size = Integer.parseInt(args[1]);
         int reps = Integer.parseInt(args[2]);
-        int[][] shapes = {{1, 16, size}, {16, 16, size}, {32, 16, size}, {16, 32, size / 2}, {32, 32, size / 2},
-            {64, 32, size / 2}, {32, 64, size / 4}, {64, 64, size / 4}, {128, 64, size / 4}, {64, 128, size / 8},
-            {128, 128, size / 8}};
-        Supplier<?>[] algs = {ShiftedGemmConv2d::new, Im2colGemmConv2d::new};
-        String[] names = {"shifted", "im2col"};
+        int base = args.length > 3 ? Integer.parseInt(args[3]) : 16;
+        int cin = args.length > 4 ? Integer.parseInt(args[4]) : 1;
+        int depth = args.length > 5 ? Integer.parseInt(args[5]) : 3;
+        java.util.List<int[]> list = new java.util.ArrayList<>();
+        for (int l = 0; l <= depth; l++) {       // encoder and bottleneck: in -> f, f -> f
+            int f = base << l, in = l == 0 ? cin : base << (l - 1);
+            list.add(new int[] {in, f, size >> l});
+            list.add(new int[] {f, f, size >> l});
+        }
+        for (int l = depth - 1; l >= 0; l--) {   // decoder: 2f -> f (f -> f is an encoder shape)
+            int f = base << l;
+            list.add(new int[] {2 * f, f, size >> l});
+        }
+        int[][] shapes = list.toArray(new int[0][]);
+        Supplier<?>[] algs = {ShiftedGemmConv2d::new, WinogradConv2d::new, Nd4jAsAlgorithm::new};
+        String[] names = {"shifted", "winograd", "nd4j"};
         System.out.printf(Locale.ROOT, "%-14s %s%n", "C->K@HxW", "fwd / bwdData / bwdWeights ms (median) per algorithm");
         for (int[] s : shapes) {
             int c = s[0], k = s[1], h = s[2];

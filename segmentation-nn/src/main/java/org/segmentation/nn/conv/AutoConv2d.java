@@ -1,0 +1,134 @@
+package org.segmentation.nn.conv;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The convolution a layer runs: for each pass (forward, backward-data, backward-weights) and each shape, one of
+ * {@link WinogradConv2d} and {@link ShiftedGemmConv2d}.
+ *
+ * <ul>
+ *   <li><b>{@link Choice#RULE}</b> (the default): deterministic. Winograd F(4×4, 3×3) wherever it runs (float32,
+ *       3×3, CPU backend) and both channel counts are at least {@link #WINOGRAD_MIN_CHANNELS}; the shifted GEMM
+ *       everywhere else (1×1 and 5×5 kernels, float64, other backends, and the first layer of a network on 1–3
+ *       input channels, where Winograd's GEMMs are too thin to pay for its transforms). The same inputs give the
+ *       same bits on every run and machine.</li>
+ *   <li><b>{@link Choice#TUNED}</b>: the first call of each (pass, shape, type) times every algorithm that runs
+ *       it, on the call's own inputs (the gradients into scratch copies), and keeps the fastest for the rest of the
+ *       process. The choice is shared by all layers and threads. Results then depend on the timing, within the
+ *       algorithms' agreement (about 1e-5 relative in float32, see {@code Conv2dAlgorithmsTest}).</li>
+ * </ul>
+ *
+ * <p>On the CUDA backend only {@link ShiftedGemmConv2d}, which is made of ND4J ops, is a candidate.
+ */
+public final class AutoConv2d implements Conv2dAlgorithm {
+    /** Below this many input or output channels the rule prefers the shifted GEMM. */
+    public static final int WINOGRAD_MIN_CHANNELS = 8;
+
+    /** How the algorithm of a pass and shape is picked. */
+    public enum Choice {
+        /** Deterministic, by the rule above. */
+        RULE,
+        /** Fastest on the first call of each pass and shape, timed then. */
+        TUNED
+    }
+
+    private enum Pass {
+        FORWARD, BACKWARD_DATA, BACKWARD_WEIGHTS
+    }
+
+    private record Key(Pass pass, DataType type, List<Long> xShape, List<Long> wShape) {
+    }
+
+    /** Tuned choices of this process, shared by every layer and thread. */
+    private static final Map<Key, Integer> TUNED_CHOICE = new ConcurrentHashMap<>();
+
+    private final Choice choice;
+    private final Conv2dAlgorithm[] algorithms = {new WinogradConv2d(), new ShiftedGemmConv2d()};
+
+    /** The deterministic rule. */
+    public AutoConv2d() {
+        this(Choice.RULE);
+    }
+
+    public AutoConv2d(Choice choice) {
+        if (choice == null) {
+            throw new IllegalArgumentException("choice must not be null");
+        }
+        this.choice = choice;
+    }
+
+    @Override
+    public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
+        algorithm(Pass.FORWARD, x, w, i -> algorithms[i].forward(x, w, b, y)).forward(x, w, b, y);
+    }
+
+    @Override
+    public void backwardData(INDArray dY, INDArray w, INDArray dX) {
+        algorithm(Pass.BACKWARD_DATA, dX, w, i -> algorithms[i].backwardData(dY, w, dX)).backwardData(dY, w, dX);
+    }
+
+    @Override
+    public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
+        algorithm(Pass.BACKWARD_WEIGHTS, x, dW, i -> {
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                INDArray dW2 = dW.dup();
+                INDArray dB2 = dB.dup();
+                algorithms[i].backwardWeights(x, dY, dW2, dB2);
+                dW2.close();
+                dB2.close();
+            }
+        }).backwardWeights(x, dY, dW, dB);
+    }
+
+    /** Index 0 (Winograd) or 1 (shifted GEMM) by the rule. */
+    static int byRule(INDArray x, INDArray w) {
+        boolean winograd = WinogradConv2d.supports(w) && w.size(0) >= WINOGRAD_MIN_CHANNELS
+                && w.size(1) >= WINOGRAD_MIN_CHANNELS && x.length() < Integer.MAX_VALUE;
+        return winograd ? 0 : 1;
+    }
+
+    private interface Trial {
+        void run(int algorithm);
+    }
+
+    /**
+     * The algorithm for this pass: by the rule, or the tuned choice, timing the candidates with {@code trial} on
+     * the first call of a key. x is the pass's (N,C,H,W) input-side tensor, w its weight-shaped tensor.
+     */
+    private Conv2dAlgorithm algorithm(Pass pass, INDArray x, INDArray w, Trial trial) {
+        int rule = byRule(x, w);
+        if (choice == Choice.RULE || !WinogradConv2d.supports(w) || x.length() >= Integer.MAX_VALUE) {
+            return algorithms[rule];
+        }
+        Key key = new Key(pass, w.dataType(), boxed(x.shape()), boxed(w.shape()));
+        Integer tuned = TUNED_CHOICE.get(key);
+        if (tuned == null) {
+            long[] best = {Long.MAX_VALUE, rule};
+            for (int round = 0; round < 2; round++) {        // the first round warms up
+                for (int i = 0; i < algorithms.length; i++) {
+                    long t0 = System.nanoTime();
+                    trial.run(i);
+                    long dt = System.nanoTime() - t0;
+                    if (round == 1 && dt < best[0]) {
+                        best[0] = dt;
+                        best[1] = i;
+                    }
+                }
+            }
+            tuned = (int) best[1];
+            TUNED_CHOICE.putIfAbsent(key, tuned);
+        }
+        return algorithms[tuned];
+    }
+
+    private static List<Long> boxed(long[] shape) {
+        return Arrays.stream(shape).boxed().toList();
+    }
+}

@@ -1,0 +1,64 @@
+package org.segmentation.nn.conv;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The convolution kernels' work buffers of one thread: flat arrays, one per slot, that only grow,
+ * allocated outside every ND4J workspace and shared by all the layers that thread runs. A kernel's work memory is
+ * therefore bounded by the largest chunk any layer needs (a few tens of MB), instead of growing with the number of
+ * layers or living in a step workspace until the step ends. A buffer that grows frees its predecessor at once.
+ * Calls on one thread run one after another, so one set per thread suffices; a buffer must not be used after the
+ * kernel call that got it returns.
+ */
+final class ConvScratch {
+    /** Transformed filters (36, K, C). */
+    static final int FILTER = 0;
+    /** Transformed input tiles (36, C, tiles). */
+    static final int INPUT = 1;
+    /** Products (36, K, tiles), or the transformed output gradient of backward-weights. */
+    static final int PRODUCT = 2;
+    /** Backward-weights' accumulated products (36, K, C). */
+    static final int ACCUMULATOR = 3;
+    /** A zero-padded input of the shifted GEMM. */
+    static final int PADDED = 4;
+    /** A second zero-padded input (the padded dY beside the padded x of backward-weights). */
+    static final int PADDED_OTHER = 5;
+    private static final int SLOTS = 6;
+
+    private static final ThreadLocal<ConvScratch> OF_THREAD = ThreadLocal.withInitial(ConvScratch::new);
+
+    private final INDArray[] buffers = new INDArray[SLOTS];
+
+    private ConvScratch() {
+    }
+
+    static ConvScratch get() {
+        return OF_THREAD.get();
+    }
+
+    /** Slot {@code slot}'s buffer, flat and c-contiguous, holding at least {@code length} float32 scalars. */
+    INDArray buffer(int slot, long length) {
+        return buffer(slot, DataType.FLOAT, length);
+    }
+
+    /**
+     * Slot {@code slot}'s buffer of type {@code type}, flat and c-contiguous, holding at least {@code length}
+     * scalars; uninitialised.
+     */
+    INDArray buffer(int slot, DataType type, long length) {
+        INDArray b = buffers[slot];
+        if (b == null || b.length() < length || b.dataType() != type) {
+            if (b != null) {
+                b.close();
+            }
+            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                b = Nd4j.createUninitialized(type, Math.max(length, 1));
+            }
+            buffers[slot] = b;
+        }
+        return b;
+    }
+}

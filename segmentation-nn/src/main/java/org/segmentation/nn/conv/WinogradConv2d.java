@@ -1,0 +1,481 @@
+package org.segmentation.nn.conv;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Scalars;
+
+/**
+ * 3×3 stride-1 "same" convolution by Winograd's minimal filtering F(4×4, 3×3) (Lavin and Gray, "Fast Algorithms
+ * for Convolutional Neural Networks", CVPR 2016). The output is cut into 4×4 tiles; tile t of input channel c is
+ * the 6×6 patch d of the zero-padded input under it, and
+ *
+ * <pre>
+ *   Y[k, t] = Aᵀ [ Σ_c (G g[k,c] Gᵀ) ⊙ (Bᵀ d[c,t] B) ] A
+ * </pre>
+ *
+ * so the sum over channels becomes 36 independent GEMMs, one per position ξ of the 6×6 transform domain:
+ * M[ξ] (K, T) = U[ξ] (K, C) · V[ξ] (C, T), with U the transformed filters, V the transformed input tiles and T the
+ * tiles of the batch. That is 36 multiplications per 16 outputs where the direct convolution needs 144, a 4×
+ * saving, paid for with the transforms, which are additions and multiplications by small constants.
+ *
+ * <ul>
+ *   <li><b>Backward-data</b> is the same convolution of dY with the filter rotated by 180° and its channel axes
+ *       swapped: U'[ξ] (C, K) is built directly from w.</li>
+ *   <li><b>Backward-weights</b> transposes the bilinear algorithm: since y = Aᵀ[(Gg) ⊙ (Bᵀd)], the gradient of g is
+ *       Gᵀ[(A dy) ⊙ (Bᵀd)] (in 2-D, Gᵀ[(A dY Aᵀ) ⊙ (Bᵀ d B)] G). The sum over tiles is again 36 GEMMs,
+ *       (K, T) · (T, C), accumulated over the chunks of tiles, then one 6×6 → 3×3 transform per (k, c).</li>
+ * </ul>
+ *
+ * <p><b>Memory.</b> The tiles are processed in chunks of whole tile rows, sized so that each transform-domain
+ * chunk holds at most {@link #CHUNK} scalars. The chunks live in grow-only work buffers that belong to the
+ * calling thread and are shared by every layer ({@link ConvScratch}), allocated outside any ND4J workspace; nothing
+ * is kept between calls, so backward-weights recomputes the input transform from x.
+ *
+ * <p><b>Accuracy.</b> F(4×4, 3×3) in float32 rounds more than the direct sum, because its transforms scale values
+ * by up to 25 before the products; the test suite bounds the error against a double-precision direct
+ * convolution (see {@code WinogradConv2dTest}).
+ *
+ * <p><b>Backends.</b> The transforms are Java loops over the ND4J buffers' memory ({@link FloatBuffer} views) and the
+ * products are ND4J GEMMs ({@link Nd4j#gemm}), so this algorithm runs on the CPU backend only, for float32 and
+ * 3×3 kernels ({@link #supports}). {@link AutoConv2d} falls back to the ND4J-only {@link ShiftedGemmConv2d}
+ * everywhere else. The transforms run on {@code threads} Java threads, split over channels.
+ */
+public final class WinogradConv2d implements Conv2dAlgorithm {
+    /** Scalars of one transform-domain chunk, 4 Mi (16 MB of float32). */
+    static final long CHUNK = 1L << 22;
+    private static final int POS = 36;
+
+    private final int threads;
+    private final long chunk;
+
+    /** Transforms on one thread per core. */
+    public WinogradConv2d() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** @param threads Java threads for the transforms, at least 1 */
+    public WinogradConv2d(int threads) {
+        this(threads, CHUNK);
+    }
+
+    /** For tests: another chunk size in scalars (one tile row per chunk at the least). */
+    WinogradConv2d(int threads, long chunk) {
+        if (threads < 1 || chunk < 1) {
+            throw new IllegalArgumentException("threads and chunk must be positive, got " + threads + ", " + chunk);
+        }
+        this.threads = threads;
+        this.chunk = chunk;
+    }
+
+    /** Whether this algorithm computes a convolution with these weights (K,C,k,k): float32, 3×3, CPU backend. */
+    public static boolean supports(INDArray w) {
+        return w.dataType() == DataType.FLOAT && w.rank() == 4 && w.size(2) == 3 && w.size(3) == 3
+                && CpuBackend.isCpu();
+    }
+
+    @Override
+    public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
+        require(w, x, y);
+        int k = (int) w.size(0), c = (int) w.size(1);
+        ConvScratch s = ConvScratch.get();
+        INDArray u = s.buffer(ConvScratch.FILTER, (long) POS * k * c);
+        filterTransform(w, false, u);
+        convolve(x, u, c, k, b, y, s);
+    }
+
+    @Override
+    public void backwardData(INDArray dY, INDArray w, INDArray dX) {
+        require(w, dY, dX);
+        int k = (int) w.size(0), c = (int) w.size(1);
+        ConvScratch s = ConvScratch.get();
+        INDArray u = s.buffer(ConvScratch.FILTER, (long) POS * k * c);
+        filterTransform(w, true, u);
+        convolve(dY, u, k, c, null, dX, s);
+    }
+
+    @Override
+    public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
+        require(dW, x, dY);
+        int n = (int) x.size(0), c = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3);
+        int k = (int) dY.size(1);
+        int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
+        int rowsPerChunk = rowsPerChunk(Math.max(c, k), tw, rows);
+        ConvScratch s = ConvScratch.get();
+        INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * c * rowsPerChunk * tw);
+        INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * rowsPerChunk * tw);
+        INDArray acc = s.buffer(ConvScratch.ACCUMULATOR, (long) POS * k * c);
+        INDArray xc = Scalars.contiguous(x);
+        INDArray dYc = Scalars.contiguous(dY);
+        INDArray acc3 = acc.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, (long) POS * k * c))
+                .reshape('c', POS, k, c);
+        for (int r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+            int nr = Math.min(rowsPerChunk, rows - r0), tc = nr * tw;
+            inputTransform(xc, c, h, wd, th, tw, r0, nr, v);
+            gradientTransform(dYc, k, h, wd, th, tw, r0, nr, d);
+            INDArray v3 = view3(v, c, tc);
+            INDArray d3 = view3(d, k, tc);
+            for (int xi = 0; xi < POS; xi++) {
+                Nd4j.gemm(d3.slice(xi), v3.slice(xi), acc3.slice(xi), false, true, 1.0, r0 == 0 ? 0.0 : 1.0);
+            }
+        }
+        weightGradient(acc, k, c, dW);
+        dB.addi(dY.sum(0, 2, 3));
+    }
+
+    private static void require(INDArray w, INDArray... tensors) {
+        if (!supports(w)) {
+            throw new IllegalArgumentException("WinogradConv2d computes float32 3x3 convolutions on the CPU backend,"
+                    + " got weights " + w.dataType() + " " + Arrays.toString(w.shape()));
+        }
+        for (INDArray t : tensors) {
+            if (t.length() >= Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("WinogradConv2d indexes tensors of fewer than 2^31 scalars, got shape "
+                        + Arrays.toString(t.shape()));
+            }
+        }
+    }
+
+    /** Tile rows per chunk: as many as keep 36·channels·tiles within the chunk, at least 1, at most all. */
+    private int rowsPerChunk(int channels, int tw, int rows) {
+        long perRow = (long) POS * channels * tw;
+        return (int) Math.max(1, Math.min(rows, chunk / perRow));
+    }
+
+    /** The first 36·rows·cols scalars of a flat work buffer as (36, rows, cols). */
+    private static INDArray view3(INDArray flat, long rows, long cols) {
+        return flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, POS * rows * cols))
+                .reshape('c', POS, rows, cols);
+    }
+
+    /**
+     * out (N,Co,H,W) = the Winograd convolution of in (N,Ci,H,W) with the transformed filters u (36, Co, Ci), plus
+     * the bias if one is given.
+     */
+    private void convolve(INDArray in, INDArray u, int ci, int co, INDArray bias, INDArray out, ConvScratch s) {
+        int n = (int) in.size(0), h = (int) in.size(2), wd = (int) in.size(3);
+        int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
+        int rowsPerChunk = rowsPerChunk(Math.max(ci, co), tw, rows);
+        INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * ci * rowsPerChunk * tw);
+        INDArray m = s.buffer(ConvScratch.PRODUCT, (long) POS * co * rowsPerChunk * tw);
+        INDArray inC = Scalars.contiguous(in);
+        INDArray outC = Scalars.contiguous(out);
+        INDArray u3 = view3(u, co, ci);
+        float[] b = bias == null ? new float[co] : Scalars.contiguous(bias).toFloatVector();
+        for (int r0 = 0; r0 < rows; r0 += rowsPerChunk) {
+            int nr = Math.min(rowsPerChunk, rows - r0), tc = nr * tw;
+            inputTransform(inC, ci, h, wd, th, tw, r0, nr, v);
+            INDArray v3 = view3(v, ci, tc);
+            INDArray m3 = view3(m, co, tc);
+            for (int xi = 0; xi < POS; xi++) {
+                Nd4j.gemm(u3.slice(xi), v3.slice(xi), m3.slice(xi), false, false, 1.0, 0.0);
+            }
+            outputTransform(m, co, h, wd, th, tw, r0, nr, b, outC);
+        }
+        if (outC != out) {
+            out.assign(outC);
+        }
+    }
+
+    /**
+     * u (36, K, C) = G g Gᵀ for every filter g = w[k,c] (3×3), or, when {@code rotated}, u (36, C, K) = G g' Gᵀ with
+     * g' = w[k,c] rotated by 180°: the filters of backward-data. One row of u at a time (a k, or a c when
+     * rotated): its filters' nine taps are gathered into nine vectors, transformed as loops over the row, and
+     * written with 36 bulk copies.
+     */
+    private void filterTransform(INDArray w, boolean rotated, INDArray u) {
+        int k = (int) w.size(0), c = (int) w.size(1);
+        float[] all = Scalars.contiguous(w).reshape(w.length()).toFloatVector();   // (K, C, 3, 3)
+        FloatBuffer ub = u.data().asNioFloat();
+        int uOff = (int) u.offset();
+        int outer = rotated ? c : k, inner = rotated ? k : c;
+        ParallelRanges.run(outer, threads, (from, to) -> {
+            float[][] g = new float[9][inner];   // tap (u, v) of every filter of the row
+            float[][] t = new float[18][inner];  // G g: (a, v)
+            float[][] f = new float[36][inner];  // G g Gᵀ: (a, b)
+            for (int o = from; o < to; o++) {
+                for (int tap = 0; tap < 9; tap++) {
+                    if (rotated) {                // filters w[i, o], i = 0..K−1, taps reversed
+                        float[] gt = g[8 - tap];
+                        for (int i = 0; i < inner; i++) {
+                            gt[i] = all[(i * c + o) * 9 + tap];
+                        }
+                    } else {                      // filters w[o, i], i = 0..C−1
+                        float[] gt = g[tap];
+                        for (int i = 0; i < inner; i++) {
+                            gt[i] = all[(o * c + i) * 9 + tap];
+                        }
+                    }
+                }
+                for (int v = 0; v < 3; v++) {     // G down column v
+                    gg(g[v], g[3 + v], g[6 + v], t[v], t[3 + v], t[6 + v], t[9 + v], t[12 + v], t[15 + v], inner);
+                }
+                for (int a = 0; a < 6; a++) {     // G along row a
+                    int ta = 3 * a, fa = 6 * a;
+                    gg(t[ta], t[ta + 1], t[ta + 2], f[fa], f[fa + 1], f[fa + 2], f[fa + 3], f[fa + 4], f[fa + 5],
+                            inner);
+                }
+                for (int xi = 0; xi < POS; xi++) {
+                    ub.put(uOff + (xi * outer + o) * inner, f[xi], 0, inner);
+                }
+            }
+        });
+    }
+
+    /** For every t in 0..n−1: (y0..y5)[t] = G (g0, g1, g2)[t]. */
+    private static void gg(float[] g0, float[] g1, float[] g2, float[] y0, float[] y1, float[] y2, float[] y3,
+            float[] y4, float[] y5, int n) {
+        for (int t = 0; t < n; t++) {
+            float sum02 = g0[t] + g2[t], e = g0[t] * (1f / 24) + g2[t] * (1f / 6), h = g1[t] * (1f / 12);
+            y0[t] = g0[t] * 0.25f;
+            y1[t] = -(sum02 + g1[t]) * (1f / 6);
+            y2[t] = -(sum02 - g1[t]) * (1f / 6);
+            y3[t] = e + h;
+            y4[t] = e - h;
+            y5[t] = g2[t];
+        }
+    }
+
+    /**
+     * v (36, C, tiles) = Bᵀ d B for the 6×6 padded input patch d of every channel and tile of tile rows
+     * r0..r0+nr−1 (tile row r = n·TH + ty), tiles in (row, tx) order. Per channel, the 36 patch values of every
+     * tile of the chunk are first gathered into 36 vectors over the tiles, so that both passes of the transform are
+     * long loops over tiles, with one array per vector, which the JIT compiles to SIMD; the channel's chunk is then
+     * written with 36 bulk copies.
+     */
+    private void inputTransform(INDArray x, int c, int h, int wd, int th, int tw, int r0, int nr, INDArray v) {
+        FloatBuffer xb = x.data().asNioFloat();
+        FloatBuffer vb = v.data().asNioFloat();
+        int xOff = (int) x.offset(), vOff = (int) v.offset();
+        int tc = nr * tw, wp = 4 * tw + 2;
+        ParallelRanges.run(c, threads, (from, to) -> {
+            float[] rows = new float[6 * wp];
+            float[][] d = new float[36][tc];  // patch value (i, j) of every tile; then Bᵀ d B at (a, b)
+            float[][] t = new float[36][tc];  // Bᵀ d: Bᵀ applied down the columns
+            for (int ch = from; ch < to; ch++) {
+                for (int r = r0; r < r0 + nr; r++) {
+                    int n = r / th, ty = r % th, at = (r - r0) * tw;
+                    Arrays.fill(rows, 0f);
+                    for (int i = 0; i < 6; i++) {
+                        int yy = 4 * ty - 1 + i;
+                        if (yy >= 0 && yy < h) {
+                            xb.get(xOff + ((n * c + ch) * h + yy) * wd, rows, i * wp + 1, wd);
+                        }
+                    }
+                    for (int i = 0; i < 6; i++) {
+                        for (int j = 0; j < 6; j++) {
+                            float[] dij = d[i * 6 + j];
+                            int src = i * wp + j;
+                            for (int tx = 0; tx < tw; tx++) {
+                                dij[at + tx] = rows[src + 4 * tx];
+                            }
+                        }
+                    }
+                }
+                for (int j = 0; j < 6; j++) {         // Bᵀ down column j: (i, j) of d to (a, j) of t
+                    bt(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j],
+                            t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], tc);
+                }
+                for (int a = 0; a < 6; a++) {         // Bᵀ along row a: (a, j) of t to (a, b) of d
+                    int o = a * 6;
+                    bt(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5],
+                            d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], tc);
+                }
+                for (int xi = 0; xi < POS; xi++) {
+                    vb.put(vOff + (xi * c + ch) * tc, d[xi], 0, tc);
+                }
+            }
+        });
+    }
+
+    /** For every t in 0..n−1: (y0..y5)[t] = Bᵀ (x0..x5)[t]. */
+    private static void bt(float[] x0, float[] x1, float[] x2, float[] x3, float[] x4, float[] x5,
+            float[] y0, float[] y1, float[] y2, float[] y3, float[] y4, float[] y5, int n) {
+        for (int t = 0; t < n; t++) {
+            float p = x4[t] - 4 * x2[t], q = x3[t] - 4 * x1[t], pp = x4[t] - x2[t], qq = 2 * (x3[t] - x1[t]);
+            y0[t] = 4 * x0[t] - 5 * x2[t] + x4[t];
+            y1[t] = p + q;
+            y2[t] = p - q;
+            y3[t] = pp + qq;
+            y4[t] = pp - qq;
+            y5[t] = 4 * x1[t] - 5 * x3[t] + x5[t];
+        }
+    }
+
+    /**
+     * out (N,Co,H,W), tile rows r0..r0+nr−1: Aᵀ M A (+ bias) of every output channel and tile, cropped to H×W. As
+     * in {@link #inputTransform}, both passes are long loops over the chunk's tiles.
+     */
+    private void outputTransform(INDArray m, int co, int h, int wd, int th, int tw, int r0, int nr, float[] bias,
+            INDArray out) {
+        FloatBuffer mb = m.data().asNioFloat();
+        FloatBuffer ob = out.data().asNioFloat();
+        int mOff = (int) m.offset(), oOff = (int) out.offset();
+        int tc = nr * tw, ow = 4 * tw;
+        ParallelRanges.run(co, threads, (from, to) -> {
+            float[][] mc = new float[36][tc];  // the channel's products at (a, b)
+            float[][] q = new float[24][tc];   // Aᵀ M: (i, b)
+            float[][] o = new float[16][tc];   // Aᵀ M A: output (i, j) of every tile
+            float[] rows = new float[4 * ow];
+            for (int ko = from; ko < to; ko++) {
+                for (int xi = 0; xi < POS; xi++) {
+                    mb.get(mOff + (xi * co + ko) * tc, mc[xi], 0, tc);
+                }
+                for (int j = 0; j < 6; j++) {          // Aᵀ down column j
+                    at(mc[j], mc[6 + j], mc[12 + j], mc[18 + j], mc[24 + j], mc[30 + j],
+                            q[j], q[6 + j], q[12 + j], q[18 + j], tc, 0f);
+                }
+                float b = bias[ko];
+                for (int i = 0; i < 4; i++) {          // Aᵀ along row i, plus the bias
+                    int qi = i * 6, oi = i * 4;
+                    at(q[qi], q[qi + 1], q[qi + 2], q[qi + 3], q[qi + 4], q[qi + 5],
+                            o[oi], o[oi + 1], o[oi + 2], o[oi + 3], tc, b);
+                }
+                for (int r = r0; r < r0 + nr; r++) {
+                    int n = r / th, ty = r % th, at = (r - r0) * tw;
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 4; j++) {
+                            float[] oij = o[i * 4 + j];
+                            int dst = i * ow + j;
+                            for (int tx = 0; tx < tw; tx++) {
+                                rows[dst + 4 * tx] = oij[at + tx];
+                            }
+                        }
+                    }
+                    for (int i = 0; i < 4; i++) {
+                        int yy = 4 * ty + i;
+                        if (yy < h) {
+                            ob.put(oOff + ((n * co + ko) * h + yy) * wd, rows, i * ow, wd);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /** For every t in 0..n−1: (y0..y3)[t] = Aᵀ (m0..m5)[t] + add. */
+    private static void at(float[] m0, float[] m1, float[] m2, float[] m3, float[] m4, float[] m5,
+            float[] y0, float[] y1, float[] y2, float[] y3, int n, float add) {
+        for (int t = 0; t < n; t++) {
+            float s12 = m1[t] + m2[t], d12 = m1[t] - m2[t], s34 = m3[t] + m4[t], d34 = m3[t] - m4[t];
+            y0[t] = m0[t] + s12 + s34 + add;
+            y1[t] = d12 + 2 * d34 + add;
+            y2[t] = s12 + 4 * s34 + add;
+            y3[t] = d12 + 8 * d34 + m5[t] + add;
+        }
+    }
+
+    /**
+     * d (36, K, tiles) = A g Aᵀ for the 4×4 tile g of dY (zero beyond H×W) of every channel and tile of tile rows
+     * r0..r0+nr−1, as long loops over the chunk's tiles.
+     */
+    private void gradientTransform(INDArray dY, int k, int h, int wd, int th, int tw, int r0, int nr, INDArray d) {
+        FloatBuffer gb = dY.data().asNioFloat();
+        FloatBuffer db = d.data().asNioFloat();
+        int gOff = (int) dY.offset(), dOff = (int) d.offset();
+        int tc = nr * tw, ow = 4 * tw;
+        ParallelRanges.run(k, threads, (from, to) -> {
+            float[] rows = new float[4 * ow];
+            float[][] g = new float[16][tc];   // value (i, j) of every tile
+            float[][] t = new float[24][tc];   // A g: (a, j)
+            float[][] dc = new float[36][tc];  // A g Aᵀ: (a, b)
+            for (int ko = from; ko < to; ko++) {
+                for (int r = r0; r < r0 + nr; r++) {
+                    int n = r / th, ty = r % th, at = (r - r0) * tw;
+                    Arrays.fill(rows, 0f);
+                    for (int i = 0; i < 4; i++) {
+                        int yy = 4 * ty + i;
+                        if (yy < h) {
+                            gb.get(gOff + ((n * k + ko) * h + yy) * wd, rows, i * ow, wd);
+                        }
+                    }
+                    for (int i = 0; i < 4; i++) {
+                        for (int j = 0; j < 4; j++) {
+                            float[] gij = g[i * 4 + j];
+                            int src = i * ow + j;
+                            for (int tx = 0; tx < tw; tx++) {
+                                gij[at + tx] = rows[src + 4 * tx];
+                            }
+                        }
+                    }
+                }
+                for (int j = 0; j < 4; j++) {          // A down column j
+                    a(g[j], g[4 + j], g[8 + j], g[12 + j], t[j], t[4 + j], t[8 + j], t[12 + j], t[16 + j],
+                            t[20 + j], tc);
+                }
+                for (int a = 0; a < 6; a++) {          // A along row a
+                    int ti = a * 4, o = a * 6;
+                    a(t[ti], t[ti + 1], t[ti + 2], t[ti + 3], dc[o], dc[o + 1], dc[o + 2], dc[o + 3], dc[o + 4],
+                            dc[o + 5], tc);
+                }
+                for (int xi = 0; xi < POS; xi++) {
+                    db.put(dOff + (xi * k + ko) * tc, dc[xi], 0, tc);
+                }
+            }
+        });
+    }
+
+    /** For every t in 0..n−1: (y0..y5)[t] = A (v0..v3)[t], A = (Aᵀ)ᵀ. */
+    private static void a(float[] v0, float[] v1, float[] v2, float[] v3, float[] y0, float[] y1, float[] y2,
+            float[] y3, float[] y4, float[] y5, int n) {
+        for (int t = 0; t < n; t++) {
+            float s02 = v0[t] + v2[t], s13 = v1[t] + v3[t], e = v0[t] + 4 * v2[t], f = 2 * v1[t] + 8 * v3[t];
+            y0[t] = v0[t];
+            y1[t] = s02 + s13;
+            y2[t] = s02 - s13;
+            y3[t] = e + f;
+            y4[t] = e - f;
+            y5[t] = v3[t];
+        }
+    }
+
+    /** dW[k,c] (3×3) += Gᵀ Z G with Z (6×6) = acc[:, k, c] of the accumulated (36, K, C) products. */
+    private void weightGradient(INDArray acc, int k, int c, INDArray dW) {
+        INDArray dWc = Scalars.contiguous(dW);
+        FloatBuffer ab = acc.data().asNioFloat();
+        FloatBuffer wb = dWc.data().asNioFloat();
+        int aOff = (int) acc.offset(), wOff = (int) dWc.offset(), stride = k * c;
+        ParallelRanges.run(k, threads, (from, to) -> {
+            float[] z = new float[36];
+            float[] t = new float[18]; // (3, 6): Gᵀ applied to the columns
+            float[] g = new float[9];
+            for (int ko = from; ko < to; ko++) {
+                for (int ch = 0; ch < c; ch++) {
+                    int base = aOff + ko * c + ch;
+                    for (int xi = 0; xi < 36; xi++) {
+                        z[xi] = ab.get(base + xi * stride);
+                    }
+                    for (int j = 0; j < 6; j++) {
+                        weightRow(z[j], z[6 + j], z[12 + j], z[18 + j], z[24 + j], z[30 + j], t, j, 6);
+                    }
+                    int at = wOff + (ko * c + ch) * 9;
+                    wb.get(at, g, 0, 9);
+                    for (int i = 0; i < 3; i++) {
+                        int ti = i * 6;
+                        float z0 = t[ti], z1 = t[ti + 1], z2 = t[ti + 2], z3 = t[ti + 3], z4 = t[ti + 4],
+                                z5 = t[ti + 5];
+                        float s12 = z1 + z2, s34 = z3 + z4;
+                        g[i * 3] += z0 * 0.25f - s12 * (1f / 6) + s34 * (1f / 24);
+                        g[i * 3 + 1] += (z2 - z1) * (1f / 6) + (z3 - z4) * (1f / 12);
+                        g[i * 3 + 2] += (s34 - s12) * (1f / 6) + z5;
+                    }
+                    wb.put(at, g, 0, 9);
+                }
+            }
+        });
+        if (dWc != dW) {
+            dW.assign(dWc);
+        }
+    }
+
+    /** out[at + i·step] = (Gᵀ (z0..z5)ᵀ)_i for i in 0..2. */
+    private static void weightRow(float z0, float z1, float z2, float z3, float z4, float z5, float[] out, int at,
+            int step) {
+        float s12 = z1 + z2, s34 = z3 + z4;
+        out[at] = z0 * 0.25f - s12 * (1f / 6) + s34 * (1f / 24);
+        out[at + step] = (z2 - z1) * (1f / 6) + (z3 - z4) * (1f / 12);
+        out[at + 2 * step] = (s34 - s12) * (1f / 6) + z5;
+    }
+}

@@ -1,0 +1,164 @@
+package org.segmentation.nn.conv;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Random;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.StepWorkspace;
+
+/**
+ * Every convolution algorithm against {@link NaiveConv2d} (double-precision loops) on random shapes: batch 1,
+ * odd and tiny sizes, sizes that are not multiples of Winograd's 4×4 tile, chunks that split the batch, and
+ * gradients accumulated into non-zero buffers.
+ */
+class Conv2dAlgorithmsTest {
+    /**
+     * Float32 tolerance, relative to the largest reference value. A direct sum of up to C·k·k = 360 products of
+     * unit Gaussians rounds to about 1e-6 of the output scale. Winograd F(4×4, 3×3) scales values by up to 25 in its
+     * transforms (Bᵀ has entries 4 and 5 on both sides) before cancelling them again, which costs about one more
+     * decimal digit: measured at most 5e-6 on these shapes. 2e-5 leaves a 4× margin and still fails an algorithm
+     * with any wrong tap, border or channel (errors of order 1).
+     */
+    private static final double FLOAT_TOL = 2e-5;
+    private static final double DOUBLE_TOL = 1e-12;
+
+    @Test
+    void winogradMatchesTheDefinition() {
+        check(() -> new WinogradConv2d(2), 3, DataType.FLOAT, 40);
+    }
+
+    @Test
+    void winogradInSmallChunksAndOneThreadMatchesTheDefinition() {
+        // a chunk of one tile row (the least), and one that ends mid-batch
+        check(() -> new WinogradConv2d(1, 1), 3, DataType.FLOAT, 12);
+        check(() -> new WinogradConv2d(3, 36 * 12 * 5 * 3), 3, DataType.FLOAT, 12);
+    }
+
+    @Test
+    void shiftedGemmMatchesTheDefinition() {
+        for (int k : new int[] {1, 3, 5}) {
+            check(ShiftedGemmConv2d::new, k, DataType.FLOAT, 12);
+            check(ShiftedGemmConv2d::new, k, DataType.DOUBLE, 12);
+        }
+    }
+
+    @Test
+    void shiftedGemmInChunksMatchesTheDefinition() {
+        // chunks of one sample, and of two (a partial last chunk when N = 3)
+        check(() -> new ShiftedGemmConv2d(1), 3, DataType.FLOAT, 8);
+        check(() -> new ShiftedGemmConv2d(2 * 40 * 9 * 25 * 25), 3, DataType.DOUBLE, 8);
+    }
+
+    @Test
+    void autoMatchesTheDefinitionByRuleAndTuned() {
+        for (AutoConv2d.Choice choice : AutoConv2d.Choice.values()) {
+            check(() -> new AutoConv2d(choice), 3, DataType.FLOAT, 12);
+            check(() -> new AutoConv2d(choice), 1, DataType.FLOAT, 4);
+            check(() -> new AutoConv2d(choice), 3, DataType.DOUBLE, 4);
+        }
+    }
+
+    @Test
+    void algorithmsAgreeInsideAStepWorkspace() {
+        // as in training: outputs allocated in the step workspace, work buffers outside it
+        Random rng = new Random(11);
+        INDArray x = random(rng, DataType.FLOAT, 2, 9, 13, 10);
+        INDArray w = random(rng, DataType.FLOAT, 12, 9, 3, 3);
+        INDArray b = random(rng, DataType.FLOAT, 12);
+        INDArray dY = random(rng, DataType.FLOAT, 2, 12, 13, 10);
+        for (int round = 0; round < 3; round++) {
+            try (MemoryWorkspace ignored = StepWorkspace.open()) {
+                double[] e = errors(new WinogradConv2d(), x, w, b, dY);
+                for (double v : e) {
+                    assertTrue(v < FLOAT_TOL, "round " + round + ": " + java.util.Arrays.toString(e));
+                }
+            }
+        }
+    }
+
+    @Test
+    void ruleTakesWinogradForWideFloat3x3AndShiftedElsewhere() {
+        INDArray x = Nd4j.create(DataType.FLOAT, 1, 16, 8, 8);
+        assertEquals(0, AutoConv2d.byRule(x, Nd4j.create(DataType.FLOAT, 16, 16, 3, 3)));
+        assertEquals(1, AutoConv2d.byRule(x, Nd4j.create(DataType.FLOAT, 16, 16, 1, 1)));
+        assertEquals(1, AutoConv2d.byRule(x, Nd4j.create(DataType.DOUBLE, 16, 16, 3, 3)));
+        assertEquals(1, AutoConv2d.byRule(Nd4j.create(DataType.FLOAT, 1, 3, 8, 8),
+                Nd4j.create(DataType.FLOAT, 16, 3, 3, 3)));
+    }
+
+    @Test
+    void winogradRefusesWhatItCannotCompute() {
+        WinogradConv2d conv = new WinogradConv2d();
+        INDArray x = Nd4j.create(DataType.FLOAT, 1, 2, 5, 5);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> conv.forward(x, Nd4j.create(DataType.FLOAT, 2, 2, 5, 5), Nd4j.create(DataType.FLOAT, 2),
+                        Nd4j.create(DataType.FLOAT, 1, 2, 5, 5)));
+        assertTrue(e.getMessage().contains("[2, 2, 5, 5]"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new WinogradConv2d(0));
+    }
+
+    /** {@code trials} random shapes with k×k kernels, each algorithm's three passes against the definition. */
+    static void check(Supplier<Conv2dAlgorithm> algorithm, int k, DataType dt, int trials) {
+        Random rng = new Random(7 + k + trials);
+        double tol = dt == DataType.FLOAT ? FLOAT_TOL : DOUBLE_TOL;
+        for (int trial = 0; trial < trials; trial++) {
+            int n = trial % 4 == 0 ? 1 : 1 + rng.nextInt(3);
+            int c = 1 + rng.nextInt(trial % 3 == 0 ? 40 : 6);
+            int kOut = 1 + rng.nextInt(trial % 3 == 1 ? 40 : 6);
+            int h = 1 + rng.nextInt(trial % 2 == 0 ? 23 : 9);
+            int w = 1 + rng.nextInt(trial % 2 == 1 ? 23 : 9);
+            INDArray x = random(rng, dt, n, c, h, w);
+            INDArray wt = random(rng, dt, kOut, c, k, k);
+            INDArray b = random(rng, dt, kOut);
+            INDArray dY = random(rng, dt, n, kOut, h, w);
+            double[] e = errors(algorithm.get(), x, wt, b, dY);
+            String shape = "trial " + trial + " N=" + n + " C=" + c + " K=" + kOut + " H=" + h + " W=" + w + " k=" + k
+                    + " " + dt;
+            String[] names = {"forward", "dX", "dW", "dB"};
+            for (int i = 0; i < 4; i++) {
+                assertTrue(e[i] < tol, shape + " " + names[i] + " relative error " + e[i]);
+            }
+        }
+    }
+
+    static INDArray random(Random rng, DataType dt, long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        double[] v = new double[(int) n];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = rng.nextGaussian();
+        }
+        return Nd4j.create(v, shape, 'c').castTo(dt);
+    }
+
+    /** max |a-b| / max(max|b|, 1e-12): error relative to the scale of the reference. */
+    static double relError(INDArray a, INDArray b) {
+        double diff = a.castTo(DataType.DOUBLE).sub(b.castTo(DataType.DOUBLE)).amaxNumber().doubleValue();
+        double scale = Math.max(b.castTo(DataType.DOUBLE).amaxNumber().doubleValue(), 1e-12);
+        return diff / scale;
+    }
+
+    /** Relative errors {y, dX, dW, dB} of {@code conv} against {@link NaiveConv2d}; dW and dB start at 1. */
+    static double[] errors(Conv2dAlgorithm conv, INDArray x, INDArray w, INDArray b, INDArray dY) {
+        DataType dt = x.dataType();
+        INDArray y = Nd4j.create(dt, x.size(0), w.size(0), x.size(2), x.size(3));
+        conv.forward(x, w, b, y);
+        INDArray dX = Nd4j.create(dt, x.shape());
+        conv.backwardData(dY, w, dX);
+        INDArray dW = Nd4j.ones(dt, w.shape());
+        INDArray dB = Nd4j.ones(dt, b.shape());
+        conv.backwardWeights(x, dY, dW, dB);
+        INDArray[] ref = NaiveConv2d.backward(x, w, dY);
+        return new double[] {relError(y, NaiveConv2d.forward(x, w, b)), relError(dX, ref[0]),
+            relError(dW.subi(1), ref[1]), relError(dB.subi(1), ref[2])};
+    }
+}
