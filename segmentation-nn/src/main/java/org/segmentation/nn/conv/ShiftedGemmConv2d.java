@@ -29,8 +29,8 @@ import org.segmentation.nn.Scalars;
  * which is made of ND4J ops on such backends.
  */
 public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
-    /** Scalars of one chunk of stacked columns, 4 Mi (16 MB of float32). */
-    static final long COLUMN_CHUNK = 1L << 22;
+    /** Scalars of one chunk of stacked columns, 8 Mi (32 MB of float32). */
+    static final long COLUMN_CHUNK = 1L << 23;
 
     private final long columnChunk;
 

@@ -44,8 +44,13 @@ import org.segmentation.nn.Scalars;
  * everywhere else. The transforms run on {@code threads} Java threads, split over channels.
  */
 public final class WinogradConv2d implements Conv2dAlgorithm {
-    /** Scalars of one transform-domain chunk, 4 Mi (16 MB of float32). */
-    static final long CHUNK = 1L << 22;
+    /**
+     * Scalars of one transform-domain chunk, 16 Mi (64 MB of float32): each GEMM call has a fixed cost (the call,
+     * waking ND4J's threads), so fewer, larger chunks are faster, down to a few per layer.
+     */
+    static final long CHUNK = 1L << 24;
+    /** Tiles a transform handles at once per channel: its 36 vectors of them stay in the L1 and L2 caches. */
+    private static final int BLOCK_TILES = 256;
     private static final int POS = 36;
 
     private final int threads;
@@ -187,7 +192,9 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      */
     private void filterTransform(INDArray w, boolean rotated, INDArray u) {
         int k = (int) w.size(0), c = (int) w.size(1);
-        float[] all = Scalars.contiguous(w).reshape(w.length()).toFloatVector();   // (K, C, 3, 3)
+        float[] all = new float[k * c * 9];                    // (K, C, 3, 3)
+        INDArray wc = Scalars.contiguous(w);
+        wc.data().asNioFloat().get((int) wc.offset(), all, 0, all.length);
         FloatBuffer ub = u.data().asNioFloat();
         int uOff = (int) u.offset();
         int outer = rotated ? c : k, inner = rotated ? k : c;
@@ -250,41 +257,46 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         FloatBuffer vb = v.data().asNioFloat();
         int xOff = (int) x.offset(), vOff = (int) v.offset();
         int tc = nr * tw, wp = 4 * tw + 2;
+        int blockRows = Math.max(1, Math.min(nr, BLOCK_TILES / tw)), bt = blockRows * tw;
         ParallelRanges.run(c, threads, (from, to) -> {
             float[] rows = new float[6 * wp];
-            float[][] d = new float[36][tc];  // patch value (i, j) of every tile; then Bᵀ d B at (a, b)
-            float[][] t = new float[36][tc];  // Bᵀ d: Bᵀ applied down the columns
+            float[][] d = new float[36][bt];  // patch value (i, j) of every tile; then Bᵀ d B at (a, b)
+            float[][] t = new float[36][bt];  // Bᵀ d: Bᵀ applied down the columns
             for (int ch = from; ch < to; ch++) {
-                for (int r = r0; r < r0 + nr; r++) {
-                    int n = r / th, ty = r % th, at = (r - r0) * tw;
-                    Arrays.fill(rows, 0f);
-                    for (int i = 0; i < 6; i++) {
-                        int yy = 4 * ty - 1 + i;
-                        if (yy >= 0 && yy < h) {
-                            xb.get(xOff + ((n * c + ch) * h + yy) * wd, rows, i * wp + 1, wd);
+                for (int b0 = r0; b0 < r0 + nr; b0 += blockRows) {
+                    int b1 = Math.min(b0 + blockRows, r0 + nr), nb = (b1 - b0) * tw;
+                    for (int r = b0; r < b1; r++) {
+                        int n = r / th, ty = r % th, at = (r - b0) * tw;
+                        Arrays.fill(rows, 0f);
+                        for (int i = 0; i < 6; i++) {
+                            int yy = 4 * ty - 1 + i;
+                            if (yy >= 0 && yy < h) {
+                                xb.get(xOff + ((n * c + ch) * h + yy) * wd, rows, i * wp + 1, wd);
+                            }
                         }
-                    }
-                    for (int i = 0; i < 6; i++) {
-                        for (int j = 0; j < 6; j++) {
-                            float[] dij = d[i * 6 + j];
-                            int src = i * wp + j;
-                            for (int tx = 0; tx < tw; tx++) {
-                                dij[at + tx] = rows[src + 4 * tx];
+                        for (int i = 0; i < 6; i++) {
+                            for (int j = 0; j < 6; j++) {
+                                float[] dij = d[i * 6 + j];
+                                int src = i * wp + j;
+                                for (int tx = 0; tx < tw; tx++) {
+                                    dij[at + tx] = rows[src + 4 * tx];
+                                }
                             }
                         }
                     }
-                }
-                for (int j = 0; j < 6; j++) {         // Bᵀ down column j: (i, j) of d to (a, j) of t
-                    bt(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j],
-                            t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], tc);
-                }
-                for (int a = 0; a < 6; a++) {         // Bᵀ along row a: (a, j) of t to (a, b) of d
-                    int o = a * 6;
-                    bt(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5],
-                            d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], tc);
-                }
-                for (int xi = 0; xi < POS; xi++) {
-                    vb.put(vOff + (xi * c + ch) * tc, d[xi], 0, tc);
+                    for (int j = 0; j < 6; j++) {     // Bᵀ down column j: (i, j) of d to (a, j) of t
+                        bt(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j],
+                                t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], nb);
+                    }
+                    for (int a = 0; a < 6; a++) {     // Bᵀ along row a: (a, j) of t to (a, b) of d
+                        int o = a * 6;
+                        bt(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5],
+                                d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], nb);
+                    }
+                    int at = vOff + ch * tc + (b0 - r0) * tw;
+                    for (int xi = 0; xi < POS; xi++) {
+                        vb.put(at + xi * c * tc, d[xi], 0, nb);
+                    }
                 }
             }
         });
@@ -314,40 +326,45 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         FloatBuffer ob = out.data().asNioFloat();
         int mOff = (int) m.offset(), oOff = (int) out.offset();
         int tc = nr * tw, ow = 4 * tw;
+        int blockRows = Math.max(1, Math.min(nr, BLOCK_TILES / tw)), bt = blockRows * tw;
         ParallelRanges.run(co, threads, (from, to) -> {
-            float[][] mc = new float[36][tc];  // the channel's products at (a, b)
-            float[][] q = new float[24][tc];   // Aᵀ M: (i, b)
-            float[][] o = new float[16][tc];   // Aᵀ M A: output (i, j) of every tile
+            float[][] mc = new float[36][bt];  // the channel's products at (a, b)
+            float[][] q = new float[24][bt];   // Aᵀ M: (i, b)
+            float[][] o = new float[16][bt];   // Aᵀ M A: output (i, j) of every tile
             float[] rows = new float[4 * ow];
             for (int ko = from; ko < to; ko++) {
-                for (int xi = 0; xi < POS; xi++) {
-                    mb.get(mOff + (xi * co + ko) * tc, mc[xi], 0, tc);
-                }
-                for (int j = 0; j < 6; j++) {          // Aᵀ down column j
-                    at(mc[j], mc[6 + j], mc[12 + j], mc[18 + j], mc[24 + j], mc[30 + j],
-                            q[j], q[6 + j], q[12 + j], q[18 + j], tc, 0f);
-                }
                 float b = bias[ko];
-                for (int i = 0; i < 4; i++) {          // Aᵀ along row i, plus the bias
-                    int qi = i * 6, oi = i * 4;
-                    at(q[qi], q[qi + 1], q[qi + 2], q[qi + 3], q[qi + 4], q[qi + 5],
-                            o[oi], o[oi + 1], o[oi + 2], o[oi + 3], tc, b);
-                }
-                for (int r = r0; r < r0 + nr; r++) {
-                    int n = r / th, ty = r % th, at = (r - r0) * tw;
-                    for (int i = 0; i < 4; i++) {
-                        for (int j = 0; j < 4; j++) {
-                            float[] oij = o[i * 4 + j];
-                            int dst = i * ow + j;
-                            for (int tx = 0; tx < tw; tx++) {
-                                rows[dst + 4 * tx] = oij[at + tx];
+                for (int b0 = r0; b0 < r0 + nr; b0 += blockRows) {
+                    int b1 = Math.min(b0 + blockRows, r0 + nr), nb = (b1 - b0) * tw;
+                    int from0 = mOff + ko * tc + (b0 - r0) * tw;
+                    for (int xi = 0; xi < POS; xi++) {
+                        mb.get(from0 + xi * co * tc, mc[xi], 0, nb);
+                    }
+                    for (int j = 0; j < 6; j++) {          // Aᵀ down column j
+                        at(mc[j], mc[6 + j], mc[12 + j], mc[18 + j], mc[24 + j], mc[30 + j],
+                                q[j], q[6 + j], q[12 + j], q[18 + j], nb, 0f);
+                    }
+                    for (int i = 0; i < 4; i++) {          // Aᵀ along row i, plus the bias
+                        int qi = i * 6, oi = i * 4;
+                        at(q[qi], q[qi + 1], q[qi + 2], q[qi + 3], q[qi + 4], q[qi + 5],
+                                o[oi], o[oi + 1], o[oi + 2], o[oi + 3], nb, b);
+                    }
+                    for (int r = b0; r < b1; r++) {
+                        int n = r / th, ty = r % th, at = (r - b0) * tw;
+                        for (int i = 0; i < 4; i++) {
+                            for (int j = 0; j < 4; j++) {
+                                float[] oij = o[i * 4 + j];
+                                int dst = i * ow + j;
+                                for (int tx = 0; tx < tw; tx++) {
+                                    rows[dst + 4 * tx] = oij[at + tx];
+                                }
                             }
                         }
-                    }
-                    for (int i = 0; i < 4; i++) {
-                        int yy = 4 * ty + i;
-                        if (yy < h) {
-                            ob.put(oOff + ((n * co + ko) * h + yy) * wd, rows, i * ow, wd);
+                        for (int i = 0; i < 4; i++) {
+                            int yy = 4 * ty + i;
+                            if (yy < h) {
+                                ob.put(oOff + ((n * co + ko) * h + yy) * wd, rows, i * ow, wd);
+                            }
                         }
                     }
                 }
@@ -376,42 +393,47 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         FloatBuffer db = d.data().asNioFloat();
         int gOff = (int) dY.offset(), dOff = (int) d.offset();
         int tc = nr * tw, ow = 4 * tw;
+        int blockRows = Math.max(1, Math.min(nr, BLOCK_TILES / tw)), bt = blockRows * tw;
         ParallelRanges.run(k, threads, (from, to) -> {
             float[] rows = new float[4 * ow];
-            float[][] g = new float[16][tc];   // value (i, j) of every tile
-            float[][] t = new float[24][tc];   // A g: (a, j)
-            float[][] dc = new float[36][tc];  // A g Aᵀ: (a, b)
+            float[][] g = new float[16][bt];   // value (i, j) of every tile
+            float[][] t = new float[24][bt];   // A g: (a, j)
+            float[][] dc = new float[36][bt];  // A g Aᵀ: (a, b)
             for (int ko = from; ko < to; ko++) {
-                for (int r = r0; r < r0 + nr; r++) {
-                    int n = r / th, ty = r % th, at = (r - r0) * tw;
-                    Arrays.fill(rows, 0f);
-                    for (int i = 0; i < 4; i++) {
-                        int yy = 4 * ty + i;
-                        if (yy < h) {
-                            gb.get(gOff + ((n * k + ko) * h + yy) * wd, rows, i * ow, wd);
+                for (int b0 = r0; b0 < r0 + nr; b0 += blockRows) {
+                    int b1 = Math.min(b0 + blockRows, r0 + nr), nb = (b1 - b0) * tw;
+                    for (int r = b0; r < b1; r++) {
+                        int n = r / th, ty = r % th, at = (r - b0) * tw;
+                        Arrays.fill(rows, 0f);
+                        for (int i = 0; i < 4; i++) {
+                            int yy = 4 * ty + i;
+                            if (yy < h) {
+                                gb.get(gOff + ((n * k + ko) * h + yy) * wd, rows, i * ow, wd);
+                            }
                         }
-                    }
-                    for (int i = 0; i < 4; i++) {
-                        for (int j = 0; j < 4; j++) {
-                            float[] gij = g[i * 4 + j];
-                            int src = i * ow + j;
-                            for (int tx = 0; tx < tw; tx++) {
-                                gij[at + tx] = rows[src + 4 * tx];
+                        for (int i = 0; i < 4; i++) {
+                            for (int j = 0; j < 4; j++) {
+                                float[] gij = g[i * 4 + j];
+                                int src = i * ow + j;
+                                for (int tx = 0; tx < tw; tx++) {
+                                    gij[at + tx] = rows[src + 4 * tx];
+                                }
                             }
                         }
                     }
-                }
-                for (int j = 0; j < 4; j++) {          // A down column j
-                    a(g[j], g[4 + j], g[8 + j], g[12 + j], t[j], t[4 + j], t[8 + j], t[12 + j], t[16 + j],
-                            t[20 + j], tc);
-                }
-                for (int a = 0; a < 6; a++) {          // A along row a
-                    int ti = a * 4, o = a * 6;
-                    a(t[ti], t[ti + 1], t[ti + 2], t[ti + 3], dc[o], dc[o + 1], dc[o + 2], dc[o + 3], dc[o + 4],
-                            dc[o + 5], tc);
-                }
-                for (int xi = 0; xi < POS; xi++) {
-                    db.put(dOff + (xi * k + ko) * tc, dc[xi], 0, tc);
+                    for (int j = 0; j < 4; j++) {          // A down column j
+                        a(g[j], g[4 + j], g[8 + j], g[12 + j], t[j], t[4 + j], t[8 + j], t[12 + j], t[16 + j],
+                                t[20 + j], nb);
+                    }
+                    for (int a = 0; a < 6; a++) {          // A along row a
+                        int ti = a * 4, o = a * 6;
+                        a(t[ti], t[ti + 1], t[ti + 2], t[ti + 3], dc[o], dc[o + 1], dc[o + 2], dc[o + 3],
+                                dc[o + 4], dc[o + 5], nb);
+                    }
+                    int at = dOff + ko * tc + (b0 - r0) * tw;
+                    for (int xi = 0; xi < POS; xi++) {
+                        db.put(at + xi * k * tc, dc[xi], 0, nb);
+                    }
                 }
             }
         });
@@ -431,38 +453,41 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         }
     }
 
-    /** dW[k,c] (3×3) += Gᵀ Z G with Z (6×6) = acc[:, k, c] of the accumulated (36, K, C) products. */
+    /**
+     * dW[k,c] (3×3) += Gᵀ Z G with Z (6×6) = acc[:, k, c] of the accumulated (36, K, C) products; one k at a time,
+     * as loops over c.
+     */
     private void weightGradient(INDArray acc, int k, int c, INDArray dW) {
         INDArray dWc = Scalars.contiguous(dW);
         FloatBuffer ab = acc.data().asNioFloat();
         FloatBuffer wb = dWc.data().asNioFloat();
-        int aOff = (int) acc.offset(), wOff = (int) dWc.offset(), stride = k * c;
+        int aOff = (int) acc.offset(), wOff = (int) dWc.offset();
         ParallelRanges.run(k, threads, (from, to) -> {
-            float[] z = new float[36];
-            float[] t = new float[18]; // (3, 6): Gᵀ applied to the columns
-            float[] g = new float[9];
+            float[][] z = new float[36][c];   // (a, b) of every c
+            float[][] t = new float[18][c];   // Gᵀ Z: (u, b)
+            float[][] g = new float[9][c];    // Gᵀ Z G: (u, v)
+            float[] row = new float[9 * c];   // dW[k] (C, 3, 3)
             for (int ko = from; ko < to; ko++) {
-                for (int ch = 0; ch < c; ch++) {
-                    int base = aOff + ko * c + ch;
-                    for (int xi = 0; xi < 36; xi++) {
-                        z[xi] = ab.get(base + xi * stride);
-                    }
-                    for (int j = 0; j < 6; j++) {
-                        weightRow(z[j], z[6 + j], z[12 + j], z[18 + j], z[24 + j], z[30 + j], t, j, 6);
-                    }
-                    int at = wOff + (ko * c + ch) * 9;
-                    wb.get(at, g, 0, 9);
-                    for (int i = 0; i < 3; i++) {
-                        int ti = i * 6;
-                        float z0 = t[ti], z1 = t[ti + 1], z2 = t[ti + 2], z3 = t[ti + 3], z4 = t[ti + 4],
-                                z5 = t[ti + 5];
-                        float s12 = z1 + z2, s34 = z3 + z4;
-                        g[i * 3] += z0 * 0.25f - s12 * (1f / 6) + s34 * (1f / 24);
-                        g[i * 3 + 1] += (z2 - z1) * (1f / 6) + (z3 - z4) * (1f / 12);
-                        g[i * 3 + 2] += (s34 - s12) * (1f / 6) + z5;
-                    }
-                    wb.put(at, g, 0, 9);
+                for (int xi = 0; xi < POS; xi++) {
+                    ab.get(aOff + (xi * k + ko) * c, z[xi], 0, c);
                 }
+                for (int b = 0; b < 6; b++) {     // Gᵀ down column b
+                    gt(z[b], z[6 + b], z[12 + b], z[18 + b], z[24 + b], z[30 + b], t[b], t[6 + b], t[12 + b], c);
+                }
+                for (int u = 0; u < 3; u++) {     // Gᵀ along row u
+                    int tu = 6 * u;
+                    gt(t[tu], t[tu + 1], t[tu + 2], t[tu + 3], t[tu + 4], t[tu + 5], g[3 * u], g[3 * u + 1],
+                            g[3 * u + 2], c);
+                }
+                int at = wOff + ko * c * 9;
+                wb.get(at, row, 0, 9 * c);
+                for (int tap = 0; tap < 9; tap++) {
+                    float[] gt = g[tap];
+                    for (int ch = 0; ch < c; ch++) {
+                        row[ch * 9 + tap] += gt[ch];
+                    }
+                }
+                wb.put(at, row, 0, 9 * c);
             }
         });
         if (dWc != dW) {
@@ -470,12 +495,14 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         }
     }
 
-    /** out[at + i·step] = (Gᵀ (z0..z5)ᵀ)_i for i in 0..2. */
-    private static void weightRow(float z0, float z1, float z2, float z3, float z4, float z5, float[] out, int at,
-            int step) {
-        float s12 = z1 + z2, s34 = z3 + z4;
-        out[at] = z0 * 0.25f - s12 * (1f / 6) + s34 * (1f / 24);
-        out[at + step] = (z2 - z1) * (1f / 6) + (z3 - z4) * (1f / 12);
-        out[at + 2 * step] = (s34 - s12) * (1f / 6) + z5;
+    /** For every t in 0..n−1: (y0, y1, y2)[t] = Gᵀ (z0..z5)[t]. */
+    private static void gt(float[] z0, float[] z1, float[] z2, float[] z3, float[] z4, float[] z5, float[] y0,
+            float[] y1, float[] y2, int n) {
+        for (int t = 0; t < n; t++) {
+            float s12 = z1[t] + z2[t], s34 = z3[t] + z4[t];
+            y0[t] = z0[t] * 0.25f - s12 * (1f / 6) + s34 * (1f / 24);
+            y1[t] = (z2[t] - z1[t]) * (1f / 6) + (z3[t] - z4[t]) * (1f / 12);
+            y2[t] = (s34 - s12) * (1f / 6) + z5[t];
+        }
     }
 }
