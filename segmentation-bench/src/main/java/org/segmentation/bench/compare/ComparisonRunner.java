@@ -404,10 +404,8 @@ public final class ComparisonRunner {
         }
         errReader.join();
         if (process.exitValue() != 0) {
-            String msg = err.toString().strip();
-            String last = msg.isEmpty() ? "exit code " + process.exitValue()
-                    : msg.substring(msg.lastIndexOf('\n') + 1);
-            throw new IOException(last);
+            String last = lastMessage(err.toString());
+            throw new IOException(last.isEmpty() ? "exit code " + process.exitValue() : last);
         }
         String line = out.strip();
         line = line.substring(line.lastIndexOf('\n') + 1);
@@ -486,6 +484,21 @@ public final class ComparisonRunner {
             LOG.info("JMH forks use the class loader's class path ({} entries)", entries.size());
             System.setProperty("java.class.path", String.join(File.pathSeparator, entries));
         }
+    }
+
+    /**
+     * The last line of a process's stderr that is not a stack frame ({@code at ...}, {@code ... 13 more}): for a
+     * Java process that died of an exception, its last cause; for Python, the exception line after the traceback.
+     */
+    static String lastMessage(String stderr) {
+        String[] lines = stderr.strip().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            String l = lines[i].strip();
+            if (!l.isEmpty() && !l.startsWith("at ") && !l.matches("\\.\\.\\. \\d+ more")) {
+                return l;
+            }
+        }
+        return "";
     }
 
     static String firstLine(Throwable e) {
