@@ -92,8 +92,9 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         s.append("OMP_WAIT_POLICY=").append(wait == null ? "unset" : wait).append(". ");
         s.append(String.format(Locale.ROOT, "%d round(s)%s; ours: JMH, 1 fork, %d warm-up + %d measured"
                 + " iterations of %d ms, average time, one thread unless the workload says otherwise; peers:"
-                + " median of up to %d timed calls (%.1f s at most, 2 untimed first) per round. Ratio = median"
-                + " over the rounds of ours / peer (below 1: we are faster); spread = its range.%n%n", config.rounds(),
+                + " median of up to %d timed calls (%.1f s at most, 2 untimed first) per round; memory workloads (MB):"
+                + " peak RSS of one fresh process per side and round. Ratio = median over the rounds of ours / peer"
+                + " (below 1: we are faster or smaller); spread = its range.%n%n", config.rounds(),
                 config.quick() ? ", quick (smallest inputs)" : "", config.warmupIterations(), config.iterations(),
                 config.iterationMillis(), config.peerRepeats(), config.peerBudgetSeconds()));
         s.append("| workload | params | ours ms | peer | peer threads | peer ms | ours/peer | spread | GFLOP/s"
@@ -128,7 +129,8 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         List<GroupMean> means = groupMeans(runs);
         if (!means.isEmpty()) {
             s.append("\nGeometric mean of ours/peer (each case's median ratio) over every case of the workloads of"
-                    + " a group:\n\n| group | workloads | peer | cases | geometric mean ours/peer |\n|---|---|---|---:|---:|\n");
+                    + " a group:\n\n| group | workloads | peer | cases | geometric mean ours/peer |\n"
+                    + "|---|---|---|---:|---:|\n");
             for (GroupMean g : means) {
                 s.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.2f |%n", g.group(),
                         String.join(", ", g.workloads()), g.peer(), g.cases(), g.mean()));
@@ -273,8 +275,10 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
                 }
             }
         }
-        CategoryChart chart = new CategoryChartBuilder().width(1000).height(x.size() > 24 ? 800 : 560)
-                .title("ours / peer: time, or peak RSS (below 1: ours faster or smaller)" + (config.quick() ? ", quick run" : ""))
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(1000, 18 * x.size()))
+                .height(x.size() > 24 ? 800 : 560)
+                .title("ours / peer: time, or peak RSS (below 1: ours faster or smaller)"
+                        + (config.quick() ? ", quick run" : ""))
                 .yAxisTitle("ours / peer").build();
         CategoryStyler st = chart.getStyler();
         st.setLegendVisible(false);
