@@ -4,18 +4,25 @@
 Run with the system Python that has PyTorch 1.13 and numpy (/usr/bin/python3 here):
 
     /usr/bin/python3 torch_peers.py --workload conv-forward --peer pytorch --inputs DIR --threads 2 \
-        --n 8 --channels 64 --size 128 --kernel 3
-    /usr/bin/python3 torch_peers.py --workload unet-train-step --peer pytorch --inputs DIR --batch 8 --size 64
+        --n 4 --cin 3 --channels 32 --size 256 --kernel 3
+    /usr/bin/python3 torch_peers.py --workload unet-train-step --peer pytorch --inputs DIR --arch tiny \
+        --batch 8 --size 64
+    /usr/bin/python3 torch_peers.py --workload unet-train-memory --peer pytorch --inputs DIR --arch standard \
+        --batch 4 --size 256 --steps 100
 
 Inputs (written by org.segmentation.bench.conv.ConvInputs and org.segmentation.bench.nn.UNetInputs):
-DIR/conv_n<N>_c<C>_s<H>_k<k>_{x,w,b,dy}.npy; DIR/unet_b<N>_s<H>_{x,labels}.npy and DIR/unet_model/ (config.json
-and model.safetensors, the Java model's initial weights). The U-Net is torch_unet.UNet, the PyTorch twin of the
-Java UNet, imported from segmentation-nn/src/test/python; model.safetensors is parsed by check_safetensors.py
-from segmentation-nn's test resources (no safetensors package needed).
+DIR/conv_n<N>_c<C>_s<H>_k<k>_{x,w,b,dy}.npy (C_in = C) or conv_n<N>_i<C_in>_c<C>_s<H>_k<k>_...;
+DIR/unet_<arch>_b<N>_s<H>_{x,labels}.npy and DIR/unet_<arch>_model/ (config.json and model.safetensors, the Java
+model's initial weights). The U-Net is torch_unet.UNet, the PyTorch twin of the Java UNet, imported from
+segmentation-nn/src/test/python; model.safetensors is parsed by check_safetensors.py from segmentation-nn's test
+resources (no safetensors package needed).
 
 Calls are timed by the rules of peer_timing.py. The check value of each workload is computed as the Java side
 computes its own (org.segmentation.bench.nn.NnWorkloads): sums of absolute values in float64, printed with
 "%#.4g" (4 significant digits, trailing zeros kept, as Java's "%.4g").
+
+unet-train-memory is not timed: it runs --steps training steps in this fresh process and prints the peak
+resident set (VmHWM of /proc/self/status) as peak_rss_mb.
 """
 import argparse
 import copy
@@ -53,7 +60,10 @@ def tensor(args, name):
 # argument; call(arg) is timed; check(result) summarises the result for the sanity column.
 
 def conv_files(args):
-    prefix = "conv_n%d_c%d_s%d_k%d" % (args.n, args.channels, args.size, args.kernel)
+    if args.cin == args.channels:
+        prefix = "conv_n%d_c%d_s%d_k%d" % (args.n, args.channels, args.size, args.kernel)
+    else:
+        prefix = "conv_n%d_i%d_c%d_s%d_k%d" % (args.n, args.cin, args.channels, args.size, args.kernel)
     return [tensor(args, "%s_%s.npy" % (prefix, part)) for part in ("x", "w", "b", "dy")]
 
 
@@ -67,6 +77,30 @@ def conv_forward(args):
         with torch.no_grad():
             return F.conv2d(x, w, b, padding=pad)
     return call, None, lambda y: [digits(abs_sum(y))]
+
+
+def conv_backward_data(args):
+    """The input's gradient alone: convolution_backward with only that output (torch.nn.grad.conv2d_input)."""
+    import torch
+    x, w, _, dy = conv_files(args)
+    pad = args.kernel // 2
+
+    def call(_):
+        with torch.no_grad():
+            return torch.nn.grad.conv2d_input(x.shape, w, dy, padding=pad)
+    return call, None, lambda dx: [digits(abs_sum(dx))]
+
+
+def conv_backward_weights(args):
+    """The weights' gradient alone (torch.nn.grad.conv2d_weight) and the bias's, as ours computes both."""
+    import torch
+    x, w, _, dy = conv_files(args)
+    pad = args.kernel // 2
+
+    def call(_):
+        with torch.no_grad():
+            return torch.nn.grad.conv2d_weight(x, w.shape, dy, padding=pad), dy.sum((0, 2, 3))
+    return call, None, lambda r: [digits(abs_sum(r[0]))]
 
 
 def conv_step(args):
@@ -97,7 +131,7 @@ def unet_model(args):
         sys.path.insert(0, d)
     from check_safetensors import read_safetensors
     from torch_unet import UNet
-    model_dir = os.path.join(args.inputs, "unet_model")
+    model_dir = os.path.join(args.inputs, "unet_%s_model" % args.arch)
     with open(os.path.join(model_dir, "config.json")) as f:
         config = json.load(f)
     model = UNet({k: config[k] for k in UNET_KEYS})
@@ -105,7 +139,7 @@ def unet_model(args):
     result = model.load_state_dict({k: torch.from_numpy(a.copy()) for k, (_, a) in tensors.items()}, strict=False)
     if result.unexpected_keys or any(not k.endswith("num_batches_tracked") for k in result.missing_keys):
         sys.exit("torch_peers.py: the Java model does not fit torch_unet.UNet: %s" % (result,))
-    prefix = "unet_b%d_s%d" % (args.batch, args.size)
+    prefix = "unet_%s_b%d_s%d" % (args.arch, args.batch, args.size)
     x = tensor(args, prefix + "_x.npy")
     labels = tensor(args, prefix + "_labels.npy").long()
     return model, x, labels, torch
@@ -141,11 +175,49 @@ def unet_inference(args):
     return call, None, lambda logits: [digits(abs_sum(logits))]
 
 
+def status_kb(status, field):
+    """The value in kB of a field of a /proc/<pid>/status text, e.g. 'VmHWM:   123456 kB'."""
+    for line in status.splitlines():
+        if line.startswith(field + ":"):
+            value, unit = line[len(field) + 1:].split()
+            if unit != "kB":
+                raise ValueError("expected '%s: <n> kB', got %r" % (field, line))
+            return int(value)
+    raise ValueError("no %s in the status text" % field)
+
+
+def unet_train_memory(args):
+    """--steps training steps as unet-train-step does them; prints the JSON line itself (peak_rss_mb)."""
+    import torch.nn.functional as F
+    model, x, labels, torch = unet_model(args)
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
+    first = None
+    for _ in range(args.steps):
+        opt.zero_grad(set_to_none=True)
+        loss = F.cross_entropy(model(x), labels)
+        loss.backward()
+        opt.step()
+        if first is None:
+            first = float(loss)
+    with open("/proc/self/status") as f:
+        status = f.read()
+    print(json.dumps({"workload": args.workload, "peer": args.peer, "arch": args.arch, "batch": args.batch,
+                      "size": args.size, "steps": args.steps, "peak_rss_mb": status_kb(status, "VmHWM") / 1024.0,
+                      "rss_mb": status_kb(status, "VmRSS") / 1024.0, "threads": torch.get_num_threads(),
+                      "version": "pytorch " + torch.__version__, "check": [digits(first)]}))
+
+
+CONV = ("n", "cin", "channels", "size", "kernel")
+UNET = ("arch", "batch", "size")
 WORKLOADS = {
-    "conv-forward": (conv_forward, ("n", "channels", "size", "kernel")),
-    "conv-step": (conv_step, ("n", "channels", "size", "kernel")),
-    "unet-train-step": (unet_train_step, ("batch", "size")),
-    "unet-inference": (unet_inference, ("batch", "size")),
+    "conv-forward": (conv_forward, CONV),
+    "conv-backward-data": (conv_backward_data, CONV),
+    "conv-backward-weights": (conv_backward_weights, CONV),
+    "conv-step": (conv_step, CONV),
+    "unet-train-step": (unet_train_step, UNET),
+    "unet-inference": (unet_inference, UNET),
+    "unet-train-memory": (unet_train_memory, UNET + ("steps",)),
 }
 
 
@@ -154,9 +226,9 @@ def main():
     p.add_argument("--workload", required=True, choices=sorted(WORKLOADS))
     p.add_argument("--peer", required=True, choices=("pytorch",))
     p.add_argument("--inputs", required=True, help="folder of the inputs")
-    # --cin is Conv2dBenchmark's input channels; the conv workloads' inputs are C -> C, so it equals --channels
-    for name in ("n", "cin", "channels", "size", "kernel", "batch"):
+    for name in ("n", "cin", "channels", "size", "kernel", "batch", "steps"):
         p.add_argument("--" + name, type=int, help="workload parameter (see the module help)")
+    p.add_argument("--arch", choices=("tiny", "standard", "wide"), help="U-Net architecture (UNetInputs.config)")
     peer_timing.add_options(p, default_threads=2)
     args = p.parse_args()
     make, params = WORKLOADS[args.workload]
@@ -167,6 +239,9 @@ def main():
     import torch
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
+    if args.workload == "unet-train-memory":
+        make(args)
+        return
     call, prepare, check = make(args)
     times, result = peer_timing.time_calls(call, prepare, args)
     peer_timing.print_result(args, times, {name: getattr(args, name) for name in params},

@@ -50,7 +50,8 @@ import picocli.CommandLine.Spec;
  * <p>Synthetic cells are trained on their 3-class target (background, interior, boundary), which is what
  * {@code seg predict --instances} decodes into cells. With {@code --json}, stdout is one JSON object:
  * {@code algorithm} ("unet"), {@code width}, {@code height} (of the training images), {@code millis} (the
- * training run), {@code epochs}, {@code steps}, {@code final_loss}, {@code best_metric} (best validation mean
+ * training run), {@code seconds_per_image} ({@code millis} over steps × batch size), {@code epochs},
+ * {@code steps}, {@code final_loss}, {@code best_metric} (best validation mean
  * IoU), and {@code mean_iou}, {@code dice}, {@code pixel_accuracy} of the final model on the validation set.
  * Without it, a progress bar is drawn on stderr.
  */
@@ -235,6 +236,8 @@ final class TrainCommand implements Callable<Integer> {
             node.put("width", first.width());
             node.put("height", first.height());
             node.put("millis", millis);
+            // batches are full (the trainer drops an epoch's incomplete last batch)
+            putNumber(node, "seconds_per_image", millis / 1000 / ((double) result.steps() * batchSize));
             node.put("epochs", result.epochs());
             node.put("steps", result.steps());
             node.put("final_loss", finalLoss);

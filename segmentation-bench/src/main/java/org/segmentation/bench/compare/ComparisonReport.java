@@ -14,11 +14,11 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.Collectors;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -92,17 +92,18 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         s.append("OMP_WAIT_POLICY=").append(wait == null ? "unset" : wait).append(". ");
         s.append(String.format(Locale.ROOT, "%d round(s)%s; ours: JMH, 1 fork, %d warm-up + %d measured"
                 + " iterations of %d ms, average time, one thread unless the workload says otherwise; peers:"
-                + " median of up to %d timed calls (%.1f s at most, 2 untimed first) per round. Ratio = median"
-                + " over the rounds of ours / peer (below 1: we are faster); spread = its range.%n%n", config.rounds(),
+                + " median of up to %d timed calls (%.1f s at most, 2 untimed first) per round; memory workloads (MB):"
+                + " peak RSS of one fresh process per side and round. Ratio = median over the rounds of ours / peer"
+                + " (below 1: we are faster or smaller); spread = its range.%n%n", config.rounds(),
                 config.quick() ? ", quick (smallest inputs)" : "", config.warmupIterations(), config.iterations(),
                 config.iterationMillis(), config.peerRepeats(), config.peerBudgetSeconds()));
         s.append("| workload | params | ours ms | peer | peer threads | peer ms | ours/peer | spread | GFLOP/s"
                 + " | check ours / peer |\n");
         s.append("|---|---|---:|---|---:|---:|---:|---|---:|---|\n");
         for (WorkloadRun r : runs) {
-            String params = r.params().entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                    .collect(Collectors.joining(" "));
-            String ours = r.error() != null ? "failed: " + r.error() : ms(r.medianMillis());
+            String params = r.label();
+            String unit = r.workload().metric() == Workload.Metric.TIME ? "" : " " + r.workload().metric().unit();
+            String ours = r.error() != null ? "failed: " + r.error() : ms(r.medianMillis()) + unit;
             String gflops = Double.isFinite(r.gflops()) ? String.format(Locale.ROOT, "%.2f", r.gflops()) : "";
             if (r.peers().isEmpty()) {
                 s.append(String.format(Locale.ROOT, "| %s | %s | %s | | | | | | %s | |%n", r.workload().name(),
@@ -110,7 +111,7 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
             }
             for (PeerRun p : r.peers()) {
                 String peerMs = p.error() != null && p.millis().isEmpty() ? "failed: " + p.error()
-                        : ms(p.medianMillis());
+                        : ms(p.medianMillis()) + unit;
                 String spread = p.ratios().isEmpty() ? "" : String.format(Locale.ROOT, "%.2f-%.2f",
                         p.ratios().stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN),
                         p.ratios().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN));
@@ -123,6 +124,16 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
                         r.workload().name(), params, ours, p.version() == null ? p.peer().name() : p.version(),
                         p.threads() == 0 ? "" : Integer.toString(p.threads()), peerMs, ratio, spread, gflops,
                         check));
+            }
+        }
+        List<GroupMean> means = groupMeans(runs);
+        if (!means.isEmpty()) {
+            s.append("\nGeometric mean of ours/peer (each case's median ratio) over every case of the workloads of"
+                    + " a group:\n\n| group | workloads | peer | cases | geometric mean ours/peer |\n"
+                    + "|---|---|---|---:|---:|\n");
+            for (GroupMean g : means) {
+                s.append(String.format(Locale.ROOT, "| %s | %s | %s | %d | %.2f |%n", g.group(),
+                        String.join(", ", g.workloads()), g.peer(), g.cases(), g.mean()));
             }
         }
         s.append("\nWorkloads:\n\n");
@@ -158,6 +169,10 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
             if (r.ourCheck() != null) {
                 w.set("ours_check", m.valueToTree(r.ourCheck()));
             }
+            w.put("unit", r.workload().metric().unit());
+            if (r.ourResult() != null) {
+                w.set("ours_result", r.ourResult());
+            }
             if (r.error() != null) {
                 w.put("error", r.error());
             }
@@ -167,7 +182,7 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
                 pn.put("peer", p.peer().name());
                 pn.put("version", p.version());
                 pn.put("threads", p.threads());
-                pn.put("median_ms", p.medianMillis());
+                pn.put("median_ms", p.medianMillis()); // the workload's unit: ms, or MB for peak RSS
                 pn.put("median_ratio", p.medianRatio());
                 ArrayNode ratios = pn.putArray("ratios");
                 p.ratios().forEach(ratios::add);
@@ -179,7 +194,72 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
                 }
             }
         }
+        ArrayNode gm = root.putArray("geometric_means");
+        for (GroupMean g : groupMeans(runs)) {
+            ObjectNode n = gm.addObject();
+            n.put("group", g.group());
+            n.put("peer", g.peer());
+            n.put("cases", g.cases());
+            n.put("geometric_mean", g.mean());
+        }
         return root;
+    }
+
+    /**
+     * Geometric mean of ours / peer of one peer over the cases of a group of workloads.
+     *
+     * @param group the workloads' {@link Workload#group()}
+     * @param workloads their names, in report order
+     * @param peer the peer's name
+     * @param cases how many median ratios went into the mean
+     * @param mean their geometric mean
+     */
+    public record GroupMean(String group, List<String> workloads, String peer, int cases, double mean) {
+    }
+
+    /**
+     * Per group and peer (in report order), the geometric mean of the cases' median ratios; a case the peer or we
+     * failed is left out (and so lowers {@code cases}).
+     */
+    public static List<GroupMean> groupMeans(List<WorkloadRun> runs) {
+        Map<String, Map<String, List<Double>>> ratios = new LinkedHashMap<>();
+        Map<String, List<String>> names = new LinkedHashMap<>();
+        for (WorkloadRun r : runs) {
+            String group = r.workload().group();
+            if (group == null) {
+                continue;
+            }
+            List<String> n = names.computeIfAbsent(group, g -> new ArrayList<>());
+            if (!n.contains(r.workload().name())) {
+                n.add(r.workload().name());
+            }
+            for (PeerRun p : r.peers()) {
+                List<Double> list = ratios.computeIfAbsent(group, g -> new LinkedHashMap<>())
+                        .computeIfAbsent(p.peer().name(), k -> new ArrayList<>());
+                if (Double.isFinite(p.medianRatio()) && p.medianRatio() > 0) {
+                    list.add(p.medianRatio());
+                }
+            }
+        }
+        List<GroupMean> out = new ArrayList<>();
+        ratios.forEach((group, byPeer) -> byPeer.forEach((peer, list) -> out.add(new GroupMean(group,
+                names.get(group), peer, list.size(), geometricMean(list)))));
+        return out;
+    }
+
+    /** (x_1 · ... · x_n)^(1/n), computed as exp of the mean log; NaN for no value or a value that is not > 0. */
+    public static double geometricMean(List<Double> values) {
+        if (values.isEmpty()) {
+            return Double.NaN;
+        }
+        double logs = 0;
+        for (double v : values) {
+            if (!(v > 0) || Double.isInfinite(v)) {
+                return Double.NaN;
+            }
+            logs += Math.log(v);
+        }
+        return Math.exp(logs / values.size());
     }
 
     /** Bars of ours / peer, one per workload and peer (XChart draws no bars on a logarithmic category axis). */
@@ -189,13 +269,16 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         for (WorkloadRun r : runs) {
             for (PeerRun p : r.peers()) {
                 if (Double.isFinite(p.medianRatio()) && p.medianRatio() > 0) {
-                    x.add(r.workload().name() + " / " + p.peer().name());
+                    x.add(r.workload().name() + (r.workload().cases().size() > 1 ? " " + r.label() : "") + " / "
+                            + p.peer().name());
                     y.add(p.medianRatio());
                 }
             }
         }
-        CategoryChart chart = new CategoryChartBuilder().width(1000).height(560)
-                .title("Time ours / peer (below 1: ours faster)" + (config.quick() ? ", quick run" : ""))
+        CategoryChart chart = new CategoryChartBuilder().width(Math.max(1000, 18 * x.size()))
+                .height(x.size() > 24 ? 800 : 560)
+                .title("ours / peer: time, or peak RSS (below 1: ours faster or smaller)"
+                        + (config.quick() ? ", quick run" : ""))
                 .yAxisTitle("ours / peer").build();
         CategoryStyler st = chart.getStyler();
         st.setLegendVisible(false);

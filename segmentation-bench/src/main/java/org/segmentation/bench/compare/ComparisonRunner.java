@@ -136,6 +136,7 @@ public final class ComparisonRunner {
         final List<Double> millis = new ArrayList<>();
         final List<PeerRun> peers = new ArrayList<>();
         Object ourCheck;
+        JsonNode ourResult;
         String error;
 
         WorkloadRun(Workload workload, Map<String, String> params) {
@@ -171,6 +172,18 @@ public final class ComparisonRunner {
             return List.copyOf(peers);
         }
 
+        /** The parameters as {@code key=value} pairs separated by spaces. */
+        public String label() {
+            StringBuilder b = new StringBuilder();
+            params.forEach((k, v) -> b.append(b.length() == 0 ? "" : " ").append(k).append('=').append(v));
+            return b.toString();
+        }
+
+        /** The last JSON line of our process ({@link Workload.Metric#PEAK_RSS}), or null. */
+        public JsonNode ourResult() {
+            return ourResult;
+        }
+
         /** Our check value, or null. */
         public Object ourCheck() {
             return ourCheck;
@@ -200,7 +213,14 @@ public final class ComparisonRunner {
     }
 
     /**
-     * Runs the workloads; a failing side is recorded in its row (with its first error line) and the others go on.
+     * JVM options of our side of a {@link Workload.Metric#PEAK_RSS} workload: a 1 GB Java heap, and JavaCPP's
+     * default limits of off-heap memory, which follow it.
+     */
+    public static final List<String> PROCESS_JVM_ARGS = List.of("-Xmx1g");
+
+    /**
+     * Runs the workloads, one row per case; a failing side is recorded in its row (with its first error line)
+     * and the others go on.
      *
      * @throws IOException if the inputs cannot be written
      */
@@ -211,32 +231,48 @@ public final class ComparisonRunner {
         Files.createDirectories(logs);
         List<WorkloadRun> runs = new ArrayList<>();
         for (Workload w : workloads) {
-            WorkloadRun run = new WorkloadRun(w, w.params(config.quick()));
-            run.ourCheck = w.inputs().write(run.params, inputs);
-            runs.add(run);
+            for (Map<String, String> params : w.cases(config.quick())) {
+                WorkloadRun run = new WorkloadRun(w, params);
+                run.ourCheck = w.inputs().write(run.params, inputs);
+                runs.add(run);
+            }
         }
         for (int round = 1; round <= config.rounds(); round++) {
             for (WorkloadRun run : runs) {
+                String unit = run.workload.metric().unit();
+                String label = run.workload.name() + (run.workload.cases().size() > 1 ? " " + run.label() : "");
                 double ours = Double.NaN;
+                Map<String, Double> jmh = Map.of();
                 try {
-                    ours = runJmh(run, logs.resolve(run.workload.name() + "-round" + round + ".log"));
+                    if (run.workload.metric() == Workload.Metric.TIME) {
+                        String log = run.workload.name() + (run.workload.cases().size() > 1 ? "-" + run.label()
+                                .replace("=", "").replace(' ', '_') : "") + "-round" + round + ".log";
+                        jmh = runJmh(run, logs.resolve(log));
+                        ours = jmh.get(run.workload.benchmark());
+                    } else {
+                        ours = runOurProcess(run);
+                    }
                     run.millis.add(ours);
-                } catch (RunnerException | RuntimeException e) {
+                } catch (RunnerException | IOException | RuntimeException e) {
                     run.error = firstLine(e);
-                    LOG.warn("JMH failed for {}: {}", run.workload.name(), run.error, e);
+                    LOG.warn("our side failed for {}: {}", label, run.error, e);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted", e);
                 }
-                progress.printf(java.util.Locale.ROOT, "round %d/%d %-22s ours %10.3f ms%n", round,
-                        config.rounds(), run.workload.name(), ours);
+                progress.printf(java.util.Locale.ROOT, "round %d/%d %-40s ours   %10.3f %s%n", round,
+                        config.rounds(), label, ours, unit);
                 for (PeerRun peer : run.peers) {
-                    double theirs = runPeer(run, peer, inputs);
+                    double theirs = peer.peer.benchmark() != null ? jmhPeer(peer, jmh)
+                            : runPeer(run, peer, inputs);
                     if (Double.isFinite(theirs)) {
                         peer.millis.add(theirs);
                         if (Double.isFinite(ours)) {
                             peer.ratios.add(ours / theirs);
                         }
                     }
-                    progress.printf(java.util.Locale.ROOT, "round %d/%d %-22s %-8s %9.3f ms%s%n", round,
-                            config.rounds(), run.workload.name(), peer.peer.name(), theirs,
+                    progress.printf(java.util.Locale.ROOT, "round %d/%d %-40s %-7s %9.3f %s%s%n", round,
+                            config.rounds(), label, peer.peer.name(), theirs, unit,
                             peer.error == null ? "" : "  (" + peer.error + ")");
                 }
                 progress.flush();
@@ -245,9 +281,29 @@ public final class ComparisonRunner {
         return runs;
     }
 
-    private double runJmh(WorkloadRun run, Path log) throws RunnerException {
+    /** A JMH peer's score from the run of ours, NaN (and the error noted) if JMH gave none. */
+    private static double jmhPeer(PeerRun peer, Map<String, Double> jmh) {
+        Double score = jmh.get(peer.peer.benchmark());
+        if (score == null) {
+            peer.error = jmh.isEmpty() ? "the JMH run failed" : "JMH ran no " + peer.peer.benchmark();
+            return Double.NaN;
+        }
+        peer.version = peer.peer.name() + " (same JMH run)";
+        peer.threads = peer.peer.threads();
+        return score;
+    }
+
+    /** Runs ours and the JMH peers of {@code run} in one JMH run; returns the score of each benchmark. */
+    private Map<String, Double> runJmh(WorkloadRun run, Path log) throws RunnerException {
+        List<String> names = new ArrayList<>();
+        names.add(Pattern.quote(run.workload.benchmark()));
+        for (Workload.Peer p : run.workload.peers()) {
+            if (p.benchmark() != null) {
+                names.add(Pattern.quote(p.benchmark()));
+            }
+        }
         ChainedOptionsBuilder b = new OptionsBuilder()
-                .include("^" + Pattern.quote(run.workload.benchmark()) + "$")
+                .include("^(" + String.join("|", names) + ")$")
                 .forks(1)
                 .warmupIterations(config.warmupIterations())
                 .warmupTime(TimeValue.milliseconds(config.iterationMillis()))
@@ -260,12 +316,37 @@ public final class ComparisonRunner {
         for (Map.Entry<String, String> p : run.params.entrySet()) {
             b.param(p.getKey(), p.getValue());
         }
-        Collection<RunResult> results = runWaitingForLock(b.build(), progress);
-        if (results.isEmpty()) {
+        Map<String, Double> scores = new TreeMap<>();
+        for (RunResult r : runWaitingForLock(b.build(), progress)) {
+            scores.put(r.getParams().getBenchmark(), r.getPrimaryResult().getScore());
+        }
+        if (!scores.containsKey(run.workload.benchmark())) {
             throw new IllegalStateException("no JMH benchmark named " + run.workload.benchmark()
                     + " (is META-INF/BenchmarkList on the class path?)");
         }
-        return results.iterator().next().getPrimaryResult().getScore();
+        return scores;
+    }
+
+    /**
+     * Our side of a process workload: {@code java PROCESS_JVM_ARGS -cp <this class path> <benchmark>
+     * --<param> <value>...} in a fresh JVM; its last stdout line is a JSON object with the metric's key and
+     * optionally {@code check}.
+     */
+    private double runOurProcess(WorkloadRun run) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(PROCESS_JVM_ARGS);
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), run.workload.benchmark()));
+        for (Map.Entry<String, String> p : run.params.entrySet()) {
+            cmd.add("--" + p.getKey());
+            cmd.add(p.getValue());
+        }
+        JsonNode node = runJsonProcess(cmd, run.workload.metric().key());
+        if (node.has("check")) {
+            run.ourCheck = node.get("check");
+        }
+        run.ourResult = node;
+        return node.get(run.workload.metric().key()).asDouble();
     }
 
     private double runPeer(WorkloadRun run, PeerRun peer, Path inputs) {
@@ -280,40 +361,12 @@ public final class ComparisonRunner {
             cmd.add(p.getValue());
         }
         try {
-            Process process = new ProcessBuilder(cmd).redirectErrorStream(false).start();
-            process.getOutputStream().close();
-            // Read stderr on another thread so that a chatty peer cannot block on a full pipe.
-            StringBuilder err = new StringBuilder();
-            Thread errReader = new Thread(() -> {
-                try {
-                    err.append(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
-                } catch (IOException ignored) {
-                    // the process died; its exit code says so
-                }
-            });
-            errReader.start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(15, TimeUnit.MINUTES)) {
-                process.destroyForcibly();
-                throw new IOException("peer timed out");
-            }
-            errReader.join();
-            if (process.exitValue() != 0) {
-                String msg = err.toString().strip();
-                String last = msg.isEmpty() ? "exit code " + process.exitValue()
-                        : msg.substring(msg.lastIndexOf('\n') + 1);
-                throw new IOException(last);
-            }
-            String line = out.strip();
-            line = line.substring(line.lastIndexOf('\n') + 1);
-            JsonNode node = JSON.readTree(line);
-            if (node == null || !node.has("median_ms")) {
-                throw new IOException("peer printed no median_ms: " + line);
-            }
+            String key = run.workload.metric().key();
+            JsonNode node = runJsonProcess(cmd, key);
             peer.version = node.path("version").asText(null);
             peer.threads = node.path("threads").asInt(peer.peer.threads());
             peer.check = node.get("check");
-            return node.get("median_ms").asDouble();
+            return node.get(key).asDouble();
         } catch (IOException e) {
             peer.error = firstLine(e);
             LOG.warn("peer {} failed for {}: {}", peer.peer.name(), run.workload.name(), peer.error);
@@ -323,6 +376,44 @@ public final class ComparisonRunner {
             peer.error = "interrupted";
             return Double.NaN;
         }
+    }
+
+    /**
+     * Runs {@code cmd} and returns its last stdout line as JSON, which must have {@code key}.
+     *
+     * @throws IOException with the last stderr line if the process exits non-zero, times out (15 minutes) or
+     *     prints no such line
+     */
+    static JsonNode runJsonProcess(List<String> cmd, String key) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(cmd).redirectErrorStream(false).start();
+        process.getOutputStream().close();
+        // Read stderr on another thread so that a chatty process cannot block on a full pipe.
+        StringBuilder err = new StringBuilder();
+        Thread errReader = new Thread(() -> {
+            try {
+                err.append(new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // the process died; its exit code says so
+            }
+        });
+        errReader.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(15, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IOException("timed out: " + cmd.get(cmd.size() > 2 ? 2 : 0));
+        }
+        errReader.join();
+        if (process.exitValue() != 0) {
+            String last = lastMessage(err.toString());
+            throw new IOException(last.isEmpty() ? "exit code " + process.exitValue() : last);
+        }
+        String line = out.strip();
+        line = line.substring(line.lastIndexOf('\n') + 1);
+        JsonNode node = line.isEmpty() ? null : JSON.readTree(line);
+        if (node == null || !node.has(key)) {
+            throw new IOException("printed no " + key + ": " + line);
+        }
+        return node;
     }
 
     /** How long {@link #runWaitingForLock} waits for another JMH run to finish. */
@@ -393,6 +484,21 @@ public final class ComparisonRunner {
             LOG.info("JMH forks use the class loader's class path ({} entries)", entries.size());
             System.setProperty("java.class.path", String.join(File.pathSeparator, entries));
         }
+    }
+
+    /**
+     * The last line of a process's stderr that is not a stack frame ({@code at ...}, {@code ... 13 more}): for a
+     * Java process that died of an exception, its last cause; for Python, the exception line after the traceback.
+     */
+    static String lastMessage(String stderr) {
+        String[] lines = stderr.strip().split("\n");
+        for (int i = lines.length - 1; i >= 0; i--) {
+            String l = lines[i].strip();
+            if (!l.isEmpty() && !l.startsWith("at ") && !l.matches("\\.\\.\\. \\d+ more")) {
+                return l;
+            }
+        }
+        return "";
     }
 
     static String firstLine(Throwable e) {

@@ -21,26 +21,32 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import org.segmentation.nn.StepWorkspace;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
-import org.segmentation.nn.conv.Im2colGemmConv2d;
-import org.segmentation.nn.conv.ShiftedGemmConv2d;
 
 /**
- * Our convolution kernels beside ND4J's own conv2d and conv2d_bp (oneDNN on this build), same shapes, same run.
- * Time per call; GFLOP/s = 2·N·K·C·k²·H·W / time for each of forward, backward-data and backward-weights (the
- * ND4J backward computes both plus the bias, so its figure is 2× that FLOP count over its time). Our kernels
- * run inside {@link StepWorkspace} as in training, so their temporaries reuse memory; backward-weights reuses the
- * im2col columns cached by the forward in setUp, as it does after a layer's forward.
+ * Our convolution kernels ({@link ConvInputs#ours()}) beside ND4J's own conv2d and conv2d_bp (oneDNN on this
+ * build), same shapes, same run. Time per call; GFLOP/s = 2·N·K·C·k²·H·W / time for each of forward,
+ * backward-data and backward-weights (the ND4J backward computes both plus the bias, so its figure is 2× that
+ * FLOP count over its time). Our kernels run inside {@link StepWorkspace} as in training, so their temporaries
+ * reuse memory.
+ *
+ * <p>Each pass is timed alone: {@link #backwardData} and {@link #backwardWeights} run no forward first, and every
+ * call gets a fresh algorithm instance ({@link #freshAlgorithm}), so no pass reuses what an earlier call cached.
+ * An algorithm may reuse, in its backward passes, what its last forward computed for the same {@code x}
+ * ({@link Conv2dAlgorithm}); {@code ShiftedGemmConv2d} does (its padded input and im2col columns), and without a
+ * forward its backward-weights builds them itself, which is what it is timed doing here. The replacing engine
+ * caches nothing, so for it the two are the same.
  *
  * <pre>
  * SEG_MAIN=org.openjdk.jmh.Main MVN_FLAGS=-o segmentation-bench/seg.sh Conv2dBenchmark -p n=8 -p cin=64 \
  *     -p channels=64 -p size=128
  * </pre>
  *
- * <p>JMH runs every combination of the {@code @Param} values, so each of the U-Net shapes (C_in -> C, e.g. 1 -> 32
- * at 256²) is one run with one value per parameter; {@link ConvSummary} tabulates their JSON results.
+ * <p>JMH runs every combination of the {@code @Param} values, so each of the U-Net shapes (C_in -> C, e.g. 3 -> 32
+ * at 256²) is one run with one value per parameter; {@code seg bench} runs them as the cases of its
+ * {@code conv-forward}, {@code conv-backward-data} and {@code conv-backward-weights} workloads, and
+ * {@link ConvSummary} tabulates the JSON results of a plain JMH run.
  *
- * <p>Inputs come from {@link ConvInputs}, which also writes them for the PyTorch peer of {@code seg bench}
- * ({@code conv-forward} times {@link #shiftedForward}, {@code conv-step} {@link #shiftedStep}).
+ * <p>Inputs come from {@link ConvInputs}, which also writes them for the PyTorch peer of {@code seg bench}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -50,7 +56,7 @@ import org.segmentation.nn.conv.ShiftedGemmConv2d;
 // the columns of one call are 300 MB; JavaCPP caps off-heap memory relative to -Xmx, so give the fork room
 @Fork(value = 1, jvmArgs = {"-Xms2g", "-Xmx2g"})
 public class Conv2dBenchmark {
-    // First values: the smallest shape, for the CI smoke run; last: the shape compared with PyTorch.
+    // First values: the smallest shape, for the CI smoke run; last: the reference shape compared with PyTorch.
     @Param({"1", "8"})
     public int n;
     /** Input channels C_in. */
@@ -77,7 +83,6 @@ public class Conv2dBenchmark {
     private INDArray refDw;
     private INDArray refDb;
     private Conv2dAlgorithm ours;
-    private Conv2dAlgorithm shifted;
     private int[] nd4jArgs;
 
     @Setup(Level.Trial)
@@ -95,16 +100,18 @@ public class Conv2dBenchmark {
         refDx = Nd4j.create(DataType.FLOAT, n, cin, size, size);
         refDw = Nd4j.create(DataType.FLOAT, channels, cin, kernel, kernel);
         refDb = Nd4j.create(DataType.FLOAT, channels);
-        ours = new Im2colGemmConv2d();
-        shifted = new ShiftedGemmConv2d();
-        shifted.forward(x, w, b, y); // likewise its padded input
-        ours.forward(x, w, b, y); // outside any workspace: the column cache that backwardWeights reuses
         // kH, kW, sH, sW, pH, pW, dH, dW, same mode off, NCHW, weights [oC, iC, kH, kW]
         nd4jArgs = new int[] {kernel, kernel, 1, 1, kernel / 2, kernel / 2, 1, 1, 0, 0, 1};
     }
 
+    /** A new instance of our algorithm for every call: nothing cached by an earlier call (cheap to make). */
+    @Setup(Level.Invocation)
+    public void freshAlgorithm() {
+        ours = ConvInputs.ours();
+    }
+
     @Benchmark
-    public INDArray oursForward() {
+    public INDArray forward() {
         try (MemoryWorkspace ignored = StepWorkspace.open()) {
             ours.forward(x, w, b, y);
         }
@@ -112,59 +119,36 @@ public class Conv2dBenchmark {
     }
 
     @Benchmark
-    public INDArray shiftedForward() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            shifted.forward(x, w, b, y);
-        }
-        return y;
-    }
-
-    @Benchmark
-    public INDArray oursBackwardData() {
+    public INDArray backwardData() {
         try (MemoryWorkspace ignored = StepWorkspace.open()) {
             ours.backwardData(dY, w, dX);
         }
         return dX;
     }
 
+    /** The weights' and the bias's gradients, zeroed first as once per step (they accumulate). */
     @Benchmark
-    public INDArray oursBackwardWeights() {
-        dW.assign(0);
-        dB.assign(0);
-        ours.backwardWeights(x, dY, dW, dB); // reuses the columns made in setUp, as after a forward
-        return dW;
-    }
-
-    @Benchmark
-    public INDArray shiftedBackwardData() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            shifted.backwardData(dY, w, dX);
-        }
-        return dX;
-    }
-
-    @Benchmark
-    public INDArray shiftedBackwardWeights() {
+    public INDArray backwardWeights() {
         dW.assign(0);
         dB.assign(0);
         try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            shifted.backwardWeights(x, dY, dW, dB); // reuses the padded input made in setUp
+            ours.backwardWeights(x, dY, dW, dB);
         }
         return dW;
     }
 
     /**
      * What a training step does for one layer: forward, backward-data and backward-weights (gradients zeroed
-     * first, as once per step), the backward-weights reusing the forward's padded input.
+     * first, as once per step).
      */
     @Benchmark
-    public void shiftedStep(Blackhole bh) {
+    public void step(Blackhole bh) {
         dW.assign(0);
         dB.assign(0);
         try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            shifted.forward(x, w, b, y);
-            shifted.backwardData(dY, w, dX);
-            shifted.backwardWeights(x, dY, dW, dB);
+            ours.forward(x, w, b, y);
+            ours.backwardData(dY, w, dX);
+            ours.backwardWeights(x, dY, dW, dB);
         }
         bh.consume(y);
         bh.consume(dX);
@@ -178,6 +162,7 @@ public class Conv2dBenchmark {
         return refY;
     }
 
+    /** ND4J's backward: both gradients (input and weights) and the bias's in one call. */
     @Benchmark
     public INDArray nd4jConv2dBp() {
         Nd4j.exec(DynamicCustomOp.builder("conv2d_bp").addInputs(x, w, b, dY).addOutputs(refDx, refDw, refDb)

@@ -12,11 +12,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.ShiftedGemmConv2d;
 
 /**
  * The tensors of a "same"-padded k×k convolution from C_in to C channels, from a seeded {@link Random}, shared
- * by {@link Conv2dBenchmark} and the PyTorch peer (which reads them as {@code .npy}, C_in = C only):
+ * by {@link Conv2dBenchmark} and the PyTorch peer (which reads them as {@code .npy}):
  * x (N,C_in,H,W) and dY (N,C,H,W) uniform in [0,1), w (C,C_in,k,k) uniform in [-0.5,0.5), b (C) uniform in
  * [0,1).
  *
@@ -47,6 +48,14 @@ public final class ConvInputs {
     public final float[] b;
     /** (N,C,H,W), the gradient of the output given to backward. */
     public final float[] dY;
+
+    /**
+     * Our convolution algorithm, the one every benchmark and check of this module times: the only place it is
+     * chosen, so that another engine is compared by changing this line.
+     */
+    public static Conv2dAlgorithm ours() {
+        return new ShiftedGemmConv2d();
+    }
 
     /** Draws the tensors of a C -> C convolution. */
     public ConvInputs(int n, int channels, int size, int kernel) {
@@ -96,8 +105,8 @@ public final class ConvInputs {
     }
 
     /**
-     * File name prefix of these tensors: {@code conv_n<N>_c<C>_s<H>_k<k>}, which the peer builds the same; with
-     * C_in ≠ C (not written for the peer) {@code conv_n<N>_i<C_in>_c<C>_s<H>_k<k>}.
+     * File name prefix of these tensors: {@code conv_n<N>_c<C>_s<H>_k<k>}, with C_in ≠ C
+     * {@code conv_n<N>_i<C_in>_c<C>_s<H>_k<k>}; the peer builds the same.
      */
     public String prefix() {
         if (cin != channels) {
@@ -116,7 +125,7 @@ public final class ConvInputs {
     }
 
     /**
-     * Our check values computed by {@link ShiftedGemmConv2d}: {@code [sum|y|]}, or with {@code backward}
+     * Our check values computed by {@link #ours()}: {@code [sum|y|]}, or with {@code backward}
      * {@code [sum|y|, sum|dX|, sum|dW|]}, each as {@link #digits}.
      */
     public List<String> check(boolean backward) {
@@ -125,7 +134,7 @@ public final class ConvInputs {
         INDArray dX = Nd4j.create(DataType.FLOAT, n, cin, size, size);
         INDArray dW = Nd4j.create(DataType.FLOAT, channels, cin, kernel, kernel);
         INDArray dB = Nd4j.create(DataType.FLOAT, channels);
-        ShiftedGemmConv2d conv = new ShiftedGemmConv2d();
+        Conv2dAlgorithm conv = ours();
         try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
             conv.forward(xs, ws, b(), y);
             if (!backward) {

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Markdown table of {@link Conv2dBenchmark} results read from JMH JSON files ({@code -rf json -rff FILE}): per
- * shape, ours (ShiftedGemmConv2d) forward, backward-data, backward-weights and whole step, ND4J conv2d and
+ * shape, ours ({@link ConvInputs#ours()}) forward, backward-data, backward-weights and whole step, ND4J conv2d and
  * conv2d_bp, each in ms and GFLOP/s, and the ratios ours/ND4J of GFLOP/s (= ND4J's time over ours; above 1,
  * ours is faster) for forward vs conv2d, backward-data + backward-weights vs conv2d_bp, step vs conv2d + conv2d_bp. One pass is
  * F = 2·N·C·C_in·k²·H·W FLOPs; backward and conv2d_bp count 2F, a step 3F.
@@ -90,8 +90,8 @@ public final class ConvSummary {
                 + " | step ours/ND4J |\n");
         b.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Shape s : shapes) {
-            double f = s.ms("shiftedForward"), bd = s.ms("shiftedBackwardData");
-            double bw = s.ms("shiftedBackwardWeights"), st = s.ms("shiftedStep");
+            double f = s.ms("forward"), bd = s.ms("backwardData");
+            double bw = s.ms("backwardWeights"), st = s.ms("step");
             double rf = s.ms("nd4jConv2d"), rb = s.ms("nd4jConv2dBp");
             b.append("| ").append(s.label())
                     .append(" | ").append(cell(s, f, 1))

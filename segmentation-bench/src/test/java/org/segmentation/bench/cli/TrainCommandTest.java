@@ -105,6 +105,8 @@ class TrainCommandTest {
         assertEquals(2, trainJson.get("epochs").asInt());
         assertEquals(6, trainJson.get("steps").asInt());
         assertTrue(trainJson.get("millis").asDouble() > 0);
+        assertEquals(trainJson.get("millis").asDouble() / 1000 / (6 * 2), // 6 steps of --batch-size 2
+                trainJson.get("seconds_per_image").asDouble(), 1e-9);
         double loss = trainJson.get("final_loss").asDouble();
         assertTrue(loss > 0 && loss < 5, "cross-entropy of 3 classes near ln 3 = 1.10 at the start: " + loss);
         for (String m : new String[] {"best_metric", "mean_iou", "dice", "pixel_accuracy"}) {

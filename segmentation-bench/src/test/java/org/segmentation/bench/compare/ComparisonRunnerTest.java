@@ -92,6 +92,22 @@ class ComparisonRunnerTest {
     }
 
     @Test
+    void lastMessageSkipsStackFrames() {
+        String java = "[main] INFO x - started\n"
+                + "Exception in thread \"main\" java.lang.OutOfMemoryError: Cannot allocate new LongPointer(3)\n"
+                + "\tat org.bytedeco.javacpp.LongPointer.<init>(LongPointer.java:88)\n"
+                + "Caused by: java.lang.OutOfMemoryError: Physical memory usage is too high\n"
+                + "\tat org.bytedeco.javacpp.Pointer.deallocator(Pointer.java:700)\n"
+                + "\t... 13 more\n";
+        assertEquals("Caused by: java.lang.OutOfMemoryError: Physical memory usage is too high",
+                ComparisonRunner.lastMessage(java));
+        String python = "Traceback (most recent call last):\n  File \"p.py\", line 3, in <module>\n"
+                + "    import cv2\nModuleNotFoundError: No module named 'cv2'\n";
+        assertEquals("ModuleNotFoundError: No module named 'cv2'", ComparisonRunner.lastMessage(python));
+        assertEquals("", ComparisonRunner.lastMessage("\n"));
+    }
+
+    @Test
     void medianOfOddAndEvenCounts() {
         assertEquals(2.0, ComparisonRunner.median(List.of(3.0, 1.0, 2.0)));
         assertEquals(2.5, ComparisonRunner.median(List.of(4.0, 1.0, 2.0, 3.0)));

@@ -11,15 +11,15 @@ class ConvSummaryTest {
     private static final String B = "org.segmentation.bench.conv.Conv2dBenchmark.";
 
     // Shape N=1, 2 -> 4 channels, 10x10, k=3: one pass F = 2·1·4·2·9·100 = 14 400 FLOPs.
-    // A second shape (N=2, 4 -> 4, 10x10: F = 57 600) has only shiftedForward; another benchmark is ignored.
+    // A second shape (N=2, 4 -> 4, 10x10: F = 57 600) has only forward; another benchmark is ignored.
     private static final String JSON = "["
-            + entry("shiftedForward", 1, 2, 4, 0.001)
-            + "," + entry("shiftedBackwardData", 1, 2, 4, 0.002)
-            + "," + entry("shiftedBackwardWeights", 1, 2, 4, 0.002)
-            + "," + entry("shiftedStep", 1, 2, 4, 0.006)
+            + entry("forward", 1, 2, 4, 0.001)
+            + "," + entry("backwardData", 1, 2, 4, 0.002)
+            + "," + entry("backwardWeights", 1, 2, 4, 0.002)
+            + "," + entry("step", 1, 2, 4, 0.006)
             + "," + entry("nd4jConv2d", 1, 2, 4, 0.002)
             + "," + entry("nd4jConv2dBp", 1, 2, 4, 0.008)
-            + "," + entry("shiftedForward", 2, 4, 4, 0.004)
+            + "," + entry("forward", 2, 4, 4, 0.004)
             + ",{\"benchmark\":\"org.segmentation.bench.nn.UNetBenchmark.trainStep\",\"params\":{\"batch\":\"2\"},"
             + "\"primaryMetric\":{\"score\":1.0,\"scoreUnit\":\"ms/op\"}}"
             + "]";
@@ -37,12 +37,12 @@ class ConvSummaryTest {
         ConvSummary.Shape s = shapes.get(0);
         assertEquals(14_400.0, s.passFlops());
         // forward: 14 400 FLOPs in 0.001 ms = 1.44e10 FLOP/s = 14.4 GFLOP/s
-        assertEquals(14.4, s.gflops(1, s.ms("shiftedForward")), 1e-9);
+        assertEquals(14.4, s.gflops(1, s.ms("forward")), 1e-9);
         // step: 3 passes, 43 200 FLOPs in 0.006 ms = 7.2 GFLOP/s; conv2d_bp: 2 passes in 0.008 ms = 3.6 GFLOP/s
-        assertEquals(7.2, s.gflops(3, s.ms("shiftedStep")), 1e-9);
+        assertEquals(7.2, s.gflops(3, s.ms("step")), 1e-9);
         assertEquals(3.6, s.gflops(2, s.ms("nd4jConv2dBp")), 1e-9);
         assertEquals(57_600.0, shapes.get(1).passFlops());
-        assertTrue(Double.isNaN(shapes.get(1).ms("shiftedStep")));
+        assertTrue(Double.isNaN(shapes.get(1).ms("step")));
     }
 
     @Test

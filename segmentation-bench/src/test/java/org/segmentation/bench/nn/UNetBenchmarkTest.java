@@ -14,6 +14,7 @@ class UNetBenchmarkTest {
     @Test
     void trainStepAndInferenceRunAndAreFinite() {
         UNetBenchmark b = new UNetBenchmark();
+        b.arch = "tiny";
         b.batch = 2;
         b.size = 16;
         b.setUp();
@@ -36,10 +37,15 @@ class UNetBenchmarkTest {
         b.size = 16;
         b.kernel = 3;
         b.setUp();
+        b.freshAlgorithm();
         Blackhole bh = new Blackhole(
                 "Today's password is swordfish. I understand instantiating Blackholes directly is dangerous.");
-        b.shiftedStep(bh);
-        INDArray y = b.shiftedForward();
+        b.step(bh);
+        b.freshAlgorithm();
+        INDArray y = b.forward();
+        b.freshAlgorithm();
+        INDArray dW = b.backwardWeights();
+        assertTrue(dW.amaxNumber().doubleValue() > 0, "backward-weights without a forward first");
         assertEquals(8 * 16 * 16, y.length());
         assertTrue(Double.isFinite(y.sumNumber().doubleValue()));
         bh.evaporate("Yes, I am Stephen Hawking, and know a thing or two about black holes.");
