@@ -30,11 +30,8 @@ import org.segmentation.nn.conv.Conv2dAlgorithm;
  * reuse memory.
  *
  * <p>Each pass is timed alone: {@link #backwardData} and {@link #backwardWeights} run no forward first, and every
- * call gets a fresh algorithm instance ({@link #freshAlgorithm}), so no pass reuses what an earlier call cached.
- * An algorithm may reuse, in its backward passes, what its last forward computed for the same {@code x}
- * ({@link Conv2dAlgorithm}); {@code ShiftedGemmConv2d} does (its padded input and im2col columns), and without a
- * forward its backward-weights builds them itself, which is what it is timed doing here. The replacing engine
- * caches nothing, so for it the two are the same.
+ * call gets a fresh algorithm instance ({@link #freshAlgorithm}). Our algorithms keep nothing between calls
+ * ({@link Conv2dAlgorithm}), so each pass does all its own work, as in a training step.
  *
  * <pre>
  * SEG_MAIN=org.openjdk.jmh.Main MVN_FLAGS=-o segmentation-bench/seg.sh Conv2dBenchmark -p n=8 -p cin=64 \
