@@ -51,15 +51,10 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
     static final long CHUNK = 1L << 24;
     /** Tiles a transform handles at once per channel: its 36 vectors of them stay in the L1 and L2 caches. */
     private static final int BLOCK_TILES = 256;
-    /** Tiles of one block of {@link #convolveInJava}: its transformed inputs and products stay in the L2 cache. */
-    private static final int JAVA_BLOCK_TILES = 128;
-    /** Up to this many channels (in and out) forward and backward-data run in Java ({@link #convolveInJava}). */
-    static final int JAVA_MAX_CHANNELS = 64;
     private static final int POS = 36;
 
     private final int threads;
     private final long chunk;
-    private final int javaMaxChannels;
 
     /** Transforms on one thread per core. */
     public WinogradConv2d() {
@@ -73,17 +68,11 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     /** For tests: another chunk size in scalars (one tile row per chunk at the least). */
     WinogradConv2d(int threads, long chunk) {
-        this(threads, chunk, JAVA_MAX_CHANNELS);
-    }
-
-    /** For tests and profiling: also another channel limit of the all-Java path (0: never, large: always). */
-    WinogradConv2d(int threads, long chunk, int javaMaxChannels) {
         if (threads < 1 || chunk < 1) {
             throw new IllegalArgumentException("threads and chunk must be positive, got " + threads + ", " + chunk);
         }
         this.threads = threads;
         this.chunk = chunk;
-        this.javaMaxChannels = javaMaxChannels;
     }
 
     /** Whether this algorithm computes a convolution with these weights (K,C,k,k): float32, 3×3, CPU backend. */
@@ -99,11 +88,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         ConvScratch s = ConvScratch.get();
         INDArray u = s.buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, false, u);
-        if (inJava(c, k)) {
-            convolveInJava(x, u, c, k, Scalars.contiguous(b).toFloatVector(), y);
-        } else {
-            convolve(x, u, c, k, b, y, s);
-        }
+        convolve(x, u, c, k, b, y, s);
     }
 
     @Override
@@ -113,11 +98,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         ConvScratch s = ConvScratch.get();
         INDArray u = s.buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, true, u);
-        if (inJava(k, c)) {
-            convolveInJava(dY, u, k, c, new float[c], dX);
-        } else {
-            convolve(dY, u, k, c, null, dX, s);
-        }
+        convolve(dY, u, k, c, null, dX, s);
     }
 
     @Override
@@ -200,153 +181,6 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         }
         if (outC != out) {
             out.assign(outC);
-        }
-    }
-
-    /** Whether a convolution of ci to co channels runs entirely in Java ({@link #convolveInJava}). */
-    private boolean inJava(int ci, int co) {
-        return Math.max(ci, co) <= javaMaxChannels;
-    }
-
-    /**
-     * out (N,Co,H,W) = the Winograd convolution of in (N,Ci,H,W) with the transformed filters u (36, Co, Ci), plus
-     * the bias, with every step on blocks of {@link #JAVA_BLOCK_TILES} tiles that stay in the core's caches: the
-     * input transform of all channels, the 36 products as Java loops (four output channels at a time, a loop over
-     * the block's tiles that the JIT turns into SIMD multiply-adds), and the output transform. For few channels
-     * the transform-domain tensors cost more to move through memory than the products cost to compute, and ND4J's
-     * GEMMs on such thin matrices are slow; here nothing but x and y leaves the caches. Threads take whole blocks.
-     */
-    private void convolveInJava(INDArray in, INDArray u, int ci, int co, float[] bias, INDArray out) {
-        int n = (int) in.size(0), h = (int) in.size(2), wd = (int) in.size(3);
-        int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
-        int blockRows = Math.max(1, Math.min(rows, JAVA_BLOCK_TILES / tw)), blocks = (rows + blockRows - 1) / blockRows;
-        int bt = blockRows * tw, wp = 4 * tw + 2, ow = 4 * tw;
-        INDArray inC = Scalars.contiguous(in);
-        INDArray outC = Scalars.contiguous(out);
-        float[] uf = new float[POS * co * ci];
-        u.data().asNioFloat().get((int) u.offset(), uf, 0, uf.length);
-        FloatBuffer xb = inC.data().asNioFloat();
-        FloatBuffer ob = outC.data().asNioFloat();
-        int xOff = (int) inC.offset(), oOff = (int) outC.offset();
-        ParallelRanges.run(blocks, threads, (from, to) -> {
-            float[] rows6 = new float[6 * wp];
-            float[][] d = new float[36][bt];       // patch values (i, j), then Bᵀ d B at (a, b)
-            float[][] t = new float[36][bt];
-            float[][] v = new float[POS * ci][bt]; // V[ξ][c] at ξ·Ci + c
-            float[][] m = new float[POS * co][bt]; // M[ξ][k] at ξ·Co + k
-            float[][] q = new float[24][bt];
-            float[][] o = new float[16][bt];
-            float[] rows4 = new float[4 * ow];
-            for (int blk = from; blk < to; blk++) {
-                int b0 = blk * blockRows, b1 = Math.min(b0 + blockRows, rows), nb = (b1 - b0) * tw;
-                for (int ch = 0; ch < ci; ch++) {
-                    for (int r = b0; r < b1; r++) {
-                        int s = r / th, ty = r % th, at = (r - b0) * tw;
-                        Arrays.fill(rows6, 0f);
-                        for (int i = 0; i < 6; i++) {
-                            int yy = 4 * ty - 1 + i;
-                            if (yy >= 0 && yy < h) {
-                                xb.get(xOff + ((s * ci + ch) * h + yy) * wd, rows6, i * wp + 1, wd);
-                            }
-                        }
-                        for (int i = 0; i < 6; i++) {
-                            for (int j = 0; j < 6; j++) {
-                                float[] dij = d[i * 6 + j];
-                                int src = i * wp + j;
-                                for (int tx = 0; tx < tw; tx++) {
-                                    dij[at + tx] = rows6[src + 4 * tx];
-                                }
-                            }
-                        }
-                    }
-                    for (int j = 0; j < 6; j++) {
-                        bt(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j],
-                                t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], nb);
-                    }
-                    for (int a = 0; a < 6; a++) {
-                        int p = a * 6;
-                        bt(t[p], t[p + 1], t[p + 2], t[p + 3], t[p + 4], t[p + 5], v[p * ci + ch],
-                                v[(p + 1) * ci + ch], v[(p + 2) * ci + ch], v[(p + 3) * ci + ch],
-                                v[(p + 4) * ci + ch], v[(p + 5) * ci + ch], nb);
-                    }
-                }
-                for (int xi = 0; xi < POS; xi++) {
-                    multiply(uf, xi * co * ci, co, ci, v, xi * ci, m, xi * co, nb);
-                }
-                for (int ko = 0; ko < co; ko++) {
-                    for (int j = 0; j < 6; j++) {
-                        at(m[j * co + ko], m[(6 + j) * co + ko], m[(12 + j) * co + ko], m[(18 + j) * co + ko],
-                                m[(24 + j) * co + ko], m[(30 + j) * co + ko], q[j], q[6 + j], q[12 + j], q[18 + j],
-                                nb, 0f);
-                    }
-                    for (int i = 0; i < 4; i++) {
-                        int qi = i * 6, oi = i * 4;
-                        at(q[qi], q[qi + 1], q[qi + 2], q[qi + 3], q[qi + 4], q[qi + 5],
-                                o[oi], o[oi + 1], o[oi + 2], o[oi + 3], nb, bias[ko]);
-                    }
-                    for (int r = b0; r < b1; r++) {
-                        int s = r / th, ty = r % th, at = (r - b0) * tw;
-                        for (int i = 0; i < 4; i++) {
-                            for (int j = 0; j < 4; j++) {
-                                float[] oij = o[i * 4 + j];
-                                int dst = i * ow + j;
-                                for (int tx = 0; tx < tw; tx++) {
-                                    rows4[dst + 4 * tx] = oij[at + tx];
-                                }
-                            }
-                        }
-                        for (int i = 0; i < 4; i++) {
-                            int yy = 4 * ty + i;
-                            if (yy < h) {
-                                ob.put(oOff + ((s * co + ko) * h + yy) * wd, rows4, i * ow, wd);
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        if (outC != out) {
-            out.assign(outC);
-        }
-    }
-
-    /**
-     * m[m0 + k][0..n) = Σ_c u[u0 + k·ci + c] · v[v0 + c][0..n) for k in 0..co−1: one position's product, four rows of
-     * m at a time so that each v row loaded serves four multiply-adds.
-     */
-    private static void multiply(float[] u, int u0, int co, int ci, float[][] v, int v0, float[][] m, int m0,
-            int n) {
-        int k = 0;
-        for (; k + 4 <= co; k += 4) {
-            float[] y0 = m[m0 + k], y1 = m[m0 + k + 1], y2 = m[m0 + k + 2], y3 = m[m0 + k + 3];
-            int r0 = u0 + k * ci, r1 = r0 + ci, r2 = r1 + ci, r3 = r2 + ci;
-            Arrays.fill(y0, 0, n, 0f);
-            Arrays.fill(y1, 0, n, 0f);
-            Arrays.fill(y2, 0, n, 0f);
-            Arrays.fill(y3, 0, n, 0f);
-            for (int c = 0; c < ci; c++) {
-                float a0 = u[r0 + c], a1 = u[r1 + c], a2 = u[r2 + c], a3 = u[r3 + c];
-                float[] x = v[v0 + c];
-                for (int t = 0; t < n; t++) {
-                    float xt = x[t];
-                    y0[t] += a0 * xt;
-                    y1[t] += a1 * xt;
-                    y2[t] += a2 * xt;
-                    y3[t] += a3 * xt;
-                }
-            }
-        }
-        for (; k < co; k++) {
-            float[] y0 = m[m0 + k];
-            int r0 = u0 + k * ci;
-            Arrays.fill(y0, 0, n, 0f);
-            for (int c = 0; c < ci; c++) {
-                float a0 = u[r0 + c];
-                float[] x = v[v0 + c];
-                for (int t = 0; t < n; t++) {
-                    y0[t] += a0 * x[t];
-                }
-            }
         }
     }
 
