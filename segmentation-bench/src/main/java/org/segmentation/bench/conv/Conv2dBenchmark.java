@@ -19,7 +19,7 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.Im2colGemmConv2d;
 import org.segmentation.nn.conv.ShiftedGemmConv2d;
@@ -28,8 +28,8 @@ import org.segmentation.nn.conv.ShiftedGemmConv2d;
  * Our convolution kernels beside ND4J's own conv2d and conv2d_bp (oneDNN on this build), same shapes, same run.
  * Time per call; GFLOP/s = 2·N·K·C·k²·H·W / time for each of forward, backward-data and backward-weights (the
  * ND4J backward computes both plus the bias, so its figure is 2× that FLOP count over its time). Our kernels
- * run inside {@link StepWorkspace} as in training, so their temporaries reuse memory; backward-weights reuses the
- * im2col columns cached by the forward in setUp, as it does after a layer's forward.
+ * run inside the {@link Memory#scratch} workspace as in training, so their temporaries reuse memory;
+ * backward-weights reuses the im2col columns cached by the forward in setUp, as it does after a layer's forward.
  *
  * <pre>
  * SEG_MAIN=org.openjdk.jmh.Main MVN_FLAGS=-o segmentation-bench/seg.sh Conv2dBenchmark -p n=8 -p cin=64 \
@@ -105,7 +105,7 @@ public class Conv2dBenchmark {
 
     @Benchmark
     public INDArray oursForward() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             ours.forward(x, w, b, y);
         }
         return y;
@@ -113,7 +113,7 @@ public class Conv2dBenchmark {
 
     @Benchmark
     public INDArray shiftedForward() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             shifted.forward(x, w, b, y);
         }
         return y;
@@ -121,7 +121,7 @@ public class Conv2dBenchmark {
 
     @Benchmark
     public INDArray oursBackwardData() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             ours.backwardData(dY, w, dX);
         }
         return dX;
@@ -137,7 +137,7 @@ public class Conv2dBenchmark {
 
     @Benchmark
     public INDArray shiftedBackwardData() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             shifted.backwardData(dY, w, dX);
         }
         return dX;
@@ -147,7 +147,7 @@ public class Conv2dBenchmark {
     public INDArray shiftedBackwardWeights() {
         dW.assign(0);
         dB.assign(0);
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             shifted.backwardWeights(x, dY, dW, dB); // reuses the padded input made in setUp
         }
         return dW;
@@ -161,7 +161,7 @@ public class Conv2dBenchmark {
     public void shiftedStep(Blackhole bh) {
         dW.assign(0);
         dB.assign(0);
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             shifted.forward(x, w, b, y);
             shifted.backwardData(dY, w, dX);
             shifted.backwardWeights(x, dY, dW, dB);

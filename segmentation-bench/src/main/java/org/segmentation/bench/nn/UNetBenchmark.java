@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.loss.LossResult;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
@@ -29,8 +29,9 @@ import org.segmentation.nn.param.ParameterBuffer;
 /**
  * The U-Net of the experiments ({@link UNetInputs#config()}) on one fixed batch from {@link UNetInputs}: a whole
  * training step (zero the gradients, forward, softmax cross-entropy, backward, Adam 1e-3), and inference
- * (evaluation mode, forward only, logits copied out), each inside {@link StepWorkspace} as the trainer and the
- * predictor run them, so memory stays flat. The training step keeps training the same model call after call,
+ * (evaluation mode, forward only, logits copied out), each following {@link Memory} as the trainer and the
+ * predictor run them (loss and optimizer temporaries in the scratch workspace, logits and their gradient freed
+ * explicitly), so memory stays flat. The training step keeps training the same model call after call,
  * as the PyTorch peer does.
  *
  * <p>{@code seg bench} compares {@code trainStep} at batch 8 of 64×64 ({@code unet-train-step}) and
@@ -75,21 +76,29 @@ public class UNetBenchmark {
     /** One optimizer step; returns its loss. */
     @Benchmark
     public double trainStep() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            params.zeroGradients();
-            LossResult r = loss.compute(model.forward(x), labels);
-            model.backward(r.dLogits());
-            optimizer.step();
-            return r.loss();
+        params.zeroGradients();
+        INDArray out = model.forward(x);
+        LossResult r;
+        INDArray dLogits;
+        try (MemoryWorkspace ignored = Memory.scratch()) {
+            r = loss.compute(out, labels);
+            dLogits = Memory.detachedCopy(r.dLogits());
         }
+        Memory.free(out);
+        model.backward(dLogits);
+        Memory.free(dLogits);
+        try (MemoryWorkspace ignored = Memory.scratch()) {
+            optimizer.step();
+        }
+        return r.loss();
     }
 
     /** The logits of the batch in evaluation mode. */
     @Benchmark
     public INDArray inference() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            logits.assign(eval.forward(x));
-        }
+        INDArray out = eval.forward(x);
+        logits.assign(out);
+        Memory.free(out);
         return logits;
     }
 }

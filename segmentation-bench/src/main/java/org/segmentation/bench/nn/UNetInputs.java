@@ -13,7 +13,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.bench.conv.ConvInputs;
 import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.loss.LossResult;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.model.UNet;
@@ -92,10 +92,12 @@ public final class UNetInputs {
         float[] x = images(batch, size);
         INDArray images = Nd4j.create(x, new long[] {batch, 1, size, size}, DataType.FLOAT);
         INDArray labels = Nd4j.createFromArray(labels(x)).reshape(batch, size, size);
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            INDArray logits = model.forward(images);
+        INDArray logits = model.forward(images);
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             LossResult r = new SoftmaxCrossEntropy().compute(logits, labels);
             return List.of(ConvInputs.digits(r.loss()), ConvInputs.digits(ConvInputs.absSum(logits)));
+        } finally {
+            Memory.free(logits);
         }
     }
 
@@ -104,8 +106,11 @@ public final class UNetInputs {
         UNet model = new UNet(config(), SEED);
         model.setTraining(false);
         INDArray images = Nd4j.create(images(batch, size), new long[] {batch, 1, size, size}, DataType.FLOAT);
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            return List.of(ConvInputs.digits(ConvInputs.absSum(model.forward(images))));
+        INDArray logits = model.forward(images);
+        try (MemoryWorkspace ignored = Memory.scratch()) {
+            return List.of(ConvInputs.digits(ConvInputs.absSum(logits)));
+        } finally {
+            Memory.free(logits);
         }
     }
 

@@ -2,8 +2,10 @@ package org.segmentation.nn.layers;
 
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.ShiftedGemmConv2d;
@@ -15,6 +17,12 @@ import org.segmentation.nn.param.ParameterBuffer;
  * k×k convolution with stride 1, "same" zero padding of k/2 (k odd) and a bias; PyTorch's
  * {@code Conv2d(C, K, k, padding=k//2)}. Weights are (K,C,k,k) and are initialised like PyTorch's default,
  * uniform on ±1/sqrt(C·k·k), weights and bias alike.
+ *
+ * <p>Memory ({@link Memory}): the output and the input gradient are detached arrays owned by the caller; the only
+ * cache is a reference to the input x, which the caller keeps alive until {@link #backward} and which backward
+ * drops. The algorithm's temporaries live in the scratch workspace of each call, so nothing the algorithm kept
+ * from {@link #forward} survives to backward: backward hands it a new array object over x's memory, so that an
+ * algorithm that remembers its last input by identity recomputes instead of reading reused scratch memory.
  */
 public final class Conv2d {
     private final int inChannels;
@@ -62,8 +70,10 @@ public final class Conv2d {
         Shapes.require("Conv2d input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
         Shapes.requireType("Conv2d input x", x, dtype);
         this.x = x;
-        INDArray y = Nd4j.createUninitialized(dtype, x.size(0), outChannels, x.size(2), x.size(3));
-        algorithm.forward(x, weight.value(), bias.value(), y);
+        INDArray y = Memory.detached(dtype, x.size(0), outChannels, x.size(2), x.size(3));
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            algorithm.forward(x, weight.value(), bias.value(), y);
+        }
         return y;
     }
 
@@ -79,9 +89,13 @@ public final class Conv2d {
         }
         Shapes.require("Conv2d output gradient dY", "(N,K,H,W)", dY, x.size(0), outChannels, x.size(2), x.size(3));
         Shapes.requireType("Conv2d output gradient dY", dY, dtype);
-        INDArray dX = Nd4j.createUninitialized(dtype, x.shape());
-        algorithm.backwardData(dY, weight.value(), dX);
-        algorithm.backwardWeights(x, dY, weight.grad(), bias.grad());
+        INDArray dX = Memory.detached(dtype, x.shape());
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            algorithm.backwardData(dY, weight.value(), dX);
+            INDArray sameX = Nd4j.create(x.data(), x.shape(), x.stride(), x.offset(), x.ordering());
+            algorithm.backwardWeights(sameX, dY, weight.grad(), bias.grad());
+        }
+        x = null;
         return dX;
     }
 
