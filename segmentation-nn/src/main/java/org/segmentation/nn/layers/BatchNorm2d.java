@@ -18,8 +18,9 @@ import org.segmentation.nn.param.ParameterBuffer;
  * unbiased variance (PyTorch's convention); in evaluation mode the running averages are used. gamma starts at 1,
  * beta at 0, running mean at 0 and running variance at 1. The running averages are buffers, not parameters.
  *
- * <p>Both passes are loops over the channels' planes ({@link Scalars}), statistics and sums in double: forward
- * reads x twice for the statistics and once to write y; backward reads once for the two sums and once to write dX.
+ * <p>Both passes are loops over the channels' planes ({@link Scalars}), each plane copied into a reused double
+ * array, statistics and sums in double: forward reads x once for the statistics and once to write y; backward
+ * reads x, dY (and y) once for the two sums and once to write dX.
  * Nothing of (N,C,H,W) size is cached: backward recomputes x̂ = (x − mean)/sqrt(var + eps) from the input x, and
  * the fused ReLU's gradient mask is the sign of the output y (y &gt; 0 exactly where the pre-activation was), so
  * the caller must keep x and y unmodified until {@link #backward}. The output and dX are detached arrays owned by
@@ -43,6 +44,7 @@ public final class BatchNorm2d {
     private double[] mean;    // (C) of the statistics used
     private double[] invStd;  // (C) 1/sqrt(var + eps) of the statistics used
     private boolean cachedTraining;
+    private final double[][] work = new double[3][]; // one plane (H·W) each of x, dY and y, reused between calls
 
     /** momentum 0.1 and eps 1e-5, PyTorch's defaults; no ReLU. */
     public BatchNorm2d(ParameterBuffer.Builder params, String name, int channels) {
@@ -97,6 +99,7 @@ public final class BatchNorm2d {
         int plane = Math.toIntExact(x.size(2) * x.size(3));
         long m = (long) n * plane;
         Scalars xs = Scalars.of(x);
+        double[] xa = work(0, plane);
         double[] mu = new double[channels];
         double[] inv = new double[channels];
         if (training) {
@@ -107,21 +110,33 @@ public final class BatchNorm2d {
             Scalars rm = Scalars.of(runningMean);
             Scalars rv = Scalars.of(runningVar);
             for (int c = 0; c < channels; c++) {
-                double s = 0;
+                // sums of (x − k) and (x − k)² with k the channel's first value, so that no precision is lost to
+                // a mean far from 0; four partial sums each, so that the additions do not wait on each other
+                double k = xs.get(c * plane);
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
                 for (int i = 0; i < n; i++) {
-                    for (int at = (i * channels + c) * plane, end = at + plane; at < end; at++) {
-                        s += xs.get(at);
+                    xs.get((i * channels + c) * plane, xa, plane);
+                    int j = 0;
+                    for (; j + 3 < plane; j += 4) {
+                        double d0 = xa[j] - k, d1 = xa[j + 1] - k, d2 = xa[j + 2] - k, d3 = xa[j + 3] - k;
+                        s0 += d0;
+                        s1 += d1;
+                        s2 += d2;
+                        s3 += d3;
+                        q0 += d0 * d0;
+                        q1 += d1 * d1;
+                        q2 += d2 * d2;
+                        q3 += d3 * d3;
+                    }
+                    for (; j < plane; j++) {
+                        double d0 = xa[j] - k;
+                        s0 += d0;
+                        q0 += d0 * d0;
                     }
                 }
-                double mc = s / m;
-                double ss = 0;
-                for (int i = 0; i < n; i++) {
-                    for (int at = (i * channels + c) * plane, end = at + plane; at < end; at++) {
-                        double d = xs.get(at) - mc;
-                        ss += d * d;
-                    }
-                }
-                double var = ss / m;                                           // biased, for normalising
+                double meanShifted = (s0 + s1 + s2 + s3) / m;
+                double var = Math.max(0, (q0 + q1 + q2 + q3) / m - meanShifted * meanShifted);   // biased
+                double mc = k + meanShifted;
                 mu[c] = mc;
                 inv[c] = 1 / Math.sqrt(var + eps);
                 rm.set(c, (1 - momentum) * rm.get(c) + momentum * mc);
@@ -140,12 +155,15 @@ public final class BatchNorm2d {
         Scalars g = Scalars.of(gamma.value());
         Scalars b = Scalars.of(beta.value());
         for (int c = 0; c < channels; c++) {
-            double mc = mu[c], ic = inv[c], gc = g.get(c), bc = b.get(c);
+            double mc = mu[c], scale = inv[c] * g.get(c), shift = b.get(c);
             for (int i = 0; i < n; i++) {
-                for (int at = (i * channels + c) * plane, end = at + plane; at < end; at++) {
-                    double v = (xs.get(at) - mc) * ic * gc + bc;
-                    ys.set(at, relu && v < 0 ? 0 : v);
+                int at = (i * channels + c) * plane;
+                xs.get(at, xa, plane);
+                for (int j = 0; j < plane; j++) {
+                    double v = (xa[j] - mc) * scale + shift;
+                    xa[j] = relu && v < 0 ? 0 : v;
                 }
+                ys.set(at, xa, plane);
             }
         }
         this.x = x;
@@ -181,36 +199,71 @@ public final class BatchNorm2d {
             Scalars g = Scalars.of(gamma.value());
             Scalars dg = Scalars.of(gamma.grad());
             Scalars db = Scalars.of(beta.grad());
+            double[] xa = work(0, plane);
+            double[] da = work(1, plane);
+            double[] ya = relu ? work(2, plane) : null;
             for (int c = 0; c < channels; c++) {
                 double mc = mean[c], ic = invStd[c];
-                double sumD = 0, sumDXhat = 0;                                 // Σ dZ and Σ dZ·x̂ over (N,H,W)
+                // Σ dZ and Σ dZ·(x − mean) over (N,H,W), dZ = dY masked by the ReLU; two partial sums each
+                double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
                 for (int i = 0; i < n; i++) {
-                    for (int at = (i * channels + c) * plane, end = at + plane; at < end; at++) {
-                        if (relu && !(ys.get(at) > 0)) {
-                            continue;
-                        }
-                        double d = ds.get(at);
-                        sumD += d;
-                        sumDXhat += d * (xs.get(at) - mc) * ic;
+                    int at = (i * channels + c) * plane;
+                    load(xs, ds, ys, at, xa, da, ya, plane);
+                    int j = 0;
+                    for (; j + 1 < plane; j += 2) {
+                        s0 += da[j];
+                        s1 += da[j + 1];
+                        p0 += da[j] * (xa[j] - mc);
+                        p1 += da[j + 1] * (xa[j + 1] - mc);
+                    }
+                    for (; j < plane; j++) {
+                        s0 += da[j];
+                        p0 += da[j] * (xa[j] - mc);
                     }
                 }
+                double sumD = s0 + s1, sumDXhat = (p0 + p1) * ic;
                 dg.set(c, dg.get(c) + sumDXhat);
                 db.set(c, db.get(c) + sumD);
                 double scale = g.get(c) * ic;
                 // training: dX = gamma·invStd·(dZ − mean(dZ) − x̂·mean(dZ·x̂)); evaluation: gamma·invStd·dZ
                 double meanD = cachedTraining ? sumD / m : 0;
-                double meanDXhat = cachedTraining ? sumDXhat / m : 0;
+                double slope = cachedTraining ? ic * sumDXhat / m : 0;   // x̂·mean(dZ·x̂) = (x − mean)·slope
                 for (int i = 0; i < n; i++) {
-                    for (int at = (i * channels + c) * plane, end = at + plane; at < end; at++) {
-                        double d = relu && !(ys.get(at) > 0) ? 0 : ds.get(at);
-                        dxs.set(at, scale * (d - meanD - (xs.get(at) - mc) * ic * meanDXhat));
+                    int at = (i * channels + c) * plane;
+                    load(xs, ds, ys, at, xa, da, ya, plane);
+                    for (int j = 0; j < plane; j++) {
+                        da[j] = scale * (da[j] - meanD - (xa[j] - mc) * slope);
                     }
+                    dxs.set(at, da, plane);
                 }
             }
         }
         x = null;
         y = null;
         return dX;
+    }
+
+    /** Reads one plane of x and of dY, dY zeroed where the fused ReLU's output y is not positive. */
+    private void load(Scalars xs, Scalars ds, Scalars ys, int at, double[] xa, double[] da, double[] ya,
+            int plane) {
+        xs.get(at, xa, plane);
+        ds.get(at, da, plane);
+        if (ys != null) {
+            ys.get(at, ya, plane);
+            for (int j = 0; j < plane; j++) {
+                if (!(ya[j] > 0)) {
+                    da[j] = 0;
+                }
+            }
+        }
+    }
+
+    /** Work array {@code i} of at least {@code len} doubles, grown when needed and reused. */
+    private double[] work(int i, int len) {
+        if (work[i] == null || work[i].length < len) {
+            work[i] = new double[len];
+        }
+        return work[i];
     }
 
     public Parameter gamma() {

@@ -1,9 +1,11 @@
 package org.segmentation.nn.layers;
 
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.RectifiedLinear;
+import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.nn.Memory;
-import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
 
 /**
@@ -28,12 +30,12 @@ public final class Relu {
      */
     public INDArray forward(INDArray x, INDArray out) {
         if (out == null) {
-            out = Memory.detachedCopy(x);
-        } else if (out != x) {
+            out = Memory.detached(x.dataType(), x.shape());
+        } else {
             Shapes.requireSameShape("Relu output", x, out);
-            out.assign(x);
         }
-        y = Transforms.relu(out, false);
+        Nd4j.getExecutioner().exec(new RectifiedLinear(x, out));
+        y = out;
         return y;
     }
 
@@ -47,13 +49,10 @@ public final class Relu {
             throw new IllegalStateException("Relu.backward called before forward");
         }
         Shapes.requireSameShape("Relu output gradient dY", y, dY);
-        INDArray dX = Memory.detachedCopy(dY);
-        Scalars ys = Scalars.of(Scalars.contiguous(y));
-        Scalars d = Scalars.of(dX);
-        for (int i = 0, len = Math.toIntExact(dX.length()); i < len; i++) {
-            if (!(ys.get(i) > 0)) {
-                d.set(i, 0);
-            }
+        INDArray dX = Memory.detached(dY.dataType(), dY.shape());
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            // step(y)·dY: two ND4J ops; dY.mul(y.gt(0).castTo(...)) was three
+            dX.assign(Transforms.step(y, true)).muli(dY);
         }
         y = null;
         return dX;
