@@ -7,8 +7,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.data.InMemoryDataset;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
@@ -25,9 +27,11 @@ import org.slf4j.LoggerFactory;
 /**
  * Resident memory of a U-Net training run in the standard configuration ({@link UNetConfig#of UNetConfig.of(3,
  * 3)}: depth 4, 32 base filters, batch norm, transposed up-sampling; batches of 4 random 3-channel images of
- * 256×256; CE+Dice; Adam 1e-3) through {@link Trainer}: VmRSS of /proc/self/status after steps 10, 50, 100 and
- * every 100th, VmHWM (the peak) at the end, and each of those steps' wall time. A measurement, not a benchmark
- * of speed; the argument is the number of steps (default 1000).
+ * 256×256; CE+Dice; Adam 1e-3) through {@link Trainer}: VmRSS of /proc/self/status after steps 1-5, 10, 50,
+ * 100 and every 100th, VmHWM (the peak) at the end, and each of those steps' wall time; beside them the Java
+ * heap (committed, used) and the size of the scratch workspace ({@link Memory#scratch}, the largest single
+ * layer call's temporaries). A measurement, not a benchmark of speed. Arguments: steps (default 1000), image
+ * size (256), batch (4).
  *
  * <pre>
  * JAVA_OPTS="-Xmx1g" SEG_MAIN=org.segmentation.bench.nn.TrainingMemoryRun MVN_FLAGS=-o \
@@ -55,8 +59,8 @@ public final class TrainingMemoryRun {
 
     public static void main(String[] args) throws IOException {
         int steps = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        int size = 256;
-        int batch = 4;
+        int size = args.length > 1 ? Integer.parseInt(args[1]) : 256;
+        int batch = args.length > 2 ? Integer.parseInt(args[2]) : 4;
         Random rng = new Random(1);
         List<Sample> samples = new ArrayList<>();
         for (int i = 0; i < 2 * batch; i++) {
@@ -83,8 +87,13 @@ public final class TrainingMemoryRun {
             public void onStepEnd(StepEnd e) {
                 long s = e.step();
                 if (s <= 5 || s == 10 || s == 50 || s % 100 == 0) {
-                    LOG.info("step {} loss {}: {} ms, VmRSS {} MB, VmHWM {} MB", s, String.format("%.4f", e.loss()),
-                            e.stepNanos() / 1_000_000, statusMb("VmRSS"), statusMb("VmHWM"));
+                    Runtime rt = Runtime.getRuntime();
+                    long scratch = Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(Memory.SCRATCH_ID)
+                            .getCurrentSize();
+                    LOG.info("step {} loss {}: {} ms, VmRSS {} MB, VmHWM {} MB (Java heap committed {} MB, used {} MB;"
+                            + " scratch workspace {} MB)", s, String.format("%.4f", e.loss()),
+                            e.stepNanos() / 1_000_000, statusMb("VmRSS"), statusMb("VmHWM"), rt.totalMemory() >> 20,
+                            (rt.totalMemory() - rt.freeMemory()) >> 20, scratch >> 20);
                 }
             }
         }).fit(data, null, null);
