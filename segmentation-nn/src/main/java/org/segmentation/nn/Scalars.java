@@ -28,6 +28,12 @@ public abstract class Scalars {
 
     public abstract void set(int i, double v);
 
+    /** Copies the scalars {@code from .. from+len-1} into {@code dst[0 .. len-1]}. */
+    public abstract void get(int from, double[] dst, int len);
+
+    /** Overwrites the scalars {@code from .. from+len-1} with {@code src[0 .. len-1]}. */
+    public abstract void set(int from, double[] src, int len);
+
     /** {@code a} itself if it is laid out in c order without gaps, else a c-ordered copy. */
     public static INDArray contiguous(INDArray a) {
         return isContiguous(a) ? a : a.dup('c');
@@ -139,6 +145,20 @@ public abstract class Scalars {
         public void set(int i, double v) {
             b.put(offset + i, (float) v);
         }
+
+        @Override
+        public void get(int from, double[] dst, int len) {
+            for (int i = 0, at = offset + from; i < len; i++) {
+                dst[i] = b.get(at + i);
+            }
+        }
+
+        @Override
+        public void set(int from, double[] src, int len) {
+            for (int i = 0, at = offset + from; i < len; i++) {
+                b.put(at + i, (float) src[i]);
+            }
+        }
     }
 
     private static final class Doubles extends Scalars {
@@ -158,6 +178,16 @@ public abstract class Scalars {
         @Override
         public void set(int i, double v) {
             b.put(offset + i, v);
+        }
+
+        @Override
+        public void get(int from, double[] dst, int len) {
+            b.get(offset + from, dst, 0, len);
+        }
+
+        @Override
+        public void set(int from, double[] src, int len) {
+            b.put(offset + from, src, 0, len);
         }
     }
 }

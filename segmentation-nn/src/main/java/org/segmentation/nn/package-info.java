@@ -10,8 +10,8 @@
  * <p>Layers: {@link org.segmentation.nn.layers.Conv2d} (its kernels behind
  * {@link org.segmentation.nn.conv.Conv2dAlgorithm}), BatchNorm2d, Relu, MaxPool2x2, ConvTranspose2x2,
  * BilinearUpsample2x, Concat, Dropout, Softmax. Losses in {@code loss}, optimizers and schedules in
- * {@code optim}. Open a {@link org.segmentation.nn.StepWorkspace} around each step so that its tensors reuse
- * one block of memory. Bad shapes, channel counts or data types raise {@link IllegalArgumentException} naming
+ * {@code optim}. Memory follows {@link org.segmentation.nn.Memory}: outputs and caches are detached arrays freed
+ * explicitly after their last use, temporaries of each layer call live in a reused scratch workspace. Bad shapes, channel counts or data types raise {@link IllegalArgumentException} naming
  * the expected and actual shapes ({@link org.segmentation.nn.Shapes}).
  */
 package org.segmentation.nn;

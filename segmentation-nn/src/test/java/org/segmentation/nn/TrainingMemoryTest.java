@@ -10,13 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.nn.layers.BatchNorm2d;
 import org.segmentation.nn.layers.Concat;
 import org.segmentation.nn.layers.Conv2d;
 import org.segmentation.nn.layers.ConvTranspose2x2;
 import org.segmentation.nn.layers.MaxPool2x2;
-import org.segmentation.nn.layers.Relu;
 import org.segmentation.nn.loss.CeDiceLoss;
 import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.loss.LossResult;
@@ -27,8 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A short training run inside {@link StepWorkspace}: resident memory must stay flat and the loss must fall.
- * The 1000-step run with RSS at steps 100 and 1000 is segmentation-bench's TrainingMemoryRun.
+ * A short training run of layers wired by hand following {@link Memory} (each tensor freed after its last use,
+ * temporaries in the scratch workspace): resident memory must stay flat and the loss must fall. The 1000-step
+ * run with RSS at steps 100 and 1000 is segmentation-bench's TrainingMemory; the U-Net's peak is measured by
+ * {@code org.segmentation.nn.train.UNetMemoryRun}.
  */
 class TrainingMemoryTest {
     private static final Logger LOG = LoggerFactory.getLogger(TrainingMemoryTest.class);
@@ -48,8 +48,7 @@ class TrainingMemoryTest {
         Random rng = new Random(3);
         ParameterBuffer.Builder b = ParameterBuffer.builder(dt);
         Conv2d conv1 = new Conv2d(b, "conv1", 3, 16, 3, rng);
-        BatchNorm2d bn1 = new BatchNorm2d(b, "bn1", 16);
-        Relu relu = new Relu();
+        BatchNorm2d bn1 = new BatchNorm2d(b, "bn1", 16, true);
         MaxPool2x2 pool = new MaxPool2x2();
         ConvTranspose2x2 up = new ConvTranspose2x2(b, "up", 16, 16, rng);
         Concat cat = new Concat();
@@ -67,21 +66,39 @@ class TrainingMemoryTest {
         int steps = 150;
         int warm = 50;
         for (int step = 0; step < steps; step++) {
-            try (MemoryWorkspace ignored = StepWorkspace.open()) {
-                params.zeroGradients();
-                INDArray skip = relu.forward(bn1.forward(conv1.forward(x)));
-                INDArray logits = conv2.forward(cat.forward(skip, up.forward(pool.forward(skip))));
-                LossResult r = loss.compute(logits, labels);
-                Loss.requireFinite(r.loss(), step);
-                INDArray[] d = cat.backward(conv2.backward(r.dLogits()));
-                INDArray dSkip = d[0].addi(pool.backward(up.backward(d[1])));
-                conv1.backward(bn1.backward(relu.backward(dSkip)));
-                opt.step();
-                if (step == 0) {
-                    first = r.loss();
-                }
-                last = r.loss();
+            params.zeroGradients();
+            INDArray z = conv1.forward(x);
+            INDArray skip = bn1.forward(z);                                     // BN + ReLU
+            INDArray pooled = pool.forward(skip);
+            INDArray u = up.forward(pooled);
+            INDArray c = cat.forward(skip, u);
+            Memory.free(u);
+            INDArray logits = conv2.forward(c);
+            LossResult r;
+            INDArray dLogits;
+            try (MemoryWorkspace ws = Memory.scratch()) {
+                r = loss.compute(logits, labels);
+                dLogits = Memory.detachedCopy(r.dLogits());
             }
+            Memory.free(logits);
+            Loss.requireFinite(r.loss(), step);
+            INDArray dCat = conv2.backward(dLogits);
+            Memory.free(dLogits, c);
+            INDArray[] d = cat.backward(dCat);
+            INDArray dPooled = up.backward(d[1]);
+            Memory.free(dCat, pooled);
+            pool.backward(dPooled, d[0]);                                       // dSkip += pool's gradient
+            Memory.free(dPooled);
+            INDArray dZ = bn1.backward(d[0]);
+            Memory.free(d[0], z, skip);
+            Memory.free(conv1.backward(dZ), dZ);
+            try (MemoryWorkspace ws = Memory.scratch()) {
+                opt.step();
+            }
+            if (step == 0) {
+                first = r.loss();
+            }
+            last = r.loss();
             if (step == warm) {
                 rssWarm = rssKb();
             }
@@ -90,8 +107,8 @@ class TrainingMemoryTest {
         LOG.info("RSS at step {}: {} MB, at step {}: {} MB; loss {} -> {}", warm, rssWarm / 1024, steps,
                 rssEnd / 1024, first, last);
         // Each step allocates about 10 MB of tensors (the im2col columns of conv2 alone are 4·288·1024 floats),
-        // so a leak would add ~1 GB over these 100 steps (without the workspace RSS measured +1.8 MB per step
-        // even at this size); with it, growth measured 0. The Java heap is fixed and pre-touched by the surefire
+        // so a leak would add ~1 GB over these 100 steps (with nothing freed and no workspace RSS measured +1.8 MB
+        // per step even at this size). The Java heap is fixed and pre-touched by the surefire
         // configuration, so 16 MB leaves room only for JIT-compiled code and metaspace, which are not per step.
         assertTrue(rssEnd - rssWarm < 16 * 1024, "RSS grew from " + rssWarm + " kB to " + rssEnd + " kB");
         assertTrue(last < 0.5 * first, "loss " + first + " -> " + last);

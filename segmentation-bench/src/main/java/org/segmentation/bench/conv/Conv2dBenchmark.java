@@ -19,14 +19,14 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 
 /**
  * Our convolution kernels ({@link ConvInputs#ours()}) beside ND4J's own conv2d and conv2d_bp (oneDNN on this
  * build), same shapes, same run. Time per call; GFLOP/s = 2·N·K·C·k²·H·W / time for each of forward,
  * backward-data and backward-weights (the ND4J backward computes both plus the bias, so its figure is 2× that
- * FLOP count over its time). Our kernels run inside {@link StepWorkspace} as in training, so their temporaries
+ * FLOP count over its time). Our kernels run inside the {@link Memory#scratch} workspace as in training, so their temporaries
  * reuse memory.
  *
  * <p>Each pass is timed alone: {@link #backwardData} and {@link #backwardWeights} run no forward first, and every
@@ -109,7 +109,7 @@ public class Conv2dBenchmark {
 
     @Benchmark
     public INDArray forward() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             ours.forward(x, w, b, y);
         }
         return y;
@@ -117,7 +117,7 @@ public class Conv2dBenchmark {
 
     @Benchmark
     public INDArray backwardData() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             ours.backwardData(dY, w, dX);
         }
         return dX;
@@ -128,7 +128,7 @@ public class Conv2dBenchmark {
     public INDArray backwardWeights() {
         dW.assign(0);
         dB.assign(0);
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             ours.backwardWeights(x, dY, dW, dB);
         }
         return dW;
@@ -142,7 +142,7 @@ public class Conv2dBenchmark {
     public void step(Blackhole bh) {
         dW.assign(0);
         dB.assign(0);
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             ours.forward(x, w, b, y);
             ours.backwardData(dY, w, dX);
             ours.backwardWeights(x, dY, dW, dB);

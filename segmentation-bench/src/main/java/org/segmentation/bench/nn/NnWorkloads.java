@@ -65,7 +65,7 @@ public final class NnWorkloads {
         Map<String, String> convQuick = conv(2, 8, 16, 32);
         String convNote = "3x3 same-padded convolution, NCHW float32, at every 3x3 shape of the standard U-Net"
                 + " (batch " + CONV_BATCH + ") and N=8 64->64 128^2; ours " + ConvInputs.ours().getClass()
-                .getSimpleName() + " inside StepWorkspace, a fresh instance per call (nothing cached by a forward)";
+                .getSimpleName() + " inside the Memory.scratch workspace, a fresh instance per call (nothing cached by a forward)";
         return List.of(
                 new Workload("conv-forward", convNote + "; forward + bias into a reused output. PyTorch F.conv2d"
                         + " under no_grad; ND4J conv2d in the same JMH run (check: sum|y| to 4 digits)" + THREADS,

@@ -6,12 +6,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.segmentation.bench.conv.ConvInputs;
-import org.segmentation.nn.StepWorkspace;
 import org.segmentation.nn.loss.Loss;
-import org.segmentation.nn.loss.LossResult;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
@@ -22,7 +19,7 @@ import org.segmentation.nn.param.ParameterBuffer;
 /**
  * Memory of training, our side of {@code seg bench}'s {@code unet-train-memory}: in a fresh JVM, {@code --steps}
  * training steps of a U-Net ({@link UNetInputs#config(String)}) on one fixed batch, exactly as
- * {@link UNetBenchmark#trainStep} does them (inside {@link StepWorkspace}, Adam 1e-3), then one JSON line on
+ * {@link UNetBenchmark#trainStep} does them ({@link UNetInputs#trainStep}, Adam 1e-3), then one JSON line on
  * stdout:
  *
  * <pre>
@@ -67,13 +64,7 @@ public final class TrainingMemory {
         long start = System.nanoTime();
         for (int step = 1; step <= steps; step++) {
             double value;
-            try (MemoryWorkspace ignored = StepWorkspace.open()) {
-                params.zeroGradients();
-                LossResult r = loss.compute(model.forward(x), labels);
-                model.backward(r.dLogits());
-                optimizer.step();
-                value = Loss.requireFinite(r.loss(), step);
-            }
+            value = Loss.requireFinite(UNetInputs.trainStep(model, loss, optimizer, x, labels), step);
             if (step == 1) {
                 firstLoss = value;
             }

@@ -2,7 +2,6 @@ package org.segmentation.bench.nn;
 
 import java.util.concurrent.TimeUnit;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -17,9 +16,8 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.loss.Loss;
-import org.segmentation.nn.loss.LossResult;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
@@ -30,8 +28,9 @@ import org.segmentation.nn.param.ParameterBuffer;
 /**
  * A U-Net ({@link UNetInputs#config(String)}: {@code tiny}, {@code standard} or {@code wide}) on one fixed batch
  * from {@link UNetInputs}: a whole training step (zero the gradients, forward, softmax cross-entropy, backward,
- * Adam 1e-3), and inference (evaluation mode, forward only, logits copied out), each inside {@link StepWorkspace}
- * as the trainer and the predictor run them, so memory stays flat. The training step keeps training the same
+ * Adam 1e-3), and inference (evaluation mode, forward only, logits copied out), each following {@link Memory} as
+ * the trainer and the predictor run them (loss and optimizer temporaries in the scratch workspace, logits and
+ * their gradient freed explicitly), so memory stays flat. The training step keeps training the same
  * model call after call, as the PyTorch peer does.
  *
  * <p>{@code seg bench} compares {@code trainStep} ({@code unet-train-step}) and {@code inference}
@@ -82,21 +81,15 @@ public class UNetBenchmark {
     /** One optimizer step; returns its loss. */
     @Benchmark
     public double trainStep() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            params.zeroGradients();
-            LossResult r = loss.compute(model.forward(x), labels);
-            model.backward(r.dLogits());
-            optimizer.step();
-            return r.loss();
-        }
+        return UNetInputs.trainStep(model, loss, optimizer, x, labels);
     }
 
     /** The logits of the batch in evaluation mode. */
     @Benchmark
     public INDArray inference() {
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            logits.assign(eval.forward(x));
-        }
+        INDArray out = eval.forward(x);
+        logits.assign(out);
+        Memory.free(out);
         return logits;
     }
 }

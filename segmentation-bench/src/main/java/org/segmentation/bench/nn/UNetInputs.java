@@ -15,11 +15,13 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.bench.conv.ConvInputs;
 import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
+import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.loss.LossResult;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
+import org.segmentation.nn.optim.Optimizer;
 
 /**
  * The models and the batches of the U-Net workloads, shared by {@link UNetBenchmark}, {@link TrainingMemory} and
@@ -127,11 +129,36 @@ public final class UNetInputs {
         UNetConfig c = config(arch);
         UNet model = new UNet(c, SEED);
         model.setTraining(true);
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            INDArray logits = model.forward(x(c, batch, size));
+        INDArray logits = model.forward(x(c, batch, size));
+        try (MemoryWorkspace ignored = Memory.scratch()) {
             LossResult r = new SoftmaxCrossEntropy().compute(logits, labels(c, batch, size));
             return List.of(ConvInputs.digits(r.loss()), ConvInputs.digits(ConvInputs.absSum(logits)));
+        } finally {
+            Memory.free(logits);
         }
+    }
+
+    /**
+     * One optimizer step of {@code model} on one batch, as the trainer runs it under {@link Memory}: zero the
+     * gradients, forward, loss (its temporaries in the scratch workspace), backward, optimizer step; the logits and
+     * their gradient are freed. Returns the loss.
+     */
+    public static double trainStep(UNet model, Loss loss, Optimizer optimizer, INDArray x, INDArray labels) {
+        model.parameters().zeroGradients();
+        INDArray out = model.forward(x);
+        LossResult r;
+        INDArray dLogits;
+        try (MemoryWorkspace ignored = Memory.scratch()) {
+            r = loss.compute(out, labels);
+            dLogits = Memory.detachedCopy(r.dLogits());
+        }
+        Memory.free(out);
+        model.backward(dLogits);
+        Memory.free(dLogits);
+        try (MemoryWorkspace ignored = Memory.scratch()) {
+            optimizer.step();
+        }
+        return r.loss();
     }
 
     /** Our check value of inference: {@code [sum|logits|]} in evaluation mode from the initial weights. */
@@ -139,8 +166,11 @@ public final class UNetInputs {
         UNetConfig c = config(arch);
         UNet model = new UNet(c, SEED);
         model.setTraining(false);
-        try (MemoryWorkspace ignored = StepWorkspace.open()) {
-            return List.of(ConvInputs.digits(ConvInputs.absSum(model.forward(x(c, batch, size)))));
+        INDArray logits = model.forward(x(c, batch, size));
+        try (MemoryWorkspace ignored = Memory.scratch()) {
+            return List.of(ConvInputs.digits(ConvInputs.absSum(logits)));
+        } finally {
+            Memory.free(logits);
         }
     }
 

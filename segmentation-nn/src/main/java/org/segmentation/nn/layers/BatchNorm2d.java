@@ -3,9 +3,8 @@ package org.segmentation.nn.layers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
-import org.segmentation.nn.Bcast;
+import org.segmentation.nn.Memory;
+import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.param.Init;
 import org.segmentation.nn.param.Parameter;
@@ -13,15 +12,25 @@ import org.segmentation.nn.param.ParameterBuffer;
 
 /**
  * Batch normalisation over (N,H,W) per channel (Ioffe and Szegedy, 2015), PyTorch's {@code BatchNorm2d(C)}:
- * y = gamma·(x − mean)/sqrt(var + eps) + beta. In training mode mean and the biased variance come from the
+ * y = gamma·(x − mean)/sqrt(var + eps) + beta, optionally followed by a ReLU fused into the same pass
+ * ({@code BatchNorm2d} then {@code ReLU} in PyTorch). In training mode mean and the biased variance come from the
  * batch and the running averages are updated as running = (1 − momentum)·running + momentum·batch, with the
  * unbiased variance (PyTorch's convention); in evaluation mode the running averages are used. gamma starts at 1,
  * beta at 0, running mean at 0 and running variance at 1. The running averages are buffers, not parameters.
+ *
+ * <p>Both passes are loops over the channels' planes ({@link Scalars}), each plane copied into a reused double
+ * array, statistics and sums in double: forward reads x once for the statistics and once to write y; backward
+ * reads x, dY (and y) once for the two sums and once to write dX.
+ * Nothing of (N,C,H,W) size is cached: backward recomputes x̂ = (x − mean)/sqrt(var + eps) from the input x, and
+ * the fused ReLU's gradient mask is the sign of the output y (y &gt; 0 exactly where the pre-activation was), so
+ * the caller must keep x and y unmodified until {@link #backward}. The output and dX are detached arrays owned by
+ * the caller ({@link Memory}).
  */
 public final class BatchNorm2d {
     private final int channels;
     private final double momentum;
     private final double eps;
+    private final boolean relu;
     private final DataType dtype;
     private final Parameter gamma; // (C)
     private final Parameter beta;  // (C)
@@ -30,16 +39,29 @@ public final class BatchNorm2d {
     private boolean training = true;
 
     // caches for backward
-    private INDArray xHat;   // (N,C,H,W) normalised input
-    private INDArray invStd; // (C) 1/sqrt(var + eps) of the statistics used
+    private INDArray x;       // (N,C,H,W) the input, owned by the caller
+    private INDArray y;       // (N,C,H,W) the output, owned by the caller; read only with the fused ReLU
+    private double[] mean;    // (C) of the statistics used
+    private double[] invStd;  // (C) 1/sqrt(var + eps) of the statistics used
     private boolean cachedTraining;
+    private final double[][] work = new double[3][]; // one plane (H·W) each of x, dY and y, reused between calls
 
-    /** momentum 0.1 and eps 1e-5, PyTorch's defaults. */
+    /** momentum 0.1 and eps 1e-5, PyTorch's defaults; no ReLU. */
     public BatchNorm2d(ParameterBuffer.Builder params, String name, int channels) {
-        this(params, name, channels, 0.1, 1e-5);
+        this(params, name, channels, 0.1, 1e-5, false);
+    }
+
+    /** momentum 0.1 and eps 1e-5; with {@code relu}, the output is max(BN(x), 0). */
+    public BatchNorm2d(ParameterBuffer.Builder params, String name, int channels, boolean relu) {
+        this(params, name, channels, 0.1, 1e-5, relu);
     }
 
     public BatchNorm2d(ParameterBuffer.Builder params, String name, int channels, double momentum, double eps) {
+        this(params, name, channels, momentum, eps, false);
+    }
+
+    public BatchNorm2d(ParameterBuffer.Builder params, String name, int channels, double momentum, double eps,
+            boolean relu) {
         if (channels <= 0 || !(momentum >= 0 && momentum <= 1) || !(eps > 0)) {
             throw new IllegalArgumentException("expected channels > 0, momentum in [0,1], eps > 0; got channels="
                     + channels + " momentum=" + momentum + " eps=" + eps);
@@ -47,13 +69,12 @@ public final class BatchNorm2d {
         this.channels = channels;
         this.momentum = momentum;
         this.eps = eps;
+        this.relu = relu;
         this.dtype = params.dataType();
         this.gamma = params.add(name + ".weight", new long[] {channels}, Init.constant(1));
         this.beta = params.add(name + ".bias", new long[] {channels}, Init.constant(0));
-        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-            this.runningMean = Nd4j.zeros(dtype, channels);
-            this.runningVar = Nd4j.ones(dtype, channels);
-        }
+        this.runningMean = Memory.detachedZeros(dtype, channels);
+        this.runningVar = Memory.detachedZeros(dtype, channels).addi(1);
     }
 
     /** Training mode (batch statistics, running averages updated) or evaluation mode (running averages). */
@@ -61,64 +82,188 @@ public final class BatchNorm2d {
         this.training = training;
     }
 
+    /** Whether a ReLU follows the normalisation. */
+    public boolean relu() {
+        return relu;
+    }
+
     /**
-     * @param x input (N,C,H,W)
-     * @return output (N,C,H,W)
+     * @param x input (N,C,H,W); kept for backward (a c-ordered copy of it if it is not c-contiguous)
+     * @return output (N,C,H,W), a new detached array; with the fused ReLU kept for backward
      */
     public INDArray forward(INDArray x) {
         Shapes.require("BatchNorm2d input x", "(N,C,H,W)", x, Shapes.ANY, channels, Shapes.ANY, Shapes.ANY);
         Shapes.requireType("BatchNorm2d input x", x, dtype);
-        INDArray mean;
-        INDArray var;
+        x = Scalars.contiguous(x);
+        int n = Math.toIntExact(x.size(0));
+        int plane = Math.toIntExact(x.size(2) * x.size(3));
+        long m = (long) n * plane;
+        Scalars xs = Scalars.of(x);
+        double[] xa = work(0, plane);
+        double[] mu = new double[channels];
+        double[] inv = new double[channels];
         if (training) {
-            long m = x.length() / channels;
             if (m < 2) {
                 throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per"
                         + " channel, got input shape " + java.util.Arrays.toString(x.shape()));
             }
-            mean = x.mean(0, 2, 3);                          // (C)
-            INDArray centred = x.sub(Bcast.perChannel(mean));
-            var = centred.mul(centred).mean(0, 2, 3);        // (C), biased
-            runningMean.muli(1 - momentum).addi(mean.mul(momentum));
-            runningVar.muli(1 - momentum).addi(var.mul(momentum * m / (m - 1.0)));
-            invStd = Transforms.pow(var.add(eps), -0.5, false);
-            xHat = centred.muli(Bcast.perChannel(invStd));
+            Scalars rm = Scalars.of(runningMean);
+            Scalars rv = Scalars.of(runningVar);
+            for (int c = 0; c < channels; c++) {
+                // sums of (x − k) and (x − k)² with k the channel's first value, so that no precision is lost to
+                // a mean far from 0; four partial sums each, so that the additions do not wait on each other
+                double k = xs.get(c * plane);
+                double s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+                for (int i = 0; i < n; i++) {
+                    xs.get((i * channels + c) * plane, xa, plane);
+                    int j = 0;
+                    for (; j + 3 < plane; j += 4) {
+                        double d0 = xa[j] - k, d1 = xa[j + 1] - k, d2 = xa[j + 2] - k, d3 = xa[j + 3] - k;
+                        s0 += d0;
+                        s1 += d1;
+                        s2 += d2;
+                        s3 += d3;
+                        q0 += d0 * d0;
+                        q1 += d1 * d1;
+                        q2 += d2 * d2;
+                        q3 += d3 * d3;
+                    }
+                    for (; j < plane; j++) {
+                        double d0 = xa[j] - k;
+                        s0 += d0;
+                        q0 += d0 * d0;
+                    }
+                }
+                double meanShifted = (s0 + s1 + s2 + s3) / m;
+                double var = Math.max(0, (q0 + q1 + q2 + q3) / m - meanShifted * meanShifted);   // biased
+                double mc = k + meanShifted;
+                mu[c] = mc;
+                inv[c] = 1 / Math.sqrt(var + eps);
+                rm.set(c, (1 - momentum) * rm.get(c) + momentum * mc);
+                rv.set(c, (1 - momentum) * rv.get(c) + momentum * var * m / (m - 1.0));   // unbiased
+            }
         } else {
-            invStd = Transforms.pow(runningVar.add(eps), -0.5, false);
-            INDArray centred = x.sub(Bcast.perChannel(runningMean));
-            xHat = centred.muli(Bcast.perChannel(invStd));
+            Scalars rm = Scalars.of(runningMean);
+            Scalars rv = Scalars.of(runningVar);
+            for (int c = 0; c < channels; c++) {
+                mu[c] = rm.get(c);
+                inv[c] = 1 / Math.sqrt(rv.get(c) + eps);
+            }
         }
-        cachedTraining = training;
-        return xHat.mul(Bcast.perChannel(gamma.value())).addi(Bcast.perChannel(beta.value()));
+        INDArray out = Memory.detached(dtype, x.shape());
+        Scalars ys = Scalars.of(out);
+        Scalars g = Scalars.of(gamma.value());
+        Scalars b = Scalars.of(beta.value());
+        for (int c = 0; c < channels; c++) {
+            double mc = mu[c], scale = inv[c] * g.get(c), shift = b.get(c);
+            for (int i = 0; i < n; i++) {
+                int at = (i * channels + c) * plane;
+                xs.get(at, xa, plane);
+                for (int j = 0; j < plane; j++) {
+                    double v = (xa[j] - mc) * scale + shift;
+                    xa[j] = relu && v < 0 ? 0 : v;
+                }
+                ys.set(at, xa, plane);
+            }
+        }
+        this.x = x;
+        this.y = relu ? out : null;
+        this.mean = mu;
+        this.invStd = inv;
+        this.cachedTraining = training;
+        return out;
     }
 
     /**
-     * Adds the gamma and beta gradients into the parameter buffer's gradients.
+     * Adds the gamma and beta gradients into the parameter buffer's gradients. With the fused ReLU, dY is the
+     * gradient of the ReLU's output and is zeroed where the output is 0 (also at exactly 0, as PyTorch does).
+     * Drops the references to x and y.
      *
      * @param dY gradient of the output (N,C,H,W)
-     * @return gradient of the input (N,C,H,W)
+     * @return gradient of the input (N,C,H,W), a new detached array
      */
     public INDArray backward(INDArray dY) {
-        if (xHat == null) {
+        if (x == null) {
             throw new IllegalStateException("BatchNorm2d.backward called before forward");
         }
-        Shapes.requireSameShape("BatchNorm2d output gradient dY", xHat, dY);
-        INDArray dGamma = dY.mul(xHat).sum(0, 2, 3);               // (C)
-        INDArray dBeta = dY.sum(0, 2, 3);                          // (C)
-        gamma.grad().addi(dGamma);
-        beta.grad().addi(dBeta);
-        INDArray scale = gamma.value().mul(invStd);                // (C)
-        INDArray dX = dY.mul(Bcast.perChannel(scale));
-        if (!cachedTraining) {
-            return dX;
+        Shapes.requireSameShape("BatchNorm2d output gradient dY", x, dY);
+        int n = Math.toIntExact(x.size(0));
+        int plane = Math.toIntExact(x.size(2) * x.size(3));
+        double m = (double) n * plane;
+        INDArray dX = Memory.detached(dtype, x.shape());
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            Scalars xs = Scalars.of(x);
+            Scalars ys = relu ? Scalars.of(y) : null;
+            Scalars ds = Scalars.of(Scalars.contiguous(dY));
+            Scalars dxs = Scalars.of(dX);
+            Scalars g = Scalars.of(gamma.value());
+            Scalars dg = Scalars.of(gamma.grad());
+            Scalars db = Scalars.of(beta.grad());
+            double[] xa = work(0, plane);
+            double[] da = work(1, plane);
+            double[] ya = relu ? work(2, plane) : null;
+            for (int c = 0; c < channels; c++) {
+                double mc = mean[c], ic = invStd[c];
+                // Σ dZ and Σ dZ·(x − mean) over (N,H,W), dZ = dY masked by the ReLU; two partial sums each
+                double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
+                for (int i = 0; i < n; i++) {
+                    int at = (i * channels + c) * plane;
+                    load(xs, ds, ys, at, xa, da, ya, plane);
+                    int j = 0;
+                    for (; j + 1 < plane; j += 2) {
+                        s0 += da[j];
+                        s1 += da[j + 1];
+                        p0 += da[j] * (xa[j] - mc);
+                        p1 += da[j + 1] * (xa[j + 1] - mc);
+                    }
+                    for (; j < plane; j++) {
+                        s0 += da[j];
+                        p0 += da[j] * (xa[j] - mc);
+                    }
+                }
+                double sumD = s0 + s1, sumDXhat = (p0 + p1) * ic;
+                dg.set(c, dg.get(c) + sumDXhat);
+                db.set(c, db.get(c) + sumD);
+                double scale = g.get(c) * ic;
+                // training: dX = gamma·invStd·(dZ − mean(dZ) − x̂·mean(dZ·x̂)); evaluation: gamma·invStd·dZ
+                double meanD = cachedTraining ? sumD / m : 0;
+                double slope = cachedTraining ? ic * sumDXhat / m : 0;   // x̂·mean(dZ·x̂) = (x − mean)·slope
+                for (int i = 0; i < n; i++) {
+                    int at = (i * channels + c) * plane;
+                    load(xs, ds, ys, at, xa, da, ya, plane);
+                    for (int j = 0; j < plane; j++) {
+                        da[j] = scale * (da[j] - meanD - (xa[j] - mc) * slope);
+                    }
+                    dxs.set(at, da, plane);
+                }
+            }
         }
-        // dX = gamma·invStd·(dY − mean(dY) − xHat·mean(dY·xHat)), the means taken over (N,H,W)
-        double m = dY.length() / channels;
-        INDArray meanDy = dBeta.div(m);
-        INDArray meanDyXhat = dGamma.div(m);
-        INDArray correction = xHat.mul(Bcast.perChannel(meanDyXhat)).addi(Bcast.perChannel(meanDy))
-                .muli(Bcast.perChannel(scale));
-        return dX.subi(correction);
+        x = null;
+        y = null;
+        return dX;
+    }
+
+    /** Reads one plane of x and of dY, dY zeroed where the fused ReLU's output y is not positive. */
+    private void load(Scalars xs, Scalars ds, Scalars ys, int at, double[] xa, double[] da, double[] ya,
+            int plane) {
+        xs.get(at, xa, plane);
+        ds.get(at, da, plane);
+        if (ys != null) {
+            ys.get(at, ya, plane);
+            for (int j = 0; j < plane; j++) {
+                if (!(ya[j] > 0)) {
+                    da[j] = 0;
+                }
+            }
+        }
+    }
+
+    /** Work array {@code i} of at least {@code len} doubles, grown when needed and reused. */
+    private double[] work(int i, int len) {
+        if (work[i] == null || work[i].length < len) {
+            work[i] = new double[len];
+        }
+        return work[i];
     }
 
     public Parameter gamma() {

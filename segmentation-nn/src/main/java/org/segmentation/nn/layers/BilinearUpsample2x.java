@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 
 /**
@@ -11,7 +12,8 @@ import org.segmentation.nn.Shapes;
  * {@code Upsample(scale_factor=2, mode='bilinear')} (and {@code F.interpolate}'s default): output pixel o samples
  * the input at (o + 0.5)/2 − 0.5, clamped to the first pixel below and the last above. The interpolation is
  * separable, so the layer is two GEMMs with small (2H, H) and (2W, W) interpolation matrices, and backward is the
- * same with the transposed matrices.
+ * same with the transposed matrices. Temporaries live in the scratch workspace; the output and dX are detached
+ * arrays owned by the caller ({@link Memory}).
  */
 public final class BilinearUpsample2x {
     // caches for backward
@@ -30,12 +32,18 @@ public final class BilinearUpsample2x {
         DataType dt = x.dataType();
         uH = interpolation(h, dt);
         uW = interpolation(w, dt);
-        INDArray t = Nd4j.createUninitialized(dt, n, c, h, 2 * w);                  // (N,C,H,2W)
-        Nd4j.gemm(x.dup('c').reshape('c', n * c * h, w), uW, t.reshape('c', n * c * h, 2 * w), false, true, 1, 0);
-        INDArray tT = t.permute(0, 1, 3, 2).dup('c');                               // (N,C,2W,H)
-        INDArray yT = Nd4j.createUninitialized(dt, n, c, 2 * w, 2 * h);             // (N,C,2W,2H)
-        Nd4j.gemm(tT.reshape('c', n * c * 2 * w, h), uH, yT.reshape('c', n * c * 2 * w, 2 * h), false, true, 1, 0);
-        return yT.permute(0, 1, 3, 2).dup('c');
+        INDArray y = Memory.detached(dt, n, c, 2 * h, 2 * w);
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            INDArray t = Nd4j.createUninitialized(dt, n, c, h, 2 * w);              // (N,C,H,2W)
+            Nd4j.gemm(x.dup('c').reshape('c', n * c * h, w), uW, t.reshape('c', n * c * h, 2 * w), false, true, 1,
+                    0);
+            INDArray tT = t.permute(0, 1, 3, 2).dup('c');                           // (N,C,2W,H)
+            INDArray yT = Nd4j.createUninitialized(dt, n, c, 2 * w, 2 * h);         // (N,C,2W,2H)
+            Nd4j.gemm(tT.reshape('c', n * c * 2 * w, h), uH, yT.reshape('c', n * c * 2 * w, 2 * h), false, true, 1,
+                    0);
+            y.assign(yT.permute(0, 1, 3, 2));
+        }
+        return y;
     }
 
     /**
@@ -49,13 +57,17 @@ public final class BilinearUpsample2x {
         long n = inShape[0], c = inShape[1], h = inShape[2], w = inShape[3];
         Shapes.require("BilinearUpsample2x output gradient dY", "(N,C,2H,2W)", dY, n, c, 2 * h, 2 * w);
         DataType dt = dY.dataType();
-        INDArray t = Nd4j.createUninitialized(dt, n, c, 2 * h, w);                  // (N,C,2H,W)
-        Nd4j.gemm(dY.dup('c').reshape('c', n * c * 2 * h, 2 * w), uW, t.reshape('c', n * c * 2 * h, w),
-                false, false, 1, 0);
-        INDArray tT = t.permute(0, 1, 3, 2).dup('c');                               // (N,C,W,2H)
-        INDArray dXt = Nd4j.createUninitialized(dt, n, c, w, h);                    // (N,C,W,H)
-        Nd4j.gemm(tT.reshape('c', n * c * w, 2 * h), uH, dXt.reshape('c', n * c * w, h), false, false, 1, 0);
-        return dXt.permute(0, 1, 3, 2).dup('c');
+        INDArray dX = Memory.detached(dt, n, c, h, w);
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            INDArray t = Nd4j.createUninitialized(dt, n, c, 2 * h, w);              // (N,C,2H,W)
+            Nd4j.gemm(dY.dup('c').reshape('c', n * c * 2 * h, 2 * w), uW, t.reshape('c', n * c * 2 * h, w),
+                    false, false, 1, 0);
+            INDArray tT = t.permute(0, 1, 3, 2).dup('c');                           // (N,C,W,2H)
+            INDArray dXt = Nd4j.createUninitialized(dt, n, c, w, h);                // (N,C,W,H)
+            Nd4j.gemm(tT.reshape('c', n * c * w, 2 * h), uH, dXt.reshape('c', n * c * w, h), false, false, 1, 0);
+            dX.assign(dXt.permute(0, 1, 3, 2));
+        }
+        return dX;
     }
 
     /** The (2n, n) matrix that maps n samples to 2n with align_corners=False. */

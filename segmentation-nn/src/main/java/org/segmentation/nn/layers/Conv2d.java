@@ -2,8 +2,9 @@ package org.segmentation.nn.layers;
 
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.AutoConv2d;
@@ -15,6 +16,11 @@ import org.segmentation.nn.param.ParameterBuffer;
  * k×k convolution with stride 1, "same" zero padding of k/2 (k odd) and a bias; PyTorch's
  * {@code Conv2d(C, K, k, padding=k//2)}. Weights are (K,C,k,k) and are initialised like PyTorch's default,
  * uniform on ±1/sqrt(C·k·k), weights and bias alike.
+ *
+ * <p>Memory ({@link Memory}): the output and the input gradient are detached arrays owned by the caller; the only
+ * cache is a reference to the input x, which the caller keeps alive until {@link #backward} and which backward
+ * drops. The algorithm keeps nothing between calls; its temporaries live in the scratch workspace of each call
+ * and its work buffers in the thread's grow-only {@code ConvScratch}.
  */
 public final class Conv2d {
     private final int inChannels;
@@ -62,8 +68,10 @@ public final class Conv2d {
         Shapes.require("Conv2d input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
         Shapes.requireType("Conv2d input x", x, dtype);
         this.x = x;
-        INDArray y = Nd4j.createUninitialized(dtype, x.size(0), outChannels, x.size(2), x.size(3));
-        algorithm.forward(x, weight.value(), bias.value(), y);
+        INDArray y = Memory.detached(dtype, x.size(0), outChannels, x.size(2), x.size(3));
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            algorithm.forward(x, weight.value(), bias.value(), y);
+        }
         return y;
     }
 
@@ -74,14 +82,29 @@ public final class Conv2d {
      * @return gradient of the input (N,C,H,W)
      */
     public INDArray backward(INDArray dY) {
+        return backward(dY, true);
+    }
+
+    /**
+     * {@link #backward(INDArray)}, computing the input gradient only if {@code inputGradient}: a network's first
+     * layer, whose input is the data, needs only its weight gradients.
+     *
+     * @return gradient of the input (N,C,H,W), or null without {@code inputGradient}
+     */
+    public INDArray backward(INDArray dY, boolean inputGradient) {
         if (x == null) {
             throw new IllegalStateException("Conv2d.backward called before forward");
         }
         Shapes.require("Conv2d output gradient dY", "(N,K,H,W)", dY, x.size(0), outChannels, x.size(2), x.size(3));
         Shapes.requireType("Conv2d output gradient dY", dY, dtype);
-        INDArray dX = Nd4j.createUninitialized(dtype, x.shape());
-        algorithm.backwardData(dY, weight.value(), dX);
-        algorithm.backwardWeights(x, dY, weight.grad(), bias.grad());
+        INDArray dX = inputGradient ? Memory.detached(dtype, x.shape()) : null;
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            if (inputGradient) {
+                algorithm.backwardData(dY, weight.value(), dX);
+            }
+            algorithm.backwardWeights(x, dY, weight.grad(), bias.grad());
+        }
+        x = null;
         return dX;
     }
 

@@ -1,7 +1,8 @@
 package org.segmentation.nn.layers;
 
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
 
@@ -13,6 +14,9 @@ import org.segmentation.nn.Shapes;
  * <p>Both passes are one loop over the windows ({@link Scalars}). Composed of ND4J ops (a permuted copy, argMax,
  * max; OneHot, a broadcast multiply, a permuted assign), the three pools of the benchmark U-Net took 16 ms forward
  * and about 70 ms backward per training step (batch 8, 64×64, two busy cores); as loops, 5 and 2 ms.
+ *
+ * <p>The argmax cache is a Java array, grown when needed and reused; the input is not kept. The output and dX are
+ * detached arrays owned by the caller ({@link Memory}).
  */
 public final class MaxPool2x2 {
     // caches for backward
@@ -31,39 +35,41 @@ public final class MaxPool2x2 {
                     + java.util.Arrays.toString(x.shape()));
         }
         inShape = x.shape();
-        INDArray y = Nd4j.createUninitialized(x.dataType(), n, c, ho, wo);
+        INDArray y = Memory.detached(x.dataType(), n, c, ho, wo);
         int planes = Math.toIntExact(n * c), outs = Math.toIntExact(y.length());
         if (argmax == null || argmax.length < outs) {
             argmax = new int[outs];
         }
-        Scalars xs = Scalars.of(Scalars.contiguous(x));
-        Scalars ys = Scalars.of(y);
-        int iw = (int) w, plane = Math.toIntExact(h * w), oh = (int) ho, ow = (int) wo;
-        int o = 0;
-        for (int pl = 0; pl < planes; pl++) {
-            for (int i = 0; i < oh; i++) {
-                int row = pl * plane + 2 * i * iw;
-                for (int j = 0; j < ow; j++, o++) {
-                    int at = row + 2 * j;
-                    int best = at;
-                    double max = xs.get(at);
-                    double v = xs.get(at + 1);
-                    if (v > max) {
-                        max = v;
-                        best = at + 1;
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            Scalars xs = Scalars.of(Scalars.contiguous(x));
+            Scalars ys = Scalars.of(y);
+            int iw = (int) w, plane = Math.toIntExact(h * w), oh = (int) ho, ow = (int) wo;
+            int o = 0;
+            for (int pl = 0; pl < planes; pl++) {
+                for (int i = 0; i < oh; i++) {
+                    int row = pl * plane + 2 * i * iw;
+                    for (int j = 0; j < ow; j++, o++) {
+                        int at = row + 2 * j;
+                        int best = at;
+                        double max = xs.get(at);
+                        double v = xs.get(at + 1);
+                        if (v > max) {
+                            max = v;
+                            best = at + 1;
+                        }
+                        v = xs.get(at + iw);
+                        if (v > max) {
+                            max = v;
+                            best = at + iw;
+                        }
+                        v = xs.get(at + iw + 1);
+                        if (v > max) {
+                            max = v;
+                            best = at + iw + 1;
+                        }
+                        ys.set(o, max);
+                        argmax[o] = best;
                     }
-                    v = xs.get(at + iw);
-                    if (v > max) {
-                        max = v;
-                        best = at + iw;
-                    }
-                    v = xs.get(at + iw + 1);
-                    if (v > max) {
-                        max = v;
-                        best = at + iw + 1;
-                    }
-                    ys.set(o, max);
-                    argmax[o] = best;
                 }
             }
         }
@@ -72,20 +78,40 @@ public final class MaxPool2x2 {
 
     /**
      * @param dY gradient of the output (N,C,H/2,W/2)
-     * @return gradient of the input (N,C,H,W), zero except at each window's argmax
+     * @return gradient of the input (N,C,H,W), zero except at each window's argmax: a new detached array
      */
     public INDArray backward(INDArray dY) {
+        return backward(dY, null);
+    }
+
+    /**
+     * Back-propagates into {@code dX}, adding to it, for an input that also feeds another layer (a U-Net skip):
+     * no separate gradient is allocated and summed.
+     *
+     * @param dY gradient of the output (N,C,H/2,W/2)
+     * @param dX gradient of the input (N,C,H,W), c-contiguous, accumulated into; or null for a new detached
+     *     array, zero except at each window's argmax
+     * @return dX
+     */
+    public INDArray backward(INDArray dY, INDArray dX) {
         if (inShape == null) {
             throw new IllegalStateException("MaxPool2x2.backward called before forward");
         }
         long n = inShape[0], c = inShape[1], ho = inShape[2] / 2, wo = inShape[3] / 2;
         Shapes.require("MaxPool2x2 output gradient dY", "(N,C,H/2,W/2)", dY, n, c, ho, wo);
-        INDArray dX = Nd4j.zeros(dY.dataType(), inShape);
-        Scalars d = Scalars.of(Scalars.contiguous(dY));
-        Scalars dx = Scalars.of(dX);
-        int outs = (int) dY.length();
-        for (int o = 0; o < outs; o++) {
-            dx.set(argmax[o], d.get(o));
+        if (dX == null) {
+            dX = Memory.detachedZeros(dY.dataType(), inShape);
+        } else {
+            Shapes.require("MaxPool2x2 input gradient dX", "(N,C,H,W)", dX, inShape);
+        }
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            Scalars d = Scalars.of(Scalars.contiguous(dY));
+            Scalars dx = Scalars.of(dX);
+            int outs = (int) dY.length();
+            for (int o = 0; o < outs; o++) {
+                int at = argmax[o];
+                dx.set(at, dx.get(at) + d.get(o));
+            }
         }
         return dX;
     }

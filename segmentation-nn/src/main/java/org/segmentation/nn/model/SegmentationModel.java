@@ -11,9 +11,10 @@ import org.segmentation.nn.param.ParameterBuffer;
  *
  * <p>Contract, following the layers of this package: {@link #forward} caches what {@link #backward} needs in
  * fields, so one instance serves one thread at a time; {@link #backward} <em>adds</em> into the gradients of
- * {@link #parameters()}, which the caller zeroes once per step. Per-step tensors are created in whatever
- * workspace the caller has open ({@link org.segmentation.nn.StepWorkspace}); parameters, gradients and
- * buffers live outside it.
+ * {@link #parameters()}, which the caller zeroes once per step. Memory follows
+ * {@link org.segmentation.nn.Memory}: the logits returned by {@link #forward} belong to the caller (the model does
+ * not read them in backward, so the caller may free them once the loss is computed), the model frees what it kept
+ * for backward during backward, and in evaluation mode keeps nothing.
  */
 public interface SegmentationModel {
     /** Channels of the input, C. */

@@ -13,6 +13,7 @@ import java.util.Random;
 import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.io.ModelFiles;
 import org.segmentation.nn.io.ModelFormatException;
@@ -45,6 +46,19 @@ import org.segmentation.nn.param.ParameterBuffer;
  * (C/2,C,k,k) conv weight after bilinear upsampling), {@code up1.conv1.weight}, {@code head.weight}. Without batch
  * norm the {@code bn*} entries are absent.
  *
+ * <p><b>Memory</b> ({@link Memory}). A training-mode {@link #forward} keeps exactly what {@link #backward}
+ * reads, per level of width f at resolution (H,W), batch N: in each [conv - BN+ReLU] x2 the two conv outputs (BN
+ * inputs, from which backward recomputes x̂) and the two BN+ReLU outputs (the next conv's input and the ReLU
+ * mask), 4 tensors (N,f,H,W); the pooled (N,f,H/2,W/2) (the next level's input); in an up block the
+ * concatenation (N,2f,H,W) (its conv1's input) and the block's 4 tensors. Everything else is freed as soon as the
+ * next layer has consumed it (the up-convolution's output once copied into the concatenation buffer), and each
+ * kept tensor is freed by backward right after its last reader: the producer's backward, which in the reverse
+ * order comes after every consumer's. Gradients are freed as soon as the layer below has consumed them; the skip
+ * gradient is one buffer into which the concat's backward copies and the pool's backward adds. A training forward
+ * not followed by backward has its tensors freed by the next forward. In evaluation mode nothing is kept: each
+ * activation is freed once the next layer has read it (a skip once the concatenation has copied it). The input x
+ * and the returned logits belong to the caller.
+ *
  * <p>One instance serves one thread at a time (layers cache their inputs in fields); see
  * {@code org.segmentation.nn.predict.Predictor} for concurrent inference.
  */
@@ -61,6 +75,13 @@ public final class UNet implements SegmentationModel {
     private final Dropout dropout;
     private final UpBlock[] up;         // up1 (deepest) at index 0
     private final Conv2d head;
+    private boolean training = true;
+
+    // kept by a training-mode forward for backward; the blocks keep their own
+    private INDArray[] pooled;          // pooled[i] (N,f_{i+1},H/2^(i+1),W/2^(i+1)), output of pools[i]
+    private INDArray bottleneckOut;     // (N,f_{depth+1},H/2^depth,W/2^depth), freed by the bottleneck's backward
+    private INDArray dropped;           // dropout's output, bottleneckOut itself when dropout is the identity
+    private boolean awaitingBackward;
 
     /**
      * A new U-Net with PyTorch-style random initial weights.
@@ -134,13 +155,14 @@ public final class UNet implements SegmentationModel {
 
     @Override
     public void setTraining(boolean training) {
+        this.training = training;
         for (DoubleConv d : down) {
             d.setTraining(training);
         }
         bottleneck.setTraining(training);
         dropout.setTraining(training);
         for (UpBlock u : up) {
-            u.block.setTraining(training);
+            u.setTraining(training);
         }
     }
 
@@ -157,47 +179,123 @@ public final class UNet implements SegmentationModel {
             throw new IllegalArgumentException("UNet input x: expected H and W positive multiples of 2^depth = " + m
                     + ", got shape " + java.util.Arrays.toString(x.shape()));
         }
+        releaseCaches();
         int depth = config.depth();
         INDArray[] skips = new INDArray[depth];
+        INDArray[] pool = new INDArray[depth];
         INDArray h = x;
         for (int i = 0; i < depth; i++) {
             skips[i] = down[i].forward(h);              // (N,f_i,H/2^(i),W/2^(i))
+            if (!training && i > 0) {
+                Memory.free(h);
+            }
             h = pools[i].forward(skips[i]);             // (N,f_i,H/2^(i+1),W/2^(i+1))
+            pool[i] = h;
         }
-        h = dropout.forward(bottleneck.forward(h));     // (N,f_{depth+1},H/2^depth,W/2^depth)
+        INDArray b = bottleneck.forward(h);             // (N,f_{depth+1},H/2^depth,W/2^depth)
+        INDArray dr = dropout.forward(b);
+        if (!training) {
+            Memory.free(h);
+            if (dr != b) {
+                Memory.free(b);
+            }
+        }
+        h = dr;
         for (int i = 0; i < depth; i++) {
-            h = up[i].forward(h, skips[depth - 1 - i]);
+            INDArray skip = skips[depth - 1 - i];
+            INDArray next = up[i].forward(h, skip);
+            if (!training) {
+                Memory.free(h, skip);
+            }
+            h = next;
         }
-        return head.forward(h);                         // (N,K,H,W)
+        INDArray logits = head.forward(h);              // (N,K,H,W)
+        if (training) {
+            pooled = pool;
+            bottleneckOut = b;
+            dropped = dr;
+            awaitingBackward = true;
+        } else {
+            Memory.free(h);
+        }
+        return logits;
     }
 
     /**
      * Back-propagates through the last {@link #forward}, adding into the parameter gradients.
      *
-     * @param dLogits gradient of the loss with respect to the logits (N,K,H,W)
+     * @param dLogits gradient of the loss with respect to the logits (N,K,H,W); not modified or freed
+     * @throws IllegalStateException if the last forward was not in training mode or was back-propagated already
      */
     @Override
     public void backward(INDArray dLogits) {
-        backwardInput(dLogits);
+        backward(dLogits, false);
     }
 
     /**
-     * {@link #backward}, also returning the gradient with respect to the input images (N,C,H,W).
+     * {@link #backward}, also returning the gradient with respect to the input images (N,C,H,W), a detached array
+     * owned by the caller.
      */
     public INDArray backwardInput(INDArray dLogits) {
+        return backward(dLogits, true);
+    }
+
+    /** The backward pass; the first convolution computes its input gradient only if {@code inputGradient}. */
+    private INDArray backward(INDArray dLogits, boolean inputGradient) {
+        if (!awaitingBackward) {
+            throw new IllegalStateException("UNet.backward needs a training-mode forward that has not been"
+                    + " back-propagated yet");
+        }
+        awaitingBackward = false;
         int depth = config.depth();
         INDArray d = head.backward(dLogits);
         INDArray[] dSkips = new INDArray[depth];
         for (int i = depth - 1; i >= 0; i--) {          // the up blocks in reverse: the last applied first
             INDArray[] g = up[i].backward(d);
+            Memory.free(d);
             d = g[0];
             dSkips[depth - 1 - i] = g[1];
         }
-        d = bottleneck.backward(dropout.backward(d));
-        for (int i = depth - 1; i >= 0; i--) {
-            d = down[i].backward(pools[i].backward(d).addi(dSkips[i]));
+        if (dropped != bottleneckOut) {
+            Memory.free(dropped);                        // its reader, up1's up-convolution, is done
         }
+        INDArray dB = dropout.backward(d);
+        if (dB != d) {
+            Memory.free(d);
+        }
+        d = bottleneck.backward(dB);
+        Memory.free(dB);
+        for (int i = depth - 1; i >= 0; i--) {
+            Memory.free(pooled[i]);                      // read by the conv that back-propagated last
+            INDArray dSkip = pools[i].backward(d, dSkips[i]);
+            Memory.free(d);
+            d = down[i].backward(dSkip, i > 0 || inputGradient);
+            Memory.free(dSkip);
+        }
+        pooled = null;
+        bottleneckOut = null;
+        dropped = null;
         return d;
+    }
+
+    /** Frees what a training-mode forward kept for a backward that never came. */
+    private void releaseCaches() {
+        if (!awaitingBackward) {
+            return;
+        }
+        awaitingBackward = false;
+        for (DoubleConv dc : down) {
+            dc.release();
+        }
+        bottleneck.release();
+        for (UpBlock u : up) {
+            u.release();
+        }
+        Memory.free(pooled);
+        Memory.free(dropped);
+        pooled = null;
+        bottleneckOut = null;
+        dropped = null;
     }
 
     // ---------------------------------------------------------------- files
@@ -351,14 +449,26 @@ public final class UNet implements SegmentationModel {
 
     // ---------------------------------------------------------------- blocks
 
-    /** [conv3x3 - BN - ReLU] x2, named {@code <name>.conv1}, {@code <name>.bn1}, {@code <name>.conv2}, ... */
+    /**
+     * [conv3x3 - BN+ReLU] x2 (or [conv3x3 - ReLU in place] x2 without batch norm), named {@code <name>.conv1},
+     * {@code <name>.bn1}, {@code <name>.conv2}, ... In training mode it keeps the conv outputs z1, z2 and the
+     * activations y1, y2 (y2 is the block's output) until its backward; in evaluation mode it frees z1, y1 and z2
+     * as soon as they are consumed.
+     */
     private static final class DoubleConv {
         final Conv2d conv1;
-        final BatchNorm2d bn1; // null without batch norm
+        final BatchNorm2d bn1; // BN+ReLU; null without batch norm
         final Relu relu1 = new Relu();
         final Conv2d conv2;
         final BatchNorm2d bn2;
         final Relu relu2 = new Relu();
+        boolean training = true;
+
+        // kept for backward (training mode); without batch norm z and y are one array
+        INDArray z1; // (N,out,H,W) conv1's output
+        INDArray y1; // (N,out,H,W) conv2's input
+        INDArray z2; // (N,out,H,W) conv2's output
+        INDArray y2; // (N,out,H,W) the block's output
 
         DoubleConv(ParameterBuffer.Builder b, Map<String, INDArray> buffers, String name, int in, int out,
                 boolean batchNorm, Random rng) {
@@ -370,43 +480,85 @@ public final class UNet implements SegmentationModel {
 
         private static BatchNorm2d batchNorm(ParameterBuffer.Builder b, Map<String, INDArray> buffers, String name,
                 int channels) {
-            BatchNorm2d bn = new BatchNorm2d(b, name, channels);
+            BatchNorm2d bn = new BatchNorm2d(b, name, channels, true);
             buffers.put(name + ".running_mean", bn.runningMean());
             buffers.put(name + ".running_var", bn.runningVar());
             return bn;
         }
 
         void setTraining(boolean training) {
+            this.training = training;
             if (bn1 != null) {
                 bn1.setTraining(training);
                 bn2.setTraining(training);
             }
         }
 
-        /** (N,in,H,W) -> (N,out,H,W) */
+        /** (N,in,H,W) -> (N,out,H,W); x is not freed. */
         INDArray forward(INDArray x) {
-            INDArray h = conv1.forward(x);
-            h = relu1.forward(bn1 == null ? h : bn1.forward(h));
-            h = conv2.forward(h);
-            return relu2.forward(bn2 == null ? h : bn2.forward(h));
+            INDArray a = conv1.forward(x);
+            INDArray b = bn1 != null ? bn1.forward(a) : relu1.forward(a, a);
+            if (!training) {
+                if (b != a) {
+                    Memory.free(a);
+                }
+                a = conv2.forward(b);
+                Memory.free(b);
+                INDArray y = bn2 != null ? bn2.forward(a) : relu2.forward(a, a);
+                if (y != a) {
+                    Memory.free(a);
+                }
+                return y;
+            }
+            z1 = a;
+            y1 = b;
+            z2 = conv2.forward(y1);
+            y2 = bn2 != null ? bn2.forward(z2) : relu2.forward(z2, z2);
+            return y2;
         }
 
-        /** (N,out,H,W) -> (N,in,H,W) */
+        /** (N,out,H,W) -> (N,in,H,W); frees what forward kept, dY is not freed. */
         INDArray backward(INDArray dY) {
-            INDArray d = relu2.backward(dY);
-            d = conv2.backward(bn2 == null ? d : bn2.backward(d));
-            d = relu1.backward(d);
-            return conv1.backward(bn1 == null ? d : bn1.backward(d));
+            return backward(dY, true);
+        }
+
+        /** {@link #backward(INDArray)}; without {@code inputGradient} (the network's first block) returns null. */
+        INDArray backward(INDArray dY, boolean inputGradient) {
+            INDArray d = bn2 != null ? bn2.backward(dY) : relu2.backward(dY);
+            Memory.free(z2, y2);
+            INDArray d1 = conv2.backward(d);
+            Memory.free(d);
+            d = bn1 != null ? bn1.backward(d1) : relu1.backward(d1);
+            Memory.free(d1, z1, y1);
+            INDArray dX = conv1.backward(d, inputGradient);
+            Memory.free(d);
+            z1 = y1 = z2 = y2 = null;
+            return dX;
+        }
+
+        /** Frees what forward kept. */
+        void release() {
+            Memory.free(z1, y1, z2, y2);
+            z1 = y1 = z2 = y2 = null;
         }
     }
 
-    /** Up to the skip's resolution (halving the channels), concat(skip, up), then a {@link DoubleConv}. */
+    /**
+     * Up to the skip's resolution (halving the channels), concat(skip, up), then a {@link DoubleConv}. The
+     * up-sampled tensor is freed once copied into the concatenation; in training mode the concatenation (and the
+     * bilinear output, the conv's input) is kept until backward.
+     */
     private static final class UpBlock {
         final ConvTranspose2x2 upConv;       // TRANSPOSED, else null
         final BilinearUpsample2x bilinear;   // BILINEAR, else null
         final Conv2d bilinearConv;           // BILINEAR, else null
         final Concat concat = new Concat();
         final DoubleConv block;
+        boolean training = true;
+
+        // kept for backward (training mode)
+        INDArray upsampled; // (N,in,2H,2W) the bilinear output, BILINEAR only
+        INDArray cat;       // (N,2·out,2H,2W) concat(skip, up)
 
         UpBlock(ParameterBuffer.Builder b, Map<String, INDArray> buffers, String name, int in, int out,
                 UNetConfig config, Random rng) {
@@ -422,21 +574,64 @@ public final class UNet implements SegmentationModel {
             block = new DoubleConv(b, buffers, name, 2 * out, out, config.batchNorm(), rng);
         }
 
+        void setTraining(boolean training) {
+            this.training = training;
+            block.setTraining(training);
+        }
+
         /**
-         * @param x (N,in,H,W)
-         * @param skip (N,out,2H,2W)
+         * @param x (N,in,H,W), not freed
+         * @param skip (N,out,2H,2W), not freed
          * @return (N,out,2H,2W)
          */
         INDArray forward(INDArray x, INDArray skip) {
-            INDArray u = upConv != null ? upConv.forward(x) : bilinearConv.forward(bilinear.forward(x));
-            return block.forward(concat.forward(skip, u));
+            INDArray u;
+            if (upConv != null) {
+                u = upConv.forward(x);
+            } else {
+                upsampled = bilinear.forward(x);
+                u = bilinearConv.forward(upsampled);
+                if (!training) {
+                    Memory.free(upsampled);
+                    upsampled = null;
+                }
+            }
+            cat = concat.forward(skip, u);
+            Memory.free(u);
+            INDArray y = block.forward(cat);
+            if (!training) {
+                Memory.free(cat);
+                cat = null;
+            }
+            return y;
         }
 
-        /** @return {dX (N,in,H,W), dSkip (N,out,2H,2W)} */
+        /** @return {dX (N,in,H,W), dSkip (N,out,2H,2W)}; frees what forward kept, dY is not freed */
         INDArray[] backward(INDArray dY) {
-            INDArray[] g = concat.backward(block.backward(dY));  // {dSkip, dUp}
-            INDArray dX = upConv != null ? upConv.backward(g[1]) : bilinear.backward(bilinearConv.backward(g[1]));
+            INDArray dCat = block.backward(dY);
+            Memory.free(cat);
+            INDArray[] g = concat.backward(dCat);  // {dSkip, a view of dCat for dUp}
+            INDArray dX;
+            if (upConv != null) {
+                dX = upConv.backward(g[1]);
+            } else {
+                INDArray dUp = bilinearConv.backward(g[1]);
+                Memory.free(upsampled);
+                dX = bilinear.backward(dUp);
+                Memory.free(dUp);
+            }
+            Memory.free(dCat);
+            cat = null;
+            upsampled = null;
             return new INDArray[] {dX, g[0]};
+        }
+
+        /** Frees what forward kept. */
+        void release() {
+            Memory.free(cat, upsampled);
+            cat = null;
+            upsampled = null;
+            block.release();
         }
     }
 }

@@ -20,6 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.layers.Softmax;
 import org.segmentation.nn.model.SegmentationModel;
 import org.slf4j.Logger;
@@ -51,8 +52,11 @@ import org.slf4j.LoggerFactory;
  * thread's own workspace. The lock was chosen over a pool of replicas because the layers keep their weights in
  * one parameter buffer per model (a replica would need its own), and the forward pass is what dominates anyway.
  *
- * <p><b>Memory.</b> Each image or batch is computed inside the calling thread's workspace {@link #WORKSPACE_ID},
- * closed before the next one; results are returned as Java arrays, so memory stays flat over many calls.
+ * <p><b>Memory.</b> The model's forward pass keeps nothing in evaluation mode and frees each activation once
+ * consumed ({@link Memory}); its logits are freed as soon as they are turned into probabilities. The padding,
+ * tiles, flips and blending of each image or batch are computed inside the calling thread's workspace
+ * {@link #WORKSPACE_ID}, closed before the next one; results are returned as Java arrays, so memory stays flat
+ * over many calls.
  */
 public final class Predictor {
     /** The ND4J workspace of a prediction; one per thread. */
@@ -250,8 +254,11 @@ public final class Predictor {
         }
     }
 
+    /** The probabilities of logits, in the prediction workspace; frees the (detached) logits. */
     private INDArray probabilitiesOf(INDArray logits) {
-        return logits.size(1) == 1 ? Transforms.sigmoid(logits, true) : Softmax.apply(logits);
+        INDArray p = logits.size(1) == 1 ? Transforms.sigmoid(logits, true) : Softmax.apply(logits);
+        Memory.free(logits);
+        return p;
     }
 
     /**

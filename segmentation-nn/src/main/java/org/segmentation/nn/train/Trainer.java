@@ -15,7 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.metrics.ConfusionMatrix;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.Batch;
 import org.segmentation.nn.data.BatchLoader;
@@ -40,7 +40,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Trains a {@link SegmentationModel} as a {@link TrainerConfig} describes: mini-batches from a seeded
- * {@link BatchLoader}, one optimizer step per batch inside the {@link StepWorkspace}, validation (mIoU, Dice,
+ * {@link BatchLoader}, one optimizer step per batch, validation (mIoU, Dice,
  * pixel accuracy, loss) in evaluation mode, the best and the latest checkpoint, early stopping, and progress to
  * {@link TrainingListener}s.
  *
@@ -310,13 +310,18 @@ public final class Trainer {
             Batch batch = it.next();
             int hw = batch.height * batch.width;
             int[] predicted;
-            try (MemoryWorkspace ws = StepWorkspace.open()) {
-                INDArray logits = model.forward(inputs.images(batch, dt));
-                LossResult r = loss.compute(logits, inputs.target(batch, k, dt));
+            INDArray x = inputs.images(batch, dt);
+            INDArray logits = model.forward(x);
+            INDArray target = inputs.target(batch, k, dt);
+            try (MemoryWorkspace ws = Memory.scratch()) {
+                LossResult r = loss.compute(logits, target);
                 weightedLoss += r.loss() * batch.size * hw;
                 pixels += (long) batch.size * hw;
                 INDArray pred = k == 1 ? logits.gt(0.0) : logits.argMax(1);
                 predicted = pred.castTo(DataType.INT32).reshape(pred.length()).toIntVector();
+            } finally {
+                Memory.free(logits);
+                inputs.release();
             }
             for (int n = 0; n < batch.size; n++) {
                 int[] truth = new int[hw];
@@ -374,30 +379,45 @@ public final class Trainer {
             throw new IllegalArgumentException("training batch of " + batch.height + "x" + batch.width
                     + " pixels: height and width must be multiples of " + m + " for this model; crop or pad");
         }
-        try (MemoryWorkspace ws = StepWorkspace.open()) {
-            DataType dt = params.dataType();
-            INDArray x = inputs.images(batch, dt);
-            INDArray target = inputs.target(batch, model.outputChannels(), dt);
+        DataType dt = params.dataType();
+        INDArray x = inputs.images(batch, dt);
+        INDArray target = inputs.target(batch, model.outputChannels(), dt);
+        try {
             params.zeroGradients();
             model.reseed(stepSeed(config.seed(), number));
             INDArray logits = model.forward(x);
-            LossResult r = config.loss().compute(logits, target);
+            LossResult r;
+            INDArray dLogits;
+            try (MemoryWorkspace ws = Memory.scratch()) {
+                r = config.loss().compute(logits, target);
+                dLogits = Memory.detachedCopy(r.dLogits());
+            } finally {
+                Memory.free(logits);
+            }
             try {
-                Loss.requireFinite(r.loss(), number);
-            } catch (IllegalStateException e) {
-                throw new TrainingDivergedException(number, e.getMessage() + " (epoch " + batch.epoch
-                        + ", samples " + java.util.Arrays.toString(batch.indices) + ")", e);
+                try {
+                    Loss.requireFinite(r.loss(), number);
+                } catch (IllegalStateException e) {
+                    throw new TrainingDivergedException(number, e.getMessage() + " (epoch " + batch.epoch
+                            + ", samples " + java.util.Arrays.toString(batch.indices) + ")", e);
+                }
+                model.backward(dLogits);
+            } finally {
+                Memory.free(dLogits);
             }
-            model.backward(r.dLogits());
-            double norm = config.clipNorm() > 0 ? GradientClipping.clipByNorm(params, config.clipNorm())
-                    : params.gradients().norm2Number().doubleValue();
-            if (!Double.isFinite(norm)) {
-                throw new TrainingDivergedException(number, "gradient norm is " + norm + " at step " + number
-                        + " although the loss " + r.loss() + " is finite; refusing to train on it (epoch "
-                        + batch.epoch + ", samples " + java.util.Arrays.toString(batch.indices) + ")", null);
+            try (MemoryWorkspace ws = Memory.scratch()) {
+                double norm = config.clipNorm() > 0 ? GradientClipping.clipByNorm(params, config.clipNorm())
+                        : params.gradients().norm2Number().doubleValue();
+                if (!Double.isFinite(norm)) {
+                    throw new TrainingDivergedException(number, "gradient norm is " + norm + " at step " + number
+                            + " although the loss " + r.loss() + " is finite; refusing to train on it (epoch "
+                            + batch.epoch + ", samples " + java.util.Arrays.toString(batch.indices) + ")", null);
+                }
+                optimizer.step();
+                return new double[] {r.loss(), norm};
             }
-            optimizer.step();
-            return new double[] {r.loss(), norm};
+        } finally {
+            inputs.release();
         }
     }
 
@@ -409,6 +429,9 @@ public final class Trainer {
     private static final class Inputs {
         private INDArray images;  // (N,C,H,W) FLOAT
         private INDArray labels;  // (N,H,W) INT32
+        // images and labels converted for this batch, null if none; freed by release()
+        private INDArray cast;
+        private INDArray castLabels;
 
         /** The batch's images as (N,C,H,W) of {@code dt}. */
         INDArray images(Batch b, DataType dt) {
@@ -419,7 +442,11 @@ public final class Trainer {
                 }
             }
             images.data().setData(b.images);
-            return dt == DataType.FLOAT ? images : images.castTo(dt);
+            if (dt == DataType.FLOAT) {
+                return images;
+            }
+            cast = images.castTo(dt);                     // detached: no workspace is open here
+            return cast;
         }
 
         /** Labels (N,H,W) for a K-class model, 0/1 probabilities (N,1,H,W) of {@code dt} for a one-channel one. */
@@ -431,7 +458,18 @@ public final class Trainer {
                 }
             }
             labels.data().setData(b.targets);
-            return k == 1 ? labels.castTo(dt).reshape(b.size, 1, b.height, b.width) : labels;
+            if (k != 1) {
+                return labels;
+            }
+            castLabels = labels.castTo(dt);
+            return castLabels.reshape(b.size, 1, b.height, b.width);
+        }
+
+        /** Frees the converted arrays of the last batch. */
+        void release() {
+            Memory.free(cast, castLabels);
+            cast = null;
+            castLabels = null;
         }
     }
 

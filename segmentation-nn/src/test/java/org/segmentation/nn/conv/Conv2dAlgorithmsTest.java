@@ -11,7 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
 
 /**
  * Every convolution algorithm against {@link NaiveConv2d} (double-precision loops) on random shapes: batch 1,
@@ -66,15 +66,15 @@ class Conv2dAlgorithmsTest {
     }
 
     @Test
-    void algorithmsAgreeInsideAStepWorkspace() {
-        // as in training: outputs allocated in the step workspace, work buffers outside it
+    void algorithmsAgreeInsideTheScratchWorkspace() {
+        // as in training: temporaries in the scratch workspace, work buffers outside it
         Random rng = new Random(11);
         INDArray x = random(rng, DataType.FLOAT, 2, 9, 13, 10);
         INDArray w = random(rng, DataType.FLOAT, 12, 9, 3, 3);
         INDArray b = random(rng, DataType.FLOAT, 12);
         INDArray dY = random(rng, DataType.FLOAT, 2, 12, 13, 10);
         for (int round = 0; round < 3; round++) {
-            try (MemoryWorkspace ignored = StepWorkspace.open()) {
+            try (MemoryWorkspace ignored = Memory.scratch()) {
                 double[] e = errors(new WinogradConv2d(), x, w, b, dY);
                 for (double v : e) {
                     assertTrue(v < FLOAT_TOL, "round " + round + ": " + java.util.Arrays.toString(e));

@@ -7,7 +7,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.segmentation.nn.StepWorkspace;
+import org.segmentation.nn.Memory;
 
 /**
  * A profiling aid, not a test or a benchmark: the three kernels of every {@link Conv2dAlgorithm} on the 3×3
@@ -49,7 +49,7 @@ public final class ConvShapeProfile {
             for (int r = 0; r < reps + 2; r++) {
                 for (int a = 0; a < algs.length; a++) {
                     Conv2dAlgorithm alg = (Conv2dAlgorithm) algs[a].get();
-                    try (MemoryWorkspace ws = StepWorkspace.open()) {
+                    try (MemoryWorkspace ws = Memory.scratch()) {
                         INDArray y = Nd4j.createUninitialized(DataType.FLOAT, n, k, h, h);
                         INDArray dX = Nd4j.createUninitialized(DataType.FLOAT, n, c, h, h);
                         long t0 = System.nanoTime();

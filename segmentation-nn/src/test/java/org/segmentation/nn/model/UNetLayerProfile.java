@@ -6,10 +6,8 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.function.Supplier;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.segmentation.nn.StepWorkspace;
 import org.segmentation.nn.layers.BatchNorm2d;
 import org.segmentation.nn.layers.Concat;
 import org.segmentation.nn.layers.Conv2d;
@@ -26,7 +24,8 @@ import org.segmentation.nn.param.ParameterBuffer;
  * depth 3, 16 base filters, batch norm, transposed up-sampling) rebuilt from the public layers with the same
  * wiring as {@link UNet}, each layer call timed with {@link System#nanoTime()} (ND4J's CPU ops are synchronous),
  * the times summed per layer kind and per convolution shape. Run as a main:
- * {@code UNetLayerProfile train|infer batch size steps}.
+ * {@code UNetLayerProfile train|infer batch size steps}. Unlike {@link UNet} it frees nothing explicitly (see
+ * {@code org.segmentation.nn.Memory}): its tensors wait for the garbage collector, so use it for time, not memory.
  */
 public final class UNetLayerProfile {
     private static final Map<String, long[]> TIMES = new TreeMap<>();
@@ -150,7 +149,6 @@ public final class UNetLayerProfile {
                 total = 0;
             }
             long t0 = System.nanoTime();
-            MemoryWorkspace ws = time("workspace open", StepWorkspace::open);
             if (train) {
                 time("zero grads", () -> {
                     params.zeroGradients();
@@ -199,10 +197,6 @@ public final class UNetLayerProfile {
             } else {
                 time("logits copy", () -> out.assign(logits));
             }
-            time("workspace close", () -> {
-                ws.close();
-                return null;
-            });
             total += System.nanoTime() - t0;
         }
         double step = total / 1e6 / steps;
