@@ -1,15 +1,14 @@
 package org.segmentation.nn.conv;
 
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Memory;
 
 /**
  * The convolution kernels' work buffers of one thread: flat arrays, one per slot, that only grow,
- * allocated outside every ND4J workspace and shared by all the layers that thread runs. A kernel's work memory is
- * therefore bounded by the largest chunk any layer needs (a few tens of MB), instead of growing with the number of
- * layers or living in a step workspace until the step ends. A buffer that grows frees its predecessor at once.
+ * {@link Memory#detached detached} from every ND4J workspace and shared by all the layers that thread runs. A
+ * kernel's work memory is therefore bounded by the largest chunk any layer needs (up to 64 MB per slot), instead
+ * of growing with the number of layers. A buffer that grows frees its predecessor at once.
  * Calls on one thread run one after another, so one set per thread suffices; a buffer must not be used after the
  * kernel call that got it returns.
  */
@@ -51,12 +50,8 @@ final class ConvScratch {
     INDArray buffer(int slot, DataType type, long length) {
         INDArray b = buffers[slot];
         if (b == null || b.length() < length || b.dataType() != type) {
-            if (b != null) {
-                b.close();
-            }
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                b = Nd4j.createUninitialized(type, Math.max(length, 1));
-            }
+            Memory.free(b);
+            b = Memory.detached(type, Math.max(length, 1));
             buffers[slot] = b;
         }
         return b;
