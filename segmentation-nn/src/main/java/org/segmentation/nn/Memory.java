@@ -60,7 +60,16 @@ public final class Memory {
      * }</pre>
      */
     public static MemoryWorkspace scratch() {
-        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, SCRATCH_ID);
+        return workspace(SCRATCH_ID);
+    }
+
+    /**
+     * Opens (activates) this thread's workspace {@code id} with the scratch workspace's policy: sized by its first
+     * cycle, over-allocated by 20%, reallocated when a later cycle needs more. For a caller's own per-call scope,
+     * such as the predictor's; close it when the call ends.
+     */
+    public static MemoryWorkspace workspace(String id) {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(SCRATCH, id);
     }
 
     /** A new uninitialised array outside every workspace, whatever workspace is open. */

@@ -5,11 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
-import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
-import org.nd4j.linalg.api.memory.enums.LearningPolicy;
-import org.nd4j.linalg.api.memory.enums.MirroringPolicy;
-import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.Pad;
 import org.nd4j.linalg.api.ops.impl.transforms.custom.Reverse;
@@ -63,14 +58,6 @@ public final class Predictor {
     public static final String WORKSPACE_ID = "segmentation-nn-predict";
 
     private static final Logger LOG = LoggerFactory.getLogger(Predictor.class);
-    private static final WorkspaceConfiguration WORKSPACE = WorkspaceConfiguration.builder()
-            .initialSize(0)
-            .policyLearning(LearningPolicy.FIRST_LOOP)
-            .policyAllocation(AllocationPolicy.OVERALLOCATE)
-            .overallocationLimit(0.2)
-            .policySpill(SpillPolicy.REALLOCATE)
-            .policyMirroring(MirroringPolicy.FULL)
-            .build();
 
     private final SegmentationModel model;
     private final PredictorConfig config;
@@ -213,7 +200,7 @@ public final class Predictor {
             while (j < images.size() && j - i < batch && images.get(j).isSameShape(images.get(i))) {
                 j++;
             }
-            try (MemoryWorkspace ws = Nd4j.getWorkspaceManager().getAndActivateWorkspace(WORKSPACE, WORKSPACE_ID)) {
+            try (MemoryWorkspace ws = Memory.workspace(WORKSPACE_ID)) {
                 consumer.accept(predict(toBatch(images.subList(i, j))), i);
             }
             i = j;

@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.nn.Memory;
+import org.segmentation.nn.testutil.GradCheck;
 
 /**
  * Every convolution algorithm against {@link NaiveConv2d} (double-precision loops) on random shapes: batch 1,
@@ -69,10 +70,10 @@ class Conv2dAlgorithmsTest {
     void algorithmsAgreeInsideTheScratchWorkspace() {
         // as in training: temporaries in the scratch workspace, work buffers outside it
         Random rng = new Random(11);
-        INDArray x = random(rng, DataType.FLOAT, 2, 9, 13, 10);
-        INDArray w = random(rng, DataType.FLOAT, 12, 9, 3, 3);
-        INDArray b = random(rng, DataType.FLOAT, 12);
-        INDArray dY = random(rng, DataType.FLOAT, 2, 12, 13, 10);
+        INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, 2, 9, 13, 10);
+        INDArray w = GradCheck.gaussian(rng, DataType.FLOAT, 12, 9, 3, 3);
+        INDArray b = GradCheck.gaussian(rng, DataType.FLOAT, 12);
+        INDArray dY = GradCheck.gaussian(rng, DataType.FLOAT, 2, 12, 13, 10);
         for (int round = 0; round < 3; round++) {
             try (MemoryWorkspace ignored = Memory.scratch()) {
                 double[] e = errors(new WinogradConv2d(), x, w, b, dY);
@@ -114,10 +115,10 @@ class Conv2dAlgorithmsTest {
             int kOut = 1 + rng.nextInt(trial % 3 == 1 ? 40 : 6);
             int h = 1 + rng.nextInt(trial % 2 == 0 ? 23 : 9);
             int w = 1 + rng.nextInt(trial % 2 == 1 ? 23 : 9);
-            INDArray x = random(rng, dt, n, c, h, w);
-            INDArray wt = random(rng, dt, kOut, c, k, k);
-            INDArray b = random(rng, dt, kOut);
-            INDArray dY = random(rng, dt, n, kOut, h, w);
+            INDArray x = GradCheck.gaussian(rng, dt, n, c, h, w);
+            INDArray wt = GradCheck.gaussian(rng, dt, kOut, c, k, k);
+            INDArray b = GradCheck.gaussian(rng, dt, kOut);
+            INDArray dY = GradCheck.gaussian(rng, dt, n, kOut, h, w);
             double[] e = errors(algorithm.get(), x, wt, b, dY);
             String shape = "trial " + trial + " N=" + n + " C=" + c + " K=" + kOut + " H=" + h + " W=" + w + " k=" + k
                     + " " + dt;
@@ -126,18 +127,6 @@ class Conv2dAlgorithmsTest {
                 assertTrue(e[i] < tol, shape + " " + names[i] + " relative error " + e[i]);
             }
         }
-    }
-
-    static INDArray random(Random rng, DataType dt, long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
-        }
-        double[] v = new double[(int) n];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = rng.nextGaussian();
-        }
-        return Nd4j.create(v, shape, 'c').castTo(dt);
     }
 
     /** max |a-b| / max(max|b|, 1e-12): error relative to the scale of the reference. */
