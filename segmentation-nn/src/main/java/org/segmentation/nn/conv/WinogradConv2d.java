@@ -35,8 +35,9 @@ import org.segmentation.nn.Scalars;
  * is kept between calls, so backward-weights recomputes the input transform from x.
  *
  * <p><b>Accuracy.</b> F(4×4, 3×3) in float32 rounds more than the direct sum, because its transforms scale values
- * by up to 25 before the products; the test suite bounds the error against a double-precision direct
- * convolution (see {@code WinogradConv2dTest}).
+ * by up to 25 before the products: on unit-Gaussian inputs with up to 40 channels its error is at most about
+ * 5e-6 of the largest output value (the direct sum's about 1e-6), in all three passes, against a
+ * double-precision direct convolution ({@code Conv2dAlgorithmsTest} asserts 2e-5).
  *
  * <p><b>Backends.</b> The transforms are Java loops over the ND4J buffers' memory ({@link FloatBuffer} views) and the
  * products are ND4J GEMMs ({@link Nd4j#gemm}), so this algorithm runs on the CPU backend only, for float32 and
