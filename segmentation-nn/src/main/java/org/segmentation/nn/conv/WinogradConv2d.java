@@ -123,19 +123,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             gradientTransform(dYc, k, h, wd, th, tw, r0, nr, d);
             INDArray v3 = view3(v, c, tc);
             INDArray d3 = view3(d, k, tc);
-            if (tc >= 4L * Math.max(k, c)) {
-                // small (K, C) products over many tiles: one batched op parallelises over the 36 positions
-                INDArray product = Nd4j.matmul(d3, v3, false, true, false);         // (36, K, C)
-                if (r0 == 0) {
-                    acc3.assign(product);
-                } else {
-                    acc3.addi(product);
-                }
-                product.close();
-            } else {
-                for (int xi = 0; xi < POS; xi++) {
-                    Nd4j.gemm(d3.slice(xi), v3.slice(xi), acc3.slice(xi), false, true, 1.0, r0 == 0 ? 0.0 : 1.0);
-                }
+            for (int xi = 0; xi < POS; xi++) {
+                Nd4j.gemm(d3.slice(xi), v3.slice(xi), acc3.slice(xi), false, true, 1.0, r0 == 0 ? 0.0 : 1.0);
             }
         }
         weightGradient(acc, k, c, dW);
