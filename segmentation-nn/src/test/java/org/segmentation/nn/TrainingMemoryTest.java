@@ -74,12 +74,8 @@ class TrainingMemoryTest {
             INDArray c = cat.forward(skip, u);
             Memory.free(u);
             INDArray logits = conv2.forward(c);
-            LossResult r;
-            INDArray dLogits;
-            try (MemoryWorkspace ws = Memory.scratch()) {
-                r = loss.compute(logits, labels);
-                dLogits = Memory.detachedCopy(r.dLogits());
-            }
+            LossResult r = loss.computeDetached(logits, labels);
+            INDArray dLogits = r.dLogits();
             Memory.free(logits);
             Loss.requireFinite(r.loss(), step);
             INDArray dCat = conv2.backward(dLogits);

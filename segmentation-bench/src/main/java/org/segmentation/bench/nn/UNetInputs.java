@@ -146,15 +146,10 @@ public final class UNetInputs {
     public static double trainStep(UNet model, Loss loss, Optimizer optimizer, INDArray x, INDArray labels) {
         model.parameters().zeroGradients();
         INDArray out = model.forward(x);
-        LossResult r;
-        INDArray dLogits;
-        try (MemoryWorkspace ignored = Memory.scratch()) {
-            r = loss.compute(out, labels);
-            dLogits = Memory.detachedCopy(r.dLogits());
-        }
+        LossResult r = loss.computeDetached(out, labels);
         Memory.free(out);
-        model.backward(dLogits);
-        Memory.free(dLogits);
+        model.backward(r.dLogits());
+        Memory.free(r.dLogits());
         try (MemoryWorkspace ignored = Memory.scratch()) {
             optimizer.step();
         }

@@ -1,5 +1,8 @@
 package org.segmentation.nn.loss;
 
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.segmentation.nn.Memory;
+
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** A segmentation loss: the value and its gradient with respect to the logits in one call. */
@@ -9,6 +12,18 @@ public interface Loss {
      * @param target what the implementation documents: class labels (N,H,W) or probabilities like the logits
      */
     LossResult compute(INDArray logits, INDArray target);
+
+    /**
+     * {@link #compute} as a training step needs it under {@link Memory}: the computation's temporaries live in the
+     * scratch workspace, and the returned gradient is a detached copy that the caller frees ({@link Memory#free})
+     * once backward has read it.
+     */
+    default LossResult computeDetached(INDArray logits, INDArray target) {
+        try (MemoryWorkspace ignored = Memory.scratch()) {
+            LossResult r = compute(logits, target);
+            return new LossResult(r.loss(), Memory.detachedCopy(r.dLogits()));
+        }
+    }
 
     /**
      * Refuses a NaN or infinite loss so that a training loop never steps on it.

@@ -387,13 +387,12 @@ public final class Trainer {
             model.reseed(stepSeed(config.seed(), number));
             INDArray logits = model.forward(x);
             LossResult r;
-            INDArray dLogits;
-            try (MemoryWorkspace ws = Memory.scratch()) {
-                r = config.loss().compute(logits, target);
-                dLogits = Memory.detachedCopy(r.dLogits());
+            try {
+                r = config.loss().computeDetached(logits, target);
             } finally {
                 Memory.free(logits);
             }
+            INDArray dLogits = r.dLogits();
             try {
                 try {
                     Loss.requireFinite(r.loss(), number);
