@@ -21,6 +21,14 @@ public abstract class Scalars {
     /** Whether ND4J runs on the CPU, whose array memory Java's buffers can address directly. */
     private static final boolean CPU = Nd4j.getEnvironment().isCPU();
 
+    /**
+     * Whether ND4J runs on its CPU backend, where an array's memory is host memory that Java loops may read and
+     * write through {@link java.nio.Buffer}s; kernels that do so are chosen only when this holds.
+     */
+    public static boolean hostMemory() {
+        return CPU;
+    }
+
     private Scalars() {
     }
 

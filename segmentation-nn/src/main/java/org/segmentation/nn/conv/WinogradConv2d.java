@@ -79,7 +79,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
     /** Whether this algorithm computes a convolution with these weights (K,C,k,k): float32, 3×3, CPU backend. */
     public static boolean supports(INDArray w) {
         return w.dataType() == DataType.FLOAT && w.rank() == 4 && w.size(2) == 3 && w.size(3) == 3
-                && CpuBackend.isCpu();
+                && Scalars.hostMemory();
     }
 
     @Override
@@ -275,15 +275,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                                 xb.get(xOff + ((n * c + ch) * h + yy) * wd, rows, i * wp + 1, wd);
                             }
                         }
-                        for (int i = 0; i < 6; i++) {
-                            for (int j = 0; j < 6; j++) {
-                                float[] dij = d[i * 6 + j];
-                                int src = i * wp + j;
-                                for (int tx = 0; tx < tw; tx++) {
-                                    dij[at + tx] = rows[src + 4 * tx];
-                                }
-                            }
-                        }
+                        gather(rows, wp, 6, tw, d, at);
                     }
                     for (int j = 0; j < 6; j++) {     // Bᵀ down column j: (i, j) of d to (a, j) of t
                         bt(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j],
@@ -301,6 +293,22 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                 }
             }
         });
+    }
+
+    /**
+     * The size×size window of every tile of one tile row, as size² vectors over the row's tiles: value (i, j) of tile
+     * tx, rows[i·stride + 4·tx + j], goes to out[i·size + j][at + tx].
+     */
+    private static void gather(float[] rows, int stride, int size, int tw, float[][] out, int at) {
+        for (int i = 0; i < size; i++) {
+            for (int j = 0; j < size; j++) {
+                float[] oij = out[i * size + j];
+                int src = i * stride + j;
+                for (int tx = 0; tx < tw; tx++) {
+                    oij[at + tx] = rows[src + 4 * tx];
+                }
+            }
+        }
     }
 
     /** For every t in 0..n−1: (y0..y5)[t] = Bᵀ (x0..x5)[t]. */
@@ -412,15 +420,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                                 gb.get(gOff + ((n * k + ko) * h + yy) * wd, rows, i * ow, wd);
                             }
                         }
-                        for (int i = 0; i < 4; i++) {
-                            for (int j = 0; j < 4; j++) {
-                                float[] gij = g[i * 4 + j];
-                                int src = i * ow + j;
-                                for (int tx = 0; tx < tw; tx++) {
-                                    gij[at + tx] = rows[src + 4 * tx];
-                                }
-                            }
-                        }
+                        gather(rows, ow, 4, tw, g, at);
                     }
                     for (int j = 0; j < 4; j++) {          // A down column j
                         a(g[j], g[4 + j], g[8 + j], g[12 + j], t[j], t[4 + j], t[8 + j], t[12 + j], t[16 + j],
