@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.Scalars;
 
 /**
@@ -59,7 +60,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     /** Transforms on one thread per core. */
     public WinogradConv2d() {
-        this(Runtime.getRuntime().availableProcessors());
+        this(ParallelRanges.THREADS);
     }
 
     /** @param threads Java threads for the transforms, at least 1 */

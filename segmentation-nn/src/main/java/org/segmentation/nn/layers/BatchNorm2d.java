@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.segmentation.nn.Memory;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.param.Init;
@@ -19,8 +20,10 @@ import org.segmentation.nn.param.ParameterBuffer;
  * beta at 0, running mean at 0 and running variance at 1. The running averages are buffers, not parameters.
  *
  * <p>Both passes are loops over the channels' planes ({@link Scalars}), each plane copied into a reused double
- * array, statistics and sums in double: forward reads x once for the statistics and once to write y; backward
- * reads x, dY (and y) once for the two sums and once to write dX.
+ * array, statistics and sums in double, with the channels split between one thread per core
+ * ({@link ParallelRanges}): forward reads a channel's x once for its statistics and again, from the cache, to write
+ * y; backward reads x, dY (and y) once for the two sums and again to write dX. These loops address the arrays'
+ * memory directly, so this layer runs on ND4J's CPU backend only.
  * Nothing of (N,C,H,W) size is cached: backward recomputes x̂ = (x − mean)/sqrt(var + eps) from the input x, and
  * the fused ReLU's gradient mask is the sign of the output y (y &gt; 0 exactly where the pre-activation was), so
  * the caller must keep x and y unmodified until {@link #backward}. The output and dX are detached arrays owned by
@@ -38,13 +41,15 @@ public final class BatchNorm2d {
     private final INDArray runningVar;  // (C)
     private boolean training = true;
 
+    /** Per thread: one plane (H·W) each of x, dY and y, reused between calls and layers. */
+    private static final ThreadLocal<double[][]> WORK = ThreadLocal.withInitial(() -> new double[3][]);
+
     // caches for backward
     private INDArray x;       // (N,C,H,W) the input, owned by the caller
     private INDArray y;       // (N,C,H,W) the output, owned by the caller; read only with the fused ReLU
     private double[] mean;    // (C) of the statistics used
     private double[] invStd;  // (C) 1/sqrt(var + eps) of the statistics used
     private boolean cachedTraining;
-    private final double[][] work = new double[3][]; // one plane (H·W) each of x, dY and y, reused between calls
 
     /** momentum 0.1 and eps 1e-5, PyTorch's defaults; no ReLU. */
     public BatchNorm2d(ParameterBuffer.Builder params, String name, int channels) {
@@ -99,73 +104,77 @@ public final class BatchNorm2d {
         int plane = Math.toIntExact(x.size(2) * x.size(3));
         long m = (long) n * plane;
         Scalars xs = Scalars.of(x);
-        double[] xa = work(0, plane);
         double[] mu = new double[channels];
         double[] inv = new double[channels];
-        if (training) {
-            if (m < 2) {
-                throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per"
-                        + " channel, got input shape " + java.util.Arrays.toString(x.shape()));
-            }
-            Scalars rm = Scalars.of(runningMean);
-            Scalars rv = Scalars.of(runningVar);
-            for (int c = 0; c < channels; c++) {
-                // sums of (x − k) and (x − k)² with k the channel's first value, so that no precision is lost to
-                // a mean far from 0; four partial sums each, so that the additions do not wait on each other
-                double k = xs.get(c * plane);
-                double s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
-                for (int i = 0; i < n; i++) {
-                    xs.get((i * channels + c) * plane, xa, plane);
-                    int j = 0;
-                    for (; j + 3 < plane; j += 4) {
-                        double d0 = xa[j] - k, d1 = xa[j + 1] - k, d2 = xa[j + 2] - k, d3 = xa[j + 3] - k;
-                        s0 += d0;
-                        s1 += d1;
-                        s2 += d2;
-                        s3 += d3;
-                        q0 += d0 * d0;
-                        q1 += d1 * d1;
-                        q2 += d2 * d2;
-                        q3 += d3 * d3;
-                    }
-                    for (; j < plane; j++) {
-                        double d0 = xa[j] - k;
-                        s0 += d0;
-                        q0 += d0 * d0;
-                    }
-                }
-                double meanShifted = (s0 + s1 + s2 + s3) / m;
-                double var = Math.max(0, (q0 + q1 + q2 + q3) / m - meanShifted * meanShifted);   // biased
-                double mc = k + meanShifted;
-                mu[c] = mc;
-                inv[c] = 1 / Math.sqrt(var + eps);
-                rm.set(c, (1 - momentum) * rm.get(c) + momentum * mc);
-                rv.set(c, (1 - momentum) * rv.get(c) + momentum * var * m / (m - 1.0));   // unbiased
-            }
-        } else {
-            Scalars rm = Scalars.of(runningMean);
-            Scalars rv = Scalars.of(runningVar);
-            for (int c = 0; c < channels; c++) {
-                mu[c] = rm.get(c);
-                inv[c] = 1 / Math.sqrt(rv.get(c) + eps);
-            }
+        if (training && m < 2) {
+            throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per"
+                    + " channel, got input shape " + java.util.Arrays.toString(x.shape()));
         }
         INDArray out = Memory.detached(dtype, x.shape());
         Scalars ys = Scalars.of(out);
         Scalars g = Scalars.of(gamma.value());
         Scalars b = Scalars.of(beta.value());
-        for (int c = 0; c < channels; c++) {
-            double mc = mu[c], scale = inv[c] * g.get(c), shift = b.get(c);
-            for (int i = 0; i < n; i++) {
-                int at = (i * channels + c) * plane;
-                xs.get(at, xa, plane);
-                for (int j = 0; j < plane; j++) {
-                    double v = (xa[j] - mc) * scale + shift;
-                    xa[j] = relu && v < 0 ? 0 : v;
+        Scalars rm = Scalars.of(runningMean);
+        Scalars rv = Scalars.of(runningVar);
+        boolean train = training;
+        // channels are independent: each thread takes a range of them, its statistics pass then its output pass,
+        // so that the second read of the channel's planes comes from the cache
+        ParallelRanges.run(channels, ParallelRanges.THREADS, (from, to) -> {
+            double[] xa = work(0, plane);
+            for (int c = from; c < to; c++) {
+                if (train) {
+                    // sums of (x − k) and (x − k)² with k the channel's first value, so that no precision is lost
+                    // to a mean far from 0; four partial sums each, so that the additions do not wait on each other
+                    double k = xs.get(c * plane);
+                    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+                    for (int i = 0; i < n; i++) {
+                        xs.get((i * channels + c) * plane, xa, plane);
+                        int j = 0;
+                        for (; j + 3 < plane; j += 4) {
+                            double d0 = xa[j] - k, d1 = xa[j + 1] - k, d2 = xa[j + 2] - k, d3 = xa[j + 3] - k;
+                            s0 += d0;
+                            s1 += d1;
+                            s2 += d2;
+                            s3 += d3;
+                            q0 += d0 * d0;
+                            q1 += d1 * d1;
+                            q2 += d2 * d2;
+                            q3 += d3 * d3;
+                        }
+                        for (; j < plane; j++) {
+                            double d0 = xa[j] - k;
+                            s0 += d0;
+                            q0 += d0 * d0;
+                        }
+                    }
+                    double meanShifted = (s0 + s1 + s2 + s3) / m;
+                    double var = Math.max(0, (q0 + q1 + q2 + q3) / m - meanShifted * meanShifted);   // biased
+                    double mc = k + meanShifted;
+                    mu[c] = mc;
+                    inv[c] = 1 / Math.sqrt(var + eps);
+                    rm.set(c, (1 - momentum) * rm.get(c) + momentum * mc);
+                    rv.set(c, (1 - momentum) * rv.get(c) + momentum * var * m / (m - 1.0));   // unbiased
+                } else {
+                    mu[c] = rm.get(c);
+                    inv[c] = 1 / Math.sqrt(rv.get(c) + eps);
                 }
-                ys.set(at, xa, plane);
+                double mc = mu[c], scale = inv[c] * g.get(c), shift = b.get(c);
+                for (int i = 0; i < n; i++) {
+                    int at = (i * channels + c) * plane;
+                    xs.get(at, xa, plane);
+                    if (relu) {
+                        for (int j = 0; j < plane; j++) {
+                            xa[j] = Math.max((xa[j] - mc) * scale + shift, 0);
+                        }
+                    } else {
+                        for (int j = 0; j < plane; j++) {
+                            xa[j] = (xa[j] - mc) * scale + shift;
+                        }
+                    }
+                    ys.set(at, xa, plane);
+                }
             }
-        }
+        });
         this.x = x;
         this.y = relu ? out : null;
         this.mean = mu;
@@ -199,67 +208,73 @@ public final class BatchNorm2d {
             Scalars g = Scalars.of(gamma.value());
             Scalars dg = Scalars.of(gamma.grad());
             Scalars db = Scalars.of(beta.grad());
-            double[] xa = work(0, plane);
-            double[] da = work(1, plane);
-            double[] ya = relu ? work(2, plane) : null;
-            for (int c = 0; c < channels; c++) {
-                double mc = mean[c], ic = invStd[c];
-                // Σ dZ and Σ dZ·(x − mean) over (N,H,W), dZ = dY masked by the ReLU; two partial sums each
-                double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
-                for (int i = 0; i < n; i++) {
-                    int at = (i * channels + c) * plane;
-                    load(xs, ds, ys, at, xa, da, ya, plane);
-                    int j = 0;
-                    for (; j + 1 < plane; j += 2) {
-                        s0 += da[j];
-                        s1 += da[j + 1];
-                        p0 += da[j] * (xa[j] - mc);
-                        p1 += da[j + 1] * (xa[j + 1] - mc);
+            double[] mu = mean, inv = invStd;
+            boolean train = cachedTraining;
+            ParallelRanges.run(channels, ParallelRanges.THREADS, (from, to) -> {
+                double[] xa = work(0, plane);
+                double[] da = work(1, plane);
+                double[] ya = relu ? work(2, plane) : null;
+                for (int c = from; c < to; c++) {
+                    double mc = mu[c], ic = inv[c];
+                    // Σ dZ and Σ dZ·(x − mean) over (N,H,W), dZ = dY masked by the ReLU; two partial sums each
+                    double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
+                    for (int i = 0; i < n; i++) {
+                        int at = (i * channels + c) * plane;
+                        load(xs, ds, ys, at, xa, da, ya, plane);
+                        int j = 0;
+                        for (; j + 1 < plane; j += 2) {
+                            s0 += da[j];
+                            s1 += da[j + 1];
+                            p0 += da[j] * (xa[j] - mc);
+                            p1 += da[j + 1] * (xa[j + 1] - mc);
+                        }
+                        for (; j < plane; j++) {
+                            s0 += da[j];
+                            p0 += da[j] * (xa[j] - mc);
+                        }
                     }
-                    for (; j < plane; j++) {
-                        s0 += da[j];
-                        p0 += da[j] * (xa[j] - mc);
+                    double sumD = s0 + s1, sumDXhat = (p0 + p1) * ic;
+                    dg.set(c, dg.get(c) + sumDXhat);
+                    db.set(c, db.get(c) + sumD);
+                    double scale = g.get(c) * ic;
+                    // training: dX = gamma·invStd·(dZ − mean(dZ) − x̂·mean(dZ·x̂)); evaluation: gamma·invStd·dZ
+                    double meanD = train ? sumD / m : 0;
+                    double slope = train ? ic * sumDXhat / m : 0;   // x̂·mean(dZ·x̂) = (x − mean)·slope
+                    for (int i = 0; i < n; i++) {
+                        int at = (i * channels + c) * plane;
+                        load(xs, ds, ys, at, xa, da, ya, plane);
+                        for (int j = 0; j < plane; j++) {
+                            da[j] = scale * (da[j] - meanD - (xa[j] - mc) * slope);
+                        }
+                        dxs.set(at, da, plane);
                     }
                 }
-                double sumD = s0 + s1, sumDXhat = (p0 + p1) * ic;
-                dg.set(c, dg.get(c) + sumDXhat);
-                db.set(c, db.get(c) + sumD);
-                double scale = g.get(c) * ic;
-                // training: dX = gamma·invStd·(dZ − mean(dZ) − x̂·mean(dZ·x̂)); evaluation: gamma·invStd·dZ
-                double meanD = cachedTraining ? sumD / m : 0;
-                double slope = cachedTraining ? ic * sumDXhat / m : 0;   // x̂·mean(dZ·x̂) = (x − mean)·slope
-                for (int i = 0; i < n; i++) {
-                    int at = (i * channels + c) * plane;
-                    load(xs, ds, ys, at, xa, da, ya, plane);
-                    for (int j = 0; j < plane; j++) {
-                        da[j] = scale * (da[j] - meanD - (xa[j] - mc) * slope);
-                    }
-                    dxs.set(at, da, plane);
-                }
-            }
+            });
         }
         x = null;
         y = null;
         return dX;
     }
 
-    /** Reads one plane of x and of dY, dY zeroed where the fused ReLU's output y is not positive. */
+    /** Reads one plane of x and of dY, dY zeroed where the fused ReLU's output y is 0 (NaN where y is NaN). */
     private void load(Scalars xs, Scalars ds, Scalars ys, int at, double[] xa, double[] da, double[] ya,
             int plane) {
         xs.get(at, xa, plane);
         ds.get(at, da, plane);
         if (ys != null) {
             ys.get(at, ya, plane);
+            // y >= 0, so min(y·1e300·1e300, 1) is exactly 1 where y > 0 (the smallest positive double, 4.9e-324,
+            // becomes 4.9e276) and 0 where y = 0: the ReLU's mask as a product, which the JIT vectorises, where a
+            // branch mispredicted on about half the elements and made backward 3.5 times slower
             for (int j = 0; j < plane; j++) {
-                if (!(ya[j] > 0)) {
-                    da[j] = 0;
-                }
+                da[j] *= Math.min(ya[j] * 1e300 * 1e300, 1.0);
             }
         }
     }
 
-    /** Work array {@code i} of at least {@code len} doubles, grown when needed and reused. */
-    private double[] work(int i, int len) {
+    /** This thread's work array {@code i} of at least {@code len} doubles, grown when needed and reused. */
+    private static double[] work(int i, int len) {
+        double[][] work = WORK.get();
         if (work[i] == null || work[i].length < len) {
             work[i] = new double[len];
         }
