@@ -3,6 +3,9 @@ package org.segmentation.nn.layers;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.Bcast;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.Scalars;
@@ -23,7 +26,9 @@ import org.segmentation.nn.param.ParameterBuffer;
  * array, statistics and sums in double, with the channels split between one thread per core
  * ({@link ParallelRanges}): forward reads a channel's x once for its statistics and again, from the cache, to write
  * y; backward reads x, dY (and y) once for the two sums and again to write dX. These loops address the arrays'
- * memory directly, so this layer runs on ND4J's CPU backend only.
+ * memory directly, so they run on ND4J's CPU backend ({@link Scalars#hostMemory}); on any other backend both
+ * passes are ND4J reductions over (N,H,W) and per-channel broadcasts instead, with the same results up to the
+ * rounding of ND4J's float32 reductions.
  * Nothing of (N,C,H,W) size is cached: backward recomputes x̂ = (x − mean)/sqrt(var + eps) from the input x, and
  * the fused ReLU's gradient mask is the sign of the output y (y &gt; 0 exactly where the pre-activation was), so
  * the caller must keep x and y unmodified until {@link #backward}. The output and dX are detached arrays owned by
@@ -40,6 +45,7 @@ public final class BatchNorm2d {
     private final INDArray runningMean; // (C)
     private final INDArray runningVar;  // (C)
     private boolean training = true;
+    private boolean hostLoops = Scalars.hostMemory();
 
     /** Per thread: one plane (H·W) each of x, dY and y, reused between calls and layers. */
     private static final ThreadLocal<double[][]> WORK = ThreadLocal.withInitial(() -> new double[3][]);
@@ -92,6 +98,12 @@ public final class BatchNorm2d {
         return relu;
     }
 
+    /** For tests: computes with ND4J ops, as on a backend other than the CPU. */
+    BatchNorm2d useNd4jOps() {
+        hostLoops = false;
+        return this;
+    }
+
     /**
      * @param x input (N,C,H,W); kept for backward (a c-ordered copy of it if it is not c-contiguous)
      * @return output (N,C,H,W), a new detached array; with the fused ReLU kept for backward
@@ -103,13 +115,22 @@ public final class BatchNorm2d {
         int n = Math.toIntExact(x.size(0));
         int plane = Math.toIntExact(x.size(2) * x.size(3));
         long m = (long) n * plane;
-        Scalars xs = Scalars.of(x);
-        double[] mu = new double[channels];
-        double[] inv = new double[channels];
         if (training && m < 2) {
             throw new IllegalArgumentException("BatchNorm2d in training mode needs more than one value per"
                     + " channel, got input shape " + java.util.Arrays.toString(x.shape()));
         }
+        INDArray out = hostLoops ? forwardLoops(x, n, plane, m) : forwardNd4j(x, m);
+        this.x = x;
+        this.y = relu ? out : null;
+        this.cachedTraining = training;
+        return out;
+    }
+
+    /** The forward pass as loops over host memory; sets mean and invStd. */
+    private INDArray forwardLoops(INDArray x, int n, int plane, long m) {
+        Scalars xs = Scalars.of(x);
+        double[] mu = new double[channels];
+        double[] inv = new double[channels];
         INDArray out = Memory.detached(dtype, x.shape());
         Scalars ys = Scalars.of(out);
         Scalars g = Scalars.of(gamma.value());
@@ -175,12 +196,57 @@ public final class BatchNorm2d {
                 }
             }
         });
-        this.x = x;
-        this.y = relu ? out : null;
         this.mean = mu;
         this.invStd = inv;
-        this.cachedTraining = training;
         return out;
+    }
+
+    /**
+     * The forward pass as ND4J ops (reductions over (N,H,W) and per-channel broadcasts), for any backend; sets mean
+     * and invStd.
+     */
+    private INDArray forwardNd4j(INDArray x, long m) {
+        double[] mu;
+        double[] inv = new double[channels];
+        if (training) {
+            mu = x.mean(0, 2, 3).toDoubleVector();
+            double[] var = x.var(false, 0, 2, 3).toDoubleVector();   // biased
+            double[] rm = runningMean.toDoubleVector(), rv = runningVar.toDoubleVector();
+            for (int c = 0; c < channels; c++) {
+                inv[c] = 1 / Math.sqrt(var[c] + eps);
+                rm[c] = (1 - momentum) * rm[c] + momentum * mu[c];
+                rv[c] = (1 - momentum) * rv[c] + momentum * var[c] * m / (m - 1.0);   // unbiased
+            }
+            runningMean.assign(Nd4j.createFromArray(rm).castTo(dtype));
+            runningVar.assign(Nd4j.createFromArray(rv).castTo(dtype));
+        } else {
+            mu = runningMean.toDoubleVector();
+            double[] rv = runningVar.toDoubleVector();
+            for (int c = 0; c < channels; c++) {
+                inv[c] = 1 / Math.sqrt(rv[c] + eps);
+            }
+        }
+        double[] g = gamma.value().toDoubleVector(), b = beta.value().toDoubleVector();
+        double[] scale = new double[channels], shift = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            scale[c] = inv[c] * g[c];
+            shift[c] = b[c] - mu[c] * scale[c];
+        }
+        INDArray out = Memory.detached(dtype, x.shape());
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            out.assign(x).muli(Bcast.perChannel(vector(scale))).addi(Bcast.perChannel(vector(shift)));
+            if (relu) {
+                Transforms.relu(out, false);
+            }
+        }
+        this.mean = mu;
+        this.invStd = inv;
+        return out;
+    }
+
+    /** v as a (C) array of the layer's dtype, in the current workspace. */
+    private INDArray vector(double[] v) {
+        return Nd4j.createFromArray(v).castTo(dtype);
     }
 
     /**
@@ -200,6 +266,18 @@ public final class BatchNorm2d {
         int plane = Math.toIntExact(x.size(2) * x.size(3));
         double m = (double) n * plane;
         INDArray dX = Memory.detached(dtype, x.shape());
+        if (hostLoops) {
+            backwardLoops(dY, dX, n, plane, m);
+        } else {
+            backwardNd4j(dY, dX, m);
+        }
+        x = null;
+        y = null;
+        return dX;
+    }
+
+    /** The backward pass as loops over host memory. */
+    private void backwardLoops(INDArray dY, INDArray dX, int n, int plane, double m) {
         try (MemoryWorkspace ws = Memory.scratch()) {
             Scalars xs = Scalars.of(x);
             Scalars ys = relu ? Scalars.of(y) : null;
@@ -251,9 +329,33 @@ public final class BatchNorm2d {
                 }
             });
         }
-        x = null;
-        y = null;
-        return dX;
+    }
+
+    /** The backward pass as ND4J ops, for any backend. */
+    private void backwardNd4j(INDArray dY, INDArray dX, double m) {
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            INDArray dZ = relu ? Transforms.step(y, true).muli(dY) : dY;            // dY masked by the ReLU
+            double[] inv = invStd;
+            double[] negMean = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                negMean[c] = -mean[c];
+            }
+            INDArray xhat = x.add(Bcast.perChannel(vector(negMean))).muli(Bcast.perChannel(vector(inv)));
+            double[] sumD = dZ.sum(0, 2, 3).toDoubleVector();
+            double[] sumDXhat = dZ.mul(xhat).sum(0, 2, 3).toDoubleVector();
+            double[] g = gamma.value().toDoubleVector();
+            double[] scale = new double[channels], meanD = new double[channels], slope = new double[channels];
+            for (int c = 0; c < channels; c++) {
+                scale[c] = g[c] * inv[c];
+                meanD[c] = cachedTraining ? -sumD[c] / m : 0;
+                slope[c] = cachedTraining ? -sumDXhat[c] / m : 0;
+            }
+            gamma.grad().addi(vector(sumDXhat));
+            beta.grad().addi(vector(sumD));
+            // training: dX = gamma·invStd·(dZ − mean(dZ) − x̂·mean(dZ·x̂)); evaluation: gamma·invStd·dZ
+            dX.assign(xhat.muli(Bcast.perChannel(vector(slope)))).addi(dZ).addi(Bcast.perChannel(vector(meanD)))
+                    .muli(Bcast.perChannel(vector(scale)));
+        }
     }
 
     /** Reads one plane of x and of dY, dY zeroed where the fused ReLU's output y is 0 (NaN where y is NaN). */

@@ -35,6 +35,56 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void maxPoolNd4jOpsPathBreaksTiesLikeTheLoops() {
+        INDArray x = Nd4j.create(new double[] {
+            1, 5, 2, 2, 9,
+            3, 4, 0, 1, 9,
+            9, 9, 9, 9, 9}, new long[] {1, 1, 3, 5}, 'c');
+        MaxPool2x2 pool = new MaxPool2x2().useNd4jOps();
+        assertArrayEquals(new double[] {5, 2}, pool.forward(x).reshape(2).toDoubleVector(), 0.0);
+        INDArray dX = Nd4j.ones(DataType.DOUBLE, 1, 1, 3, 5);   // accumulated into
+        pool.backward(Nd4j.create(new double[] {10, 20}, new long[] {1, 1, 1, 2}, 'c'), dX);
+        assertArrayEquals(new double[] {
+            1, 11, 21, 1, 1,
+            1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1}, dX.reshape(15).toDoubleVector(), 0.0);
+    }
+
+    @Test
+    void batchNormNd4jOpsPathMatchesTheLoopsInFloat32() {
+        // The two paths compute the same formulas; the loops sum in double, ND4J's float32 reductions in float,
+        // whose error on 2·32·20·20 unit-scale values is far below 1e-4 of the outputs' scale (about 1).
+        Random rng = new Random(11);
+        for (boolean relu : new boolean[] {false, true}) {
+            ParameterBuffer.Builder pl = ParameterBuffer.builder(DataType.FLOAT);
+            BatchNorm2d loops = new BatchNorm2d(pl, "bn", 32, relu);
+            ParameterBuffer ploops = pl.build();
+            ParameterBuffer.Builder pn = ParameterBuffer.builder(DataType.FLOAT);
+            BatchNorm2d ops = new BatchNorm2d(pn, "bn", 32, relu).useNd4jOps();
+            ParameterBuffer pops = pn.build();
+            INDArray params = GradCheck.gaussian(rng, DataType.FLOAT, ploops.length());
+            ploops.values().assign(params);
+            pops.values().assign(params);
+            for (boolean training : new boolean[] {true, false}) {
+                loops.setTraining(training);
+                ops.setTraining(training);
+                INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, 2, 32, 20, 20).muli(3).addi(1);
+                INDArray dY = GradCheck.gaussian(rng, DataType.FLOAT, 2, 32, 20, 20);
+                ploops.zeroGradients();
+                pops.zeroGradients();
+                String what = "relu=" + relu + " training=" + training;
+                assertTrue(ops.forward(x).equalsWithEps(loops.forward(x), 1e-4), what + ": y");
+                assertTrue(ops.runningMean().equalsWithEps(loops.runningMean(), 1e-5), what + ": running mean");
+                assertTrue(ops.runningVar().equalsWithEps(loops.runningVar(), 1e-4), what + ": running var");
+                assertTrue(ops.backward(dY).equalsWithEps(loops.backward(dY), 1e-4), what + ": dX");
+                // gamma's gradient sums 2·20·20 products of unit scale: 1e-2 absolute is 1e-5 of the sums' scale
+                assertTrue(pops.gradients().equalsWithEps(ploops.gradients(), 1e-2), what + ": dgamma, dbeta");
+                assertTrue(ploops.gradients().amaxNumber().doubleValue() > 1, what + ": gradients are not all 0");
+            }
+        }
+    }
+
+    @Test
     void bilinearUpsampleTinyExactCase() {
         // align_corners=False on [0, 4]: outputs sample at -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1)
         INDArray x = Nd4j.create(new double[] {0, 4}, new long[] {1, 1, 1, 2}, 'c');
