@@ -108,10 +108,13 @@ class LayerGradientCheckTest {
     @Test
     void convTranspose() {
         Random rng = new Random(5);
-        for (int trial = 0; trial < 3; trial++) {
-            long[] s = shape(rng, trial, 1 + rng.nextInt(3));
+        for (int trial = 0; trial < 6; trial++) {
+            long[] s = shape(rng, trial % 3, 1 + rng.nextInt(3));
             ParameterBuffer.Builder b = ParameterBuffer.builder(D);
             ConvTranspose2x2 up = new ConvTranspose2x2(b, "up", (int) s[1], 1 + rng.nextInt(3), rng);
+            if (trial >= 3) {
+                up.useNd4jOps();
+            }
             ParameterBuffer params = b.build();
             checkLayer("ConvTranspose2x2", gaussian(rng, D, s), up::forward, up::backward, params);
         }
