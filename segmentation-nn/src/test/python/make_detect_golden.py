@@ -1,0 +1,124 @@
+"""Golden data for segmentation-nn's detection tests (org.segmentation.nn.detect), from torchvision 0.14.
+
+Run with the system Python that has PyTorch 1.13 and torchvision 0.14 (CPU):
+    /usr/bin/python3 segmentation-nn/src/test/python/make_detect_golden.py
+It writes segmentation-nn/src/test/resources/golden/nn/detect.bin (little-endian float64, C order) and
+detect.txt (one line per tensor: name, offset in doubles, shape), the format of testutil.Golden.
+
+Each section draws from its own seeded generator, so adding a section leaves the others' data unchanged.
+Sections:
+  coder.*    BoxCoder encode/decode, RPN weights (1,1,1,1) and box-head weights (10,10,5,5), float64; decoded
+             deltas include dw, dh above the clamp log(1000/16).
+  iou.*      box_iou of two random sets, float64, disjoint and nested pairs included.
+  nms.*      ops.nms and ops.batched_nms on float32 boxes with distinct scores; no IoU lies within 1e-4 of a
+             threshold, so a float64 IoU decides every comparison the same way as torchvision's float32 one.
+             batched_nms is run both below (coordinate-offset path) and above (per-class path) its 4000-value
+             switch.
+  anchors.*  models.detection.anchor_utils.AnchorGenerator, for the default Mask R-CNN configuration on a
+             160x256 image (the 5th level's stride 160//3 = 53 as torchvision computes it) and for a small configuration with several sizes per level, odd sizes and a
+             non-square image whose strides differ in x and y.
+"""
+import math
+import os
+import numpy as np
+import torch
+import torchvision
+from torchvision.models.detection._utils import BoxCoder
+from torchvision.models.detection.anchor_utils import AnchorGenerator
+from torchvision.models.detection.image_list import ImageList
+from torchvision.ops import box_iou, nms, batched_nms
+
+torch.set_num_threads(2)
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'resources', 'golden', 'nn')
+tensors = {}
+
+
+def put(name, t):
+    a = torch.as_tensor(t).detach().to(torch.float64).numpy().copy()
+    if a.ndim == 0:
+        a = a.reshape(1)
+    tensors[name] = a
+
+
+def random_boxes(g, n, size, min_wh=1.0, max_wh=None, dtype=torch.float64):
+    max_wh = max_wh or size / 2
+    xy = torch.rand(n, 2, generator=g, dtype=torch.float64) * size
+    wh = min_wh + torch.rand(n, 2, generator=g, dtype=torch.float64) * (max_wh - min_wh)
+    return torch.cat([xy, xy + wh], dim=1).to(dtype)
+
+
+# ---- coder ----
+g = torch.Generator().manual_seed(11)
+refs = random_boxes(g, 40, 100.0)
+targets = random_boxes(g, 40, 100.0)
+put('coder.refs', refs)
+put('coder.targets', targets)
+for tag, weights in (('rpn', (1.0, 1.0, 1.0, 1.0)), ('roi', (10.0, 10.0, 5.0, 5.0))):
+    coder = BoxCoder(weights)
+    put('coder.%s.encoded' % tag, coder.encode_single(targets, refs))
+    k = 1 if tag == 'rpn' else 3
+    deltas = torch.randn(40, 4 * k, generator=g, dtype=torch.float64) * 2
+    deltas[::5, 2::4] = 9.0 * weights[2]   # above the clamp
+    deltas[1::5, 3::4] = 7.0 * weights[3]
+    put('coder.%s.deltas' % tag, deltas)
+    put('coder.%s.decoded' % tag, coder.decode_single(deltas, refs))
+
+# ---- iou ----
+g = torch.Generator().manual_seed(12)
+a = random_boxes(g, 9, 50.0)
+b = random_boxes(g, 6, 50.0)
+b[0] = torch.tensor([200.0, 200.0, 210.0, 220.0])          # disjoint from every box of a
+b[1] = torch.cat([a[2, :2] + 1, a[2, 2:] - 0.5])           # nested in a[2]
+b[2] = a[3]                                                 # identical to a[3]
+put('iou.a', a)
+put('iou.b', b)
+put('iou.out', box_iou(a, b))
+
+# ---- nms ----
+g = torch.Generator().manual_seed(13)
+
+
+def tie_free(n, size, thresholds, max_wh):
+    while True:
+        boxes = random_boxes(g, n, size, min_wh=2.0, max_wh=max_wh, dtype=torch.float32)
+        iou = box_iou(boxes.double(), boxes.double())
+        if all((iou - t).abs().min().item() > 1e-4 for t in thresholds):
+            scores = torch.randperm(n, generator=g).to(torch.float32) / n + 0.001 * torch.rand(n, generator=g)
+            return boxes, scores
+
+
+for tag, n in (('small', 300), ('large', 1200)):
+    boxes, scores = tie_free(n, 100.0, (0.3, 0.5, 0.7), 30.0)
+    classes = torch.randint(0, 4, (n,), generator=g)
+    put('nms.%s.boxes' % tag, boxes)
+    put('nms.%s.scores' % tag, scores)
+    put('nms.%s.classes' % tag, classes)
+    for t in (0.3, 0.5, 0.7):
+        put('nms.%s.keep%d' % (tag, round(t * 10)), nms(boxes, scores, t))
+        put('nms.%s.batched%d' % (tag, round(t * 10)), batched_nms(boxes, scores, classes, t))
+
+# ---- anchors ----
+configs = {
+    'default': (((32,), (64,), (128,), (256,), (512,)), ((0.5, 1.0, 2.0),) * 5, (160, 256),
+                [(40, 64), (20, 32), (10, 16), (5, 8), (3, 4)]),
+    'small': (((5, 8), (12, 17), (24, 31)), ((0.5, 1.0, 2.0), (0.25, 1.0, 3.0), (1.0,)), (100, 150),
+              [(25, 38), (13, 19), (7, 10)]),
+}
+for tag, (sizes, ratios, image, grids) in configs.items():
+    gen = AnchorGenerator(sizes, ratios)
+    images = ImageList(torch.zeros(1, 3, *image), [image])
+    feats = [torch.zeros(1, 1, h, w) for h, w in grids]
+    anchors = gen(images, feats)[0]
+    put('anchors.%s' % tag, anchors)
+
+os.makedirs(OUT, exist_ok=True)
+offset = 0
+with open(os.path.join(OUT, 'detect.bin'), 'wb') as fb, open(os.path.join(OUT, 'detect.txt'), 'w') as ft:
+    ft.write('# name offset_in_float64 shape... ; made by src/test/python/make_detect_golden.py with torch %s,'
+             ' torchvision %s\n' % (torch.__version__, torchvision.__version__))
+    for name, arr in tensors.items():
+        arr = np.ascontiguousarray(arr, dtype='<f8')
+        fb.write(arr.tobytes())
+        ft.write('%s %d %s\n' % (name, offset, ' '.join(str(s) for s in arr.shape)))
+        offset += arr.size
+print('wrote', len(tensors), 'tensors,', offset * 8, 'bytes')
