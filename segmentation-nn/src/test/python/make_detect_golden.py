@@ -17,6 +17,12 @@ Sections:
   anchors.*  models.detection.anchor_utils.AnchorGenerator, for the default Mask R-CNN configuration on a
              160x256 image (the 5th level's stride 160//3 = 53 as torchvision computes it) and for a small configuration with several sizes per level, odd sizes and a
              non-square image whose strides differ in x and y.
+  roi.*      ops.roi_align forward and input gradient (autograd of sum(out * r)) in float64 and float32, for
+             aligned False/True, sampling ratio 2 and adaptive (-1), a 3x4 output at spatial scale 0.5, on boxes
+             that cross the map's edges, lie outside it, are smaller than a cell or degenerate.
+  levels.*   ops.poolers.LevelMapper(2, 5) on boxes of many sizes, sizes exactly at level boundaries included.
+  msroi.*    ops.MultiScaleRoIAlign over four levels (7x7, sampling 2), output and per-level input gradients,
+             float64.
 """
 import math
 import os
@@ -26,7 +32,8 @@ import torchvision
 from torchvision.models.detection._utils import BoxCoder
 from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
-from torchvision.ops import box_iou, nms, batched_nms
+from torchvision.ops import box_iou, nms, batched_nms, roi_align, MultiScaleRoIAlign
+from torchvision.ops.poolers import LevelMapper
 
 torch.set_num_threads(2)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'resources', 'golden', 'nn')
@@ -110,6 +117,63 @@ for tag, (sizes, ratios, image, grids) in configs.items():
     feats = [torch.zeros(1, 1, h, w) for h, w in grids]
     anchors = gen(images, feats)[0]
     put('anchors.%s' % tag, anchors)
+
+# ---- roi ----
+g = torch.Generator().manual_seed(14)
+x = torch.randn(2, 3, 10, 12, generator=g, dtype=torch.float64)
+rb = random_boxes(g, 10, 22.0, min_wh=0.5, max_wh=14.0) - 2.0     # image of 20x24 pixels at scale 0.5
+extra = torch.tensor([[-6.0, -5.0, 3.0, 4.0],      # crosses the top-left corner
+                      [18.0, 15.0, 30.0, 27.0],    # crosses the bottom-right corner
+                      [30.0, 2.0, 40.0, 8.0],      # entirely right of the map
+                      [5.0, 5.0, 5.3, 5.2],        # smaller than a cell
+                      [7.0, 3.0, 7.0, 9.0],        # zero width
+                      [-1.0, -1.0, 25.0, 21.0]], dtype=torch.float64)  # the whole map and more
+rb = torch.cat([rb, extra])
+bidx = torch.randint(0, 2, (rb.shape[0],), generator=g)
+put('roi.x', x)
+put('roi.boxes', rb)
+put('roi.batch', bidx)
+r = torch.randn(rb.shape[0], 3, 3, 4, generator=g, dtype=torch.float64)
+put('roi.r', r)
+for aligned in (False, True):
+    for sr in (2, -1):
+        for dt, dname in ((torch.float64, 'f64'), (torch.float32, 'f32')):
+            xi = x.to(dt).clone().requires_grad_(True)
+            rois = torch.cat([bidx[:, None].to(dt), rb.to(dt)], dim=1)
+            out = roi_align(xi, rois, (3, 4), spatial_scale=0.5, sampling_ratio=sr, aligned=aligned)
+            (out * r.to(dt)).sum().backward()
+            tag = 'roi.%s.%s.%s' % ('aligned' if aligned else 'plain', 'sr2' if sr == 2 else 'adaptive', dname)
+            put(tag + '.out', out)
+            put(tag + '.grad', xi.grad)
+
+# ---- levels ----
+g = torch.Generator().manual_seed(15)
+sizes = torch.cat([torch.tensor([56.0, 112.0, 224.0, 448.0, 20.0, 1000.0]),
+                   torch.exp(torch.rand(40, generator=g, dtype=torch.float64) * math.log(600.0))])
+corner = torch.rand(sizes.shape[0], 2, generator=g, dtype=torch.float64) * 50
+aspect = torch.exp((torch.rand(sizes.shape[0], generator=g, dtype=torch.float64) - 0.5))
+aspect[:6] = 1.0
+lb = torch.stack([corner[:, 0], corner[:, 1], corner[:, 0] + sizes * aspect, corner[:, 1] + sizes / aspect], 1)
+put('levels.boxes', lb)
+put('levels.out', LevelMapper(2, 5)([lb.to(torch.float32)]))
+
+# ---- msroi ----
+g = torch.Generator().manual_seed(16)
+feats = {str(i): torch.randn(1, 2, 64 >> i, 64 >> i, generator=g, dtype=torch.float64).requires_grad_(True)
+         for i in range(4)}
+sizes = torch.exp(torch.rand(24, generator=g, dtype=torch.float64) * math.log(300.0)) + 4
+corner = torch.rand(24, 2, generator=g, dtype=torch.float64) * 240 - 20
+mb = torch.cat([corner, corner + sizes[:, None] * torch.exp(torch.rand(24, 2, generator=g, dtype=torch.float64) - 0.5)], 1)
+pool = MultiScaleRoIAlign(['0', '1', '2', '3'], 7, 2)
+out = pool(feats, [mb], [(256, 256)])
+mr = torch.randn(out.shape, generator=g, dtype=torch.float64)
+(out * mr).sum().backward()
+for i in range(4):
+    put('msroi.x%d' % i, feats[str(i)])
+    put('msroi.grad%d' % i, feats[str(i)].grad)
+put('msroi.boxes', mb)
+put('msroi.r', mr)
+put('msroi.out', out)
 
 os.makedirs(OUT, exist_ok=True)
 offset = 0

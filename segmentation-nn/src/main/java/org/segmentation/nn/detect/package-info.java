@@ -4,7 +4,8 @@
  * org.segmentation.nn.detect.BoxOps}, {@link org.segmentation.nn.detect.BoxCoder}, {@link
  * org.segmentation.nn.detect.Nms}), anchors per feature-pyramid level ({@link
  * org.segmentation.nn.detect.AnchorGenerator}), RoIAlign with its backward pass ({@link
- * org.segmentation.nn.detect.RoIAlign}) and the FPN level of a box ({@link org.segmentation.nn.detect.LevelMapper}).
+ * org.segmentation.nn.detect.RoIAlign}), the FPN level of a box ({@link org.segmentation.nn.detect.LevelMapper}) and
+ * RoIAlign over the pyramid ({@link org.segmentation.nn.detect.MultiScaleRoIAlign}).
  *
  * <p>Boxes are flat {@code double[]} arrays of (x1, y1, x2, y2) in pixels, box i at {@code [4i, 4i+4)}, the corner
  * convention of torchvision ({@code x2 - x1} is the width; no "+1"). They are small (thousands of boxes per image)
