@@ -21,6 +21,12 @@ Sections:
              aligned False/True, sampling ratio 2 and adaptive (-1), a 3x4 output at spatial scale 0.5, on boxes
              that cross the map's edges, lie outside it, are smaller than a cell or degenerate.
   levels.*   ops.poolers.LevelMapper(2, 5) on boxes of many sizes, sizes exactly at level boundaries included.
+  rpn.*      models.detection.rpn.RegionProposalNetwork on two 64x96 images, five levels of 3 anchors per cell
+             (float64): filter_proposals in evaluation mode (pre-NMS 200 per level, post-NMS 50, NMS 0.7) from
+             random logits and deltas; assign_targets_to_anchors (0.7 / 0.3, low-quality matches) and the encoded
+             regression targets for a few ground-truth boxes per image; compute_loss and its gradients for the
+             logits and deltas (autograd), with the sampler replaced by fixed samples saved here (torchvision's own
+             sampler draws from torch's generator), so that both sides use the same sampled anchors.
   msroi.*    ops.MultiScaleRoIAlign over four levels (7x7, sampling 2), output and per-level input gradients,
              float64.
 """
@@ -34,6 +40,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
 from torchvision.ops import box_iou, nms, batched_nms, roi_align, MultiScaleRoIAlign
 from torchvision.ops.poolers import LevelMapper
+from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead, concat_box_prediction_layers
 
 torch.set_num_threads(2)
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'resources', 'golden', 'nn')
@@ -174,6 +181,69 @@ for i in range(4):
 put('msroi.boxes', mb)
 put('msroi.r', mr)
 put('msroi.out', out)
+
+# ---- rpn ----
+g = torch.Generator().manual_seed(17)
+rpn_gen = AnchorGenerator(((8,), (16,), (32,), (64,), (128,)), ((0.5, 1.0, 2.0),) * 5)
+grids = [(16, 24), (8, 12), (4, 6), (2, 3), (1, 2)]
+rpn = RegionProposalNetwork(rpn_gen, RPNHead(4, 3), 0.7, 0.3, 256, 0.5, dict(training=300, testing=200),
+                            dict(training=100, testing=50), 0.7)
+rpn.eval()
+images = ImageList(torch.zeros(2, 3, 64, 96, dtype=torch.float64), [(64, 96), (64, 96)])
+feats = [torch.zeros(2, 4, h, w, dtype=torch.float64) for h, w in grids]
+anchors = rpn_gen(images, feats)
+obj_levels = [torch.randn(2, 3, h, w, generator=g, dtype=torch.float64) * 2 for h, w in grids]
+del_levels = [torch.randn(2, 12, h, w, generator=g, dtype=torch.float64) * 0.5 for h, w in grids]
+for l in range(5):
+    put('rpn.obj%d' % l, obj_levels[l])
+    put('rpn.del%d' % l, del_levels[l])
+put('rpn.anchors', anchors[0])
+objectness, deltas = concat_box_prediction_layers([o.clone() for o in obj_levels], [d.clone() for d in del_levels])
+put('rpn.flat_obj', objectness.reshape(2, -1))
+put('rpn.flat_del', deltas.reshape(2, -1))
+num_per_level = [3 * h * w for h, w in grids]
+proposals = rpn.box_coder.decode(deltas.detach(), anchors).view(2, -1, 4)
+boxes, scores = rpn.filter_proposals(proposals, objectness.detach(), images.image_sizes, num_per_level)
+for i in range(2):
+    put('rpn.proposals%d' % i, boxes[i])
+    put('rpn.scores%d' % i, scores[i])
+gts = [torch.tensor([[3.5, 4.0, 20.5, 30.0], [40.0, 10.5, 90.0, 60.0], [10.0, 40.0, 18.0, 47.5],
+                     [60.5, 2.0, 70.0, 9.0]], dtype=torch.float64),
+       torch.tensor([[0.0, 0.0, 95.0, 63.0], [30.5, 20.0, 34.0, 25.5], [50.0, 30.0, 80.5, 61.0]],
+                    dtype=torch.float64)]
+for i in range(2):
+    put('rpn.gt%d' % i, gts[i])
+labels, matched = rpn.assign_targets_to_anchors(anchors, [{'boxes': b} for b in gts])
+targets = rpn.box_coder.encode(matched, anchors)
+for i in range(2):
+    put('rpn.labels%d' % i, labels[i])
+    put('rpn.matched%d' % i, matched[i])
+    put('rpn.targets%d' % i, targets[i])
+pos_masks, neg_masks = [], []
+for i in range(2):
+    pos = torch.where(labels[i] >= 1)[0]
+    neg = torch.where(labels[i] == 0)[0]
+    pos = pos[torch.randperm(pos.numel(), generator=g)[:min(pos.numel(), 20)]]
+    neg = neg[torch.randperm(neg.numel(), generator=g)[:40 - pos.numel()]]
+    pm = torch.zeros_like(labels[i], dtype=torch.uint8)
+    nm = torch.zeros_like(labels[i], dtype=torch.uint8)
+    pm[pos] = 1
+    nm[neg] = 1
+    pos_masks.append(pm)
+    neg_masks.append(nm)
+    put('rpn.pos%d' % i, torch.sort(pos)[0])
+    put('rpn.neg%d' % i, torch.sort(neg)[0])
+rpn.fg_bg_sampler = lambda _labels: (pos_masks, neg_masks)
+objectness = objectness.detach().clone().requires_grad_(True)
+deltas = deltas.detach().clone().requires_grad_(True)
+# torchvision's labels are float32, and torch 1.13's binary_cross_entropy_with_logits then returns a float32 loss
+# even for float64 logits; cast them so that the golden loss is float64 throughout
+loss_obj, loss_box = rpn.compute_loss(objectness, deltas, [lab.double() for lab in labels], targets)
+(loss_obj + loss_box).backward()
+put('rpn.loss_obj', loss_obj)
+put('rpn.loss_box', loss_box)
+put('rpn.grad_obj', objectness.grad.reshape(2, -1))
+put('rpn.grad_del', deltas.grad.reshape(2, -1))
 
 os.makedirs(OUT, exist_ok=True)
 offset = 0

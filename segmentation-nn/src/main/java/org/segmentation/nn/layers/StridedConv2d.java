@@ -67,6 +67,21 @@ public final class StridedConv2d {
      */
     public StridedConv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kh,
             int kw, int strideH, int strideW, int padH, int padW, boolean bias, Random rng, long columnChunk) {
+        this(params, name, inChannels, outChannels, kh, kw, strideH, strideW, padH, padW, columnChunk,
+                Init.uniform(rng, 1.0 / Math.sqrt((double) inChannels * kh * kw)),
+                bias ? Init.uniform(rng, 1.0 / Math.sqrt((double) inChannels * kh * kw)) : null);
+    }
+
+    /**
+     * A convolution with its own initialisers (the RPN head's normal(0, 0.01) weights and zero biases, an FPN's
+     * kaiming-uniform weights).
+     *
+     * @param weightInit fills the (K,C,kh,kw) weights when the buffer is built
+     * @param biasInit fills the (K) bias, or null for a convolution without a bias
+     */
+    public StridedConv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kh,
+            int kw, int strideH, int strideW, int padH, int padW, long columnChunk,
+            java.util.function.Consumer<INDArray> weightInit, java.util.function.Consumer<INDArray> biasInit) {
         if (inChannels <= 0 || outChannels <= 0) {
             throw new IllegalArgumentException("channel counts must be positive, got in=" + inChannels + " out="
                     + outChannels);
@@ -89,10 +104,28 @@ public final class StridedConv2d {
         this.padW = padW;
         this.columnChunk = columnChunk;
         this.dtype = params.dataType();
-        double bound = 1.0 / Math.sqrt((double) inChannels * kh * kw);
-        this.weight = params.add(name + ".weight", new long[] {outChannels, inChannels, kh, kw},
-                Init.uniform(rng, bound));
-        this.bias = bias ? params.add(name + ".bias", new long[] {outChannels}, Init.uniform(rng, bound)) : null;
+        this.weight = params.add(name + ".weight", new long[] {outChannels, inChannels, kh, kw}, weightInit);
+        this.bias = biasInit != null ? params.add(name + ".bias", new long[] {outChannels}, biasInit) : null;
+    }
+
+    /**
+     * A second convolution over the same parameters as {@code shared}, for one layer applied to several inputs
+     * (torchvision's RPN head runs on every FPN level): each instance caches its own input, and the backward passes
+     * of all of them add into the same gradients.
+     */
+    public StridedConv2d(StridedConv2d shared) {
+        this.inChannels = shared.inChannels;
+        this.outChannels = shared.outChannels;
+        this.kh = shared.kh;
+        this.kw = shared.kw;
+        this.strideH = shared.strideH;
+        this.strideW = shared.strideW;
+        this.padH = shared.padH;
+        this.padW = shared.padW;
+        this.columnChunk = shared.columnChunk;
+        this.dtype = shared.dtype;
+        this.weight = shared.weight;
+        this.bias = shared.bias;
     }
 
     /** Output height for an input of height h: (h + 2·padH − kh)/strideH + 1. */
