@@ -27,6 +27,10 @@ Sections:
              regression targets for a few ground-truth boxes per image; compute_loss and its gradients for the
              logits and deltas (autograd), with the sampler replaced by fixed samples saved here (torchvision's own
              sampler draws from torch's generator), so that both sides use the same sampled anchors.
+  roi.h.*    models.detection.roi_heads on two 48x64 images, 4 classes (float64): assign_targets_to_proposals
+             (0.5 / 0.5) on the proposals with the ground truth appended; select_training_samples with the sampler
+             replaced by fixed samples saved here; fastrcnn_loss and maskrcnn_loss (14x14 masks) with the gradients
+             of their logits; project_masks_on_boxes; postprocess_detections (score 0.05, NMS 0.5) on random logits.
   msroi.*    ops.MultiScaleRoIAlign over four levels (7x7, sampling 2), output and per-level input gradients,
              float64.
 """
@@ -40,6 +44,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
 from torchvision.ops import box_iou, nms, batched_nms, roi_align, MultiScaleRoIAlign
 from torchvision.ops.poolers import LevelMapper
+from torchvision.models.detection.roi_heads import RoIHeads, fastrcnn_loss, maskrcnn_loss, project_masks_on_boxes
 from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead, concat_box_prediction_layers
 
 torch.set_num_threads(2)
@@ -244,6 +249,92 @@ put('rpn.loss_obj', loss_obj)
 put('rpn.loss_box', loss_box)
 put('rpn.grad_obj', objectness.grad.reshape(2, -1))
 put('rpn.grad_del', deltas.grad.reshape(2, -1))
+
+# ---- roi heads ----
+g = torch.Generator().manual_seed(18)
+K = 4
+heads = RoIHeads(None, None, None, 0.5, 0.5, 512, 0.25, None, 0.05, 0.5, 100)
+gt_boxes = [torch.tensor([[4.0, 6.0, 30.0, 28.0], [20.0, 15.0, 50.0, 45.0], [40.0, 2.0, 60.0, 14.0]],
+                         dtype=torch.float64),
+            torch.tensor([[10.0, 10.0, 26.0, 40.0], [35.0, 20.0, 62.0, 46.0]], dtype=torch.float64)]
+gt_labels = [torch.tensor([1, 3, 2]), torch.tensor([2, 2])]
+gt_masks = []
+for b in gt_boxes:
+    yy, xx = torch.meshgrid(torch.arange(48, dtype=torch.float64) + 0.5, torch.arange(64, dtype=torch.float64) + 0.5,
+                            indexing='ij')
+    ms = []
+    for x1, y1, x2, y2 in b.tolist():
+        cx, cy, rx, ry = (x1 + x2) / 2, (y1 + y2) / 2, (x2 - x1) / 2, (y2 - y1) / 2
+        ms.append((((xx - cx) / rx) ** 2 + ((yy - cy) / ry) ** 2 <= 1).to(torch.float64))
+    gt_masks.append(torch.stack(ms))
+proposals = []
+for b in gt_boxes:
+    jitter = b.repeat(6, 1) + torch.randn(6 * b.shape[0], 4, generator=g, dtype=torch.float64) * 4
+    jitter[:, 2:] = torch.maximum(jitter[:, 2:], jitter[:, :2] + 2)
+    proposals.append(torch.cat([jitter, random_boxes(g, 20, 56.0, min_wh=3.0, max_wh=30.0)]))
+for i in range(2):
+    put('roi.h.proposals%d' % i, proposals[i])
+    put('roi.h.gt%d' % i, gt_boxes[i])
+    put('roi.h.gtlabels%d' % i, gt_labels[i])
+    put('roi.h.gtmasks%d' % i, gt_masks[i])
+with_gt = heads.add_gt_proposals([p.clone() for p in proposals], gt_boxes)
+matched, labels = heads.assign_targets_to_proposals(with_gt, gt_boxes, gt_labels)
+pos_masks, neg_masks = [], []
+for i in range(2):
+    put('roi.h.labels%d' % i, labels[i])
+    put('roi.h.matched%d' % i, matched[i])
+    pos = torch.where(labels[i] >= 1)[0]
+    neg = torch.where(labels[i] == 0)[0]
+    pos = pos[torch.randperm(pos.numel(), generator=g)[:min(pos.numel(), 8)]]
+    neg = neg[torch.randperm(neg.numel(), generator=g)[:24 - pos.numel()]]
+    pm = torch.zeros_like(labels[i], dtype=torch.uint8)
+    nm = torch.zeros_like(labels[i], dtype=torch.uint8)
+    pm[pos] = 1
+    nm[neg] = 1
+    pos_masks.append(pm)
+    neg_masks.append(nm)
+    put('roi.h.pos%d' % i, torch.sort(pos)[0])
+    put('roi.h.neg%d' % i, torch.sort(neg)[0])
+heads.fg_bg_sampler = lambda _labels: (pos_masks, neg_masks)
+targets = [{'boxes': gt_boxes[i], 'labels': gt_labels[i]} for i in range(2)]
+sel_props, sel_matched, sel_labels, reg_targets = heads.select_training_samples(
+    [p.clone() for p in proposals], targets)
+for i in range(2):
+    put('roi.h.sel_boxes%d' % i, sel_props[i])
+    put('roi.h.sel_labels%d' % i, sel_labels[i])
+    put('roi.h.sel_targets%d' % i, reg_targets[i])
+S = sum(int(p.shape[0]) for p in sel_props)
+class_logits = (torch.randn(S, K, generator=g, dtype=torch.float64) * 2).requires_grad_(True)
+box_regression = (torch.randn(S, 4 * K, generator=g, dtype=torch.float64) * 0.3).requires_grad_(True)
+cls_loss, box_loss = fastrcnn_loss(class_logits, box_regression, sel_labels, reg_targets)
+(cls_loss + box_loss).backward()
+put('roi.h.class_logits', class_logits)
+put('roi.h.box_regression', box_regression)
+put('roi.h.cls_loss', cls_loss)
+put('roi.h.box_loss', box_loss)
+put('roi.h.grad_logits', class_logits.grad)
+put('roi.h.grad_regression', box_regression.grad)
+pos_props = [sel_props[i][sel_labels[i] > 0] for i in range(2)]
+pos_matched = [sel_matched[i][sel_labels[i] > 0] for i in range(2)]
+P = sum(int(p.shape[0]) for p in pos_props)
+mask_logits = (torch.randn(P, K, 14, 14, generator=g, dtype=torch.float64) * 2).requires_grad_(True)
+mask_loss = maskrcnn_loss(mask_logits, pos_props, gt_masks, gt_labels, pos_matched)
+mask_loss.backward()
+put('roi.h.mask_logits', mask_logits)
+put('roi.h.mask_loss', mask_loss)
+put('roi.h.grad_mask', mask_logits.grad)
+put('roi.h.mask_targets0', project_masks_on_boxes(gt_masks[0], pos_props[0], pos_matched[0], 14))
+det_logits = torch.randn(52, K, generator=g, dtype=torch.float64) * 2
+det_regression = torch.randn(52, 4 * K, generator=g, dtype=torch.float64) * 0.5
+det_props = [random_boxes(g, 26, 56.0, min_wh=3.0, max_wh=30.0) for _ in range(2)]
+dboxes, dscores, dlabels = heads.postprocess_detections(det_logits, det_regression, det_props, [(48, 64), (48, 64)])
+put('roi.h.det_logits', det_logits)
+put('roi.h.det_regression', det_regression)
+for i in range(2):
+    put('roi.h.det_props%d' % i, det_props[i])
+    put('roi.h.det_boxes%d' % i, dboxes[i])
+    put('roi.h.det_scores%d' % i, dscores[i])
+    put('roi.h.det_labels%d' % i, dlabels[i])
 
 os.makedirs(OUT, exist_ok=True)
 offset = 0
