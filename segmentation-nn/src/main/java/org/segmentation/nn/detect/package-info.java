@@ -10,7 +10,8 @@
  * org.segmentation.nn.detect.Matcher}), balanced sampling ({@link org.segmentation.nn.detect.BalancedSampler}) and
  * losses ({@link org.segmentation.nn.detect.Rpn}, configured by {@link org.segmentation.nn.detect.RpnConfig}); the box
  * and mask heads' targets, losses and inference ({@link org.segmentation.nn.detect.RoiHeads}, configured by {@link
- * org.segmentation.nn.detect.RoiHeadsConfig}).
+ * org.segmentation.nn.detect.RoiHeadsConfig}) and the two heads as layers ({@link org.segmentation.nn.detect.BoxHead},
+ * {@link org.segmentation.nn.detect.MaskHead}).
  *
  * <p>Boxes are flat {@code double[]} arrays of (x1, y1, x2, y2) in pixels, box i at {@code [4i, 4i+4)}, the corner
  * convention of torchvision ({@code x2 - x1} is the width; no "+1"). They are small (thousands of boxes per image)

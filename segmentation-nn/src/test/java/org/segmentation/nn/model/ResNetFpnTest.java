@@ -7,15 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,6 +24,7 @@ import org.segmentation.nn.param.Parameter;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.testutil.Golden;
 import org.segmentation.nn.testutil.GradCheck;
+import org.segmentation.nn.testutil.TorchPeer;
 
 /**
  * {@link ResNet} and {@link Fpn} against torchvision 0.14 run live (src/test/python/torch_resnet_fpn.py, skipped
@@ -42,7 +38,6 @@ import org.segmentation.nn.testutil.GradCheck;
  * term (errors of order 1e-2 and above).
  */
 class ResNetFpnTest {
-    private static final Path PYTHON = Path.of("/usr/bin/python3");
     private static final Map<String, Double> WORST = new java.util.concurrent.ConcurrentHashMap<>();
 
     @TempDir
@@ -119,9 +114,7 @@ class ResNetFpnTest {
     }
 
     private void parity(ResNetConfig config, int n, int h, int w) throws Exception {
-        assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON);
-        assumeTrue(run(List.of(PYTHON.toString(), "-c", "import torchvision")).exit == 0,
-                "no torchvision for " + PYTHON);
+        assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         Net net = new Net(config, 5, DataType.DOUBLE, 42);
         Random rng = new Random(9);
         INDArray x = GradCheck.gaussian(rng, DataType.DOUBLE, n, 3, h, w);
@@ -146,9 +139,8 @@ class ResNetFpnTest {
         Path inFile = dir.resolve("in.safetensors");
         Path outFile = dir.resolve("out.safetensors");
         SafeTensors.write(inFile, in.build());
-        Path script = Path.of("src/test/python/torch_resnet_fpn.py");
-        Result res = run(List.of(PYTHON.toString(), script.toString(), inFile.toString(), outFile.toString()));
-        assertEquals(0, res.exit, res.output);
+        TorchPeer.Result res = TorchPeer.script("torch_resnet_fpn.py", inFile.toString(), outFile.toString());
+        assertEquals(0, res.exit(), res.output());
         TensorFile out = SafeTensors.read(outFile);
 
         net.params.zeroGradients();
@@ -245,21 +237,5 @@ class ResNetFpnTest {
 
     private static String join(int[] v) {
         return java.util.Arrays.stream(v).mapToObj(Integer::toString).collect(java.util.stream.Collectors.joining(","));
-    }
-
-    private record Result(int exit, String output) {
-    }
-
-    private static Result run(List<String> command) throws IOException, InterruptedException {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
-        pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
-        Process proc = pb.start();
-        String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!proc.waitFor(300, TimeUnit.SECONDS)) {
-            proc.destroyForcibly();
-            return new Result(-1, "timed out: " + out);
-        }
-        return new Result(proc.exitValue(), out);
     }
 }
