@@ -1,0 +1,361 @@
+package org.segmentation.nn.model;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.Memory;
+import org.segmentation.nn.Shapes;
+import org.segmentation.nn.detect.AnchorGenerator;
+import org.segmentation.nn.detect.BalancedSampler;
+import org.segmentation.nn.detect.BoxCoder;
+import org.segmentation.nn.detect.BoxHead;
+import org.segmentation.nn.detect.BoxOps;
+import org.segmentation.nn.detect.MaskHead;
+import org.segmentation.nn.detect.MultiScaleRoIAlign;
+import org.segmentation.nn.detect.RoiHeads;
+import org.segmentation.nn.detect.Rpn;
+import org.segmentation.nn.detect.RpnHead;
+import org.segmentation.nn.param.ParameterBuffer;
+
+/**
+ * Mask R-CNN (He et al., 2017) wired in plain Java as torchvision's {@code MaskRCNN}: a {@link ResNet} and an
+ * {@link Fpn} (P2..P5 and the pooled P6), the region proposal network ({@link RpnHead}, {@link Rpn}), RoIAlign over
+ * P2..P5 ({@link MultiScaleRoIAlign}, 7×7 for boxes and 14×14 for masks, sampling ratio 2), the box head and the
+ * mask head ({@link BoxHead}, {@link MaskHead}, {@link RoiHeads}). Parameter and buffer names are torchvision's
+ * state_dict names ({@code backbone.body.*}, {@code backbone.fpn.*}, {@code rpn.head.*}, {@code roi_heads.*}).
+ *
+ * <p>Images are given as the network sees them: normalised and of the size to process (torchvision's
+ * {@code GeneralizedRCNNTransform}, resizing and normalisation, is not part of this class). One instance serves one
+ * thread at a time.
+ */
+public final class MaskRCNN {
+    private final MaskRCNNConfig config;
+    private final ParameterBuffer params;
+    private final Map<String, INDArray> buffers;
+    private final ResNet body;
+    private final Fpn fpn;
+    private final RpnHead rpnHead;
+    private final BoxHead boxHead;
+    private final MaskHead maskHead;
+    private final MultiScaleRoIAlign boxPool = new MultiScaleRoIAlign(7, 7, 2, false);
+    private final MultiScaleRoIAlign maskPool = new MultiScaleRoIAlign(14, 14, 2, false);
+    private boolean training = true;
+
+    /** The ground truth of one image: boxes, their classes in [1, K), and their 0/1 masks (G, H, W). */
+    public record Target(double[] boxes, int[] labels, INDArray masks) {
+        public Target {
+            int g = BoxOps.countOrdered("MaskRCNN target boxes", boxes);
+            if (labels == null || labels.length != g) {
+                throw new IllegalArgumentException("MaskRCNN target: expected " + g + " labels, got "
+                        + (labels == null ? "null" : labels.length));
+            }
+            Shapes.require("MaskRCNN target masks", "(G,H,W)", masks, g, Shapes.ANY, Shapes.ANY);
+        }
+    }
+
+    /** The five training losses of one step; torchvision sums them unweighted. */
+    public record Losses(double rpnObjectness, double rpnBox, double classifier, double boxRegression, double mask) {
+        public double total() {
+            return rpnObjectness + rpnBox + classifier + boxRegression + mask;
+        }
+    }
+
+    /** The detections of one image by descending score, with each one's 28×28 mask probabilities in its box. */
+    public record Instances(double[] boxes, double[] scores, int[] labels, INDArray maskProbabilities) {
+        public int size() {
+            return labels.length;
+        }
+    }
+
+    /** A new model with PyTorch-style random initial weights drawn from {@code seed}. */
+    public MaskRCNN(MaskRCNNConfig config, long seed) {
+        this.config = config;
+        Random rng = new Random(seed);
+        ParameterBuffer.Builder b = ParameterBuffer.builder(config.dtype());
+        Map<String, INDArray> bufs = new LinkedHashMap<>();
+        body = new ResNet(b, bufs, "backbone.body.", config.backbone(), rng);
+        int[] in = new int[4];
+        for (int s = 0; s < 4; s++) {
+            in[s] = config.backbone().outChannels(s);
+        }
+        fpn = new Fpn(b, "backbone.fpn.", in, config.fpnChannels(), true, rng);
+        rpnHead = new RpnHead(b, "rpn.head.", config.fpnChannels(), config.anchors().anchorsPerCell(0), 5, rng);
+        boxHead = new BoxHead(b, "roi_heads.box_head.", "roi_heads.box_predictor.", config.fpnChannels() * 49,
+                config.representation(), config.classes(), rng);
+        maskHead = new MaskHead(b, "roi_heads.mask_head.", "roi_heads.mask_predictor.", config.fpnChannels(),
+                config.maskWidth(), config.classes(), rng);
+        params = b.build();
+        buffers = Collections.unmodifiableMap(bufs);
+    }
+
+    public MaskRCNNConfig config() {
+        return config;
+    }
+
+    public ParameterBuffer parameters() {
+        return params;
+    }
+
+    /** The batch norms' running averages by name; live arrays. */
+    public Map<String, INDArray> buffers() {
+        return buffers;
+    }
+
+    /** Training mode (batch statistics in the backbone) or evaluation mode. */
+    public void setTraining(boolean training) {
+        this.training = training;
+        body.setTraining(training);
+        fpn.setTraining(training);
+    }
+
+    /**
+     * One training pass: every loss, and their gradients added into {@link #parameters()} (zero them before).
+     * An image without ground truth trains its RPN and box head on background only.
+     *
+     * @param images (N, 3, H, W)
+     * @param targets one per image
+     * @param rng draws the sampled anchors and proposals
+     */
+    public Losses trainStep(INDArray images, List<Target> targets, Random rng) {
+        if (!training) {
+            throw new IllegalStateException("MaskRCNN.trainStep in evaluation mode; call setTraining(true)");
+        }
+        int n = checkImages(images);
+        if (targets == null || targets.size() != n) {
+            throw new IllegalArgumentException("MaskRCNN.trainStep: expected " + n + " targets, one per image, got "
+                    + (targets == null ? "null" : targets.size()));
+        }
+        int h = (int) images.size(2);
+        int w = (int) images.size(3);
+        for (Target t : targets) {
+            if (t.masks().size(1) != h || t.masks().size(2) != w) {
+                throw new IllegalArgumentException("MaskRCNN target masks: expected " + h + "x" + w + ", got "
+                        + t.masks().size(1) + "x" + t.masks().size(2));
+            }
+        }
+        INDArray[] c = body.forward(images);
+        INDArray[] feats = fpn.forward(c);
+        INDArray[] pooledLevels = Arrays.copyOf(feats, 4);
+
+        // region proposal network
+        RpnHead.Output out = rpnHead.forward(feats);
+        double[][] anchorLevels = config.anchors().anchors(h, w, heights(feats), widths(feats));
+        double[] anchors = AnchorGenerator.concat(anchorLevels);
+        int[] perLevel = Arrays.stream(anchorLevels).mapToInt(a -> a.length / 4).toArray();
+        double[][] fo = Rpn.flattenObjectness(out.objectness());
+        double[][] fd = Rpn.flattenDeltas(out.deltas());
+        int[][] rpnLabels = new int[n][];
+        double[][] rpnTargets = new double[n][];
+        BalancedSampler.Sample[] rpnSamples = new BalancedSampler.Sample[n];
+        double[][] proposals = new double[n][];
+        for (int i = 0; i < n; i++) {
+            proposals[i] = Rpn.propose(fo[i], fd[i], anchors, perLevel, h, w, config.rpn(), true).boxes();
+            Rpn.Targets t = Rpn.assign(anchors, targets.get(i).boxes(), config.rpn().matcher());
+            rpnLabels[i] = t.labels();
+            rpnTargets[i] = BoxCoder.RPN.encode(t.matchedBoxes(), anchors, null);
+            rpnSamples[i] = config.rpn().sampler().sample(t.labels(), rng);
+        }
+        Rpn.Loss rpnLoss = Rpn.loss(fo, fd, rpnLabels, rpnTargets, rpnSamples);
+        INDArray[] dObj = Rpn.unflattenObjectness(rpnLoss.dObjectness(), out.objectness());
+        INDArray[] dDel = Rpn.unflattenDeltas(rpnLoss.dDeltas(), out.deltas());
+        Memory.free(out.objectness());
+        Memory.free(out.deltas());
+        INDArray[] dFeats = rpnHead.backward(dObj, dDel);
+        Memory.free(dObj);
+        Memory.free(dDel);
+
+        // box head on sampled proposals (with the ground truth added)
+        List<RoiHeads.Selection> sel = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Target t = targets.get(i);
+            double[] props = RoiHeads.withGroundTruth(proposals[i], t.boxes());
+            RoiHeads.Assignment a = RoiHeads.assign(props, t.boxes(), t.labels(), config.roiHeads().matcher());
+            sel.add(RoiHeads.select(props, t.boxes(), a, config.roiHeads().sampler().sample(a.labels(), rng)));
+        }
+        int total = sel.stream().mapToInt(RoiHeads.Selection::size).sum();
+        double[] boxes = new double[4 * total];
+        int[] batch = new int[total];
+        int[] labels = new int[total];
+        double[] regTargets = new double[4 * total];
+        for (int i = 0, at = 0; i < n; i++) {
+            RoiHeads.Selection s = sel.get(i);
+            System.arraycopy(s.boxes(), 0, boxes, 4 * at, 4 * s.size());
+            System.arraycopy(s.labels(), 0, labels, at, s.size());
+            System.arraycopy(s.regressionTargets(), 0, regTargets, 4 * at, 4 * s.size());
+            Arrays.fill(batch, at, at + s.size(), i);
+            at += s.size();
+        }
+        INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, h);
+        BoxHead.Output bo = boxHead.forward(pooled);
+        RoiHeads.BoxLoss boxLoss = RoiHeads.boxLoss(doubles(bo.logits()), doubles(bo.deltas()), labels, regTargets);
+        INDArray dPooled = boxHead.backward(array(boxLoss.dLogits(), bo.logits()), array(boxLoss.dRegression(),
+                bo.deltas()));
+        Memory.free(pooled, bo.logits(), bo.deltas());
+        addInto(dFeats, boxPool.backward(dPooled));
+        Memory.free(dPooled);
+
+        // mask head on the positive sampled proposals
+        double maskLossValue = 0;
+        List<Integer> pos = new ArrayList<>();
+        for (int k = 0; k < total; k++) {
+            if (labels[k] > 0) {
+                pos.add(k);
+            }
+        }
+        if (!pos.isEmpty()) {
+            int p = pos.size();
+            double[] posBoxes = new double[4 * p];
+            int[] posBatch = new int[p];
+            int[] posLabels = new int[p];
+            INDArray maskTargets = Memory.detached(config.dtype(), p, 28, 28);
+            int start = 0;
+            for (int i = 0, k = 0, offset = 0; i < n; offset += sel.get(i).size(), i++) {
+                RoiHeads.Selection s = sel.get(i);
+                List<Integer> mine = new ArrayList<>();
+                for (int j = 0; j < s.size(); j++) {
+                    if (s.labels()[j] > 0) {
+                        mine.add(j);
+                    }
+                }
+                if (mine.isEmpty()) {
+                    continue;
+                }
+                double[] b = new double[4 * mine.size()];
+                int[] matched = new int[mine.size()];
+                for (int m = 0; m < mine.size(); m++, k++) {
+                    int j = mine.get(m);
+                    System.arraycopy(s.boxes(), 4 * j, b, 4 * m, 4);
+                    matched[m] = s.matchedIdx()[j];
+                    System.arraycopy(s.boxes(), 4 * j, posBoxes, 4 * k, 4);
+                    posBatch[k] = i;
+                    posLabels[k] = s.labels()[j];
+                }
+                INDArray mt = RoiHeads.maskTargets(targets.get(i).masks().castTo(config.dtype()), b, matched, 28);
+                maskTargets.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(start, start + mine.size()))
+                        .assign(mt);
+                start += mine.size();
+            }
+            INDArray maskPooled = maskPool.forward(pooledLevels, posBoxes, posBatch, h);
+            INDArray maskLogits = maskHead.forward(maskPooled);
+            RoiHeads.MaskLoss ml = RoiHeads.maskLoss(maskLogits, posLabels, maskTargets);
+            maskLossValue = ml.loss();
+            INDArray dMaskPooled = maskHead.backward(ml.dLogits());
+            Memory.free(maskPooled, maskLogits, maskTargets, ml.dLogits());
+            addInto(dFeats, maskPool.backward(dMaskPooled));
+            Memory.free(dMaskPooled);
+        }
+
+        INDArray[] dC = fpn.backward(dFeats);
+        Memory.free(dFeats);
+        Memory.free(feats);
+        body.backward(dC, false);
+        Memory.free(dC);
+        Memory.free(c);
+        return new Losses(rpnLoss.objectness(), rpnLoss.box(), boxLoss.classification(), boxLoss.box(),
+                maskLossValue);
+    }
+
+    /**
+     * Detections for each image, in evaluation mode (switched to for the call and back): proposals, the box head's
+     * per-class boxes, score threshold, per-class NMS, the detection cap, then the mask head on the kept boxes.
+     */
+    public List<Instances> predict(INDArray images) {
+        int n = checkImages(images);
+        boolean was = training;
+        setTraining(false);
+        try {
+            int h = (int) images.size(2);
+            int w = (int) images.size(3);
+            INDArray[] c = body.forward(images);
+            INDArray[] feats = fpn.forward(c);
+            Memory.free(c);
+            INDArray[] pooledLevels = Arrays.copyOf(feats, 4);
+            RpnHead.Output out = rpnHead.forward(feats);
+            double[][] anchorLevels = config.anchors().anchors(h, w, heights(feats), widths(feats));
+            double[] anchors = AnchorGenerator.concat(anchorLevels);
+            int[] perLevel = Arrays.stream(anchorLevels).mapToInt(a -> a.length / 4).toArray();
+            double[][] fo = Rpn.flattenObjectness(out.objectness());
+            double[][] fd = Rpn.flattenDeltas(out.deltas());
+            Memory.free(out.objectness());
+            Memory.free(out.deltas());
+            List<Instances> result = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                double[] props = Rpn.propose(fo[i], fd[i], anchors, perLevel, h, w, config.rpn(), false).boxes();
+                RoiHeads.Detections det;
+                if (props.length == 0) {
+                    det = new RoiHeads.Detections(new double[0], new double[0], new int[0]);
+                } else {
+                    INDArray pooled = boxPool.forward(pooledLevels, props, filled(props.length / 4, i), h);
+                    BoxHead.Output bo = boxHead.forward(pooled);
+                    det = RoiHeads.detect(doubles(bo.logits()), doubles(bo.deltas()), props, h, w,
+                            config.roiHeads());
+                    Memory.free(pooled, bo.logits(), bo.deltas());
+                }
+                INDArray probs;
+                if (det.size() == 0) {
+                    probs = Memory.detachedZeros(config.dtype(), 0, 28, 28);
+                } else {
+                    INDArray mp = maskPool.forward(pooledLevels, det.boxes(), filled(det.size(), i), h);
+                    INDArray logits = maskHead.forward(mp);
+                    probs = Memory.detached(config.dtype(), det.size(), 28, 28);
+                    for (int d = 0; d < det.size(); d++) {
+                        probs.get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).assign(Transforms.sigmoid(
+                                logits.get(org.nd4j.linalg.indexing.NDArrayIndex.point(d),
+                                        org.nd4j.linalg.indexing.NDArrayIndex.point(det.labels()[d])), true));
+                    }
+                    Memory.free(mp, logits);
+                }
+                result.add(new Instances(det.boxes(), det.scores(), det.labels(), probs));
+            }
+            Memory.free(feats);
+            return result;
+        } finally {
+            setTraining(was);
+        }
+    }
+
+    private int checkImages(INDArray images) {
+        Shapes.require("MaskRCNN images", "(N,C,H,W)", images, Shapes.ANY, config.backbone().inputChannels(),
+                Shapes.ANY, Shapes.ANY);
+        Shapes.requireType("MaskRCNN images", images, config.dtype());
+        return (int) images.size(0);
+    }
+
+    private static int[] filled(int length, int value) {
+        int[] a = new int[length];
+        Arrays.fill(a, value);
+        return a;
+    }
+
+    private static int[] heights(INDArray[] feats) {
+        return Arrays.stream(feats).mapToInt(f -> (int) f.size(2)).toArray();
+    }
+
+    private static int[] widths(INDArray[] feats) {
+        return Arrays.stream(feats).mapToInt(f -> (int) f.size(3)).toArray();
+    }
+
+    private static double[] doubles(INDArray a) {
+        return a.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+    }
+
+    private static INDArray array(double[] v, INDArray like) {
+        return Nd4j.create(v, like.shape(), 'c').castTo(like.dataType());
+    }
+
+    /** acc[l] += add[l] for the levels add has; frees add. */
+    private static void addInto(INDArray[] acc, INDArray[] add) {
+        for (int l = 0; l < add.length; l++) {
+            acc[l].addi(add[l]);
+            Memory.free(add[l]);
+        }
+    }
+}
