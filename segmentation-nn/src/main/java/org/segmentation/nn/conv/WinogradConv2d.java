@@ -307,16 +307,23 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     /**
      * The size×size window of every tile of one tile row, as size² vectors over the row's tiles: value (i, j) of tile
-     * tx, rows[i·stride + 4·tx + j], goes to out[i·size + j][at + tx].
+     * tx, rows[i·stride + 4·tx + j], goes to out[i·size + j][at + tx]. Tiles step by 4, so columns j = 4, 5 of a
+     * 6×6 window are columns 0, 1 of the next tile: those vectors are copies of the first two shifted by one tile,
+     * and only four strided gathers per row remain.
      */
     private static void gather(float[] rows, int stride, int size, int tw, float[][] out, int at) {
         for (int i = 0; i < size; i++) {
-            for (int j = 0; j < size; j++) {
+            for (int j = 0; j < Math.min(size, 4); j++) {
                 float[] oij = out[i * size + j];
                 int src = i * stride + j;
                 for (int tx = 0; tx < tw; tx++) {
                     oij[at + tx] = rows[src + 4 * tx];
                 }
+            }
+            for (int j = 4; j < size; j++) {
+                float[] oij = out[i * size + j];
+                System.arraycopy(out[i * size + j - 4], at + 1, oij, at, tw - 1);
+                oij[at + tw - 1] = rows[i * stride + 4 * tw + j - 4];
             }
         }
     }
