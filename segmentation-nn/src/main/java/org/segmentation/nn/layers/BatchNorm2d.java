@@ -98,6 +98,28 @@ public final class BatchNorm2d {
         return relu;
     }
 
+    /**
+     * In evaluation mode batch norm is the per-channel affine map y = scale·x + shift (then the ReLU, if fused),
+     * with scale = gamma/sqrt(running var + eps) and shift = beta − running mean·scale: a preceding convolution can
+     * absorb it ({@link Conv2d#forwardEvaluation}).
+     *
+     * @return {scale, shift}, each (C)
+     * @throws IllegalStateException in training mode, where the batch's statistics are used instead
+     */
+    public double[][] evaluationAffine() {
+        if (training) {
+            throw new IllegalStateException("BatchNorm2d is an affine map in evaluation mode only");
+        }
+        double[] g = gamma.value().toDoubleVector(), b = beta.value().toDoubleVector();
+        double[] rm = runningMean.toDoubleVector(), rv = runningVar.toDoubleVector();
+        double[] scale = new double[channels], shift = new double[channels];
+        for (int c = 0; c < channels; c++) {
+            scale[c] = g[c] / Math.sqrt(rv[c] + eps);
+            shift[c] = b[c] - rm[c] * scale[c];
+        }
+        return new double[][] {scale, shift};
+    }
+
     /** For tests: computes with ND4J ops, as on a backend other than the CPU. */
     BatchNorm2d useNd4jOps() {
         hostLoops = false;

@@ -452,8 +452,9 @@ public final class UNet implements SegmentationModel {
     /**
      * [conv3x3 - BN+ReLU] x2 (or [conv3x3 - ReLU in place] x2 without batch norm), named {@code <name>.conv1},
      * {@code <name>.bn1}, {@code <name>.conv2}, ... In training mode it keeps the conv outputs z1, z2 and the
-     * activations y1, y2 (y2 is the block's output) until its backward; in evaluation mode it frees z1, y1 and z2
-     * as soon as they are consumed.
+     * activations y1, y2 (y2 is the block's output) until its backward. In evaluation mode each batch norm is
+     * folded into the convolution before it ({@link Conv2d#forwardEvaluation}), and y1 is freed as soon as conv2
+     * has consumed it (without batch norm: z1, y1 and z2 likewise).
      */
     private static final class DoubleConv {
         final Conv2d conv1;
@@ -496,6 +497,12 @@ public final class UNet implements SegmentationModel {
 
         /** (N,in,H,W) -> (N,out,H,W); x is not freed. */
         INDArray forward(INDArray x) {
+            if (!training && bn1 != null) {             // each batch norm folded into its convolution
+                INDArray b = conv1.forwardEvaluation(x, bn1);
+                INDArray y = conv2.forwardEvaluation(b, bn2);
+                Memory.free(b);
+                return y;
+            }
             INDArray a = conv1.forward(x);
             INDArray b = bn1 != null ? bn1.forward(a) : relu1.forward(a, a);
             if (!training) {

@@ -85,6 +85,29 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void convolutionWithFoldedBatchNormEqualsTheTwoLayers() {
+        // float64: the folded weights round differently from two passes, by ~1e-15 relative; 1e-12 is ample
+        Random rng = new Random(12);
+        for (boolean relu : new boolean[] {false, true}) {
+            ParameterBuffer.Builder b = ParameterBuffer.builder(DataType.DOUBLE);
+            Conv2d conv = new Conv2d(b, "c", 3, 5, 3, rng);
+            BatchNorm2d bn = new BatchNorm2d(b, "bn", 5, relu);
+            ParameterBuffer params = b.build();
+            params.values().assign(GradCheck.gaussian(rng, DataType.DOUBLE, params.length()));
+            bn.runningMean().assign(GradCheck.gaussian(rng, DataType.DOUBLE, 5));
+            bn.runningVar().assign(GradCheck.gaussian(rng, DataType.DOUBLE, 5).muli(0.3).addi(1));
+            INDArray x = GradCheck.gaussian(rng, DataType.DOUBLE, 2, 3, 7, 9);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> conv.forwardEvaluation(x, bn));
+            assertTrue(e.getMessage().contains("evaluation mode"), e.getMessage());
+            bn.setTraining(false);
+            INDArray expected = bn.forward(conv.forward(x));
+            INDArray folded = conv.forwardEvaluation(x, bn);
+            assertTrue(folded.equalsWithEps(expected, 1e-12), "relu=" + relu);
+            assertEquals(relu, folded.minNumber().doubleValue() == 0.0, "relu=" + relu + ": negatives clipped");
+        }
+    }
+
+    @Test
     void bilinearUpsampleTinyExactCase() {
         // align_corners=False on [0, 4]: outputs sample at -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1)
         INDArray x = Nd4j.create(new double[] {0, 4}, new long[] {1, 1, 1, 2}, 'c');
