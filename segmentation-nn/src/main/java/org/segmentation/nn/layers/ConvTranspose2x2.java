@@ -64,20 +64,39 @@ public final class ConvTranspose2x2 {
 
     /**
      * @param x input (N,C,H,W)
-     * @return output (N,K,2H,2W)
+     * @return output (N,K,2H,2W), a new detached array
      */
     public INDArray forward(INDArray x) {
+        return forward(x, null);
+    }
+
+    /**
+     * Writes the output into {@code out}, which may be a view whose samples are each contiguous, such as a range
+     * of channels of a concatenation's buffer ({@link Concat#withFirst}): the up-sampled half of a U-Net decoder's
+     * input is then written in place instead of copied.
+     *
+     * @param x input (N,C,H,W)
+     * @param out receives the output (N,K,2H,2W); or null for a new detached array
+     * @return out
+     */
+    public INDArray forward(INDArray x, INDArray out) {
         Shapes.require("ConvTranspose2x2 input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
         Shapes.requireType("ConvTranspose2x2 input x", x, dtype);
         long n = x.size(0), h = x.size(2), w = x.size(3);
-        INDArray y = Memory.detached(dtype, n, outChannels, 2 * h, 2 * w);
+        INDArray y = out != null ? out : Memory.detached(dtype, n, outChannels, 2 * h, 2 * w);
+        Shapes.require("ConvTranspose2x2 output", "(N,K,2H,2W)", y, n, outChannels, 2 * h, 2 * w);
+        Shapes.requireType("ConvTranspose2x2 output", y, dtype);
         try (MemoryWorkspace ws = Memory.scratch()) {
-            INDArray xc = Scalars.contiguous(x);
             INDArray w2d = weight.value().reshape('c', inChannels, outChannels * 4L);       // (C, K·2·2)
             INDArray y6 = Nd4j.createUninitialized(dtype, outChannels * 4L, h * w);          // (K·2·2, H·W)
             for (long i = 0; i < n; i++) {
-                Nd4j.gemm(w2d, sample(xc, i), y6, true, false, 1.0, 0.0);
-                interleave(y6, y, i, h, w);
+                Nd4j.gemm(w2d, sample(x, i), y6, true, false, 1.0, 0.0);
+                INDArray yi = sampleOf(y, i);
+                INDArray yc = Scalars.contiguous(yi);
+                interleave(y6, yc, h, w);
+                if (yc != yi) {
+                    yi.assign(yc);
+                }
             }
             y.addi(Bcast.perChannel(bias.value()));
         }
@@ -100,14 +119,12 @@ public final class ConvTranspose2x2 {
         Shapes.requireType("ConvTranspose2x2 output gradient dY", dY, dtype);
         INDArray dX = Memory.detached(dtype, x.shape());
         try (MemoryWorkspace ws = Memory.scratch()) {
-            INDArray xc = Scalars.contiguous(x);
-            INDArray dYc = Scalars.contiguous(dY);
             INDArray w2d = weight.value().reshape('c', inChannels, outChannels * 4L);       // (C, K·2·2)
             INDArray dW2d = weight.grad().reshape('c', inChannels, outChannels * 4L);
             INDArray g = Nd4j.createUninitialized(dtype, outChannels * 4L, h * w);           // (K·2·2, H·W)
             for (long i = 0; i < n; i++) {
-                deinterleave(dYc, i, h, w, g);
-                Nd4j.gemm(sample(xc, i), g, dW2d, false, true, 1.0, 1.0);
+                deinterleave(Scalars.contiguous(sampleOf(dY, i)), h, w, g);   // a view's sample: no copy if contiguous
+                Nd4j.gemm(sample(x, i), g, dW2d, false, true, 1.0, 1.0);
                 Nd4j.gemm(w2d, g, sample(dX, i), false, false, 1.0, 0.0);
             }
             bias.grad().addi(dY.sum(0, 2, 3));
@@ -116,26 +133,36 @@ public final class ConvTranspose2x2 {
         return dX;
     }
 
-    /** Sample i of a c-contiguous (N,C,H,W) array as a (C, H·W) view. */
+    /** Sample i of an (N,C,H,W) array as a (C, H·W) matrix: a view if the sample is contiguous, else a copy. */
     private static INDArray sample(INDArray a, long i) {
-        return a.slice(i).reshape('c', a.size(1), a.size(2) * a.size(3));
+        return Scalars.contiguous(sampleOf(a, i)).reshape('c', a.size(1), a.size(2) * a.size(3));
     }
 
     /**
-     * y[i, k, 2r+a, 2c+b] = y6[(k,a,b), (r,c)] for every k, a, b, r, c: sample i of the output from the GEMM's
-     * (K·2·2, H·W) result. On the CPU backend a loop per output row over host memory, the channels split over the
-     * cores; elsewhere an ND4J permuted assign.
+     * Sample i of an (N,C,H,W) array, a view with the array's strides. Built from the buffer, because ND4J
+     * 1.0.0-M2.1's {@code slice(i)} of a channel-range view (from {@code get(all(), interval(..))}) with N &gt; 1
+     * returns an empty array.
      */
-    private void interleave(INDArray y6, INDArray y, long i, long h, long w) {
+    private static INDArray sampleOf(INDArray a, long i) {
+        long[] st = a.stride();
+        return Nd4j.create(a.data(), new long[] {a.size(1), a.size(2), a.size(3)}, new long[] {st[1], st[2], st[3]},
+                a.offset() + i * st[0], 'c');
+    }
+
+    /**
+     * yi[k, 2r+a, 2c+b] = y6[(k,a,b), (r,c)] for every k, a, b, r, c: one sample of the output (K,2H,2W),
+     * c-contiguous, from the GEMM's (K·2·2, H·W) result. On the CPU backend a loop per output row over host
+     * memory, the channels split over the cores; elsewhere an ND4J permuted assign.
+     */
+    private void interleave(INDArray y6, INDArray yi, long h, long w) {
         int k = outChannels, hh = (int) h, ww = (int) w;
         if (!hostLoops) {
-            y.slice(i).reshape('c', k, h, 2, w, 2).assign(y6.reshape('c', k, 2, 2, h, w).permute(0, 3, 1, 4, 2));
+            yi.reshape('c', k, h, 2, w, 2).assign(y6.reshape('c', k, 2, 2, h, w).permute(0, 3, 1, 4, 2));
             return;
         }
         Scalars src = Scalars.of(y6);
-        Scalars dst = Scalars.of(y);
+        Scalars dst = Scalars.of(yi);
         int plane = hh * ww, out = 4 * plane;
-        int base = Math.toIntExact(i * k * out);
         ParallelRanges.run(k, ParallelRanges.THREADS, (from, to) -> {
             double[] b0 = new double[ww], b1 = new double[ww], row = new double[2 * ww];
             for (int o = from; o < to; o++) {
@@ -148,31 +175,30 @@ public final class ConvTranspose2x2 {
                             row[2 * c] = b0[c];
                             row[2 * c + 1] = b1[c];
                         }
-                        dst.set(base + o * out + (2 * r + a) * 2 * ww, row, 2 * ww);
+                        dst.set(o * out + (2 * r + a) * 2 * ww, row, 2 * ww);
                     }
                 }
             }
         });
     }
 
-    /** The inverse of {@link #interleave}: g[(k,a,b), (r,c)] = dY[i, k, 2r+a, 2c+b], dY c-contiguous. */
-    private void deinterleave(INDArray dY, long i, long h, long w, INDArray g) {
+    /** The inverse of {@link #interleave}: g[(k,a,b), (r,c)] = dYi[k, 2r+a, 2c+b], dYi one c-contiguous sample. */
+    private void deinterleave(INDArray dYi, long h, long w, INDArray g) {
         int k = outChannels, hh = (int) h, ww = (int) w;
         if (!hostLoops) {
-            g.reshape('c', k, 2, 2, h, w).assign(dY.slice(i).reshape('c', k, h, 2, w, 2).permute(0, 2, 4, 1, 3));
+            g.reshape('c', k, 2, 2, h, w).assign(dYi.reshape('c', k, h, 2, w, 2).permute(0, 2, 4, 1, 3));
             return;
         }
-        Scalars src = Scalars.of(dY);
+        Scalars src = Scalars.of(dYi);
         Scalars dst = Scalars.of(g);
         int plane = hh * ww, out = 4 * plane;
-        int base = Math.toIntExact(i * k * out);
         ParallelRanges.run(k, ParallelRanges.THREADS, (from, to) -> {
             double[] b0 = new double[ww], b1 = new double[ww], row = new double[2 * ww];
             for (int o = from; o < to; o++) {
                 for (int a = 0; a < 2; a++) {
                     int d0 = ((o * 2 + a) * 2) * plane, d1 = d0 + plane;
                     for (int r = 0; r < hh; r++) {
-                        src.get(base + o * out + (2 * r + a) * 2 * ww, row, 2 * ww);
+                        src.get(o * out + (2 * r + a) * 2 * ww, row, 2 * ww);
                         for (int c = 0; c < ww; c++) {
                             b0[c] = row[2 * c];
                             b1[c] = row[2 * c + 1];
@@ -183,6 +209,11 @@ public final class ConvTranspose2x2 {
                 }
             }
         });
+    }
+
+    /** K, the output channels. */
+    public int outChannels() {
+        return outChannels;
     }
 
     public Parameter weight() {

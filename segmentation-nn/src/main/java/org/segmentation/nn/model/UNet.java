@@ -592,19 +592,19 @@ public final class UNet implements SegmentationModel {
          * @return (N,out,2H,2W)
          */
         INDArray forward(INDArray x, INDArray skip) {
-            INDArray u;
-            if (upConv != null) {
-                u = upConv.forward(x);
+            if (upConv != null) {                      // the up-convolution writes its half of cat in place
+                cat = concat.withFirst(skip, upConv.outChannels());
+                upConv.forward(x, concat.second(cat));
             } else {
                 upsampled = bilinear.forward(x);
-                u = bilinearConv.forward(upsampled);
+                INDArray u = bilinearConv.forward(upsampled);
                 if (!training) {
                     Memory.free(upsampled);
                     upsampled = null;
                 }
+                cat = concat.forward(skip, u);
+                Memory.free(u);
             }
-            cat = concat.forward(skip, u);
-            Memory.free(u);
             INDArray y = block.forward(cat);
             if (!training) {
                 Memory.free(cat);

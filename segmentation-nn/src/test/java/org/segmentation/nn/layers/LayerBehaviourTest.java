@@ -108,6 +108,39 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void upConvolutionWritesItsHalfOfTheConcatenationInPlace() {
+        // the same arithmetic in the same order either way: equal to the last bit
+        Random rng = new Random(13);
+        for (boolean nd4j : new boolean[] {false, true}) {
+            ParameterBuffer.Builder b = ParameterBuffer.builder(DataType.FLOAT);
+            ConvTranspose2x2 up = new ConvTranspose2x2(b, "up", 6, 4, rng);
+            ConvTranspose2x2 ref = new ConvTranspose2x2(b, "ref", 6, 4, rng);
+            if (nd4j) {
+                up.useNd4jOps();
+            }
+            ParameterBuffer params = b.build();
+            ref.weight().value().assign(up.weight().value());
+            ref.bias().value().assign(up.bias().value());
+            INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, 3, 6, 5, 7);
+            INDArray skip = GradCheck.gaussian(rng, DataType.FLOAT, 3, 2, 10, 14);
+            Concat inPlace = new Concat();
+            INDArray cat = inPlace.withFirst(skip, 4);
+            assertTrue(up.forward(x, inPlace.second(cat)).isView());
+            INDArray expected = new Concat().forward(skip, ref.forward(x));
+            assertEquals(expected, cat, "nd4j=" + nd4j);
+            // backward from the view of a concatenation's gradient, as the U-Net passes it
+            INDArray dCat = GradCheck.gaussian(rng, DataType.FLOAT, 3, 6, 10, 14);
+            params.zeroGradients();
+            INDArray dX = up.backward(inPlace.backward(dCat)[1]);
+            INDArray dXRef = ref.backward(dCat.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 6)).dup('c'));
+            assertEquals(dXRef, dX, "nd4j=" + nd4j);
+            assertEquals(ref.weight().grad(), up.weight().grad(), "nd4j=" + nd4j);
+            assertTrue(dX.amaxNumber().doubleValue() > 0);
+        }
+    }
+
+    @Test
     void bilinearUpsampleTinyExactCase() {
         // align_corners=False on [0, 4]: outputs sample at -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1)
         INDArray x = Nd4j.create(new double[] {0, 4}, new long[] {1, 1, 1, 2}, 'c');
