@@ -25,13 +25,14 @@ import org.segmentation.nn.param.ParameterBuffer;
  * <p>Both passes are loops over the channels' planes ({@link Scalars}), each plane copied into a reused double
  * array, statistics and sums in double, with the channels split between one thread per core
  * ({@link ParallelRanges}): forward reads a channel's x once for its statistics and again, from the cache, to write
- * y; backward reads x, dY (and y) once for the two sums and again to write dX. These loops address the arrays'
- * memory directly, so they run on ND4J's CPU backend ({@link Scalars#hostMemory}); on any other backend both
+ * y; backward reads x and dY once for the two sums and again to write dX (the fused ReLU's mask recomputed from
+ * x). These loops address the arrays' memory directly, so they run on ND4J's CPU backend
+ * ({@link Scalars#hostMemory}); on any other backend both
  * passes are ND4J reductions over (N,H,W) and per-channel broadcasts instead, with the same results up to the
  * rounding of ND4J's float32 reductions.
  * Nothing of (N,C,H,W) size is cached: backward recomputes x̂ = (x − mean)/sqrt(var + eps) from the input x, and
- * the fused ReLU's gradient mask is the sign of the output y (y &gt; 0 exactly where the pre-activation was), so
- * the caller must keep x and y unmodified until {@link #backward}. The output and dX are detached arrays owned by
+ * the fused ReLU's gradient mask from x (the loops) or from the sign of the output y (the ND4J ops), so the caller
+ * must keep x and y unmodified until {@link #backward}. The output and dX are detached arrays owned by
  * the caller ({@link Memory}).
  */
 public final class BatchNorm2d {
@@ -302,8 +303,9 @@ public final class BatchNorm2d {
     private void backwardLoops(INDArray dY, INDArray dX, int n, int plane, double m) {
         try (MemoryWorkspace ws = Memory.scratch()) {
             Scalars xs = Scalars.of(x);
-            Scalars ys = relu ? Scalars.of(y) : null;
             Scalars ds = Scalars.of(Scalars.contiguous(dY));
+            Scalars b = Scalars.of(beta.value());
+            boolean rounded = dtype == DataType.FLOAT;
             Scalars dxs = Scalars.of(dX);
             Scalars g = Scalars.of(gamma.value());
             Scalars dg = Scalars.of(gamma.grad());
@@ -313,14 +315,15 @@ public final class BatchNorm2d {
             ParallelRanges.run(channels, ParallelRanges.THREADS, (from, to) -> {
                 double[] xa = work(0, plane);
                 double[] da = work(1, plane);
-                double[] ya = relu ? work(2, plane) : null;
                 for (int c = from; c < to; c++) {
                     double mc = mu[c], ic = inv[c];
+                    // the forward's pre-activation (x − mean)·fs + beta, recomputed bit for bit for the ReLU's mask
+                    double fs = relu ? ic * g.get(c) : 0, shift = relu ? b.get(c) : 0;
                     // Σ dZ and Σ dZ·(x − mean) over (N,H,W), dZ = dY masked by the ReLU; two partial sums each
                     double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
                     for (int i = 0; i < n; i++) {
                         int at = (i * channels + c) * plane;
-                        load(xs, ds, ys, at, xa, da, ya, plane);
+                        load(xs, ds, at, xa, da, plane, mc, fs, shift, rounded);
                         int j = 0;
                         for (; j + 1 < plane; j += 2) {
                             s0 += da[j];
@@ -342,7 +345,7 @@ public final class BatchNorm2d {
                     double slope = train ? ic * sumDXhat / m : 0;   // x̂·mean(dZ·x̂) = (x − mean)·slope
                     for (int i = 0; i < n; i++) {
                         int at = (i * channels + c) * plane;
-                        load(xs, ds, ys, at, xa, da, ya, plane);
+                        load(xs, ds, at, xa, da, plane, mc, fs, shift, rounded);
                         for (int j = 0; j < plane; j++) {
                             da[j] = scale * (da[j] - meanD - (xa[j] - mc) * slope);
                         }
@@ -380,19 +383,27 @@ public final class BatchNorm2d {
         }
     }
 
-    /** Reads one plane of x and of dY, dY zeroed where the fused ReLU's output y is 0 (NaN where y is NaN). */
-    private void load(Scalars xs, Scalars ds, Scalars ys, int at, double[] xa, double[] da, double[] ya,
-            int plane) {
+    /**
+     * Reads one plane of x and of dY; with the fused ReLU, dY is zeroed where the output y was 0 (NaN where it was
+     * NaN). y is not read: it is max(v, 0) with v = (x − mean)·scale + shift as forward computed it in double, then
+     * rounded to float32 if the arrays are ({@code rounded}), so recomputing v from x decides y &gt; 0 exactly,
+     * without a third array's traffic.
+     */
+    private void load(Scalars xs, Scalars ds, int at, double[] xa, double[] da, int plane, double mc,
+            double scale, double shift, boolean rounded) {
         xs.get(at, xa, plane);
         ds.get(at, da, plane);
-        if (ys != null) {
-            ys.get(at, ya, plane);
-            // y >= 0, so min(y·1e300·1e300, 1) is exactly 1 where y > 0 (the smallest positive double, 4.9e-324,
-            // becomes 4.9e276) and 0 where y = 0: the ReLU's mask as a product, which the JIT vectorises, where a
-            // branch mispredicted on about half the elements and made backward 3.5 times slower
-            for (int j = 0; j < plane; j++) {
-                da[j] *= Math.min(ya[j] * 1e300 * 1e300, 1.0);
-            }
+        if (!relu) {
+            return;
+        }
+        // y > 0 exactly where the pre-activation v exceeds t: 0 in double, and in float32 2^-150, half the smallest
+        // float, since v rounds to 0 at or below it (ties to even). With u = max(v − t, 0), min(u·1e300·1e300, 1)
+        // is exactly 1 where u > 0 (the smallest positive double, 4.9e-324, becomes 4.9e276) and 0 elsewhere: the
+        // mask as a product, which the JIT vectorises, where a branch mispredicted on about half the elements and
+        // made backward 3.5 times slower
+        double t = rounded ? 0x1p-150 : 0;
+        for (int j = 0; j < plane; j++) {
+            da[j] *= Math.min(Math.max((xa[j] - mc) * scale + shift - t, 0) * 1e300 * 1e300, 1.0);
         }
     }
 
