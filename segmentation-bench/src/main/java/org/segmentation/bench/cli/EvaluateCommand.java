@@ -8,27 +8,28 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.segmentation.bench.eval.AlgorithmResult;
-import org.segmentation.bench.eval.EvaluationConfig;
-import org.segmentation.bench.eval.EvaluationReport;
-import org.segmentation.bench.eval.Evaluator;
-import org.segmentation.bench.eval.Metric;
-import org.segmentation.bench.eval.ReportJson;
-import org.segmentation.bench.eval.Segmenter;
-import org.segmentation.bench.eval.SegmenterRegistry;
-import org.segmentation.bench.eval.UNetSegmenters;
-import org.segmentation.nn.model.UNet;
-import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.classic.segment.ClassicSegmenters;
+import org.segmentation.core.segment.Segmenter;
+import org.segmentation.core.segment.SegmenterRegistry;
 import org.segmentation.nn.data.FolderDataset;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.data.TexturedComposites;
-import picocli.CommandLine;
+import org.segmentation.nn.eval.AlgorithmResult;
+import org.segmentation.nn.eval.EvaluationConfig;
+import org.segmentation.nn.eval.EvaluationReport;
+import org.segmentation.nn.eval.Evaluator;
+import org.segmentation.nn.eval.Metric;
+import org.segmentation.nn.eval.ReportJson;
+import org.segmentation.nn.model.UNet;
+import org.segmentation.nn.predict.ModelSegmenter;
+import org.segmentation.nn.predict.PredictorConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code seg evaluate}: runs segmenters over a dataset and reports their scores and times.
@@ -124,7 +125,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SegmenterRegistry registry = SegmenterRegistry.builtIn()
+        SegmenterRegistry registry = ClassicSegmenters.registry()
                 .registerProviders(Thread.currentThread().getContextClassLoader());
         if (instances && model == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--instances needs --model DIR");
@@ -134,7 +135,7 @@ final class EvaluateCommand implements Callable<Integer> {
             String name = UNet.ARCHITECTURE + (instances ? "-instances" : "");
             Segmenter unet;
             try {
-                unet = UNetSegmenters.of(name, net, PredictorConfig.wholeImage(), instances);
+                unet = ModelSegmenter.of(name, net, PredictorConfig.wholeImage(), instances);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), model + ": " + e.getMessage());
             }
@@ -202,6 +203,7 @@ final class EvaluateCommand implements Callable<Integer> {
         EvaluationReport report = new Evaluator(config).evaluate(description, data, segmenters);
         if (out != null) {
             report.write(out);
+            ReportChart.write(report, out.resolve(ReportChart.FILE));
         }
         if (json) {
             stdout.println(ReportJson.toJson(report, false).toString());
@@ -239,7 +241,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         if (out != null) {
             w.println("wrote " + EvaluationReport.JSON_FILE + ", " + EvaluationReport.MARKDOWN_FILE + " and "
-                    + EvaluationReport.CHART_FILE + " to " + out);
+                    + ReportChart.FILE + " to " + out);
         }
     }
 }

@@ -8,25 +8,25 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.segmentation.bench.eval.ClassicSegmenters;
-import org.segmentation.bench.eval.SegmenterInput;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
 import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.label.LabelOps;
+import org.segmentation.core.segment.SegmenterInput;
 import org.segmentation.core.visual.Overlay;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code seg predict}: runs a trained U-Net on image files and writes, per image {@code NAME.*}, into
@@ -111,7 +111,7 @@ final class PredictCommand implements Callable<Integer> {
             LabelMap labels = instances ? predictor.instances(image, InstanceConfig.defaults())
                     : predictor.labels(image);
             double millis = (System.nanoTime() - t0) / 1e6;
-            int regions = ClassicSegmenters.countRegions(labels);
+            int regions = LabelOps.countRegions(labels);
             String stem = stem(input);
             ImageFiles.writeLabels(labels, out.resolve(stem + ".labels.png"));
             SegmenterInput view = new SegmenterInput(stem, image);

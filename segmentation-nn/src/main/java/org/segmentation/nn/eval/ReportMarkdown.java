@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.segmentation.core.segment.Segmenter;
 
 /**
  * An {@link EvaluationReport} as Markdown: a summary table with one row per algorithm, the pooled per-class IoU
@@ -99,7 +100,7 @@ public final class ReportMarkdown {
     }
 
     /** The metrics present for at least one of the algorithms, in {@link Metric} order. */
-    static List<Metric> usedMetrics(List<AlgorithmResult> algorithms) {
+    public static List<Metric> usedMetrics(List<AlgorithmResult> algorithms) {
         List<Metric> out = new ArrayList<>();
         for (Metric m : Metric.values()) {
             if (algorithms.stream().anyMatch(r -> r.aggregate().containsKey(m))) {

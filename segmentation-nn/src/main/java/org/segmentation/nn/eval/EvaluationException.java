@@ -1,4 +1,6 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
+
+import org.segmentation.core.segment.Segmenter;
 
 /**
  * A segmenter misbehaved during an evaluation: it threw, returned nothing, returned labels of the wrong size, or

@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.bench.cli;
 
 import java.awt.Color;
 import java.awt.Font;
@@ -15,6 +15,10 @@ import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
 import org.knowm.xchart.CategoryChartBuilder;
 import org.knowm.xchart.style.Styler;
+import org.segmentation.nn.eval.AlgorithmResult;
+import org.segmentation.nn.eval.EvaluationReport;
+import org.segmentation.nn.eval.Metric;
+import org.segmentation.nn.eval.ReportMarkdown;
 
 /**
  * An {@link EvaluationReport} as a grouped bar chart (XChart, drawn off screen, so it works with
@@ -24,6 +28,8 @@ import org.knowm.xchart.style.Styler;
  * algorithm has no bar.
  */
 public final class ReportChart {
+    /** File name of the chart that {@code seg evaluate} writes beside the report. */
+    static final String FILE = "evaluation.png";
     /** Chart width in pixels. */
     static final int WIDTH = 1000;
     /** Chart height in pixels with a one-line legend. */

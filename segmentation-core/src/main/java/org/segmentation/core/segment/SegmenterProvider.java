@@ -1,8 +1,8 @@
-package org.segmentation.bench.eval;
+package org.segmentation.core.segment;
 
 /**
  * Adds a user's segmenters to the command line without changing this library: implement this interface, list
- * the implementing class in {@code META-INF/services/org.segmentation.bench.eval.SegmenterProvider} of a jar,
+ * the implementing class in {@code META-INF/services/org.segmentation.core.segment.SegmenterProvider} of a jar,
  * and put the jar on the class path of {@code seg}; {@link SegmenterRegistry#registerProviders} finds it with
  * {@link java.util.ServiceLoader}. The class needs a public no-argument constructor.
  */

@@ -1,20 +1,23 @@
-package org.segmentation.bench.eval;
+package org.segmentation.classic.segment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.segmentation.classic.kmeans.KMeansConfig;
 import org.segmentation.classic.threshold.OtsuOps;
-import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
-import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.segment.Baselines;
+import org.segmentation.core.segment.Segmenter;
+import org.segmentation.core.segment.SegmenterInput;
+import org.segmentation.core.segment.SegmenterRegistry;
 
 class ClassicSegmentersTest {
-    /** A 2-channel-free 1-channel planar image from 8-bit values. */
     private static SegmenterInput input(GrayU8 g) {
-        return new SegmenterInput("t", PlanarF32.wrap(ConvertImage.toF32(g, 1f / 255f, null).data, 1, g.width,
-                g.height));
+        return SegmenterInput.of(g);
     }
 
     /** Three flat bands, 20 / 120 / 220, with two dark dots in the middle band. */
@@ -41,7 +44,7 @@ class ClassicSegmentersTest {
     @Test
     void multiOtsuAndKMeansGiveClassesZeroToTwoDarkestFirst() {
         GrayU8 g = bands();
-        for (Segmenter s : new Segmenter[] {ClassicSegmenters.multiOtsu(3), ClassicSegmenters.kmeans(3, 1)}) {
+        for (Segmenter s : new Segmenter[] {ClassicSegmenters.multiOtsu(3), ClassicSegmenters.kmeans(KMeansConfig.of(3).withSeed(1))}) {
             assertEquals(Segmenter.Output.CLASSES, s.output());
             LabelMap l = s.segment(input(g));
             for (int y = 0; y < 12; y++) {
@@ -76,28 +79,19 @@ class ClassicSegmentersTest {
     }
 
     @Test
-    void sobelOfARampIsItsSlope() {
-        GrayU8 g = new GrayU8(8, 5);
-        for (int y = 0; y < 5; y++) {
-            for (int x = 0; x < 8; x++) {
-                g.set(x, y, 10 * x);
-            }
+    void theRegistryHasTheBaselinesThenTheFiveAlgorithmsUnderTheirOwnNames() {
+        SegmenterRegistry r = ClassicSegmenters.registry();
+        assertEquals(List.of(Baselines.MEAN_THRESHOLD, Baselines.ALL_BACKGROUND, ClassicSegmenters.OTSU,
+                ClassicSegmenters.MULTI_OTSU, ClassicSegmenters.KMEANS, ClassicSegmenters.WATERSHED,
+                ClassicSegmenters.SPLIT_TOUCHING), r.names());
+        for (String name : r.names()) {
+            assertEquals(name, r.create(name).name());
         }
-        GrayU8 s = ClassicSegmenters.sobelMagnitude(g, null);
-        // Inside: gx = 4 * (10 * 2) = 80, /4 = 20; at the replicated edges the step is one pixel: 10.
-        assertEquals(20, s.get(3, 2));
-        assertEquals(10, s.get(0, 2));
-        assertEquals(10, s.get(7, 2));
     }
 
     @Test
-    void relabelNumbersInRasterOrderAndCountsDistinctLabels() {
-        LabelMap l = LabelMap.wrap(new int[] {0, 7, 7, 3, 0, 9, 3, 0}, 4, 2);
-        assertEquals(3, ClassicSegmenters.countRegions(l));
-        assertEquals(3, ClassicSegmenters.relabel(l));
-        org.junit.jupiter.api.Assertions.assertArrayEquals(new int[] {0, 1, 1, 2, 0, 3, 2, 0}, l.data);
-        assertEquals(0, ClassicSegmenters.countRegions(new LabelMap(3, 3)));
-        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                () -> ClassicSegmenters.countRegions(LabelMap.wrap(new int[] {-1}, 1, 1)));
+    void badSettingsAreRefusedWhenTheSegmenterIsMade() {
+        assertThrows(IllegalArgumentException.class, () -> ClassicSegmenters.watershed(-1));
+        assertThrows(IllegalArgumentException.class, () -> ClassicSegmenters.multiOtsu(1));
     }
 }

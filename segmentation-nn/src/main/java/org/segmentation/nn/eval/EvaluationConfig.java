@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
 
 /**
  * Settings of an {@link Evaluator}.

@@ -1,13 +1,18 @@
-package org.segmentation.bench.eval;
+package org.segmentation.core.segment;
 
 import java.util.Objects;
 import java.util.function.Function;
+import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.RgbU8;
 
 /**
- * Anything the {@link Evaluator} can score: a classic algorithm, a trained model or a user's own code. It turns
- * one image into a {@link LabelMap} of the image's size, and says what its labels mean ({@link #output()}), which
- * decides the metrics that apply.
+ * One way to segment an image, whatever the method: a classic algorithm with its config
+ * ({@code org.segmentation.classic.segment.ClassicSegmenters}), a trained network
+ * ({@code org.segmentation.nn.predict.ModelSegmenter}) or a user's own code ({@link #of}). It turns one image into
+ * a {@link LabelMap} of the image's size and says what its labels mean ({@link #output()}): classes (semantic
+ * segmentation), a class-agnostic foreground, or object ids (instance segmentation). The evaluation harness
+ * ({@code org.segmentation.nn.eval.Evaluator}) picks its metrics from that.
  *
  * <p>A segmenter may keep work buffers between calls (it is called from one thread), but its result must not
  * depend on earlier calls: a warm-up run is made and discarded before timing.
@@ -45,6 +50,29 @@ public interface Segmenter {
      * @return labels of {@code input}'s width and height, with the meaning {@link #output()} declares
      */
     LabelMap segment(SegmenterInput input);
+
+    /**
+     * Segments an 8-bit gray image: {@link #segment(SegmenterInput)} of {@link SegmenterInput#of(GrayU8)}.
+     *
+     * @param image read-only
+     */
+    default LabelMap segment(GrayU8 image) {
+        return segment(SegmenterInput.of(image));
+    }
+
+    /**
+     * Segments an 8-bit RGB image: {@link #segment(SegmenterInput)} of {@link SegmenterInput#of(RgbU8)}.
+     *
+     * @param image read-only
+     */
+    default LabelMap segment(RgbU8 image) {
+        return segment(SegmenterInput.of(image));
+    }
+
+    /** Whether the labels are object ids ({@link Output#INSTANCES}) rather than classes or a foreground. */
+    default boolean isInstance() {
+        return output() == Output.INSTANCES;
+    }
 
     /** A segmenter from a name, an output kind and a function, e.g. to wrap a trained model or a lambda. */
     static Segmenter of(String name, Output output, Function<SegmenterInput, LabelMap> segment) {

@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.core.segment;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -33,7 +33,7 @@ class SegmenterProviderTest {
     @Test
     void providersOnTheClassPathAddTheirSegmenters(@TempDir Path dir) throws Exception {
         ClassLoader loader = withServicesFile(dir, UserProvider.class.getName() + "\n");
-        SegmenterRegistry registry = SegmenterRegistry.builtIn().registerProviders(loader);
+        SegmenterRegistry registry = new SegmenterRegistry().registerBaselines().registerProviders(loader);
         List<String> names = registry.names();
         assertEquals(List.of(Baselines.MEAN_THRESHOLD, Baselines.ALL_BACKGROUND), names.subList(0, 2));
         assertEquals("user-ones", names.get(names.size() - 1), "providers come after the built-in segmenters");
@@ -44,7 +44,7 @@ class SegmenterProviderTest {
     void aBrokenProviderIsNamed(@TempDir Path dir) throws Exception {
         ClassLoader loader = withServicesFile(dir, "com.example.NoSuchProvider\n");
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> SegmenterRegistry.builtIn().registerProviders(loader));
+                () -> new SegmenterRegistry().registerBaselines().registerProviders(loader));
         assertTrue(e.getMessage().contains("com.example.NoSuchProvider"), e.getMessage());
     }
 }

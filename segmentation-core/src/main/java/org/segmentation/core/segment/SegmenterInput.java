@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.core.segment;
 
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
@@ -14,8 +14,7 @@ import org.segmentation.core.image.RgbU8;
  * ({@link ConvertImage#rgbToGray(RgbU8, GrayU8)}); RGB from one channel replicates it. Images with another
  * channel count have only the planar view.
  *
- * <p>The time spent converting is recorded ({@link #conversionNanos()}) so that the {@link Evaluator} can leave
- * it out of a segmenter's time: otherwise whichever segmenter asks first for a view would pay for everyone.
+ * <p>The time spent converting is recorded ({@link #conversionNanos()}) so that an evaluation can leave it out of a segmenter's time: otherwise whichever segmenter asks first for a view would pay for everyone.
  * Not thread-safe.
  */
 public final class SegmenterInput {
@@ -36,6 +35,27 @@ public final class SegmenterInput {
         }
         this.id = id;
         this.image = image;
+    }
+
+    /**
+     * An 8-bit gray image as input: the gray view is {@code image} itself (not copied; it must not change while
+     * the input is used), the planar view is {@code v / 255}.
+     */
+    public static SegmenterInput of(GrayU8 image) {
+        SegmenterInput in = new SegmenterInput("image", PlanarF32.wrap(ConvertImage.toF32(image, 1f / 255f,
+                null).data, 1, image.width, image.height));
+        in.gray = image;
+        return in;
+    }
+
+    /**
+     * An 8-bit RGB image as input: the RGB view is {@code image} itself (not copied; it must not change while
+     * the input is used), the planar view is {@code v / 255} per channel.
+     */
+    public static SegmenterInput of(RgbU8 image) {
+        SegmenterInput in = new SegmenterInput("image", ConvertImage.toPlanar(image, 1f / 255f, null));
+        in.rgb = image;
+        return in;
     }
 
     /** The image's name in reports. */

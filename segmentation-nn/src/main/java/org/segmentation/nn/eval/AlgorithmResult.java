@@ -1,10 +1,11 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
 
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.segmentation.core.segment.Segmenter;
 
 /**
  * The scores of one segmenter over a dataset.

@@ -1,8 +1,9 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
 
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.Map;
+import org.segmentation.core.segment.SegmenterInput;
 
 /**
  * The scores of one segmenter on one image.

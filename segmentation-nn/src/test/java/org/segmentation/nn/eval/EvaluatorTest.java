@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +12,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.segment.Baselines;
+import org.segmentation.core.segment.Segmenter;
 import org.segmentation.nn.data.InMemoryDataset;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;

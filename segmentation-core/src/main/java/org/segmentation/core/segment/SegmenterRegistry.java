@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.core.segment;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,9 +11,10 @@ import java.util.function.Supplier;
 
 /**
  * Segmenters by name, for the command line: each name maps to a factory that makes a fresh segmenter, so that
- * one with work buffers or a loaded model is created only when asked for. {@link #builtIn()} is what the
- * {@code seg evaluate} command offers, together with those of the {@link SegmenterProvider}s on the class path;
- * other segmenters are added with {@link #register}.
+ * one with work buffers or a loaded model is created only when asked for. The classic algorithms register
+ * themselves through {@code org.segmentation.classic.segment.ClassicSegmenters#registry()}, the registry the
+ * {@code seg evaluate} command offers together with the {@link SegmenterProvider}s on the class path; other
+ * segmenters are added with {@link #register}.
  */
 public final class SegmenterRegistry {
     /** A registered name, what it does in one line, and how to make it. */
@@ -35,16 +36,11 @@ public final class SegmenterRegistry {
     public SegmenterRegistry() {
     }
 
-    /**
-     * The segmenters known to the command line, in the order it runs them by default: the {@link Baselines},
-     * then the classic algorithms with their default settings ({@link ClassicSegmenters}).
-     */
-    public static SegmenterRegistry builtIn() {
-        SegmenterRegistry registry = new SegmenterRegistry()
-                .register(Baselines.MEAN_THRESHOLD, "foreground above the image's mean gray value (baseline)",
-                        Baselines::meanThreshold)
+    /** {@link Baselines#meanThreshold()} and {@link Baselines#allBackground()} under their names. */
+    public SegmenterRegistry registerBaselines() {
+        return register(Baselines.MEAN_THRESHOLD, "foreground above the image's mean gray value (baseline)",
+                Baselines::meanThreshold)
                 .register(Baselines.ALL_BACKGROUND, "class 0 everywhere (baseline)", Baselines::allBackground);
-        return ClassicSegmenters.registerAll(registry);
     }
 
     /**

@@ -1,4 +1,6 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
+
+import org.segmentation.core.segment.Segmenter;
 
 /**
  * The scores of an evaluation, with their JSON key and table label. Which ones a segmenter gets depends on its

@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;

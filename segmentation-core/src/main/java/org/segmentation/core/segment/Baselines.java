@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.core.segment;
 
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;

@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,8 +7,7 @@ import java.util.List;
 
 /**
  * The result of an {@link Evaluator} run: what was evaluated and one {@link AlgorithmResult} per segmenter, in
- * the order given. {@link ReportJson}, {@link ReportMarkdown} and {@link ReportChart} write it;
- * {@link #write(Path)} writes all three.
+ * the order given. {@link ReportJson} and {@link ReportMarkdown} write it; {@link #write(Path)} writes both.
  *
  * @param dataset a description of the data (folder, or generator with count and seed)
  * @param numClasses the dataset's class count, background included
@@ -22,8 +21,6 @@ public record EvaluationReport(String dataset, int numClasses, int ignoreLabel, 
     public static final String JSON_FILE = "evaluation.json";
     /** File name of the Markdown report. */
     public static final String MARKDOWN_FILE = "evaluation.md";
-    /** File name of the bar chart. */
-    public static final String CHART_FILE = "evaluation.png";
 
     /** @throws IllegalArgumentException if there is no algorithm */
     public EvaluationReport {
@@ -56,7 +53,7 @@ public record EvaluationReport(String dataset, int numClasses, int ignoreLabel, 
     }
 
     /**
-     * Writes {@link #JSON_FILE}, {@link #MARKDOWN_FILE} and {@link #CHART_FILE} into {@code dir}, creating it if
+     * Writes {@link #JSON_FILE} and {@link #MARKDOWN_FILE} into {@code dir}, creating it if
      * needed, and returns their paths.
      *
      * @throws IOException naming the file or folder that cannot be written
@@ -69,10 +66,8 @@ public record EvaluationReport(String dataset, int numClasses, int ignoreLabel, 
         }
         Path json = dir.resolve(JSON_FILE);
         Path md = dir.resolve(MARKDOWN_FILE);
-        Path png = dir.resolve(CHART_FILE);
         ReportJson.write(this, json);
         ReportMarkdown.write(this, md);
-        ReportChart.write(this, png);
-        return List.of(json, md, png);
+        return List.of(json, md);
     }
 }

@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.core.segment;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -85,10 +85,8 @@ class SegmenterInputTest {
 
     @Test
     void registryCreatesByNameAndNamesTheUnknown() {
-        SegmenterRegistry registry = SegmenterRegistry.builtIn();
-        assertEquals(List.of(Baselines.MEAN_THRESHOLD, Baselines.ALL_BACKGROUND, ClassicSegmenters.OTSU,
-                ClassicSegmenters.MULTI_OTSU, ClassicSegmenters.KMEANS, ClassicSegmenters.WATERSHED,
-                ClassicSegmenters.SPLIT_TOUCHING), registry.names());
+        SegmenterRegistry registry = new SegmenterRegistry().registerBaselines();
+        assertEquals(List.of(Baselines.MEAN_THRESHOLD, Baselines.ALL_BACKGROUND), registry.names());
         for (String name : registry.names()) {
             assertEquals(name, registry.create(name).name());
         }
@@ -101,5 +99,33 @@ class SegmenterInputTest {
                 () -> registry.register("two words", "bad", Baselines::meanThreshold));
         registry.register("mine", "a user's segmenter", Baselines::allBackground);
         assertTrue(registry.contains("mine"));
+    }
+
+    @Test
+    void an8BitImageIsItsOwnViewAndTheFloatViewIsItsValueOver255() {
+        GrayU8 g = GrayU8.wrap(new byte[] {0, (byte) 255, 51, 102}, 2, 2);
+        SegmenterInput in = SegmenterInput.of(g);
+        assertSame(g, in.gray());
+        assertArrayEquals(new float[] {0f, 1f, 0.2f, 0.4f}, in.image().data, 1e-7f);
+        assertEquals(0L, in.conversionNanos(), "no conversion was needed for the gray view");
+        RgbU8 rgb = in.rgb();
+        assertEquals(51, rgb.data[6] & 0xFF);
+
+        RgbU8 colour = new RgbU8(1, 1);
+        colour.data[0] = (byte) 255;
+        SegmenterInput c = SegmenterInput.of(colour);
+        assertSame(colour, c.rgb());
+        assertEquals(3, c.image().channels);
+        assertArrayEquals(new float[] {1f, 0f, 0f}, c.image().data, 0f);
+        // BT.601: 0.299 * 255 = 76.2
+        assertEquals(76, c.gray().get(0, 0));
+    }
+
+    @Test
+    void aSegmenterTakesAGrayImageDirectly() {
+        GrayU8 g = GrayU8.wrap(new byte[] {10, 10, (byte) 200, (byte) 200}, 2, 2);
+        LabelMap l = Baselines.meanThreshold().segment(g);
+        assertArrayEquals(new int[] {0, 0, 1, 1}, l.data);
+        assertEquals(false, Baselines.meanThreshold().isInstance());
     }
 }

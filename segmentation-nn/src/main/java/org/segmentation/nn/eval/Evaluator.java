@@ -1,4 +1,4 @@
-package org.segmentation.bench.eval;
+package org.segmentation.nn.eval;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -11,6 +11,8 @@ import org.segmentation.core.metrics.BoundaryF1;
 import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
 import org.segmentation.core.metrics.PartitionMetrics;
+import org.segmentation.core.segment.Segmenter;
+import org.segmentation.core.segment.SegmenterInput;
 import org.segmentation.nn.data.FolderDataset;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
