@@ -22,14 +22,14 @@ import org.segmentation.nn.eval.Evaluator;
 import org.segmentation.nn.eval.Metric;
 import org.segmentation.nn.eval.ReportJson;
 import org.segmentation.nn.model.UNet;
-import org.segmentation.nn.predict.ModelSegmenter;
 import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.nn.task.TrainedUNet;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * {@code seg evaluate}: runs segmenters over a dataset and reports their scores and times.
@@ -131,11 +131,11 @@ final class EvaluateCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--instances needs --model DIR");
         }
         if (model != null) {
-            UNet net = ModelDirs.load(model);
+            TrainedUNet trained = TrainedUNet.load(model);
             String name = UNet.ARCHITECTURE + (instances ? "-instances" : "");
             Segmenter unet;
             try {
-                unet = ModelSegmenter.of(name, net, PredictorConfig.wholeImage(), instances);
+                unet = trained.segmenter(name, PredictorConfig.wholeImage(), instances);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), model + ": " + e.getMessage());
             }

@@ -21,12 +21,13 @@ import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.nn.task.TrainedUNet;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine;
 
 /**
  * {@code seg predict}: runs a trained U-Net on image files and writes, per image {@code NAME.*}, into
@@ -92,7 +93,8 @@ final class PredictCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        UNet net = ModelDirs.load(model);
+        TrainedUNet trained = TrainedUNet.load(model);
+        UNet net = trained.network();
         if (instances && net.outputChannels() != 3) {
             throw usage("--instances needs a 3-class model (background, interior, boundary); " + model + " has "
                     + net.outputChannels() + " output channel(s)");
@@ -106,7 +108,8 @@ final class PredictCommand implements Callable<Integer> {
         Files.createDirectories(out);
         PrintWriter stdout = spec.commandLine().getOut();
         for (Path input : inputs) {
-            PlanarF32 image = ModelDirs.readImage(input, net.inputChannels());
+            PlanarF32 unit = trained.read(input);
+            PlanarF32 image = trained.normalization().apply(unit);
             long t0 = System.nanoTime();
             LabelMap labels = instances ? predictor.instances(image, InstanceConfig.defaults())
                     : predictor.labels(image);
@@ -114,7 +117,7 @@ final class PredictCommand implements Callable<Integer> {
             int regions = LabelOps.countRegions(labels);
             String stem = stem(input);
             ImageFiles.writeLabels(labels, out.resolve(stem + ".labels.png"));
-            SegmenterInput view = new SegmenterInput(stem, image);
+            SegmenterInput view = new SegmenterInput(stem, unit);
             RgbU8 overlay = image.channels == 3 ? Overlay.blend(view.rgb(), labels, 0.45, null)
                     : Overlay.blend(view.gray(), labels, 0.45, null);
             ImageFiles.writePng(overlay, out.resolve(stem + ".overlay.png"));

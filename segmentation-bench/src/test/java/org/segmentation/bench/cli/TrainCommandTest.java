@@ -144,7 +144,8 @@ class TrainCommandTest {
         Path image = savedCellImage();
         Path out = dir.resolve("pred");
         UNet model = UNet.load(trained.resolve("model"));
-        PlanarF32 input = ModelDirs.readImage(image, 1);
+        PlanarF32 input = ConvertImage.toUnitPlanar(ImageFiles.readBufferedImage(image, ImageFiles.DEFAULT_MAX_PIXELS),
+                1);
         Predictor direct = new Predictor(model, PredictorConfig.wholeImage());
 
         JsonNode classes = oneJson(SegCliTest.run("predict", "--model", trained.toString(), image.toString(),

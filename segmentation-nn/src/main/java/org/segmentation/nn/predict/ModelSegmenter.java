@@ -14,38 +14,56 @@ import org.segmentation.nn.model.SegmentationModel;
  * (background, interior, boundary) model, the watershed instances ({@link Segmenter.Output#INSTANCES}, 0
  * background, objects 1..n, see {@link Predictor#instances}).
  *
- * <p>An image whose channel count differs from the model's is converted first: colour to BT.601 gray, gray
- * replicated into R, G and B (through the input's 8-bit views).
+ * <p>The input's planar view (intensities in [0, 1]) is normalised as the model was trained
+ * ({@link InputNormalization}). An image whose channel count differs from the model's is converted first: colour to
+ * BT.601 gray, gray replicated into R, G and B (through the input's 8-bit views).
  */
 public final class ModelSegmenter implements Segmenter {
     private final String name;
     private final Predictor predictor;
     private final int channels;
+    private final InputNormalization normalization;
     private final boolean instances;
     private final InstanceConfig instanceConfig;
 
-    private ModelSegmenter(String name, Predictor predictor, int channels, boolean instances,
+    private ModelSegmenter(String name, Predictor predictor, InputNormalization normalization, boolean instances,
             InstanceConfig instanceConfig) {
         this.name = name;
         this.predictor = predictor;
-        this.channels = channels;
+        this.channels = normalization.channels();
+        this.normalization = normalization;
         this.instances = instances;
         this.instanceConfig = instanceConfig;
     }
 
     /**
-     * A segmenter predicting with {@code model} under {@code config}; with {@code instances}, decoding the
-     * instances with {@link InstanceConfig#defaults()}.
-     *
-     * @throws IllegalArgumentException if {@code instances} is asked of a model without 3 output channels
+     * A segmenter predicting with {@code model}, trained on intensities in [0, 1]
+     * ({@link InputNormalization#unit}), under {@code config}; see
+     * {@link #of(String, SegmentationModel, InputNormalization, PredictorConfig, boolean)}.
      */
     public static ModelSegmenter of(String name, SegmentationModel model, PredictorConfig config, boolean instances) {
+        return of(name, model, InputNormalization.unit(model.inputChannels()), config, instances);
+    }
+
+    /**
+     * A segmenter predicting with {@code model} under {@code config} on images normalised by {@code normalization};
+     * with {@code instances}, decoding the instances with {@link InstanceConfig#defaults()}.
+     *
+     * @throws IllegalArgumentException if {@code instances} is asked of a model without 3 output channels, or the
+     *     normalisation's channels are not the model's
+     */
+    public static ModelSegmenter of(String name, SegmentationModel model, InputNormalization normalization,
+            PredictorConfig config, boolean instances) {
         Objects.requireNonNull(name, "name");
+        if (normalization.channels() != model.inputChannels()) {
+            throw new IllegalArgumentException("the normalisation has " + normalization.channels()
+                    + " channel(s), the model takes " + model.inputChannels());
+        }
         if (instances && model.outputChannels() != 3) {
             throw new IllegalArgumentException("instances need a 3-class model (background, interior, boundary);"
                     + " this one has " + model.outputChannels() + " output channel(s)");
         }
-        return new ModelSegmenter(name, new Predictor(model, config), model.inputChannels(), instances,
+        return new ModelSegmenter(name, new Predictor(model, config), normalization, instances,
                 InstanceConfig.defaults());
     }
 
@@ -66,7 +84,7 @@ public final class ModelSegmenter implements Segmenter {
 
     @Override
     public LabelMap segment(SegmenterInput input) {
-        PlanarF32 image = channels(input);
+        PlanarF32 image = normalization.apply(channels(input));
         return instances ? predictor.instances(image, instanceConfig) : predictor.labels(image);
     }
 

@@ -1,6 +1,7 @@
 package org.segmentation.nn.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -74,6 +75,7 @@ public final class Trainer {
     public static final String BEST = "best";
 
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainerConfig config;
     private final SegmentationModel model;
@@ -492,7 +494,8 @@ public final class Trainer {
         extra.put("validations_since_best", validationsSinceBest);
         extra.put("metric", config.monitor().metric().name());
         TrainingState state = new TrainingState(epoch, step, Long.toString(config.seed()), extra);
-        SavedModel saved = new SavedModel(config.modelConfig().get(), ModelWeights.toTensors(model));
+        SavedModel saved = new SavedModel(JSON.valueToTree(config.modelConfig()),
+                ModelWeights.toTensors(model));
         ModelFiles.saveCheckpoint(dir, new Checkpoint(saved, optimizer.state(), state));
         history.write(config.checkpointDir());
         TrainingListener.CheckpointSaved cs = new TrainingListener.CheckpointSaved(kind, dir, epoch, step);
