@@ -125,13 +125,11 @@ public final class NpyFiles {
             throw new IllegalArgumentException("shape " + NpyArray.shapeString(array.shape())
                     + " needs a header too long for .npy version 1.0");
         }
-        AtomicFiles.write(file, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer pre = ByteBuffer.allocate(10 + header.length).order(ByteOrder.LITTLE_ENDIAN);
-                pre.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length).put(header).flip();
-                writeFully(ch, pre);
-                writeData(ch, array);
-            }
+        AtomicFiles.write(file, ch -> {
+            ByteBuffer pre = ByteBuffer.allocate(10 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+            pre.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length).put(header).flip();
+            writeFully(ch, pre);
+            writeData(ch, array);
         });
     }
 

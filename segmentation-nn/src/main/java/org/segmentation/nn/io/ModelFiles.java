@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.segmentation.core.io.AtomicFiles;
 
 /**
  * Saves and loads models and training checkpoints as directories:

@@ -12,10 +12,11 @@
  *       or a training {@link org.segmentation.nn.io.Checkpoint} (adding the optimizer's tensors and the
  *       {@link org.segmentation.nn.io.TrainingState}) as a directory that is replaced whole, with a save id
  *       in every file so that a reader never combines files of two saves.</li>
- *   <li>{@link org.segmentation.nn.io.AtomicFiles}: the temporary-file-and-rename writes underneath.</li>
+ *   <li>{@link org.segmentation.core.io.AtomicFiles}: the temporary-file-and-rename writes underneath.</li>
  * </ul>
  *
  * <p>Every malformed input raises a {@link org.segmentation.nn.io.ModelFormatException} naming the file and,
  * where one is at fault, the tensor. No Java serialisation is used.
  */
 package org.segmentation.nn.io;
+

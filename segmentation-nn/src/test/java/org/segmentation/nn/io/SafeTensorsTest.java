@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -225,5 +224,19 @@ class SafeTensorsTest {
         ModelFormatException missing = assertThrows(ModelFormatException.class,
                 () -> read.require("conv.b", DType.F32, 2));
         assertEquals("conv.b", missing.tensor());
+    }
+
+    @Test
+    void aWriteThatFailsAtTheRenameKeepsTargetAndLeavesNoTemporary(@TempDir Path dir) throws IOException {
+        // the target is a non-empty directory: all data is written to the temporary file, then the move fails
+        Path target = dir.resolve("w.safetensors");
+        Files.createDirectory(target);
+        Files.writeString(target.resolve("keep"), "x");
+        TensorFile t = TensorFile.builder().put("a", Tensor.f32(new float[] {1, 2}, 2)).build();
+        assertThrows(IOException.class, () -> SafeTensors.write(target, t));
+        try (java.util.stream.Stream<Path> s = Files.list(target.getParent())) {
+            assertEquals(List.of("w.safetensors"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        assertEquals("x", Files.readString(target.resolve("keep")));
     }
 }

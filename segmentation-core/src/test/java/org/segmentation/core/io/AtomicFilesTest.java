@@ -1,4 +1,4 @@
-package org.segmentation.nn.io;
+package org.segmentation.core.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -63,15 +63,33 @@ class AtomicFilesTest {
     }
 
     @Test
-    void safeTensorsWriteThatFailsAtTheRenameKeepsTargetAndLeavesNoTemporary() throws IOException {
+    void writeThatFailsAtTheRenameKeepsTargetAndLeavesNoTemporary() throws IOException {
         // the target is a non-empty directory: all data is written to the temporary file, then the move fails
-        Path target = dir.resolve("w.safetensors");
+        Path target = dir.resolve("w.bin");
         Files.createDirectory(target);
         Files.writeString(target.resolve("keep"), "x");
-        TensorFile t = TensorFile.builder().put("a", Tensor.f32(new float[] {1, 2}, 2)).build();
-        assertThrows(IOException.class, () -> SafeTensors.write(target, t));
-        assertEquals(List.of("w.safetensors"), listing(dir));
+        assertThrows(IOException.class, () -> AtomicFiles.write(target, ch -> put(ch, "data")));
+        assertEquals(List.of("w.bin"), listing(dir));
         assertEquals("x", Files.readString(target.resolve("keep")));
+    }
+
+    @Test
+    void filesAndDirectoriesGetTheModesOfAnyNewFileNotThoseOfTemporaryFiles() throws IOException {
+        assumePosix();
+        Path plainFile = Files.createFile(dir.resolve("plain"));
+        Path plainDir = Files.createDirectory(dir.resolve("plain-dir"));
+        Path f = dir.resolve("f");
+        AtomicFiles.write(f, ch -> put(ch, "x"));
+        Path d = dir.resolve("d");
+        AtomicFiles.writeDirectory(d, Set.of("a"), tmp -> Files.writeString(tmp.resolve("a"), "1"));
+        assertEquals(Files.getPosixFilePermissions(plainFile), Files.getPosixFilePermissions(f));
+        assertEquals(Files.getPosixFilePermissions(plainDir), Files.getPosixFilePermissions(d));
+        assertEquals(Files.getPosixFilePermissions(plainFile), Files.getPosixFilePermissions(d.resolve("a")));
+    }
+
+    private static void assumePosix() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.FileSystems.getDefault()
+                .supportedFileAttributeViews().contains("posix"), "POSIX file modes");
     }
 
     @Test
