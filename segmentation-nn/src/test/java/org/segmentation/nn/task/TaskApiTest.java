@@ -61,7 +61,7 @@ class TaskApiTest {
         // --- README (train) begins
         UNetTraining.Result result = UNetTraining.onFolder(data)
                 .epochs(20)
-                .output(runs)
+                .output(runs)                             // checkpoints last/ and best/, history, model/
                 .listener(new LoggingListener(50))
                 .train();
         // --- README (train) ends
