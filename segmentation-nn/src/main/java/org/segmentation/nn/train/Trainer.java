@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -15,6 +16,7 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.data.Augmentation;
@@ -33,6 +35,7 @@ import org.segmentation.nn.model.SegmentationModel;
 import org.segmentation.nn.optim.GradientClipping;
 import org.segmentation.nn.optim.Optimizer;
 import org.segmentation.nn.param.ParameterBuffer;
+import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.train.TrainerConfig.Interval;
 import org.segmentation.nn.train.TrainerConfig.ScheduleUnit;
 import org.segmentation.nn.train.TrainingListener.CheckpointKind;
@@ -280,8 +283,8 @@ public final class Trainer {
 
     /**
      * The model's metrics on {@code data} in evaluation mode (the model is left in evaluation mode): prediction
-     * by argmax over the K channels, or logit &gt; 0 for K = 1, against the labels, in a {@link ConfusionMatrix}
-     * that skips the dataset's ignore label.
+     * by argmax over the K channels, or logit &gt; 0 for K = 1 ({@link Predictor#labelsOfLogits}), against the
+     * labels, in a {@link ConfusionMatrix} that skips the dataset's ignore label.
      *
      * @param loss the loss to report, with the training loss's target convention (see {@link TrainerConfig})
      * @param batchSize samples per forward pass; samples of one batch must have one size
@@ -311,7 +314,7 @@ public final class Trainer {
         for (Iterator<Batch> it = loader.epoch(0); it.hasNext(); ) {
             Batch batch = it.next();
             int hw = batch.height * batch.width;
-            int[] predicted;
+            float[] scores;
             INDArray x = inputs.images(batch, dt);
             INDArray logits = model.forward(x);
             INDArray target = inputs.target(batch, k, dt);
@@ -319,19 +322,18 @@ public final class Trainer {
                 LossResult r = loss.compute(logits, target);
                 weightedLoss += r.loss() * batch.size * hw;
                 pixels += (long) batch.size * hw;
-                INDArray pred = k == 1 ? logits.gt(0.0) : logits.argMax(1);
-                predicted = pred.castTo(DataType.INT32).reshape(pred.length()).toIntVector();
+                scores = logits.castTo(DataType.FLOAT).dup('c').data().asFloat();
             } finally {
                 Memory.free(logits);
                 inputs.release();
             }
+            int perSample = k * hw;
             for (int n = 0; n < batch.size; n++) {
                 int[] truth = new int[hw];
-                int[] pred = new int[hw];
                 System.arraycopy(batch.targets, batch.targetOffset(n), truth, 0, hw);
-                System.arraycopy(predicted, n * hw, pred, 0, hw);
-                cm.add(LabelMap.wrap(truth, batch.width, batch.height), LabelMap.wrap(pred, batch.width,
-                        batch.height));
+                PlanarF32 sample = PlanarF32.wrap(Arrays.copyOfRange(scores, n * perSample, (n + 1) * perSample), k,
+                        batch.width, batch.height);
+                cm.add(LabelMap.wrap(truth, batch.width, batch.height), Predictor.labelsOfLogits(sample));
             }
         }
         return new ValidationResult(step, epoch, pixels == 0 ? Double.NaN : weightedLoss / pixels, cm.meanIoU(),
