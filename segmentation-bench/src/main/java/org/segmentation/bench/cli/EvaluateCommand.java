@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.segmentation.classic.segment.ClassicSegmenters;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.segment.Segmenter;
 import org.segmentation.core.segment.SegmenterRegistry;
 import org.segmentation.nn.data.FolderDataset;
@@ -86,9 +87,9 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Classes of a folder's masks, background included; 0 infers them (default).")
     int classes;
 
-    @Option(names = "--ignore-label", defaultValue = "-1", paramLabel = "L",
-            description = "Mask value of unlabelled pixels in a folder, e.g. 255; -1 for none (default).")
-    int ignoreLabel;
+    @Option(names = "--ignore-label", paramLabel = "L",
+            description = "Mask value of unlabelled pixels in a folder, e.g. 255 (default: none).")
+    Integer ignoreLabel;
 
     @Option(names = {"-a", "--algorithm"}, paramLabel = "NAME",
             description = "Segmenter to evaluate; repeat for several. Default: every registered one"
@@ -184,7 +185,8 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             FolderDataset.Config folderConfig;
             try {
-                folderConfig = new FolderDataset.Config(channels, classes, ignoreLabel);
+                folderConfig = new FolderDataset.Config(channels, classes,
+                        ignoreLabel == null ? IgnoreLabel.NONE : IgnoreLabel.of(ignoreLabel));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }

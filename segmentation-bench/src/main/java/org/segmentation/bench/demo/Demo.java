@@ -36,11 +36,11 @@ import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
 import org.segmentation.core.visual.Overlay;
 import org.segmentation.nn.data.InMemoryDataset;
-import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.eval.Evaluator;
 import org.segmentation.nn.model.UNet;
@@ -334,8 +334,8 @@ public final class Demo {
      * {@link ConfusionMatrix} as {@link Evaluator} builds it; 1 when both are empty.
      */
     static double foregroundIou(LabelMap pred, LabelMap truth) {
-        double iou = new ConfusionMatrix(2).add(Evaluator.foreground(truth, SegmentationDataset.NO_IGNORE),
-                Evaluator.foreground(pred, SegmentationDataset.NO_IGNORE)).iou()[1];
+        double iou = new ConfusionMatrix(2).add(Evaluator.foreground(truth, IgnoreLabel.NONE),
+                Evaluator.foreground(pred, IgnoreLabel.NONE)).iou()[1];
         return Double.isNaN(iou) ? 1 : iou;
     }
 

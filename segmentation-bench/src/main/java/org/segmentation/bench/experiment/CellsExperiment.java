@@ -23,11 +23,11 @@ import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
 import org.segmentation.core.visual.Overlay;
 import org.segmentation.nn.data.InMemoryDataset;
-import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.eval.Evaluator;
 import org.segmentation.nn.model.UNet;
@@ -331,8 +331,8 @@ public final class CellsExperiment {
         private long nanos;
 
         void add(SyntheticCells.Cells cells, LabelMap classes, LabelMap instances, long elapsed) {
-            foreground.add(Evaluator.foreground(cells.instances(), SegmentationDataset.NO_IGNORE),
-                    Evaluator.foreground(classes, SegmentationDataset.NO_IGNORE));
+            foreground.add(Evaluator.foreground(cells.instances(), IgnoreLabel.NONE),
+                    Evaluator.foreground(classes, IgnoreLabel.NONE));
             apSum += InstanceMetrics.of(cells.instances(), instances).match().ap();
             images++;
             nanos += elapsed;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.segmentation.core.label.IgnoreLabel;
 
 /**
  * The result of an {@link Evaluator} run: what was evaluated and one {@link AlgorithmResult} per segmenter, in
@@ -11,11 +12,11 @@ import java.util.List;
  *
  * @param dataset a description of the data (folder, or generator with count and seed)
  * @param numClasses the dataset's class count, background included
- * @param ignoreLabel the dataset's ignore label, or {@code -1} for none
+ * @param ignoreLabel the dataset's ignore label, or {@link IgnoreLabel#NONE}
  * @param config the settings used
  * @param algorithms one result per segmenter; never empty, every one over the same images
  */
-public record EvaluationReport(String dataset, int numClasses, int ignoreLabel, EvaluationConfig config,
+public record EvaluationReport(String dataset, int numClasses, IgnoreLabel ignoreLabel, EvaluationConfig config,
         List<AlgorithmResult> algorithms) {
     /** File name of the JSON report written by {@link #write}. */
     public static final String JSON_FILE = "evaluation.json";

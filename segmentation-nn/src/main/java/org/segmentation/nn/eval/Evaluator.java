@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.metrics.BoundaryF1;
 import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
@@ -46,8 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Evaluator {
     private static final Logger LOG = LoggerFactory.getLogger(Evaluator.class);
-    /** Ignore label of the 2-class foreground targets; never a class. */
-    private static final int FOREGROUND_IGNORE = -1;
+    /** Ignore label of the 2-class foreground targets (0 background, 1 foreground). */
+    private static final IgnoreLabel FOREGROUND_IGNORE = IgnoreLabel.of(2);
 
     private final EvaluationConfig config;
 
@@ -76,8 +77,7 @@ public final class Evaluator {
             }
         }
         int n = data.size();
-        int classIgnore = data.ignoreLabel() == SegmentationDataset.NO_IGNORE ? ConfusionMatrix.NO_IGNORE
-                : data.ignoreLabel();
+        IgnoreLabel classIgnore = data.ignoreLabel();
 
         int warmup = Math.min(config.warmupImages(), n);
         for (int i = 0; i < warmup; i++) {
@@ -90,7 +90,7 @@ public final class Evaluator {
         List<Accumulator> acc = new ArrayList<>();
         for (Segmenter s : segmenters) {
             int classes = s.output() == Segmenter.Output.CLASSES ? data.numClasses() : 2;
-            int ignore = s.output() == Segmenter.Output.CLASSES ? classIgnore : FOREGROUND_IGNORE;
+            IgnoreLabel ignore = s.output() == Segmenter.Output.CLASSES ? classIgnore : FOREGROUND_IGNORE;
             acc.add(new Accumulator(s, new ConfusionMatrix(classes, ignore),
                     new ConfusionMatrix(2, FOREGROUND_IGNORE)));
         }
@@ -152,10 +152,10 @@ public final class Evaluator {
         return "segmenter '" + s.name() + "' on image " + input.id();
     }
 
-    private Map<Metric, Double> score(Accumulator a, Sample sample, LabelMap truthForeground, int classIgnore,
+    private Map<Metric, Double> score(Accumulator a, Sample sample, LabelMap truthForeground, IgnoreLabel classIgnore,
             LabelMap pred) {
         Map<Metric, Double> m = new EnumMap<>(Metric.class);
-        LabelMap predForeground = foreground(pred, SegmentationDataset.NO_IGNORE);
+        LabelMap predForeground = foreground(pred, IgnoreLabel.NONE);
         ConfusionMatrix fg = new ConfusionMatrix(2, FOREGROUND_IGNORE).add(truthForeground, predForeground);
         ConfusionMatrix cm;
         double boundaryF1;
@@ -187,18 +187,18 @@ public final class Evaluator {
     }
 
     /**
-     * 1 where {@code labels} is neither 0 nor {@code ignore}, 0 where it is 0, and {@link #FOREGROUND_IGNORE}
-     * where it is {@code ignore} (pass {@link SegmentationDataset#NO_IGNORE} for none). Negative labels count as
+     * 1 where {@code labels} is neither 0 nor {@code ignore}, 0 where it is 0, and 2 (the ignore label of these
+     * 2-class maps) where it is {@code ignore} (pass {@link IgnoreLabel#NONE} for none). Negative labels count as
      * foreground.
      */
-    public static LabelMap foreground(LabelMap labels, int ignore) {
+    public static LabelMap foreground(LabelMap labels, IgnoreLabel ignore) {
         LabelMap out = new LabelMap(labels.width, labels.height);
         for (int y = 0; y < labels.height; y++) {
             int row = labels.startIndex + y * labels.stride;
             for (int x = 0; x < labels.width; x++) {
                 int v = labels.data[row + x];
                 out.data[y * labels.width + x] = v == 0 ? 0
-                        : ignore != SegmentationDataset.NO_IGNORE && v == ignore ? FOREGROUND_IGNORE : 1;
+                        : ignore.matches(v) ? FOREGROUND_IGNORE.value() : 1;
             }
         }
         return out;

@@ -41,10 +41,10 @@ public final class ReportJson {
         root.setAll(summary(report, report.algorithms().get(0), false));
         root.put("dataset", report.dataset());
         root.put("num_classes", report.numClasses());
-        if (report.ignoreLabel() < 0) {
+        if (report.ignoreLabel().isNone()) {
             root.putNull("ignore_label");
         } else {
-            root.put("ignore_label", report.ignoreLabel());
+            root.put("ignore_label", report.ignoreLabel().value());
         }
         root.put("warmup_images", report.config().warmupImages());
         root.put("boundary_tolerance", report.config().boundaryTolerance());

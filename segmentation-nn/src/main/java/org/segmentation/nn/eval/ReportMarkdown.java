@@ -25,7 +25,7 @@ public final class ReportMarkdown {
         sb.append(report.imageCount()).append(" images of ")
                 .append(report.sameSize() ? "" : "up to ").append(report.width()).append("x")
                 .append(report.height()).append(", ").append(report.numClasses()).append(" classes")
-                .append(report.ignoreLabel() < 0 ? "" : ", ignore label " + report.ignoreLabel())
+                .append(report.ignoreLabel().isNone() ? "" : ", ignore label " + report.ignoreLabel().value())
                 .append("; warm-up ").append(report.config().warmupImages()).append(" image(s); boundary F1")
                 .append(" tolerance ").append(format(report.config().boundaryTolerance(), 1)).append(" px.\n\n");
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
 import org.segmentation.nn.data.Augmentations;
@@ -101,7 +102,7 @@ public final class UNetTraining {
     private final SegmentationDataset data;
     private int channels = 1;
     private int classes = FolderDataset.Config.INFER;
-    private int ignoreLabel = SegmentationDataset.NO_IGNORE;
+    private IgnoreLabel ignoreLabel = IgnoreLabel.NONE;
     private int crop;
     private SegmentationDataset validation;
     private double validationFraction = DEFAULT_VALIDATION_FRACTION;
@@ -157,9 +158,9 @@ public final class UNetTraining {
         return this;
     }
 
-    /** The mask value of a folder's unlabelled pixels (255 in PASCAL VOC); none by default. */
-    public UNetTraining ignoreLabel(int ignoreLabel) {
-        this.ignoreLabel = ignoreLabel;
+    /** The mask value of a folder's unlabelled pixels (255 in PASCAL VOC); {@link IgnoreLabel#NONE} by default. */
+    public UNetTraining ignoreLabel(IgnoreLabel ignoreLabel) {
+        this.ignoreLabel = Objects.requireNonNull(ignoreLabel, "ignoreLabel");
         return this;
     }
 
@@ -340,7 +341,8 @@ public final class UNetTraining {
         }
         UNetConfig config = model != null ? model : resumeFrom != null ? checkpointConfig(resumeFrom)
                 : UNetConfig.of(all.channels(), all.numClasses()).withDepth(depth).withBaseFilters(baseFilters);
-        InputNormalization norm = normalization != null ? normalization : InputNormalization.unit(config.inputChannels());
+        InputNormalization norm = normalization != null ? normalization
+                : InputNormalization.unit(config.inputChannels());
         UNet network = new UNet(config, seed);
         List<String> names = classNames != null ? classNames
                 : TrainedUNet.defaultClassNames(network.outputChannels() == 1 ? 2 : network.outputChannels());
@@ -371,7 +373,7 @@ public final class UNetTraining {
         Augmentation aug = augmentation;
         if (crop > 0) {
             Augmentation window = Augmentations.cropOrPad(crop, crop, 0f,
-                    all.ignoreLabel() == SegmentationDataset.NO_IGNORE ? 0 : all.ignoreLabel());
+                    all.ignoreLabel().valueOr(0));
             aug = aug == null ? window : AugmentationPipeline.builder().add(window).add(aug).build();
         }
         if (output != null) {
@@ -387,9 +389,7 @@ public final class UNetTraining {
     }
 
     /** Cross-entropy plus soft Dice, weights 1 and 1, ignoring the dataset's ignore label. */
-    static Loss defaultLoss(int datasetIgnoreLabel) {
-        int ignore = datasetIgnoreLabel == SegmentationDataset.NO_IGNORE ? SoftmaxCrossEntropy.NO_IGNORE
-                : datasetIgnoreLabel;
+    static Loss defaultLoss(IgnoreLabel ignore) {
         return new CeDiceLoss(new SoftmaxCrossEntropy(null, ignore), 1.0, new SoftDice(1.0, ignore), 1.0);
     }
 
@@ -444,7 +444,7 @@ public final class UNetTraining {
             }
 
             @Override
-            public int ignoreLabel() {
+            public IgnoreLabel ignoreLabel() {
                 return d.ignoreLabel();
             }
         };

@@ -303,9 +303,7 @@ public final class Trainer {
             long epoch) {
         SegmentationDataset data = loader.dataset();
         int k = model.outputChannels();
-        int ignore = data.ignoreLabel() == SegmentationDataset.NO_IGNORE ? ConfusionMatrix.NO_IGNORE
-                : data.ignoreLabel();
-        ConfusionMatrix cm = new ConfusionMatrix(k == 1 ? 2 : k, ignore);
+        ConfusionMatrix cm = new ConfusionMatrix(k == 1 ? 2 : k, data.ignoreLabel());
         DataType dt = model.parameters().dataType();
         double weightedLoss = 0;
         long pixels = 0;

@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.segment.Baselines;
 import org.segmentation.core.segment.Segmenter;
 import org.segmentation.nn.data.InMemoryDataset;
@@ -143,7 +144,7 @@ class EvaluatorTest {
         int[] truth = {0, 0, 1, 9, 0, 0, 1, 9};
         int[] pred = {0, 0, 1, 0, 0, 0, 1, 0};
         SegmentationDataset data = new InMemoryDataset(List.of(new Sample(new PlanarF32(1, 4, 2),
-                labels(truth))), 2, 9);
+                labels(truth))), 2, IgnoreLabel.of(9));
         Segmenter classes = fixed("c", Segmenter.Output.CLASSES, Map.of("#0", pred));
         Segmenter fg = fixed("f", Segmenter.Output.FOREGROUND, Map.of("#0", pred));
         EvaluationReport report = new Evaluator(NO_WARMUP).evaluate("ignore", data, List.of(classes, fg));

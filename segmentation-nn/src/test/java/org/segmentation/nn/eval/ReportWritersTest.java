@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.segment.Baselines;
 import org.segmentation.core.segment.Segmenter;
 import org.segmentation.nn.data.SegmentationDataset;
@@ -78,7 +79,7 @@ class ReportWritersTest {
         Map<Metric, Double> m = new EnumMap<>(Metric.class);
         m.put(Metric.MEAN_IOU, Double.NaN);
         ImageResult row = new ImageResult(0, "a|b", 2, 2, 0.5, m);
-        EvaluationReport r = new EvaluationReport("empty", 2, 255, EvaluationConfig.defaults(),
+        EvaluationReport r = new EvaluationReport("empty", 2, IgnoreLabel.of(255), EvaluationConfig.defaults(),
                 List.of(new AlgorithmResult("x", Segmenter.Output.CLASSES, List.of(row), m,
                         new double[] {Double.NaN, 1.0})));
         JsonNode root = new ObjectMapper().readTree(ReportJson.toString(r, true));
