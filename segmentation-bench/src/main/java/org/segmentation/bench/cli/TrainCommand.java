@@ -175,7 +175,7 @@ final class TrainCommand implements Callable<Integer> {
         }
         long t0 = System.nanoTime();
         UNetTraining.Result result;
-        try (ProgressBarListener bar = json ? null : new ProgressBarListener(System.err, "train")) {
+        try (ProgressBarListener bar = json ? null : ProgressBarListener.stderr("train")) {
             if (bar != null) {
                 training.listener(bar);
             }

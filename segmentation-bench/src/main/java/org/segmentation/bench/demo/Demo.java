@@ -264,7 +264,7 @@ public final class Demo {
                 .output(runDir);
         long t0 = System.nanoTime();
         UNetTraining.Result trained;
-        try (ProgressBarListener bar = progress ? new ProgressBarListener(System.err, "U-Net") : null) {
+        try (ProgressBarListener bar = progress ? ProgressBarListener.stderr("U-Net") : null) {
             if (bar != null) {
                 training.listener(bar);
             }

@@ -218,7 +218,7 @@ public final class CellsExperiment {
         training.listener(rssListener);
         long t0 = System.nanoTime();
         UNetTraining.Result run;
-        try (ProgressBarListener bar = progress ? new ProgressBarListener(System.err, "U-Net cells") : null) {
+        try (ProgressBarListener bar = progress ? ProgressBarListener.stderr("U-Net cells") : null) {
             if (bar != null) {
                 training.listener(bar);
             }

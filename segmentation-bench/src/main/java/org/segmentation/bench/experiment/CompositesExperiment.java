@@ -278,7 +278,7 @@ public final class CompositesExperiment {
         }
         long t0 = System.nanoTime();
         UNetTraining.Result result;
-        try (ProgressBarListener bar = progress == null ? null : new ProgressBarListener(progress, "ours")) {
+        try (ProgressBarListener bar = progress == null ? null : new ProgressBarListener(progress, "ours", System.console() != null)) {
             if (bar != null) {
                 training.listener(bar);
             }
