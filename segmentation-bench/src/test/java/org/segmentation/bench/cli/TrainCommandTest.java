@@ -29,6 +29,7 @@ import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.nn.task.TrainedUNet;
 import org.segmentation.nn.train.TrainingHistory;
 
 /**
@@ -156,6 +157,11 @@ class TrainCommandTest {
         assertEquals(32, classes.get("height").asInt());
         assertEquals(LabelOps.countRegions(expected), classes.get("regions").asInt());
         assertArrayEquals(expected.data, ImageFiles.readLabels(out.resolve("cells.labels.png")).data);
+        // The task-level API on the same file gives the same labels as the command line.
+        TrainedUNet api = TrainedUNet.load(trained);
+        assertArrayEquals(api.segment(image).data, ImageFiles.readLabels(out.resolve("cells.labels.png")).data);
+        assertEquals(2, new ObjectMapper().readTree(trained.resolve("model").resolve("config.json").toFile())
+                .get("format_version").intValue(), "seg train records the normalisation (format version 2)");
         assertTrue(Files.isRegularFile(out.resolve("cells.overlay.png")));
         NpyArray probs = NpyFiles.read(out.resolve("cells.probabilities.npy"));
         assertArrayEquals(new int[] {3, 32, 32}, probs.shape());
