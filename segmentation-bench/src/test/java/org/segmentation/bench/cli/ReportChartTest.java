@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.classic.segment.ClassicSegmenters;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.segment.Baselines;
 import org.segmentation.core.segment.Segmenter;
@@ -26,14 +27,12 @@ import org.segmentation.nn.eval.Evaluator;
 class ReportChartTest {
     private static EvaluationReport report;
 
+    /** Three segmenters on two generated composites: enough bars in two series colours to count. */
     @BeforeAll
     static void evaluate() {
-        SegmentationDataset cells = new SyntheticCells(new SyntheticCells.Config(48, 48, 3, 5, 0.5, 1.0, 0.03, 0.3))
-                .dataset(3, 11L);
-        Segmenter oracle = Segmenter.of("oracle-instances", Segmenter.Output.INSTANCES,
-                in -> cells.get(Integer.parseInt(in.id().substring(1))).instances());
-        report = new Evaluator(EvaluationConfig.defaults()).evaluate("cells", cells,
-                List.of(Baselines.meanThreshold(), Baselines.allBackground(), oracle));
+        SegmentationDataset data = EvaluateCommand.synthetic(EvaluateCommand.Synthetic.composites, 2, 4L, 64);
+        report = new Evaluator(EvaluationConfig.defaults()).evaluate("composites", data,
+                List.of(Baselines.meanThreshold(), Baselines.allBackground(), ClassicSegmenters.otsu()));
     }
 
     @Test

@@ -7,7 +7,7 @@ import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.Mask;
 
 /**
- * Small operations on label images: renumbering, counting, and a mask as labels. Label convention: 0 is
+ * Small operations on label images: renumbering, counting, checking class labels, and a mask as labels. Label convention: 0 is
  * background, every other value one region; negative labels are rejected.
  */
 public final class LabelOps {
@@ -78,6 +78,24 @@ public final class LabelOps {
             }
         }
         return dst;
+    }
+
+    /**
+     * A description of the first pixel, in raster order, whose label is neither a class {@code 0..numClasses-1}
+     * nor the ignore label, or {@code null} when every label is one of them.
+     */
+    public static String firstInvalidClass(LabelMap labels, int numClasses, IgnoreLabel ignoreLabel) {
+        for (int y = 0; y < labels.height; y++) {
+            int row = labels.startIndex + y * labels.stride;
+            for (int x = 0; x < labels.width; x++) {
+                int v = labels.data[row + x];
+                if ((v < 0 || v >= numClasses) && !ignoreLabel.matches(v)) {
+                    return "label " + v + " at pixel (" + x + ", " + y + ") is not a class 0.." + (numClasses - 1)
+                            + ignoreLabel.orIgnoredText();
+                }
+            }
+        }
+        return null;
     }
 
     private static int checkedMax(LabelMap labels) {

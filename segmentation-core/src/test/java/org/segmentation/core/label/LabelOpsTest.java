@@ -58,4 +58,14 @@ class LabelOpsTest {
         assertEquals(2, got.height);
         assertArrayEquals(new int[] {0, 1, 1, 0, 0, 1}, got.data);
     }
+
+    @Test
+    void firstInvalidClassNamesThePixelAndAcceptsTheIgnoreLabel() {
+        LabelMap l = LabelMap.wrap(new int[] {0, 1, 255, 2}, 2, 2);
+        assertEquals("label 255 at pixel (0, 1) is not a class 0..2", LabelOps.firstInvalidClass(l, 3,
+                IgnoreLabel.NONE));
+        assertEquals(null, LabelOps.firstInvalidClass(l, 3, IgnoreLabel.of(255)));
+        assertEquals("label 2 at pixel (1, 1) is not a class 0..1 nor the ignore label 255",
+                LabelOps.firstInvalidClass(l, 2, IgnoreLabel.of(255)));
+    }
 }

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.label.IgnoreLabel;
+import org.segmentation.core.label.LabelOps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -193,7 +194,7 @@ public final class FolderDataset implements SegmentationDataset {
             throw new DatasetException(maskFile, "mask " + maskFile + " is " + target.width + "x" + target.height
                     + " but image " + imageFile + " is " + image.width + "x" + image.height);
         }
-        String bad = Labels.firstInvalid(target, numClasses, ignoreLabel);
+        String bad = LabelOps.firstInvalidClass(target, numClasses, ignoreLabel);
         if (bad != null) {
             throw new DatasetException(maskFile, "mask " + maskFile + ": " + bad);
         }

@@ -2,6 +2,7 @@ package org.segmentation.nn.data;
 
 import java.util.List;
 import org.segmentation.core.label.IgnoreLabel;
+import org.segmentation.core.label.LabelOps;
 
 /** A dataset whose samples are all held in memory, validated once when it is built. */
 public final class InMemoryDataset implements SegmentationDataset {
@@ -35,7 +36,7 @@ public final class InMemoryDataset implements SegmentationDataset {
                 throw new IllegalArgumentException("sample " + i + " has " + s.channels()
                         + " channels but sample 0 has " + channels);
             }
-            String bad = Labels.firstInvalid(s.target(), numClasses, ignoreLabel);
+            String bad = LabelOps.firstInvalidClass(s.target(), numClasses, ignoreLabel);
             if (bad != null) {
                 throw new IllegalArgumentException("sample " + i + ": " + bad);
             }
