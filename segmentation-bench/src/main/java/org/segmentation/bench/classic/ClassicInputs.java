@@ -13,8 +13,8 @@ import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.Mask;
 import org.segmentation.core.image.RgbU8;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.core.ops.GradientOps;
 
 /**
@@ -133,13 +133,13 @@ public final class ClassicInputs {
     public static void write(String workload, int size, Path dir) throws IOException {
         Files.createDirectories(dir);
         switch (workload) {
-            case "otsu", "multi-otsu", "flood" -> NpyFiles.write(NpyArray.of(gray(size)), file(dir, workload, size, ""));
+            case "otsu", "multi-otsu", "flood" -> NpyFiles.write(Tensor.of(gray(size)), file(dir, workload, size, ""));
             case "watershed" -> {
-                NpyFiles.write(NpyArray.of(sobel(size)), file(dir, workload, size, "_elevation"));
-                NpyFiles.write(NpyArray.of(gridMarkers(size)), file(dir, workload, size, "_markers"));
+                NpyFiles.write(Tensor.of(sobel(size)), file(dir, workload, size, "_elevation"));
+                NpyFiles.write(Tensor.of(gridMarkers(size)), file(dir, workload, size, "_markers"));
             }
-            case "kmeans" -> NpyFiles.write(NpyArray.of(rgb(size)), file(dir, workload, size, ""));
-            case "connected-components" -> NpyFiles.write(NpyArray.of(binary(size)), file(dir, workload, size, ""));
+            case "kmeans" -> NpyFiles.write(Tensor.of(rgb(size)), file(dir, workload, size, ""));
+            case "connected-components" -> NpyFiles.write(Tensor.of(binary(size)), file(dir, workload, size, ""));
             default -> throw new IllegalArgumentException("no classic input for workload '" + workload + "'");
         }
     }

@@ -12,8 +12,8 @@ import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.core.label.LabelOps;
 import org.segmentation.core.segment.SegmenterInput;
 import org.segmentation.core.visual.Overlay;
@@ -142,7 +142,7 @@ final class PredictCommand implements Callable<Integer> {
     }
 
     /** A contiguous float32 (K, H, W) copy. */
-    static NpyArray toNpy(PlanarF32 p) {
+    static Tensor toNpy(PlanarF32 p) {
         float[] data = new float[p.channels * p.width * p.height];
         int i = 0;
         for (int c = 0; c < p.channels; c++) {
@@ -152,7 +152,7 @@ final class PredictCommand implements Callable<Integer> {
                 i += p.width;
             }
         }
-        return NpyArray.float32(data, p.channels, p.height, p.width);
+        return Tensor.f32(data, p.channels, p.height, p.width);
     }
 
     private static String stem(Path file) {

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
 import org.segmentation.nn.data.Augmentations;
@@ -247,8 +247,8 @@ public final class CompositesExperiment {
                 }
             }
         }
-        NpyFiles.write(NpyArray.float32(images, n, 1, h, w), dir.resolve(name + "_images.npy"));
-        NpyFiles.write(NpyArray.uint8(labels, n, h, w), dir.resolve(name + "_labels.npy"));
+        NpyFiles.write(Tensor.f32(images, n, 1, h, w), dir.resolve(name + "_images.npy"));
+        NpyFiles.write(Tensor.u8(labels, n, h, w), dir.resolve(name + "_labels.npy"));
     }
 
     /** The augmentation of {@link Config#augment()}: flips with p 0.5 each, then 0..3 quarter turns uniformly. */

@@ -21,8 +21,8 @@ import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.io.ImageFiles;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.core.label.LabelOps;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.model.UNet;
@@ -163,8 +163,8 @@ class TrainCommandTest {
         assertEquals(2, new ObjectMapper().readTree(trained.resolve("model").resolve("config.json").toFile())
                 .get("format_version").intValue(), "seg train records the normalisation (format version 2)");
         assertTrue(Files.isRegularFile(out.resolve("cells.overlay.png")));
-        NpyArray probs = NpyFiles.read(out.resolve("cells.probabilities.npy"));
-        assertArrayEquals(new int[] {3, 32, 32}, probs.shape());
+        Tensor probs = NpyFiles.read(out.resolve("cells.probabilities.npy"));
+        assertArrayEquals(new long[] {3, 32, 32}, probs.shape());
 
         JsonNode cells = oneJson(SegCliTest.run("predict", "--model", trained.resolve("model").toString(),
                 image.toString(), "--out", out.toString(), "--json", "--instances"));

@@ -15,13 +15,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.segmentation.bench.testutil.PeerPython;
 import org.segmentation.bench.cli.SegCli;
 import org.segmentation.bench.experiment.CompositesExperiment.Config;
 import org.segmentation.bench.experiment.CompositesExperiment.Result;
 import org.segmentation.bench.experiment.CompositesExperiment.SideResult;
-import org.segmentation.core.io.NpyArray;
+import org.segmentation.bench.testutil.PeerPython;
+import org.segmentation.core.io.DType;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.data.InMemoryDataset;
 import org.segmentation.nn.data.Sample;
 
@@ -48,16 +49,16 @@ class CompositesExperimentTest {
         assertNull(r.peerError());
 
         Path data = dir.resolve("data");
-        NpyArray trainImages = NpyFiles.read(data.resolve("train_images.npy"));
-        NpyArray trainLabels = NpyFiles.read(data.resolve("train_labels.npy"));
-        NpyArray valImages = NpyFiles.read(data.resolve("val_images.npy"));
-        NpyArray valLabels = NpyFiles.read(data.resolve("val_labels.npy"));
-        assertEquals(NpyArray.DType.FLOAT32, trainImages.dtype());
-        assertArrayEquals(new int[] {6, 1, 32, 32}, trainImages.shape());
-        assertEquals(NpyArray.DType.UINT8, trainLabels.dtype());
-        assertArrayEquals(new int[] {6, 32, 32}, trainLabels.shape());
-        assertArrayEquals(new int[] {2, 1, 32, 32}, valImages.shape());
-        assertArrayEquals(new int[] {2, 32, 32}, valLabels.shape());
+        Tensor trainImages = NpyFiles.read(data.resolve("train_images.npy"));
+        Tensor trainLabels = NpyFiles.read(data.resolve("train_labels.npy"));
+        Tensor valImages = NpyFiles.read(data.resolve("val_images.npy"));
+        Tensor valLabels = NpyFiles.read(data.resolve("val_labels.npy"));
+        assertEquals(DType.F32, trainImages.dtype());
+        assertArrayEquals(new long[] {6, 1, 32, 32}, trainImages.shape());
+        assertEquals(DType.U8, trainLabels.dtype());
+        assertArrayEquals(new long[] {6, 32, 32}, trainLabels.shape());
+        assertArrayEquals(new long[] {2, 1, 32, 32}, valImages.shape());
+        assertArrayEquals(new long[] {2, 32, 32}, valLabels.shape());
 
         // The files hold exactly the generated composites, so the PyTorch side trains on our pixels.
         InMemoryDataset val = e.validationSet();

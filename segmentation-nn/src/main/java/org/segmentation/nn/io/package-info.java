@@ -6,7 +6,7 @@
  *   <li>{@link org.segmentation.nn.io.SafeTensors}: reads and writes the safetensors format, so weights move
  *       between this library and PyTorch; a reader that validates the whole header against the file before
  *       reading data, and a deterministic, aligned, atomic writer.</li>
- *   <li>{@link org.segmentation.nn.io.Tensor} (type, shape, flat C-order array) and
+ *   <li>{@link org.segmentation.core.io.Tensor} (type, shape, flat C-order array; the same type as {@code .npy} files) and
  *       {@link org.segmentation.nn.io.TensorFile} (named tensors and metadata): the values read and written.</li>
  *   <li>{@link org.segmentation.nn.io.ModelFiles}: a model ({@code config.json} + {@code model.safetensors})
  *       or a training {@link org.segmentation.nn.io.Checkpoint} (adding the optimizer's tensors and the

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.core.io.Tensor;
 
 class ModelFilesTest {
     private static final ObjectMapper JSON = new ObjectMapper();

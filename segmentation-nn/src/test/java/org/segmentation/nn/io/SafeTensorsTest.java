@@ -21,6 +21,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.core.io.DType;
+import org.segmentation.core.io.Tensor;
 
 class SafeTensorsTest {
     @TempDir
@@ -238,5 +240,17 @@ class SafeTensorsTest {
             assertEquals(List.of("w.safetensors"), s.map(p -> p.getFileName().toString()).toList());
         }
         assertEquals("x", Files.readString(target.resolve("keep")));
+    }
+
+    @Test
+    void u16AndBoolTensorsRoundTripLikeTheNpyTypes(@TempDir Path dir) throws IOException {
+        Tensor u16 = Tensor.u16(new short[] {0, 1, (short) 65535}, 3);
+        Tensor bool = Tensor.bool(new byte[] {1, 0, 0, 1}, 2, 2);
+        Path file = dir.resolve("t.safetensors");
+        SafeTensors.write(file, TensorFile.builder().put("u", u16).put("b", bool).build());
+        TensorFile back = SafeTensors.read(file);
+        assertEquals(u16, back.get("u"));
+        assertEquals(bool, back.get("b"));
+        assertEquals(65535, back.get("u").shorts()[2] & 0xFFFF);
     }
 }
