@@ -122,7 +122,7 @@ final class PredictCommand implements Callable<Integer> {
                     : Overlay.blend(view.gray(), labels, 0.45, null);
             ImageFiles.writePng(overlay, out.resolve(stem + ".overlay.png"));
             if (probabilities) {
-                NpyFiles.write(toNpy(predictor.probabilities(image)), out.resolve(stem + ".probabilities.npy"));
+                NpyFiles.write(Tensor.of(predictor.probabilities(image)), out.resolve(stem + ".probabilities.npy"));
             }
             if (json) {
                 ObjectNode node = JsonNodeFactory.instance.objectNode();
@@ -139,20 +139,6 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** A contiguous float32 (K, H, W) copy. */
-    static Tensor toNpy(PlanarF32 p) {
-        float[] data = new float[p.channels * p.width * p.height];
-        int i = 0;
-        for (int c = 0; c < p.channels; c++) {
-            for (int y = 0; y < p.height; y++) {
-                int s = p.startIndex + c * p.planeStride + y * p.stride;
-                System.arraycopy(p.data, s, data, i, p.width);
-                i += p.width;
-            }
-        }
-        return Tensor.f32(data, p.channels, p.height, p.width);
     }
 
     private static String stem(Path file) {
