@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -80,7 +79,7 @@ class CompositesExperimentTest {
 
     @Test
     void torchScriptTrainsOnTheSameDataAndPrintsValidJson(@TempDir Path dir) throws Exception {
-        assumeTrue(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
+        PeerPython.require(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
         CompositesExperiment e = new CompositesExperiment(tiny());
         e.writeData(e.trainingSet(), e.validationSet(), dir);
         SideResult peer = e.runPeer(PYTHON, SCRIPT, dir);
@@ -97,7 +96,7 @@ class CompositesExperimentTest {
     void aFailingPeerIsNamed(@TempDir Path dir) throws Exception {
         CompositesExperiment e = new CompositesExperiment(tiny());
         Path script = Files.writeString(dir.resolve("fail.py"), "import sys\nsys.exit(3)\n");
-        assumeTrue(Files.isExecutable(PYTHON), "/usr/bin/python3 is needed");
+        PeerPython.require(Files.isExecutable(PYTHON), "/usr/bin/python3 is needed");
         var ex = assertThrows(java.io.IOException.class, () -> e.runPeer(PYTHON, script, dir));
         assertTrue(ex.getMessage().contains("exited with 3"), ex.getMessage());
     }
