@@ -60,7 +60,8 @@ import org.segmentation.nn.train.TrainingResult;
  *       ({@link InputNormalization#unit}); classes named {@link TrainedUNet#defaultClassNames};</li>
  *   <li>loss: cross-entropy plus soft Dice, weights 1 and 1, ignoring the data's ignore label;</li>
  *   <li>optimizer: Adam (betas 0.9, 0.999, eps 1e-8, no weight decay) at {@value #DEFAULT_LEARNING_RATE}; schedule:
- *       cosine from the rate to a hundredth of it over the epochs, evaluated once per epoch;</li>
+ *       cosine from the rate to a hundredth of it over the epochs, evaluated at the start of each epoch (with
+ *       {@link #maxSteps} ending the run early, pass a per-step {@link #schedule});</li>
  *   <li>{@value #DEFAULT_EPOCHS} epochs of batches of {@value #DEFAULT_BATCH_SIZE}; augmentation: random
  *       horizontal and vertical flips and quarter turns, after a random crop if {@link #crop} is set;</li>
  *   <li>validation (mean IoU) after every epoch; early stopping after {@value #DEFAULT_PATIENCE} validations
@@ -360,6 +361,8 @@ public final class UNetTraining {
         if (schedule != null) {
             tc.schedule(schedule, scheduleUnit);
         } else if (!constantRate) {
+            // Per epoch, so that the rate of an epoch depends only on the epoch count: a run resumed with more
+            // epochs retraces the first epochs of a run planned that long from the start.
             tc.schedule(LearningRateSchedule.cosine(opt.learningRate(), epochs, opt.learningRate() / 100),
                     ScheduleUnit.EPOCH);
         }
@@ -372,8 +375,7 @@ public final class UNetTraining {
         }
         Augmentation aug = augmentation;
         if (crop > 0) {
-            Augmentation window = Augmentations.cropOrPad(crop, crop, 0f,
-                    all.ignoreLabel().valueOr(0));
+            Augmentation window = Augmentations.cropOrPad(crop, crop, 0f, all.ignoreLabel().valueOr(0));
             aug = aug == null ? window : AugmentationPipeline.builder().add(window).add(aug).build();
         }
         if (output != null) {
