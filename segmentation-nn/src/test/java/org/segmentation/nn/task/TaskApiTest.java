@@ -8,9 +8,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.image.BufferedImage;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,10 +31,13 @@ import org.segmentation.nn.io.ModelFiles;
 import org.segmentation.nn.io.ModelFormatException;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
+import org.segmentation.nn.optim.Sgd;
 import org.segmentation.nn.predict.InputNormalization;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
 import org.segmentation.nn.train.LoggingListener;
+import org.segmentation.nn.train.TrainingListener;
+import org.segmentation.nn.train.TrainingListener.StepEnd;
 
 /** The task-level entry points: train on a folder, save, load, and segment a file. */
 class TaskApiTest {
@@ -77,7 +83,7 @@ class TaskApiTest {
         double[] losses = result.history().losses();
         assertTrue(losses.length >= 2 * 10, "at least ten epochs ran: " + losses.length + " steps");
         assertTrue(mean(losses, losses.length - 4, losses.length) < 0.8 * mean(losses, 0, 4),
-                "the loss falls by 20% at least: " + java.util.Arrays.toString(losses));
+                "the loss falls by 20% at least: " + Arrays.toString(losses));
         assertTrue(Files.isDirectory(runs.resolve("last")) && Files.isDirectory(runs.resolve("best")));
 
         // The saved model predicts exactly what the trained one does, and records how to read its input.
@@ -151,12 +157,44 @@ class TaskApiTest {
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> TrainedUNet.load(m));
         assertTrue(e.getMessage().contains("input.scale"), e.getMessage());
 
-        java.io.FileNotFoundException missing = assertThrows(java.io.FileNotFoundException.class,
+        FileNotFoundException missing = assertThrows(FileNotFoundException.class,
                 () -> TrainedUNet.load(dir.resolve("nothing")));
         assertTrue(missing.getMessage().contains("nothing"), missing.getMessage());
         IllegalArgumentException fraction = assertThrows(IllegalArgumentException.class,
                 () -> UNetTraining.onFolder(data).validationFraction(1.0).train());
         assertTrue(fraction.getMessage().contains("validation fraction"), fraction.getMessage());
+    }
+
+    @Test
+    void eachDefaultCanBeOverriddenOnItsOwn() throws Exception {
+        List<Double> rates = new ArrayList<>();
+        InputNormalization norm = new InputNormalization(1, new double[] {0.5}, new double[] {0.25});
+        UNetTraining.Result r = UNetTraining.onFolder(data)
+                .model(UNetConfig.of(1, 3).withDepth(1).withBaseFilters(4))
+                .optimizer(p -> new Sgd(p, 0.05, 0.0, false, 0.0)).constantLearningRate()
+                .normalization(norm).classNames(List.of("bg", "cell", "edge"))
+                .validationFraction(0).augmentation(null).batchSize(2).maxSteps(3).seed(9)
+                .listener(new TrainingListener() {
+                    @Override
+                    public void onStepEnd(StepEnd e) {
+                        rates.add(e.learningRate());
+                    }
+                })
+                .train();
+        assertEquals(List.of(0.05, 0.05, 0.05), rates, "the given optimizer's rate, unscheduled");
+        assertEquals(3, r.run().steps());
+        assertEquals(null, r.validation(), "no validation set with fraction 0");
+        assertEquals(12, r.train().size());
+        assertEquals(1, r.model().network().config().depth());
+        assertEquals(norm, r.model().normalization());
+        assertEquals(List.of("bg", "cell", "edge"), r.model().classNames());
+
+        // An optimizer over any other buffer than the model's would train nothing: refused before a step.
+        UNet other = new UNet(UNetConfig.of(1, 3).withDepth(1).withBaseFilters(4), 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> UNetTraining.onFolder(data)
+                .model(UNetConfig.of(1, 3).withDepth(1).withBaseFilters(4))
+                .optimizer(p -> new Sgd(other.parameters(), 0.05, 0.0, false, 0.0)).train());
+        assertTrue(e.getMessage().contains("model.parameters()"), e.getMessage());
     }
 
     private static double mean(double[] v, int from, int to) {
