@@ -1,7 +1,7 @@
 package org.segmentation.nn.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -325,7 +325,17 @@ public final class UNet implements SegmentationModel {
      *     config field is missing, unknown or invalid, or a tensor's name, shape or dtype does not fit the config
      */
     public static UNet load(Path dir, long seed) throws IOException {
-        SavedModel saved = ModelFiles.loadModel(dir);
+        return fromSaved(ModelFiles.loadModel(dir), dir, seed);
+    }
+
+    /**
+     * The model of a loaded directory ({@link ModelFiles#loadModel}), in evaluation mode; see
+     * {@link #load(Path, long)}.
+     *
+     * @param dir the directory it was read from, named in errors
+     * @throws ModelFormatException if the config or a tensor does not fit
+     */
+    public static UNet fromSaved(SavedModel saved, Path dir, long seed) throws ModelFormatException {
         UNetConfig config = configFromJson(saved.config(), dir.resolve(ModelFiles.CONFIG));
         UNet model = new UNet(config, seed);
         ModelWeights.load(model, saved.weights());
@@ -335,10 +345,15 @@ public final class UNet implements SegmentationModel {
 
     private static final Set<String> CONFIG_KEYS = Set.of("architecture", "input_channels", "classes", "depth",
             "base_filters", "batch_norm", "dropout", "upsampling", "up_kernel", "head", "dtype");
+    /**
+     * Fields a task-level model adds beside the architecture ({@code org.segmentation.nn.task.TrainedUNet}: input
+     * normalisation, class names); the network does not read them.
+     */
+    private static final Set<String> TASK_KEYS = Set.of("input", "class_names");
 
-    /** The config as the fields of {@code config.json}, with {@code "architecture": "unet"}. */
-    public static ObjectNode configToJson(UNetConfig c) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
+    /** The config as the fields of {@code config.json}, with {@code "architecture": "unet"}, in file order. */
+    public static Map<String, Object> configFields(UNetConfig c) {
+        Map<String, Object> o = new LinkedHashMap<>();
         o.put("architecture", ARCHITECTURE);
         o.put("input_channels", c.inputChannels());
         o.put("classes", c.classes());
@@ -351,6 +366,11 @@ public final class UNet implements SegmentationModel {
         o.put("head", c.head().name().toLowerCase(java.util.Locale.ROOT));
         o.put("dtype", c.dtype() == DataType.DOUBLE ? "float64" : "float32");
         return o;
+    }
+
+    /** {@link #configFields} as a JSON object. */
+    public static ObjectNode configToJson(UNetConfig c) {
+        return new ObjectMapper().valueToTree(configFields(c));
     }
 
     /**
@@ -374,7 +394,7 @@ public final class UNet implements SegmentationModel {
         }
         for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
             String key = it.next();
-            if (!CONFIG_KEYS.contains(key)) {
+            if (!CONFIG_KEYS.contains(key) && !TASK_KEYS.contains(key)) {
                 throw new ModelFormatException(file, null, "unknown config field \"" + key + "\"");
             }
         }
