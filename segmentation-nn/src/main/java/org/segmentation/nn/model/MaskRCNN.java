@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.core.image.LabelMap;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.detect.AnchorGenerator;
@@ -19,6 +20,7 @@ import org.segmentation.nn.detect.BoxCoder;
 import org.segmentation.nn.detect.BoxHead;
 import org.segmentation.nn.detect.BoxOps;
 import org.segmentation.nn.detect.MaskHead;
+import org.segmentation.nn.detect.MaskPaste;
 import org.segmentation.nn.detect.MultiScaleRoIAlign;
 import org.segmentation.nn.detect.RoiHeads;
 import org.segmentation.nn.detect.Rpn;
@@ -72,6 +74,22 @@ public final class MaskRCNN {
     public record Instances(double[] boxes, double[] scores, int[] labels, INDArray maskProbabilities) {
         public int size() {
             return labels.length;
+        }
+
+        /**
+         * The masks pasted into a height×width image and thresholded into one instance label map
+         * ({@link MaskPaste#labelMap}): instance i + 1 is detection i, a higher-scoring detection keeps overlaps.
+         *
+         * @param threshold mask probability above which a pixel belongs to an instance (torchvision's users: 0.5)
+         */
+        public LabelMap labelMap(int height, int width, double threshold) {
+            int m = (int) maskProbabilities.size(2);
+            double[][] masks = new double[size()][];
+            for (int d = 0; d < size(); d++) {
+                masks[d] = maskProbabilities.get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).castTo(DataType.DOUBLE)
+                        .dup('c').reshape(-1).toDoubleVector();
+            }
+            return MaskPaste.labelMap(masks, m, boxes, height, width, threshold);
         }
     }
 

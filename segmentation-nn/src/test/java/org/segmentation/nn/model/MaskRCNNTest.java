@@ -27,7 +27,7 @@ import org.segmentation.nn.testutil.TorchPeer;
  * The assembled {@link MaskRCNN}: its parameter and buffer names and shapes equal those of torchvision 0.14's
  * {@code MaskRCNN} of the same configuration (live peer, skipped without torchvision); a few training steps on a
  * fixed batch of two synthetic images (one without any object) lower the total loss; prediction returns at most
- * the configured number of detections with mask probabilities in [0, 1].
+ * the configured number of detections with mask probabilities in [0, 1], which paste into an instance label map.
  */
 class MaskRCNNTest {
 
@@ -99,6 +99,8 @@ class MaskRCNNTest {
 
         List<MaskRCNN.Instances> out = model.predict(images);
         assertEquals(2, out.size());
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("detections per image: {}, {}; labels {}",
+                out.get(0).size(), out.get(1).size(), Arrays.toString(out.get(0).labels()));
         for (MaskRCNN.Instances inst : out) {
             assertTrue(inst.size() <= 20, "detections capped at 20, got " + inst.size());
             assertEquals(inst.size(), inst.maskProbabilities().size(0));
@@ -108,6 +110,9 @@ class MaskRCNNTest {
                 for (int l : inst.labels()) {
                     assertTrue(l == 1 || l == 2, "label " + l);
                 }
+                org.segmentation.core.image.LabelMap map = inst.labelMap(64, 64, 0.5);
+                assertEquals(64, map.width);
+                assertTrue(map.maxLabel() <= inst.size(), "labels 0.." + inst.size() + ", got " + map.maxLabel());
             }
         }
     }
