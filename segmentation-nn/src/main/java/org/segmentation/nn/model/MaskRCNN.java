@@ -127,6 +127,22 @@ public final class MaskRCNN {
         return buffers;
     }
 
+    /** Every parameter, then every buffer, under torchvision's state_dict names, in the model's dtype. */
+    public org.segmentation.nn.io.TensorFile toTensors() {
+        return ModelWeights.toTensors(ModelWeights.named(params, buffers));
+    }
+
+    /**
+     * Loads parameters and buffers by torchvision's state_dict names (all or nothing; {@code num_batches_tracked}
+     * ignored), e.g. a torchvision {@code MaskRCNN} of the same configuration saved to safetensors.
+     *
+     * @throws org.segmentation.nn.io.ModelFormatException naming the tensor that is missing, unexpected or of
+     *     another shape or dtype
+     */
+    public void load(org.segmentation.nn.io.TensorFile file) throws org.segmentation.nn.io.ModelFormatException {
+        ModelWeights.load(ModelWeights.named(params, buffers), file);
+    }
+
     /** Training mode (batch statistics in the backbone) or evaluation mode. */
     public void setTraining(boolean training) {
         this.training = training;

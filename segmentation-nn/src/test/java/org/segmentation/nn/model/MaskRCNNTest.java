@@ -1,5 +1,6 @@
 package org.segmentation.nn.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +26,8 @@ import org.segmentation.nn.testutil.TorchPeer;
 
 /**
  * The assembled {@link MaskRCNN}: its parameter and buffer names and shapes equal those of torchvision 0.14's
- * {@code MaskRCNN} of the same configuration (live peer, skipped without torchvision); a few training steps on a
+ * {@code MaskRCNN} of the same configuration, and torchvision's model loaded with our weights predicts the same
+ * detections and masks (live peer, src/test/python/torch_maskrcnn.py, skipped without torchvision); a few training steps on a
  * fixed batch of two synthetic images (one without any object) lower the total loss; prediction returns at most
  * the configured number of detections with mask probabilities in [0, 1], which paste into an instance label map.
  */
@@ -117,13 +119,35 @@ class MaskRCNNTest {
         }
     }
 
+    /** The configuration as torch_maskrcnn.py reads it. */
+    static String json(MaskRCNNConfig c) throws Exception {
+        Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("block", c.backbone().block().name());
+        m.put("blocks", c.backbone().blocks());
+        m.put("widths", c.backbone().widths());
+        m.put("stem", c.backbone().stemWidth());
+        m.put("fpn", c.fpnChannels());
+        m.put("classes", c.classes());
+        m.put("representation", c.representation());
+        m.put("mask_width", c.maskWidth());
+        double[][] sizes = c.anchors().sizes();
+        m.put("sizes", Arrays.stream(sizes).mapToInt(s -> (int) s[0]).toArray());
+        m.put("ratios", c.anchors().ratios()[0]);
+        m.put("rpn_pre_nms_test", c.rpn().preNmsTopNTest());
+        m.put("rpn_post_nms_test", c.rpn().postNmsTopNTest());
+        m.put("rpn_nms", c.rpn().nmsThresh());
+        m.put("box_score", c.roiHeads().scoreThresh());
+        m.put("box_nms", c.roiHeads().nmsThresh());
+        m.put("detections", c.roiHeads().detectionsPerImage());
+        return new ObjectMapper().writeValueAsString(m);
+    }
+
     @Test
     void namesAndShapesEqualTorchvisionsStateDict() throws Exception {
         assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         MaskRCNNConfig c = tiny();
         MaskRCNN model = new MaskRCNN(c, 1);
-        TorchPeer.Result r = TorchPeer.script("torch_maskrcnn_names.py", "BASIC", "1,1,1,1", "8,16,16,16", "8", "16",
-                "3", "32", "8", Integer.toString(c.anchors().anchorsPerCell(0)));
+        TorchPeer.Result r = TorchPeer.script("torch_maskrcnn.py", "names", json(c));
         assertEquals(0, r.exit(), r.output());
         @SuppressWarnings("unchecked")
         Map<String, List<Integer>> torch = new ObjectMapper().readValue(r.output().trim(), Map.class);
@@ -134,6 +158,75 @@ class MaskRCNNTest {
         model.buffers().forEach((k, v) -> ours.put(k, Arrays.stream(v.shape()).mapToInt(x -> (int) x).boxed()
                 .toList()));
         assertEquals(new TreeMap<>(torch), ours);
+    }
+
+    /**
+     * Whole-model inference parity: torchvision's MaskRCNN loads our (random, slightly trained) weights and runs
+     * on the same image in float64. Labels must be equal, boxes within 1e-6 px (issue 13 asks 1e-3 for float32),
+     * scores and pasted mask probabilities within 1e-9: both sides compute in float64, so only summation order
+     * differs.
+     */
+    @Test
+    void predictionsEqualTorchvisionWithTheSameWeights() throws Exception {
+        assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        MaskRCNNConfig f = tiny();
+        MaskRCNNConfig c = new MaskRCNNConfig(f.backbone(), f.fpnChannels(), f.anchors(), f.rpn(), f.roiHeads(),
+                f.classes(), f.representation(), f.maskWidth(), DataType.DOUBLE);
+        MaskRCNN model = new MaskRCNN(c, 2);
+        INDArray train = Nd4j.zeros(DataType.DOUBLE, 2, 3, 64, 64);
+        List<MaskRCNN.Target> targets = batch(train);
+        List<MaskRCNN.Target> targetsD = new ArrayList<>();
+        for (MaskRCNN.Target t : targets) {
+            targetsD.add(new MaskRCNN.Target(t.boxes(), t.labels(), t.masks().castTo(DataType.DOUBLE)));
+        }
+        Adam adam = Adam.adam(model.parameters(), 2e-3, 0.9, 0.999, 1e-8, 0);
+        Random rng = new Random(5);
+        for (int step = 0; step < 3; step++) {   // a few steps so that the running averages are not 0 and 1
+            model.parameters().zeroGradients();
+            model.trainStep(train, targetsD, rng);
+            adam.step();
+        }
+        INDArray image = train.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, 1)).dup('c');
+        org.segmentation.nn.io.TensorFile weights = model.toTensors();
+        org.segmentation.nn.io.TensorFile.Builder in = org.segmentation.nn.io.TensorFile.builder();
+        weights.tensors().forEach(in::put);
+        in.put("image", org.segmentation.nn.io.Tensor.f64(image.data().asDouble(), 3, 64, 64));
+        in.meta("config", json(c));
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("maskrcnn");
+        java.nio.file.Path inFile = dir.resolve("in.safetensors");
+        java.nio.file.Path outFile = dir.resolve("out.safetensors");
+        org.segmentation.nn.io.SafeTensors.write(inFile, in.build());
+        TorchPeer.Result r = TorchPeer.script("torch_maskrcnn.py", "predict", inFile.toString(), outFile.toString());
+        assertEquals(0, r.exit(), r.output());
+        org.segmentation.nn.io.TensorFile out = org.segmentation.nn.io.SafeTensors.read(outFile);
+        MaskRCNN.Instances ours = model.predict(image).get(0);
+        int[] labels = Arrays.stream(out.get("labels").doubles()).mapToInt(v -> (int) v).toArray();
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("torchvision parity: {} detections", labels.length);
+        assertTrue(labels.length > 0, "the comparison needs detections");
+        assertArrayEquals(labels, ours.labels());
+        double[] boxes = out.get("boxes").doubles();
+        double boxErr = 0;
+        for (int i = 0; i < boxes.length; i++) {
+            boxErr = Math.max(boxErr, Math.abs(boxes[i] - ours.boxes()[i]));
+        }
+        assertTrue(boxErr < 1e-6, "box error " + boxErr + " px");
+        double[] scores = out.get("scores").doubles();
+        for (int i = 0; i < scores.length; i++) {
+            assertEquals(scores[i], ours.scores()[i], 1e-9, "score " + i);
+        }
+        double[] masks = out.get("masks").doubles();
+        double maskErr = 0;
+        for (int d = 0; d < labels.length; d++) {
+            double[] m = ours.maskProbabilities().get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).dup('c')
+                    .reshape(-1).toDoubleVector();
+            double[] pasted = org.segmentation.nn.detect.MaskPaste.paste(m, 28, ours.boxes(), d, 64, 64, null);
+            for (int p = 0; p < pasted.length; p++) {
+                maskErr = Math.max(maskErr, Math.abs(pasted[p] - masks[d * 64 * 64 + p]));
+            }
+        }
+        assertTrue(maskErr < 1e-9, "pasted mask probability error " + maskErr);
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("largest errors: boxes {} px, masks {}", boxErr,
+                maskErr);
     }
 
     @Test
