@@ -5,7 +5,7 @@
         prints the state_dict as JSON {name: shape} (num_batches_tracked left out: Java keeps no counter)
     /usr/bin/python3 segmentation-nn/src/test/python/torch_maskrcnn.py predict IN.safetensors OUT.safetensors
         loads the weights of IN (torchvision's names, strict but for num_batches_tracked) and its "image" (3,H,W),
-        runs the model in evaluation mode in float64 and writes "boxes", "scores", "labels" and the pasted mask
+        runs the model in evaluation mode in float64 (float32 if the metadata entry "dtype" says so) and writes "boxes", "scores", "labels" and the pasted mask
         probabilities "masks" (D,1,H,W) to OUT; the configuration is IN's metadata entry "config"
 
 CONFIG_JSON holds block (BASIC or BOTTLENECK), blocks, widths, stem, fpn, classes, representation, mask_width,
@@ -67,7 +67,8 @@ def names(config):
 def predict(inp, outp):
     tensors, meta = read_safetensors(inp)
     t = {k: torch.from_numpy(np.array(v[1])) for k, v in tensors.items()}
-    model = build(json.loads(meta['config'])).double()
+    dtype = torch.float32 if meta.get('dtype') == 'float32' else torch.float64
+    model = build(json.loads(meta['config'])).to(dtype)
     state = {k: v for k, v in t.items() if k != 'image'}
     missing, unexpected = model.load_state_dict(state, strict=False)
     missing = [k for k in missing if not k.endswith('num_batches_tracked')]
@@ -75,10 +76,11 @@ def predict(inp, outp):
         raise SystemExit('missing %s unexpected %s' % (missing, unexpected))
     model.eval()
     with torch.no_grad():
-        out = model([t['image']])[0]
-    write_safetensors(outp, OrderedDict([('boxes', out['boxes'].numpy()), ('scores', out['scores'].numpy()),
-                                         ('labels', out['labels'].to(torch.float64).numpy()),
-                                         ('masks', out['masks'].numpy())]), {})
+        out = model([t['image'].to(dtype)])[0]
+    write_safetensors(outp, OrderedDict([('boxes', out['boxes'].double().numpy()),
+                                         ('scores', out['scores'].double().numpy()),
+                                         ('labels', out['labels'].double().numpy()),
+                                         ('masks', out['masks'].double().numpy())]), {})
     print('ok', out['boxes'].shape[0], 'detections')
 
 

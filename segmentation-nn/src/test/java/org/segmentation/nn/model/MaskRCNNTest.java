@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -162,22 +164,24 @@ class MaskRCNNTest {
 
     /**
      * Whole-model inference parity: torchvision's MaskRCNN loads our (random, slightly trained) weights and runs
-     * on the same image in float64. Labels must be equal, boxes within 1e-6 px (issue 13 asks 1e-3 for float32),
-     * scores and pasted mask probabilities within 1e-9: both sides compute in float64, so only summation order
-     * differs.
+     * on the same image. In float64 labels must be equal, boxes within 1e-6 px, scores and pasted mask
+     * probabilities within 1e-9 (only summation order differs). In float32, issue 13's bounds: equal labels, boxes
+     * within 1e-3 px, scores within 1e-4, and each instance's thresholded mask (0.5) with IoU at least 0.99.
      */
-    @Test
-    void predictionsEqualTorchvisionWithTheSameWeights() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = DataType.class, names = {"DOUBLE", "FLOAT"})
+    void predictionsEqualTorchvisionWithTheSameWeights(DataType dt) throws Exception {
         assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         MaskRCNNConfig f = tiny();
         MaskRCNNConfig c = new MaskRCNNConfig(f.backbone(), f.fpnChannels(), f.anchors(), f.rpn(), f.roiHeads(),
-                f.classes(), f.representation(), f.maskWidth(), DataType.DOUBLE);
+                f.classes(), f.representation(), f.maskWidth(), dt);
+        boolean f64 = dt == DataType.DOUBLE;
         MaskRCNN model = new MaskRCNN(c, 2);
-        INDArray train = Nd4j.zeros(DataType.DOUBLE, 2, 3, 64, 64);
+        INDArray train = Nd4j.zeros(dt, 2, 3, 64, 64);
         List<MaskRCNN.Target> targets = batch(train);
         List<MaskRCNN.Target> targetsD = new ArrayList<>();
         for (MaskRCNN.Target t : targets) {
-            targetsD.add(new MaskRCNN.Target(t.boxes(), t.labels(), t.masks().castTo(DataType.DOUBLE)));
+            targetsD.add(new MaskRCNN.Target(t.boxes(), t.labels(), t.masks().castTo(dt)));
         }
         Adam adam = Adam.adam(model.parameters(), 2e-3, 0.9, 0.999, 1e-8, 0);
         Random rng = new Random(5);
@@ -190,8 +194,9 @@ class MaskRCNNTest {
         org.segmentation.nn.io.TensorFile weights = model.toTensors();
         org.segmentation.nn.io.TensorFile.Builder in = org.segmentation.nn.io.TensorFile.builder();
         weights.tensors().forEach(in::put);
-        in.put("image", org.segmentation.nn.io.Tensor.f64(image.data().asDouble(), 3, 64, 64));
-        in.meta("config", json(c));
+        in.put("image", org.segmentation.nn.io.Tensor.f64(image.castTo(DataType.DOUBLE).dup('c').data().asDouble(),
+                3, 64, 64));
+        in.meta("config", json(c)).meta("dtype", f64 ? "float64" : "float32");
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("maskrcnn");
         java.nio.file.Path inFile = dir.resolve("in.safetensors");
         java.nio.file.Path outFile = dir.resolve("out.safetensors");
@@ -201,7 +206,8 @@ class MaskRCNNTest {
         org.segmentation.nn.io.TensorFile out = org.segmentation.nn.io.SafeTensors.read(outFile);
         MaskRCNN.Instances ours = model.predict(image).get(0);
         int[] labels = Arrays.stream(out.get("labels").doubles()).mapToInt(v -> (int) v).toArray();
-        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("torchvision parity: {} detections", labels.length);
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("torchvision parity ({}): {} detections", dt,
+                labels.length);
         assertTrue(labels.length > 0, "the comparison needs detections");
         assertArrayEquals(labels, ours.labels());
         double[] boxes = out.get("boxes").doubles();
@@ -209,24 +215,34 @@ class MaskRCNNTest {
         for (int i = 0; i < boxes.length; i++) {
             boxErr = Math.max(boxErr, Math.abs(boxes[i] - ours.boxes()[i]));
         }
-        assertTrue(boxErr < 1e-6, "box error " + boxErr + " px");
+        assertTrue(boxErr < (f64 ? 1e-6 : 1e-3), "box error " + boxErr + " px");
         double[] scores = out.get("scores").doubles();
         for (int i = 0; i < scores.length; i++) {
-            assertEquals(scores[i], ours.scores()[i], 1e-9, "score " + i);
+            assertEquals(scores[i], ours.scores()[i], f64 ? 1e-9 : 1e-4, "score " + i);
         }
         double[] masks = out.get("masks").doubles();
         double maskErr = 0;
+        double worstIou = 1;
         for (int d = 0; d < labels.length; d++) {
-            double[] m = ours.maskProbabilities().get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).dup('c')
-                    .reshape(-1).toDoubleVector();
+            double[] m = ours.maskProbabilities().get(org.nd4j.linalg.indexing.NDArrayIndex.point(d))
+                    .castTo(DataType.DOUBLE).dup('c').reshape(-1).toDoubleVector();
             double[] pasted = org.segmentation.nn.detect.MaskPaste.paste(m, 28, ours.boxes(), d, 64, 64, null);
+            int inter = 0;
+            int union = 0;
             for (int p = 0; p < pasted.length; p++) {
-                maskErr = Math.max(maskErr, Math.abs(pasted[p] - masks[d * 64 * 64 + p]));
+                double theirs = masks[d * 64 * 64 + p];
+                maskErr = Math.max(maskErr, Math.abs(pasted[p] - theirs));
+                inter += pasted[p] > 0.5 && theirs > 0.5 ? 1 : 0;
+                union += pasted[p] > 0.5 || theirs > 0.5 ? 1 : 0;
             }
+            worstIou = Math.min(worstIou, union == 0 ? 1 : (double) inter / union);
         }
-        assertTrue(maskErr < 1e-9, "pasted mask probability error " + maskErr);
-        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("largest errors: boxes {} px, masks {}", boxErr,
-                maskErr);
+        if (f64) {
+            assertTrue(maskErr < 1e-9, "pasted mask probability error " + maskErr);
+        }
+        assertTrue(worstIou >= 0.99, "mask IoU " + worstIou);
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("{} largest errors: boxes {} px, scores within"
+                + " tolerance, mask probabilities {}, worst mask IoU {}", dt, boxErr, maskErr, worstIou);
     }
 
     @Test
