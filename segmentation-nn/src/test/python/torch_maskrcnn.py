@@ -8,8 +8,15 @@
         runs the model in evaluation mode in float64 (float32 if the metadata entry "dtype" says so) and writes "boxes", "scores", "labels" and the pasted mask
         probabilities "masks" (D,1,H,W) to OUT; the configuration is IN's metadata entry "config"
 
+    /usr/bin/python3 segmentation-nn/src/test/python/torch_maskrcnn.py train IN.safetensors OUT.safetensors
+        one training forward and backward in float64 on IN's weights, images "in.images" (N,3,H,W) and targets
+        "in.boxes<i>", "in.labels<i>", "in.masks<i>", with both samplers replaced by IN's sampled indices
+        "in.rpn_pos<i>", "in.rpn_neg<i>", "in.roi_pos<i>", "in.roi_neg<i>" (Java's draw); writes the five losses
+        under torchvision's names, "grad.<parameter>" and "after.<buffer>"
+
 CONFIG_JSON holds block (BASIC or BOTTLENECK), blocks, widths, stem, fpn, classes, representation, mask_width,
-anchor sizes (one per level) and ratios, rpn_pre_nms_test, rpn_post_nms_test, rpn_nms, box_score, box_nms,
+anchor sizes (one per level) and ratios, rpn_pre_nms_train, rpn_post_nms_train, rpn_pre_nms_test,
+rpn_post_nms_test, rpn_nms, box_score, box_nms,
 detections. The backbone is torch_resnet_fpn.Body (torchvision's BasicBlock / Bottleneck) in torchvision's
 BackboneWithFPN (LastLevelMaxPool); the RPN, heads and predictors are torchvision's, built offline with random
 weights. The images are given as the network sees them: the transform's resizing is replaced by the identity and
@@ -49,6 +56,8 @@ def build(c):
                      rpn_anchor_generator=AnchorGenerator(tuple((s,) for s in c['sizes']), (tuple(c['ratios']),) * 5),
                      rpn_head=RPNHead(fpn, per_cell),
                      rpn_pre_nms_top_n_test=c['rpn_pre_nms_test'], rpn_post_nms_top_n_test=c['rpn_post_nms_test'],
+                     rpn_pre_nms_top_n_train=c['rpn_pre_nms_train'],
+                     rpn_post_nms_top_n_train=c['rpn_post_nms_train'],
                      rpn_nms_thresh=c['rpn_nms'],
                      box_head=TwoMLPHead(fpn * 49, rep), box_predictor=FastRCNNPredictor(rep, k),
                      box_score_thresh=c['box_score'], box_nms_thresh=c['box_nms'],
@@ -84,8 +93,69 @@ def predict(inp, outp):
     print('ok', out['boxes'].shape[0], 'detections')
 
 
+def masks_of(indices, n):
+    m = torch.zeros(n, dtype=torch.uint8)
+    m[indices.long()] = 1
+    return m
+
+
+def float64_bce():
+    """torchvision's RPN labels are float32, and torch 1.13's binary_cross_entropy_with_logits then computes in
+    float32 even for float64 logits: cast the target so that the float64 run is float64 throughout."""
+    import torchvision.models.detection.rpn as rpn
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+
+    class F64:
+        def __getattr__(self, name):
+            if name == 'binary_cross_entropy_with_logits':
+                return lambda x, y, *a, **k: bce(x, y.to(x.dtype), *a, **k)
+            return getattr(torch.nn.functional, name)
+
+    rpn.F = F64()
+
+
+def train(inp, outp):
+    float64_bce()
+    tensors, meta = read_safetensors(inp)
+    t = {k: torch.from_numpy(np.array(v[1])) for k, v in tensors.items()}
+    model = build(json.loads(meta['config'])).double()
+    state = {k: v for k, v in t.items() if '.' in k and not k.startswith('in.')}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    missing = [k for k in missing if not k.endswith('num_batches_tracked')]
+    if missing or unexpected:
+        raise SystemExit('missing %s unexpected %s' % (missing, unexpected))
+    n = t['in.images'].shape[0]
+    images = [t['in.images'][i] for i in range(n)]
+    targets = [{'boxes': t['in.boxes%d' % i].reshape(-1, 4), 'labels': t['in.labels%d' % i].long(),
+                'masks': t['in.masks%d' % i]} for i in range(n)]
+
+    def rpn_sampler(labels):
+        return ([masks_of(t['in.rpn_pos%d' % i], labels[i].numel()) for i in range(n)],
+                [masks_of(t['in.rpn_neg%d' % i], labels[i].numel()) for i in range(n)])
+
+    def roi_sampler(labels):
+        return ([masks_of(t['in.roi_pos%d' % i], labels[i].numel()) for i in range(n)],
+                [masks_of(t['in.roi_neg%d' % i], labels[i].numel()) for i in range(n)])
+
+    model.rpn.fg_bg_sampler = rpn_sampler
+    model.roi_heads.fg_bg_sampler = roi_sampler
+    model.train()
+    losses = model(images, targets)
+    sum(losses.values()).backward()
+    out = OrderedDict((k, v.detach().reshape(1).numpy()) for k, v in losses.items())
+    for name, p in model.named_parameters():
+        out['grad.' + name] = p.grad.numpy()
+    for name, b in model.named_buffers():
+        if not name.endswith('num_batches_tracked'):
+            out['after.' + name] = b.numpy()
+    write_safetensors(outp, out, {})
+    print('ok', {k: float(v) for k, v in losses.items()})
+
+
 if __name__ == '__main__':
     if sys.argv[1] == 'names':
         names(sys.argv[2])
+    elif sys.argv[1] == 'train':
+        train(sys.argv[2], sys.argv[3])
     else:
         predict(sys.argv[2], sys.argv[3])

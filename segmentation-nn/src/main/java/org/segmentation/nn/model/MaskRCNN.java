@@ -50,6 +50,14 @@ public final class MaskRCNN {
     private final MultiScaleRoIAlign boxPool = new MultiScaleRoIAlign(7, 7, 2, false);
     private final MultiScaleRoIAlign maskPool = new MultiScaleRoIAlign(14, 14, 2, false);
     private boolean training = true;
+    private Samples lastSamples;
+
+    /**
+     * The anchors and proposals a training step sampled for its losses, per image: the RPN's (indices into the
+     * anchors) and the box head's (indices into the image's proposals followed by its ground-truth boxes).
+     */
+    public record Samples(BalancedSampler.Sample[] rpn, BalancedSampler.Sample[] roi) {
+    }
 
     /** The ground truth of one image: boxes, their classes in [1, K), and their 0/1 masks (G, H, W). */
     public record Target(double[] boxes, int[] labels, INDArray masks) {
@@ -127,6 +135,11 @@ public final class MaskRCNN {
         return buffers;
     }
 
+    /** The samples of the last {@link #trainStep}, or null before the first. */
+    public Samples lastSamples() {
+        return lastSamples;
+    }
+
     /** Every parameter, then every buffer, under torchvision's state_dict names, in the model's dtype. */
     public org.segmentation.nn.io.TensorFile toTensors() {
         return ModelWeights.toTensors(ModelWeights.named(params, buffers));
@@ -198,6 +211,7 @@ public final class MaskRCNN {
             rpnSamples[i] = config.rpn().sampler().sample(t.labels(), rng);
         }
         Rpn.Loss rpnLoss = Rpn.loss(fo, fd, rpnLabels, rpnTargets, rpnSamples);
+        BalancedSampler.Sample[] roiSamples = new BalancedSampler.Sample[n];
         INDArray[] dObj = Rpn.unflattenObjectness(rpnLoss.dObjectness(), out.objectness());
         INDArray[] dDel = Rpn.unflattenDeltas(rpnLoss.dDeltas(), out.deltas());
         Memory.free(out.objectness());
@@ -212,7 +226,8 @@ public final class MaskRCNN {
             Target t = targets.get(i);
             double[] props = RoiHeads.withGroundTruth(proposals[i], t.boxes());
             RoiHeads.Assignment a = RoiHeads.assign(props, t.boxes(), t.labels(), config.roiHeads().matcher());
-            sel.add(RoiHeads.select(props, t.boxes(), a, config.roiHeads().sampler().sample(a.labels(), rng)));
+            roiSamples[i] = config.roiHeads().sampler().sample(a.labels(), rng);
+            sel.add(RoiHeads.select(props, t.boxes(), a, roiSamples[i]));
         }
         int total = sel.stream().mapToInt(RoiHeads.Selection::size).sum();
         double[] boxes = new double[4 * total];
@@ -293,6 +308,7 @@ public final class MaskRCNN {
         body.backward(dC, false);
         Memory.free(dC);
         Memory.free(c);
+        lastSamples = new Samples(rpnSamples, roiSamples);
         return new Losses(rpnLoss.objectness(), rpnLoss.box(), boxLoss.classification(), boxLoss.box(),
                 maskLossValue);
     }

@@ -135,6 +135,8 @@ class MaskRCNNTest {
         double[][] sizes = c.anchors().sizes();
         m.put("sizes", Arrays.stream(sizes).mapToInt(s -> (int) s[0]).toArray());
         m.put("ratios", c.anchors().ratios()[0]);
+        m.put("rpn_pre_nms_train", c.rpn().preNmsTopNTrain());
+        m.put("rpn_post_nms_train", c.rpn().postNmsTopNTrain());
         m.put("rpn_pre_nms_test", c.rpn().preNmsTopNTest());
         m.put("rpn_post_nms_test", c.rpn().postNmsTopNTest());
         m.put("rpn_nms", c.rpn().nmsThresh());
@@ -243,6 +245,82 @@ class MaskRCNNTest {
         assertTrue(worstIou >= 0.99, "mask IoU " + worstIou);
         org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("{} largest errors: boxes {} px, scores within"
                 + " tolerance, mask probabilities {}, worst mask IoU {}", dt, boxErr, maskErr, worstIou);
+    }
+
+    /**
+     * Whole training step parity: torchvision's MaskRCNN, with our weights and both samplers replaced by the
+     * anchors and proposals our step drew, gives the same five losses, the same gradient for every parameter and the
+     * same updated running averages (float64). Tolerance 1e-9 relative to each tensor's scale: both sides compute
+     * in float64 and differ only in summation order, through some thirty layers.
+     */
+    @Test
+    void trainingStepEqualsTorchvisionGivenTheSameSamples() throws Exception {
+        assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        MaskRCNNConfig f = tiny();
+        MaskRCNNConfig c = new MaskRCNNConfig(f.backbone(), f.fpnChannels(), f.anchors(), f.rpn(), f.roiHeads(),
+                f.classes(), f.representation(), f.maskWidth(), DataType.DOUBLE);
+        MaskRCNN model = new MaskRCNN(c, 3);
+        INDArray images = Nd4j.zeros(DataType.DOUBLE, 2, 3, 64, 64);
+        List<MaskRCNN.Target> targets = new ArrayList<>();
+        for (MaskRCNN.Target t : batch(images)) {
+            targets.add(new MaskRCNN.Target(t.boxes(), t.labels(), t.masks().castTo(DataType.DOUBLE)));
+        }
+        org.segmentation.nn.io.TensorFile before = model.toTensors();
+        model.parameters().zeroGradients();
+        MaskRCNN.Losses losses = model.trainStep(images, targets, new Random(6));
+        MaskRCNN.Samples samples = model.lastSamples();
+
+        org.segmentation.nn.io.TensorFile.Builder in = org.segmentation.nn.io.TensorFile.builder();
+        before.tensors().forEach(in::put);
+        in.put("in.images", org.segmentation.nn.io.Tensor.f64(images.dup('c').data().asDouble(), 2, 3, 64, 64));
+        for (int i = 0; i < 2; i++) {
+            MaskRCNN.Target t = targets.get(i);
+            in.put("in.boxes" + i, org.segmentation.nn.io.Tensor.f64(t.boxes(), t.labels().length, 4));
+            in.put("in.labels" + i, org.segmentation.nn.io.Tensor.f64(Arrays.stream(t.labels()).asDoubleStream()
+                    .toArray(), t.labels().length));
+            in.put("in.masks" + i, org.segmentation.nn.io.Tensor.f64(t.masks().dup('c').data().asDouble(),
+                    t.labels().length, 64, 64));
+            in.put("in.rpn_pos" + i, indices(samples.rpn()[i].positives()));
+            in.put("in.rpn_neg" + i, indices(samples.rpn()[i].negatives()));
+            in.put("in.roi_pos" + i, indices(samples.roi()[i].positives()));
+            in.put("in.roi_neg" + i, indices(samples.roi()[i].negatives()));
+        }
+        in.meta("config", json(c));
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("maskrcnn");
+        java.nio.file.Path inFile = dir.resolve("in.safetensors");
+        java.nio.file.Path outFile = dir.resolve("out.safetensors");
+        org.segmentation.nn.io.SafeTensors.write(inFile, in.build());
+        TorchPeer.Result r = TorchPeer.script("torch_maskrcnn.py", "train", inFile.toString(), outFile.toString());
+        assertEquals(0, r.exit(), r.output());
+        org.segmentation.nn.io.TensorFile out = org.segmentation.nn.io.SafeTensors.read(outFile);
+        double[] ours = {losses.rpnObjectness(), losses.rpnBox(), losses.classifier(), losses.boxRegression(),
+            losses.mask()};
+        String[] names = {"loss_objectness", "loss_rpn_box_reg", "loss_classifier", "loss_box_reg", "loss_mask"};
+        for (int k = 0; k < 5; k++) {
+            double theirs = out.get(names[k]).doubles()[0];
+            assertEquals(theirs, ours[k], 1e-9 * Math.max(1, Math.abs(theirs)), names[k]);
+        }
+        double worst = 0;
+        for (Parameter p : model.parameters().parameters()) {
+            org.segmentation.nn.io.Tensor g = out.get("grad." + p.name());
+            assertTrue(g != null, "torchvision has no gradient for " + p.name());
+            double err = org.segmentation.nn.testutil.Golden.relError(p.grad(), Nd4j.create(g.doubles(), g.shape(),
+                    'c'));
+            worst = Math.max(worst, err);
+            assertTrue(err < 1e-9, p.name() + " gradient relative error " + err);
+        }
+        for (Map.Entry<String, INDArray> e : model.buffers().entrySet()) {
+            org.segmentation.nn.io.Tensor b = out.get("after." + e.getKey());
+            double err = org.segmentation.nn.testutil.Golden.relError(e.getValue(), Nd4j.create(b.doubles(), b.shape(),
+                    'c'));
+            assertTrue(err < 1e-9, e.getKey() + " relative error " + err);
+        }
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("training step parity: losses {}, worst gradient"
+                + " relative error {}", losses, worst);
+    }
+
+    private static org.segmentation.nn.io.Tensor indices(int[] idx) {
+        return org.segmentation.nn.io.Tensor.f64(Arrays.stream(idx).asDoubleStream().toArray(), idx.length);
     }
 
     @Test
