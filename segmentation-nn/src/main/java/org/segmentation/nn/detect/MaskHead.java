@@ -51,14 +51,7 @@ public final class MaskHead {
     }
 
     private static Consumer<INDArray> kaimingFanOut(Random rng, int fanOut) {
-        double std = Math.sqrt(2.0 / fanOut);
-        return a -> {
-            double[] v = new double[(int) a.length()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = std * rng.nextGaussian();
-            }
-            a.assign(org.nd4j.linalg.factory.Nd4j.create(v, a.shape(), 'c').castTo(a.dataType()));
-        };
+        return org.segmentation.nn.param.Init.normal(rng, Math.sqrt(2.0 / fanOut));
     }
 
     /**
