@@ -119,6 +119,7 @@ public final class MaskRCNN {
         maskHead = new MaskHead(b, "roi_heads.mask_head.", "roi_heads.mask_predictor.", config.fpnChannels(),
                 config.maskWidth(), config.classes(), rng);
         params = b.build();
+        maskHead.initTransposedWeight(rng);
         buffers = Collections.unmodifiableMap(bufs);
     }
 
