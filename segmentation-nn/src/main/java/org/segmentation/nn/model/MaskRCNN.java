@@ -69,6 +69,74 @@ public final class MaskRCNN {
             }
             Shapes.require("MaskRCNN target masks", "(G,H,W)", masks, g, Shapes.ANY, Shapes.ANY);
         }
+
+        /**
+         * The target of an instance label map (0 background, 1..n instances; ids without pixels are skipped):
+         * each instance's box is its pixel extent [xmin, xmax + 1) × [ymin, ymax + 1), its mask its pixels, and its
+         * class the most frequent value of {@code classes} over its pixels (1 for every instance when
+         * {@code classes} is null, e.g. cells).
+         *
+         * @throws IllegalArgumentException if the maps differ in size or an instance's class is 0 (background)
+         */
+        public static Target fromInstances(LabelMap instances, LabelMap classes, DataType dtype) {
+            int w = instances.width;
+            int h = instances.height;
+            if (classes != null && (classes.width != w || classes.height != h)) {
+                throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance map " + w + "x" + h
+                        + " but class map " + classes.width + "x" + classes.height);
+            }
+            int max = instances.maxLabel();
+            int[] minX = new int[max + 1];
+            int[] minY = new int[max + 1];
+            int[] maxX = new int[max + 1];
+            int[] maxY = new int[max + 1];
+            Arrays.fill(minX, Integer.MAX_VALUE);
+            Arrays.fill(minY, Integer.MAX_VALUE);
+            Arrays.fill(maxX, -1);
+            Arrays.fill(maxY, -1);
+            Map<Integer, Map<Integer, Integer>> votes = new java.util.HashMap<>();
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int id = instances.get(x, y);
+                    if (id <= 0) {
+                        continue;
+                    }
+                    minX[id] = Math.min(minX[id], x);
+                    minY[id] = Math.min(minY[id], y);
+                    maxX[id] = Math.max(maxX[id], x);
+                    maxY[id] = Math.max(maxY[id], y);
+                    int c = classes == null ? 1 : classes.get(x, y);
+                    votes.computeIfAbsent(id, k -> new java.util.TreeMap<>()).merge(c, 1, Integer::sum);
+                }
+            }
+            int[] ids = java.util.stream.IntStream.rangeClosed(1, max).filter(i -> maxX[i] >= 0).toArray();
+            double[] boxes = new double[4 * ids.length];
+            int[] labels = new int[ids.length];
+            float[] m = new float[ids.length * h * w];
+            for (int k = 0; k < ids.length; k++) {
+                int id = ids[k];
+                boxes[4 * k] = minX[id];
+                boxes[4 * k + 1] = minY[id];
+                boxes[4 * k + 2] = maxX[id] + 1;
+                boxes[4 * k + 3] = maxY[id] + 1;
+                labels[k] = votes.get(id).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow()
+                        .getKey();
+                if (labels[k] <= 0) {
+                    throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance " + id
+                            + " is mostly class " + labels[k] + "; object classes start at 1");
+                }
+                for (int y = minY[id]; y <= maxY[id]; y++) {
+                    for (int x = minX[id]; x <= maxX[id]; x++) {
+                        if (instances.get(x, y) == id) {
+                            m[(k * h + y) * w + x] = 1;
+                        }
+                    }
+                }
+            }
+            INDArray masks = ids.length == 0 ? Nd4j.zeros(dtype, 0, h, w)
+                    : Nd4j.create(m, new long[] {ids.length, h, w}, 'c').castTo(dtype);
+            return new Target(boxes, labels, masks);
+        }
     }
 
     /** The five training losses of one step; torchvision sums them unweighted. */

@@ -324,6 +324,61 @@ class MaskRCNNTest {
     }
 
     @Test
+    void targetsFromTheSyntheticDatasetsAndOneStepOnAComposite() {
+        org.segmentation.nn.data.SyntheticCells.Cells cells = new org.segmentation.nn.data.SyntheticCells(
+                org.segmentation.nn.data.SyntheticCells.Config.defaults()).generate(11);
+        MaskRCNN.Target ct = MaskRCNN.Target.fromInstances(cells.instances(), null, DataType.FLOAT);
+        checkAgainstMap(ct, cells.instances(), null);
+        assertTrue(ct.labels().length > 0 && Arrays.stream(ct.labels()).allMatch(l -> l == 1));
+
+        org.segmentation.nn.data.TexturedComposites gen = new org.segmentation.nn.data.TexturedComposites(
+                new org.segmentation.nn.data.TexturedComposites.Config(64, 64, 2, 4, 1.0, 1.5, 0.02));
+        org.segmentation.nn.data.Sample sample = gen.generate(5);
+        MaskRCNN.Target t = MaskRCNN.Target.fromInstances(sample.instances(), sample.target(), DataType.FLOAT);
+        checkAgainstMap(t, sample.instances(), sample.target());
+
+        ResNetConfig gray = new ResNetConfig(ResNetConfig.Block.BASIC, new int[] {1, 1, 1, 1},
+                new int[] {8, 16, 16, 16}, 8, 1);
+        MaskRCNNConfig f = tiny();
+        MaskRCNN model = new MaskRCNN(new MaskRCNNConfig(gray, f.fpnChannels(), f.anchors(), f.rpn(), f.roiHeads(),
+                org.segmentation.nn.data.TexturedComposites.NUM_CLASSES, f.representation(), f.maskWidth(),
+                DataType.FLOAT), 1);
+        INDArray image = Nd4j.create(sample.image().data, new long[] {1, 1, 64, 64}, 'c');
+        model.parameters().zeroGradients();
+        MaskRCNN.Losses l = model.trainStep(image, List.of(t), new Random(1));
+        assertTrue(Double.isFinite(l.total()) && l.mask() > 0, l.toString());
+    }
+
+    /** Every instance of the map became one target whose mask is its pixels, inside its box, of its class. */
+    private static void checkAgainstMap(MaskRCNN.Target t, org.segmentation.core.image.LabelMap instances,
+            org.segmentation.core.image.LabelMap classes) {
+        int w = instances.width;
+        int h = instances.height;
+        float[] m = t.masks().dup('c').data().asFloat();
+        int[] ids = Arrays.stream(instances.data, 0, w * h).filter(v -> v > 0).distinct().sorted().toArray();
+        assertEquals(ids.length, t.labels().length, "one target per instance");
+        for (int k = 0; k < ids.length; k++) {
+            int[] votes = new int[64];
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    boolean in = instances.get(x, y) == ids[k];
+                    assertEquals(in ? 1f : 0f, m[(k * h + y) * w + x], "instance " + ids[k] + " at " + x + "," + y);
+                    if (in) {
+                        assertTrue(x >= t.boxes()[4 * k] && x < t.boxes()[4 * k + 2] && y >= t.boxes()[4 * k + 1]
+                                && y < t.boxes()[4 * k + 3], "pixel inside the box");
+                        votes[classes == null ? 1 : classes.get(x, y)]++;
+                    }
+                }
+            }
+            int majority = 0;
+            for (int c = 1; c < votes.length; c++) {
+                majority = votes[c] > votes[majority] ? c : majority;
+            }
+            assertEquals(majority, t.labels()[k], "instance " + ids[k] + " takes its pixels' most frequent class");
+        }
+    }
+
+    @Test
     void badInputIsRejected() {
         MaskRCNN model = new MaskRCNN(tiny(), 1);
         INDArray images = Nd4j.zeros(DataType.FLOAT, 1, 3, 64, 64);
