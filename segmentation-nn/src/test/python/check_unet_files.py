@@ -29,8 +29,9 @@ CONFIG_KEYS = {'architecture', 'input_channels', 'classes', 'depth', 'base_filte
 def check(model_dir, io_file, tolerance):
     with open(os.path.join(model_dir, 'config.json')) as f:
         config = json.load(f)
-    if config.get('format_version') != 1 or config.get('architecture') != 'unet':
-        return 'config.json is not a version-1 unet config: %r' % config
+    # Version 2 only added the optional task fields "input" and "class_names", which the network ignores.
+    if config.get('format_version') not in (1, 2) or config.get('architecture') != 'unet':
+        return 'config.json is not a version-1 or -2 unet config: %r' % config
     cfg = {k: v for k, v in config.items() if k in CONFIG_KEYS}
     if set(cfg) != CONFIG_KEYS:
         return 'config fields differ: %s' % sorted(set(cfg) ^ CONFIG_KEYS)

@@ -136,6 +136,9 @@ public abstract class Scalars {
     }
 
     private static final class Floats extends Scalars {
+        /** 16 KB per thread: a bulk copy's unit, small enough to stay in L1 between the copy and the conversion. */
+        private static final ThreadLocal<float[]> STAGING = ThreadLocal.withInitial(() -> new float[4096]);
+
         private final FloatBuffer b;
         private final int offset;
 
@@ -154,17 +157,28 @@ public abstract class Scalars {
             b.put(offset + i, (float) v);
         }
 
+        /** Bulk copies (memcpy) through this thread's staging array, widened or rounded in a loop the JIT vectorises. */
         @Override
         public void get(int from, double[] dst, int len) {
-            for (int i = 0, at = offset + from; i < len; i++) {
-                dst[i] = b.get(at + i);
+            float[] s = STAGING.get();
+            for (int i = 0; i < len; i += s.length) {
+                int n = Math.min(s.length, len - i);
+                b.get(offset + from + i, s, 0, n);
+                for (int j = 0; j < n; j++) {
+                    dst[i + j] = s[j];
+                }
             }
         }
 
         @Override
         public void set(int from, double[] src, int len) {
-            for (int i = 0, at = offset + from; i < len; i++) {
-                b.put(at + i, (float) src[i]);
+            float[] s = STAGING.get();
+            for (int i = 0; i < len; i += s.length) {
+                int n = Math.min(s.length, len - i);
+                for (int j = 0; j < n; j++) {
+                    s[j] = (float) src[i + j];
+                }
+                b.put(offset + from + i, s, 0, n);
             }
         }
     }

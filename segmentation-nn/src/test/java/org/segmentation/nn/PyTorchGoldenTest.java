@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.layers.BatchNorm2d;
 import org.segmentation.nn.layers.BilinearUpsample2x;
 import org.segmentation.nn.layers.Concat;
@@ -43,6 +44,7 @@ import org.segmentation.nn.testutil.Golden;
 class PyTorchGoldenTest {
     private static final Golden G = Golden.load("/golden/nn/stack");
     private static final int IGNORE = 255;
+    private static final IgnoreLabel IGNORED = IgnoreLabel.of(IGNORE);
 
     /** conv3x3 -> BN -> ReLU -> pool -> up-conv -> concat(skip, up) -> conv3x3. */
     static final class Stack {
@@ -100,8 +102,8 @@ class PyTorchGoldenTest {
     }
 
     static Loss loss() {
-        return new CeDiceLoss(new SoftmaxCrossEntropy(new double[] {0.5, 1.0, 2.0}, IGNORE), 0.6,
-                new SoftDice(1.0, IGNORE), 0.4);
+        return new CeDiceLoss(new SoftmaxCrossEntropy(new double[] {0.5, 1.0, 2.0}, IGNORED), 0.6,
+                new SoftDice(1.0, IGNORED), 0.4);
     }
 
     static double tolerance(DataType dt) {
@@ -198,7 +200,7 @@ class PyTorchGoldenTest {
         BilinearUpsample2x up = new BilinearUpsample2x();
         assertClose("bilinear y", up.forward(G.get("bilinear.x", dt)), G.get("bilinear.y", dt), dt);
         assertClose("bilinear dx", up.backward(G.get("bilinear.r", dt)), G.get("bilinear.dx", dt), dt);
-        LossResult f = new FocalLoss(0.25, 2.0, IGNORE).compute(G.get("focal.logits", dt),
+        LossResult f = new FocalLoss(0.25, 2.0, IGNORED).compute(G.get("focal.logits", dt),
                 G.get("focal.labels", DataType.INT32));
         assertClose("focal loss", org.nd4j.linalg.factory.Nd4j.scalar(f.loss()).reshape(1),
                 G.get("focal.loss", DataType.DOUBLE), dt);

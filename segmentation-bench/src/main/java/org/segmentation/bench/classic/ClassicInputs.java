@@ -7,15 +7,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import javax.imageio.ImageIO;
-import org.segmentation.bench.eval.ClassicSegmenters;
+import org.segmentation.classic.threshold.OtsuOps;
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.Mask;
 import org.segmentation.core.image.RgbU8;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
-import org.segmentation.classic.threshold.OtsuOps;
+import org.segmentation.core.io.Tensor;
+import org.segmentation.core.ops.GradientOps;
 
 /**
  * The inputs of the classic benchmarks, built deterministically from two bundled real images (scikit-image's
@@ -97,11 +97,11 @@ public final class ClassicInputs {
     }
 
     /**
-     * The Sobel gradient magnitude of {@link #gray(int)} ({@link ClassicSegmenters#sobelMagnitude}): the
+     * The Sobel gradient magnitude of {@link #gray(int)} ({@link GradientOps#sobelMagnitude}): the
      * elevation of the watershed workload.
      */
     public static GrayU8 sobel(int size) {
-        return ClassicSegmenters.sobelMagnitude(gray(size), null);
+        return GradientOps.sobelMagnitude(gray(size), null);
     }
 
     /** {@link #GRID}{@code ^2} single-pixel markers at the centres of a regular grid, labelled 1.. row by row. */
@@ -133,13 +133,13 @@ public final class ClassicInputs {
     public static void write(String workload, int size, Path dir) throws IOException {
         Files.createDirectories(dir);
         switch (workload) {
-            case "otsu", "multi-otsu", "flood" -> NpyFiles.write(NpyArray.of(gray(size)), file(dir, workload, size, ""));
+            case "otsu", "multi-otsu", "flood" -> NpyFiles.write(Tensor.of(gray(size)), file(dir, workload, size, ""));
             case "watershed" -> {
-                NpyFiles.write(NpyArray.of(sobel(size)), file(dir, workload, size, "_elevation"));
-                NpyFiles.write(NpyArray.of(gridMarkers(size)), file(dir, workload, size, "_markers"));
+                NpyFiles.write(Tensor.of(sobel(size)), file(dir, workload, size, "_elevation"));
+                NpyFiles.write(Tensor.of(gridMarkers(size)), file(dir, workload, size, "_markers"));
             }
-            case "kmeans" -> NpyFiles.write(NpyArray.of(rgb(size)), file(dir, workload, size, ""));
-            case "connected-components" -> NpyFiles.write(NpyArray.of(binary(size)), file(dir, workload, size, ""));
+            case "kmeans" -> NpyFiles.write(Tensor.of(rgb(size)), file(dir, workload, size, ""));
+            case "connected-components" -> NpyFiles.write(Tensor.of(binary(size)), file(dir, workload, size, ""));
             default -> throw new IllegalArgumentException("no classic input for workload '" + workload + "'");
         }
     }

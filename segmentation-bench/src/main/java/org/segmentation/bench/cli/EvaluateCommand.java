@@ -8,21 +8,23 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.segmentation.bench.eval.AlgorithmResult;
-import org.segmentation.bench.eval.EvaluationConfig;
-import org.segmentation.bench.eval.EvaluationReport;
-import org.segmentation.bench.eval.Evaluator;
-import org.segmentation.bench.eval.Metric;
-import org.segmentation.bench.eval.ReportJson;
-import org.segmentation.bench.eval.Segmenter;
-import org.segmentation.bench.eval.SegmenterRegistry;
-import org.segmentation.bench.eval.UNetSegmenters;
-import org.segmentation.nn.model.UNet;
-import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.classic.segment.ClassicSegmenters;
+import org.segmentation.core.label.IgnoreLabel;
+import org.segmentation.core.segment.Segmenter;
+import org.segmentation.core.segment.SegmenterRegistry;
 import org.segmentation.nn.data.FolderDataset;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.data.TexturedComposites;
+import org.segmentation.nn.eval.AlgorithmResult;
+import org.segmentation.nn.eval.EvaluationConfig;
+import org.segmentation.nn.eval.EvaluationReport;
+import org.segmentation.nn.eval.Evaluator;
+import org.segmentation.nn.eval.Metric;
+import org.segmentation.nn.eval.ReportJson;
+import org.segmentation.nn.model.UNet;
+import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.nn.task.TrainedUNet;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -85,9 +87,9 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Classes of a folder's masks, background included; 0 infers them (default).")
     int classes;
 
-    @Option(names = "--ignore-label", defaultValue = "-1", paramLabel = "L",
-            description = "Mask value of unlabelled pixels in a folder, e.g. 255; -1 for none (default).")
-    int ignoreLabel;
+    @Option(names = "--ignore-label", paramLabel = "L",
+            description = "Mask value of unlabelled pixels in a folder, e.g. 255 (default: none).")
+    Integer ignoreLabel;
 
     @Option(names = {"-a", "--algorithm"}, paramLabel = "NAME",
             description = "Segmenter to evaluate; repeat for several. Default: every registered one"
@@ -124,17 +126,17 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        SegmenterRegistry registry = SegmenterRegistry.builtIn()
+        SegmenterRegistry registry = ClassicSegmenters.registry()
                 .registerProviders(Thread.currentThread().getContextClassLoader());
         if (instances && model == null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--instances needs --model DIR");
         }
         if (model != null) {
-            UNet net = ModelDirs.load(model);
+            TrainedUNet trained = TrainedUNet.load(model);
             String name = UNet.ARCHITECTURE + (instances ? "-instances" : "");
             Segmenter unet;
             try {
-                unet = UNetSegmenters.of(name, net, PredictorConfig.wholeImage(), instances);
+                unet = trained.segmenter(name, PredictorConfig.wholeImage(), instances);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), model + ": " + e.getMessage());
             }
@@ -183,7 +185,8 @@ final class EvaluateCommand implements Callable<Integer> {
             }
             FolderDataset.Config folderConfig;
             try {
-                folderConfig = new FolderDataset.Config(channels, classes, ignoreLabel);
+                folderConfig = new FolderDataset.Config(channels, classes,
+                        ignoreLabel == null ? IgnoreLabel.NONE : IgnoreLabel.of(ignoreLabel));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
@@ -202,6 +205,7 @@ final class EvaluateCommand implements Callable<Integer> {
         EvaluationReport report = new Evaluator(config).evaluate(description, data, segmenters);
         if (out != null) {
             report.write(out);
+            ReportChart.write(report, out.resolve(ReportChart.FILE));
         }
         if (json) {
             stdout.println(ReportJson.toJson(report, false).toString());
@@ -239,7 +243,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         if (out != null) {
             w.println("wrote " + EvaluationReport.JSON_FILE + ", " + EvaluationReport.MARKDOWN_FILE + " and "
-                    + EvaluationReport.CHART_FILE + " to " + out);
+                    + ReportChart.FILE + " to " + out);
         }
     }
 }

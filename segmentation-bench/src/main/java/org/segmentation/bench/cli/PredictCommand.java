@@ -8,19 +8,20 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.segmentation.bench.eval.ClassicSegmenters;
-import org.segmentation.bench.eval.SegmenterInput;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
+import org.segmentation.core.label.LabelOps;
+import org.segmentation.core.segment.SegmenterInput;
 import org.segmentation.core.visual.Overlay;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.nn.task.TrainedUNet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,7 +93,8 @@ final class PredictCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        UNet net = ModelDirs.load(model);
+        TrainedUNet trained = TrainedUNet.load(model);
+        UNet net = trained.network();
         if (instances && net.outputChannels() != 3) {
             throw usage("--instances needs a 3-class model (background, interior, boundary); " + model + " has "
                     + net.outputChannels() + " output channel(s)");
@@ -106,20 +108,21 @@ final class PredictCommand implements Callable<Integer> {
         Files.createDirectories(out);
         PrintWriter stdout = spec.commandLine().getOut();
         for (Path input : inputs) {
-            PlanarF32 image = ModelDirs.readImage(input, net.inputChannels());
+            PlanarF32 unit = trained.read(input);
+            PlanarF32 image = trained.normalization().apply(unit);
             long t0 = System.nanoTime();
             LabelMap labels = instances ? predictor.instances(image, InstanceConfig.defaults())
                     : predictor.labels(image);
             double millis = (System.nanoTime() - t0) / 1e6;
-            int regions = ClassicSegmenters.countRegions(labels);
+            int regions = LabelOps.countRegions(labels);
             String stem = stem(input);
             ImageFiles.writeLabels(labels, out.resolve(stem + ".labels.png"));
-            SegmenterInput view = new SegmenterInput(stem, image);
+            SegmenterInput view = new SegmenterInput(stem, unit);
             RgbU8 overlay = image.channels == 3 ? Overlay.blend(view.rgb(), labels, 0.45, null)
                     : Overlay.blend(view.gray(), labels, 0.45, null);
             ImageFiles.writePng(overlay, out.resolve(stem + ".overlay.png"));
             if (probabilities) {
-                NpyFiles.write(toNpy(predictor.probabilities(image)), out.resolve(stem + ".probabilities.npy"));
+                NpyFiles.write(Tensor.of(predictor.probabilities(image)), out.resolve(stem + ".probabilities.npy"));
             }
             if (json) {
                 ObjectNode node = JsonNodeFactory.instance.objectNode();
@@ -136,20 +139,6 @@ final class PredictCommand implements Callable<Integer> {
             }
         }
         return 0;
-    }
-
-    /** A contiguous float32 (K, H, W) copy. */
-    static NpyArray toNpy(PlanarF32 p) {
-        float[] data = new float[p.channels * p.width * p.height];
-        int i = 0;
-        for (int c = 0; c < p.channels; c++) {
-            for (int y = 0; y < p.height; y++) {
-                int s = p.startIndex + c * p.planeStride + y * p.stride;
-                System.arraycopy(p.data, s, data, i, p.width);
-                i += p.width;
-            }
-        }
-        return NpyArray.float32(data, p.channels, p.height, p.width);
     }
 
     private static String stem(Path file) {

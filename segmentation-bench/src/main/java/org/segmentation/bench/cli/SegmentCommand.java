@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import org.segmentation.bench.eval.ClassicSegmenters;
 import org.segmentation.classic.kmeans.FeatureSpace;
 import org.segmentation.classic.kmeans.KMeans;
 import org.segmentation.classic.kmeans.KMeansConfig;
@@ -20,6 +19,7 @@ import org.segmentation.classic.region.FloodFill;
 import org.segmentation.classic.region.Pixel;
 import org.segmentation.classic.region.SeededRegionGrowing;
 import org.segmentation.classic.region.SrgConfig;
+import org.segmentation.classic.segment.ClassicSegmenters;
 import org.segmentation.classic.threshold.MultiOtsuOps;
 import org.segmentation.classic.threshold.MultiOtsuResult;
 import org.segmentation.classic.threshold.OtsuOps;
@@ -30,20 +30,21 @@ import org.segmentation.classic.watershed.SplitTouching;
 import org.segmentation.classic.watershed.Watershed;
 import org.segmentation.classic.watershed.WatershedConfig;
 import org.segmentation.core.image.Connectivity;
-import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.Mask;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
 import org.segmentation.core.io.ImageInfo;
+import org.segmentation.core.label.LabelOps;
+import org.segmentation.core.ops.GradientOps;
 import org.segmentation.core.visual.Overlay;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code seg segment}: one classic algorithm on one image file, writing the labels and an overlay.
@@ -214,7 +215,7 @@ final class SegmentCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Outcome o = run(gray, rgb, conn, markerLabels, seedPixels);
         double millis = (System.nanoTime() - t0) / 1e6;
-        o.regions = ClassicSegmenters.countRegions(o.labels);
+        o.regions = LabelOps.countRegions(o.labels);
 
         if (out != null) {
             ImageFiles.writeLabels(o.labels, out);
@@ -239,7 +240,7 @@ final class SegmentCommand implements Callable<Integer> {
         switch (algorithm) {
             case OTSU -> {
                 ThresholdResult r = OtsuOps.binarize(gray, null, null);
-                o.labels = ClassicSegmenters.maskToLabels(r.mask());
+                o.labels = LabelOps.fromMask(r.mask(), null);
                 o.thresholds = new double[] {r.threshold()};
             }
             case MULTI_OTSU -> {
@@ -251,7 +252,7 @@ final class SegmentCommand implements Callable<Integer> {
                 FeatureSpace fs = rgb == null ? FeatureSpace.GRAY : featureSpace();
                 KMeans kmeans = new KMeans(KMeansConfig.of(k).withSeed(seed));
                 var r = rgb == null ? kmeans.segment(gray, 0.0, null) : kmeans.segment(rgb, fs, 0.0, null);
-                o.labels = ClassicSegmenters.byBrightness(r, fs);
+                o.labels = r.labelsByBrightness(fs);
                 o.iterations = r.clustering().iterations();
                 o.inertia = r.clustering().inertia();
             }
@@ -288,9 +289,9 @@ final class SegmentCommand implements Callable<Integer> {
             }
             case WATERSHED -> {
                 if (markerLabels == null) {
-                    o.labels = ClassicSegmenters.watershed(gray, h, conn, null);
+                    o.labels = ClassicSegmenters.sobelWatershed(gray, h, conn, null);
                 } else {
-                    GrayU8 elevation = ClassicSegmenters.sobelMagnitude(gray, null);
+                    GrayU8 elevation = GradientOps.sobelMagnitude(gray, null);
                     o.labels = new Watershed(WatershedConfig.of(conn)).process(elevation, markerLabels, null, null);
                 }
             }

@@ -2,9 +2,7 @@ package org.segmentation.bench.cli;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.FileNotFoundException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,26 +10,16 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.bench.nn.TrainingCurves;
-import org.segmentation.nn.data.Augmentation;
-import org.segmentation.nn.data.AugmentationPipeline;
-import org.segmentation.nn.data.Augmentations;
-import org.segmentation.nn.data.DatasetSplit;
-import org.segmentation.nn.data.FolderDataset;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
-import org.segmentation.nn.io.ModelFiles;
-import org.segmentation.nn.loss.CeDiceLoss;
-import org.segmentation.nn.loss.Loss;
-import org.segmentation.nn.loss.SoftDice;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
-import org.segmentation.nn.optim.Optimizer;
 import org.segmentation.nn.optim.Sgd;
+import org.segmentation.nn.task.TrainedUNet;
+import org.segmentation.nn.task.UNetTraining;
 import org.segmentation.nn.train.Trainer;
-import org.segmentation.nn.train.TrainerConfig;
-import org.segmentation.nn.train.TrainerConfig.Interval;
 import org.segmentation.nn.train.TrainingResult;
 import org.segmentation.nn.train.ValidationResult;
 import picocli.CommandLine;
@@ -158,77 +146,53 @@ final class TrainCommand implements Callable<Integer> {
         if (out == null) {
             out = resume.toAbsolutePath().getParent();
         }
-        UNetConfig unetConfig;
-        if (resume != null) {
-            if (!Files.isDirectory(resume)) {
-                throw new FileNotFoundException("checkpoint folder " + resume + (Files.exists(resume)
-                        ? " is not a folder" : " does not exist"));
+        UNetTraining training;
+        if (source.data != null) {
+            training = UNetTraining.onFolder(source.data).channels(channels).classes(classes).crop(size);
+        } else {
+            try {
+                training = UNetTraining.on(EvaluateCommand.synthetic(source.synthetic, count, seed, size));
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
             }
-            unetConfig = UNet.configFromJson(ModelFiles.loadModel(resume).config(), resume.resolve(ModelFiles.CONFIG));
-        } else {
-            unetConfig = null;
         }
-        SegmentationDataset all = dataset();
-        if (unetConfig == null) {
-            unetConfig = UNetConfig.of(all.channels(), all.numClasses()).withDepth(depth).withBaseFilters(baseFilters);
+        double rate = lr;
+        training.validationFraction(valFraction).depth(depth).baseFilters(baseFilters).batchSize(batchSize)
+                .epochs(epochs).maxSteps(steps).learningRate(lr).seed(seed).loaderThreads(threads).output(out);
+        switch (optimizer) {
+            case adam -> { }
+            case adamw -> training.optimizer(p -> Adam.adamW(p, rate, 0.9, 0.999, 1e-8, 0.01));
+            case sgd -> training.optimizer(p -> new Sgd(p, rate, 0.9, false, 0));
         }
-        UNetConfig cfg = unetConfig;
-        SegmentationDataset train;
-        SegmentationDataset validation;
-        if (valFraction > 0) {
-            DatasetSplit split = DatasetSplit.random(all, valFraction, seed);
-            train = split.train();
-            validation = split.validation().size() == 0 ? null : split.validation();
-        } else {
-            train = all;
-            validation = null;
+        if ("ce".equals(loss)) {
+            training.loss(new SoftmaxCrossEntropy());
         }
-        UNet model = new UNet(cfg, seed);
-        int ignore = all.ignoreLabel() < 0 ? SoftmaxCrossEntropy.NO_IGNORE : all.ignoreLabel();
-        Loss lossFn = "ce".equals(loss) ? new SoftmaxCrossEntropy(null, ignore)
-                : new CeDiceLoss(new SoftmaxCrossEntropy(null, ignore), 1.0, new SoftDice(1.0, ignore), 1.0);
-        Optimizer opt = switch (optimizer) {
-            case adam -> Adam.adam(model.parameters(), lr, 0.9, 0.999, 1e-8, 0);
-            case adamw -> Adam.adamW(model.parameters(), lr, 0.9, 0.999, 1e-8, 0.01);
-            case sgd -> new Sgd(model.parameters(), lr, 0.9, false, 0);
-        };
-        TrainerConfig tc;
-        try {
-            tc = TrainerConfig.builder(model, lossFn, opt).epochs(epochs).maxSteps(steps).batchSize(batchSize)
-                    .validateEvery(validation == null ? Interval.never() : Interval.epochs(1))
-                    .checkpoints(out, 1, () -> UNet.configToJson(cfg)).seed(seed).loader(threads, 2).build();
+        if (!augment) {
+            training.augmentation(null);
+        }
+        if (resume != null) {
+            training.resumeFrom(resume);
+        }
+        long t0 = System.nanoTime();
+        UNetTraining.Result result;
+        try (ProgressBarListener bar = json ? null : ProgressBarListener.stderr("train")) {
+            if (bar != null) {
+                training.listener(bar);
+            }
+            result = training.train();
         } catch (IllegalArgumentException e) {
             throw usage(e.getMessage());
         }
-        Trainer trainer = new Trainer(tc);
-        if (resume != null) {
-            trainer.resume(resume);
-        }
-        Augmentation aug = augment ? AugmentationPipeline.builder().add(Augmentations.flipHorizontal(), 0.5)
-                .add(Augmentations.flipVertical(), 0.5).add(Augmentations.rotate90()).build() : null;
-        if (source.data != null && size > 0) {
-            Augmentation crop = Augmentations.cropOrPad(size, size, 0f, all.ignoreLabel() < 0 ? 0 : all.ignoreLabel());
-            aug = aug == null ? crop : AugmentationPipeline.builder().add(crop).add(aug).build();
-        }
-        Files.createDirectories(out);
-        long t0 = System.nanoTime();
-        TrainingResult result;
-        try (ProgressBarListener bar = json ? null : new ProgressBarListener(System.err, "train")) {
-            if (bar != null) {
-                trainer.addListener(bar);
-            }
-            result = trainer.fit(train, aug, validation);
-        }
         double millis = (System.nanoTime() - t0) / 1e6;
-        Path modelDir = out.resolve(ModelDirs.MODEL);
-        model.save(modelDir);
-        result.history().write(out);
-        TrainingCurves.write(result.history(), out.resolve(TrainingCurves.FILE));
-        ValidationResult v = validation == null ? null
-                : Trainer.evaluate(model, lossFn, validation, 1, result.steps(), result.epochs());
-        Sample first = train.get(0);
+        TrainingResult run = result.run();
+        Path modelDir = out.resolve(TrainedUNet.MODEL_DIR);
+        TrainingCurves.write(run.history(), out.resolve(TrainingCurves.FILE));
+        SegmentationDataset validation = result.validation();
+        ValidationResult v = validation == null ? null : Trainer.evaluate(result.model().network(), result.loss(),
+                validation, 1, run.steps(), run.epochs());
+        Sample first = result.train().get(0);
         PrintWriter stdout = spec.commandLine().getOut();
-        double[] losses = result.history().losses();
+        double[] losses = run.history().losses();
         double finalLoss = losses.length == 0 ? Double.NaN : losses[losses.length - 1];
         if (json) {
             ObjectNode node = JsonNodeFactory.instance.objectNode();
@@ -237,23 +201,23 @@ final class TrainCommand implements Callable<Integer> {
             node.put("height", first.height());
             node.put("millis", millis);
             // batches are full (the trainer drops an epoch's incomplete last batch)
-            putNumber(node, "seconds_per_image", millis / 1000 / ((double) result.steps() * batchSize));
-            node.put("epochs", result.epochs());
-            node.put("steps", result.steps());
+            putNumber(node, "seconds_per_image", millis / 1000 / ((double) run.steps() * batchSize));
+            node.put("epochs", run.epochs());
+            node.put("steps", run.steps());
             node.put("final_loss", finalLoss);
-            putNumber(node, "best_metric", result.best());
+            putNumber(node, "best_metric", run.best());
             putNumber(node, "mean_iou", v == null ? Double.NaN : v.meanIoU());
             putNumber(node, "dice", v == null ? Double.NaN : v.meanDice());
             putNumber(node, "pixel_accuracy", v == null ? Double.NaN : v.pixelAccuracy());
             node.put("model", modelDir.toString());
             stdout.println(node);
         } else {
-            stdout.printf(Locale.ROOT, "trained %d steps (%d epochs) in %.1f s, final loss %.4f%n", result.steps(),
-                    result.epochs(), millis / 1000, finalLoss);
+            stdout.printf(Locale.ROOT, "trained %d steps (%d epochs) in %.1f s, final loss %.4f%n", run.steps(),
+                    run.epochs(), millis / 1000, finalLoss);
             if (v != null) {
                 stdout.printf(Locale.ROOT, "validation (%d images): mean IoU %.4f, Dice %.4f, pixel accuracy %.4f;"
                         + " best mean IoU %.4f%n", validation.size(), v.meanIoU(), v.meanDice(), v.pixelAccuracy(),
-                        result.best());
+                        run.best());
             }
             stdout.println("wrote " + modelDir + ", checkpoints, history and " + TrainingCurves.FILE + " to " + out);
         }
@@ -265,27 +229,6 @@ final class TrainCommand implements Callable<Integer> {
             node.put(key, value);
         } else {
             node.putNull(key);
-        }
-    }
-
-    private SegmentationDataset dataset() throws Exception {
-        if (source.data != null) {
-            if (!Files.isDirectory(source.data)) {
-                throw new FileNotFoundException("data folder " + source.data + (Files.exists(source.data)
-                        ? " is not a folder" : " does not exist"));
-            }
-            FolderDataset.Config fc;
-            try {
-                fc = new FolderDataset.Config(channels, classes, FolderDataset.NO_IGNORE);
-            } catch (IllegalArgumentException e) {
-                throw usage(e.getMessage());
-            }
-            return FolderDataset.open(source.data, fc);
-        }
-        try {
-            return EvaluateCommand.synthetic(source.synthetic, count, seed, size);
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
         }
     }
 

@@ -10,8 +10,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.AutoConv2d;
 
@@ -119,10 +119,10 @@ public final class ConvInputs {
     /** Writes {@code <prefix>_x.npy}, {@code _w}, {@code _b} and {@code _dy} into {@code dir}, creating it. */
     public void write(Path dir) throws IOException {
         Files.createDirectories(dir);
-        NpyFiles.write(NpyArray.float32(x, n, cin, size, size), dir.resolve(prefix() + "_x.npy"));
-        NpyFiles.write(NpyArray.float32(w, channels, cin, kernel, kernel), dir.resolve(prefix() + "_w.npy"));
-        NpyFiles.write(NpyArray.float32(b, channels), dir.resolve(prefix() + "_b.npy"));
-        NpyFiles.write(NpyArray.float32(dY, n, channels, size, size), dir.resolve(prefix() + "_dy.npy"));
+        NpyFiles.write(Tensor.f32(x, n, cin, size, size), dir.resolve(prefix() + "_x.npy"));
+        NpyFiles.write(Tensor.f32(w, channels, cin, kernel, kernel), dir.resolve(prefix() + "_w.npy"));
+        NpyFiles.write(Tensor.f32(b, channels), dir.resolve(prefix() + "_b.npy"));
+        NpyFiles.write(Tensor.f32(dY, n, channels, size, size), dir.resolve(prefix() + "_dy.npy"));
     }
 
     /**

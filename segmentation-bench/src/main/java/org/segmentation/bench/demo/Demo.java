@@ -11,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.segmentation.bench.eval.Evaluator;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.bench.nn.TrainingCurves;
 import org.segmentation.classic.kmeans.FeatureSpace;
@@ -37,27 +36,21 @@ import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
 import org.segmentation.core.visual.Overlay;
-import org.segmentation.nn.data.Augmentation;
-import org.segmentation.nn.data.AugmentationPipeline;
-import org.segmentation.nn.data.Augmentations;
-import org.segmentation.nn.data.DatasetSplit;
 import org.segmentation.nn.data.InMemoryDataset;
-import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
-import org.segmentation.nn.loss.CeDiceLoss;
-import org.segmentation.nn.loss.Loss;
+import org.segmentation.nn.eval.Evaluator;
 import org.segmentation.nn.model.UNet;
-import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.InstanceDecoding;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
-import org.segmentation.nn.train.Trainer;
-import org.segmentation.nn.train.TrainerConfig;
+import org.segmentation.nn.task.UNetTraining;
+import org.segmentation.nn.train.TrainerConfig.Interval;
 import org.segmentation.nn.train.TrainingResult;
 import org.segmentation.nn.train.ValidationResult;
 import org.slf4j.Logger;
@@ -255,37 +248,31 @@ public final class Demo {
     }
 
     /**
-     * Trains a small U-Net (depth 3, 16 filters, cross-entropy + Dice, Adam 1e-3) on the 3-class target of
-     * synthetic cells (128 px images, random 64 px crops, flips and quarter turns) for {@code trainSteps} steps,
+     * Trains a small U-Net ({@link UNetTraining}'s defaults: depth 3, 16 filters, cross-entropy + Dice, Adam 1e-3;
+     * here at a constant rate, without early stopping) on the 3-class target of synthetic cells (128 px images,
+     * random 64 px crops, flips and quarter turns) for {@code trainSteps} steps,
      * then scores it on the same held-out images as the classic pipeline: foreground IoU of the predicted
      * classes and AP@0.5 of the watershed instances, beside the classic split-touching pipeline's.
      */
     private void unetCells() throws IOException {
         SyntheticCells generator = new SyntheticCells(SyntheticCells.Config.defaults());
         InMemoryDataset all = generator.dataset(80, 7);
-        DatasetSplit split = DatasetSplit.random(all, 0.1, 7);
-        UNetConfig config = UNetConfig.of(1, 3).withDepth(3).withBaseFilters(16);
-        UNet model = new UNet(config, 7);
-        Loss loss = new CeDiceLoss();
-        Augmentation aug = AugmentationPipeline.builder().add(Augmentations.cropOrPad(64, 64, 0f, 0))
-                .add(Augmentations.flipHorizontal(), 0.5).add(Augmentations.flipVertical(), 0.5)
-                .add(Augmentations.rotate90()).build();
         Path runDir = out.resolve("unet");
-        TrainerConfig tc = TrainerConfig.builder(model, loss, Adam.adam(model.parameters(), 1e-3, 0.9, 0.999, 1e-8, 0))
-                .epochs(Integer.MAX_VALUE).maxSteps(trainSteps).batchSize(8)
-                .validateEvery(trainSteps >= 10 ? TrainerConfig.Interval.steps(trainSteps / 10)
-                        : TrainerConfig.Interval.never())
-                .checkpoints(runDir, 1, () -> UNet.configToJson(config)).seed(7).loader(1, 2).build();
+        UNetTraining training = UNetTraining.on(all).validationFraction(0.1).seed(7).crop(64).batchSize(8)
+                .epochs(Integer.MAX_VALUE).maxSteps(trainSteps).constantLearningRate().earlyStopping(0)
+                .validateEvery(trainSteps >= 10 ? Interval.steps(trainSteps / 10) : Interval.never(), 1)
+                .output(runDir);
         long t0 = System.nanoTime();
-        TrainingResult result;
-        try (ProgressBarListener bar = progress ? new ProgressBarListener(System.err, "U-Net") : null) {
-            Trainer trainer = bar == null ? new Trainer(tc) : new Trainer(tc, bar);
-            result = trainer.fit(split.train(), aug, trainSteps >= 10 ? split.validation() : null);
+        UNetTraining.Result trained;
+        try (ProgressBarListener bar = progress ? ProgressBarListener.stderr("U-Net") : null) {
+            if (bar != null) {
+                training.listener(bar);
+            }
+            trained = training.train();
         }
         double trainSeconds = millis(t0) / 1000;
-        model.setTraining(false);
-        model.save(runDir.resolve("model"));
-        result.history().write(runDir);
+        UNet model = trained.model().network();
+        TrainingResult result = trained.run();
         TrainingCurves.write(result.history(), out.resolve("unet-curves.png"));
 
         Predictor predictor = new Predictor(model, PredictorConfig.wholeImage());
@@ -347,8 +334,8 @@ public final class Demo {
      * {@link ConfusionMatrix} as {@link Evaluator} builds it; 1 when both are empty.
      */
     static double foregroundIou(LabelMap pred, LabelMap truth) {
-        double iou = new ConfusionMatrix(2).add(Evaluator.foreground(truth, SegmentationDataset.NO_IGNORE),
-                Evaluator.foreground(pred, SegmentationDataset.NO_IGNORE)).iou()[1];
+        double iou = new ConfusionMatrix(2).add(Evaluator.foreground(truth, IgnoreLabel.NONE),
+                Evaluator.foreground(pred, IgnoreLabel.NONE)).iou()[1];
         return Double.isNaN(iou) ? 1 : iou;
     }
 

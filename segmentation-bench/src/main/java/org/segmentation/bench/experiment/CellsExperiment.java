@@ -12,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import org.segmentation.bench.eval.Evaluator;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.bench.nn.TrainingCurves;
 import org.segmentation.classic.watershed.SplitConfig;
@@ -24,25 +23,21 @@ import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
 import org.segmentation.core.visual.Overlay;
-import org.segmentation.nn.data.Augmentation;
-import org.segmentation.nn.data.AugmentationPipeline;
-import org.segmentation.nn.data.Augmentations;
 import org.segmentation.nn.data.InMemoryDataset;
-import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
-import org.segmentation.nn.loss.CeDiceLoss;
+import org.segmentation.nn.eval.Evaluator;
 import org.segmentation.nn.model.UNet;
-import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
 import org.segmentation.nn.optim.LearningRateSchedule;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.InstanceDecoding;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
-import org.segmentation.nn.train.Trainer;
+import org.segmentation.nn.task.UNetTraining;
 import org.segmentation.nn.train.TrainerConfig;
 import org.segmentation.nn.train.TrainingListener;
 import org.segmentation.nn.train.TrainingResult;
@@ -197,19 +192,13 @@ public final class CellsExperiment {
                 Math.min(TUNING_IMAGES, config.trainImages()), classicConfig.openingRadius(),
                 classicConfig.minDistance());
 
-        UNetConfig modelConfig = UNetConfig.of(1, 3).withDepth(config.depth()).withBaseFilters(config.baseFilters());
-        UNet model = new UNet(modelConfig, config.seed());
-        Augmentation augmentation = AugmentationPipeline.builder()
-                .add(Augmentations.cropOrPad(config.crop(), config.crop(), 0f, 0))
-                .add(Augmentations.flipHorizontal(), 0.5).add(Augmentations.flipVertical(), 0.5)
-                .add(Augmentations.rotate90()).build();
-        TrainerConfig tc = TrainerConfig.builder(model, new CeDiceLoss(),
-                        Adam.adam(model.parameters(), config.learningRate(), 0.9, 0.999, 1e-8, 0))
+        UNetTraining training = UNetTraining.on(train).validation(validation).seed(config.seed())
+                .depth(config.depth()).baseFilters(config.baseFilters()).crop(config.crop())
+                .learningRate(config.learningRate())
                 .schedule(LearningRateSchedule.cosine(config.learningRate(), config.steps(),
                         config.learningRate() / 100), TrainerConfig.ScheduleUnit.STEP)
                 .epochs(Integer.MAX_VALUE).maxSteps(config.steps()).batchSize(config.batchSize())
-                .validateEvery(TrainerConfig.Interval.steps(config.validateEvery())).validationBatchSize(8)
-                .seed(config.seed()).loader(1, 2).build();
+                .validateEvery(TrainerConfig.Interval.steps(config.validateEvery()), 8).earlyStopping(0);
 
         List<RssSample> rss = new ArrayList<>();
         rss.add(new RssSample(0, residentMiB()));
@@ -226,18 +215,22 @@ public final class CellsExperiment {
                 rss.add(new RssSample(r.step(), residentMiB()));
             }
         };
+        training.listener(rssListener);
         long t0 = System.nanoTime();
-        TrainingResult trained;
-        try (ProgressBarListener bar = progress ? new ProgressBarListener(System.err, "U-Net cells") : null) {
-            Trainer trainer = bar == null ? new Trainer(tc, rssListener) : new Trainer(tc, rssListener, bar);
-            trained = trainer.fit(train, augmentation, validation);
+        UNetTraining.Result run;
+        try (ProgressBarListener bar = progress ? ProgressBarListener.stderr("U-Net cells") : null) {
+            if (bar != null) {
+                training.listener(bar);
+            }
+            run = training.train();
         }
         double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        TrainingResult trained = run.run();
         if (rss.get(rss.size() - 1).step() != trained.steps()) {
             rss.add(new RssSample(trained.steps(), residentMiB()));
         }
-        model.setTraining(false);
-        model.save(out.resolve("model"));
+        UNet model = run.model().network();
+        run.model().save(out.resolve("model"));
         trained.history().write(out.resolve("history"));
         TrainingCurves.write(trained.history(), out.resolve(TrainingCurves.FILE));
 
@@ -338,8 +331,8 @@ public final class CellsExperiment {
         private long nanos;
 
         void add(SyntheticCells.Cells cells, LabelMap classes, LabelMap instances, long elapsed) {
-            foreground.add(Evaluator.foreground(cells.instances(), SegmentationDataset.NO_IGNORE),
-                    Evaluator.foreground(classes, SegmentationDataset.NO_IGNORE));
+            foreground.add(Evaluator.foreground(cells.instances(), IgnoreLabel.NONE),
+                    Evaluator.foreground(classes, IgnoreLabel.NONE));
             apSum += InstanceMetrics.of(cells.instances(), instances).match().ap();
             images++;
             nanos += elapsed;

@@ -19,8 +19,8 @@ import java.util.concurrent.TimeUnit;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
 import org.segmentation.nn.data.Augmentations;
@@ -32,6 +32,7 @@ import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
 import org.segmentation.nn.optim.LearningRateSchedule;
+import org.segmentation.nn.task.UNetTraining;
 import org.segmentation.nn.train.Trainer;
 import org.segmentation.nn.train.TrainerConfig;
 import org.segmentation.nn.train.TrainingResult;
@@ -246,8 +247,8 @@ public final class CompositesExperiment {
                 }
             }
         }
-        NpyFiles.write(NpyArray.float32(images, n, 1, h, w), dir.resolve(name + "_images.npy"));
-        NpyFiles.write(NpyArray.uint8(labels, n, h, w), dir.resolve(name + "_labels.npy"));
+        NpyFiles.write(Tensor.f32(images, n, 1, h, w), dir.resolve(name + "_images.npy"));
+        NpyFiles.write(Tensor.u8(labels, n, h, w), dir.resolve(name + "_labels.npy"));
     }
 
     /** The augmentation of {@link Config#augment()}: flips with p 0.5 each, then 0..3 quarter turns uniformly. */
@@ -264,23 +265,27 @@ public final class CompositesExperiment {
      */
     public SideResult trainOurs(InMemoryDataset train, InMemoryDataset val, PrintStream progress)
             throws IOException {
-        UNetConfig mc = config.model();
-        UNet model = new UNet(mc, config.trainSeed());
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-        Adam adam = Adam.adam(model.parameters(), config.learningRate(), 0.9, 0.999, 1e-8, 0);
-        TrainerConfig.Builder tc = TrainerConfig.builder(model, loss, adam).epochs(Integer.MAX_VALUE)
-                .maxSteps(config.steps()).batchSize(config.batchSize()).dropLast(true)
-                .validateEvery(TrainerConfig.Interval.never()).seed(config.trainSeed()).loader(1, 2);
+        UNetTraining training = UNetTraining.on(train).validationFraction(0).model(config.model())
+                .seed(config.trainSeed()).loss(loss).learningRate(config.learningRate())
+                .epochs(Integer.MAX_VALUE).maxSteps(config.steps()).batchSize(config.batchSize())
+                .augmentation(config.augment() ? augmentation() : null);
         if (config.cosine()) {
-            tc.schedule(LearningRateSchedule.cosine(config.learningRate(), config.steps(), 0),
+            training.schedule(LearningRateSchedule.cosine(config.learningRate(), config.steps(), 0),
                     TrainerConfig.ScheduleUnit.STEP);
+        } else {
+            training.constantLearningRate();
         }
         long t0 = System.nanoTime();
-        TrainingResult r;
-        try (ProgressBarListener bar = progress == null ? null : new ProgressBarListener(progress, "ours")) {
-            Trainer trainer = bar == null ? new Trainer(tc.build()) : new Trainer(tc.build(), bar);
-            r = trainer.fit(train, config.augment() ? augmentation() : null, null);
+        UNetTraining.Result result;
+        try (ProgressBarListener bar = progress == null ? null : new ProgressBarListener(progress, "ours", System.console() != null)) {
+            if (bar != null) {
+                training.listener(bar);
+            }
+            result = training.train();
         }
+        TrainingResult r = result.run();
+        UNet model = result.model().network();
         double seconds = (System.nanoTime() - t0) / 1e9;
         ValidationResult v = Trainer.evaluate(model, loss, val, 8, r.steps(), r.epochs());
         return new SideResult("ours", "segmentation 0.1.0-SNAPSHOT (ND4J 1.0.0-M2.1)", v.meanIoU(),

@@ -13,8 +13,8 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.bench.conv.ConvInputs;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.loss.LossResult;
@@ -114,9 +114,9 @@ public final class UNetInputs {
         UNetConfig c = config(arch);
         new UNet(c, SEED).save(dir.resolve(modelDir(arch)));
         float[] x = images(batch, c.inputChannels(), size);
-        NpyFiles.write(NpyArray.float32(x, batch, c.inputChannels(), size, size),
+        NpyFiles.write(Tensor.f32(x, batch, c.inputChannels(), size, size),
                 dir.resolve(prefix(arch, batch, size) + "_x.npy"));
-        NpyFiles.write(NpyArray.int32(labels(x, batch, c.inputChannels()), batch, size, size),
+        NpyFiles.write(Tensor.i32(labels(x, batch, c.inputChannels()), batch, size, size),
                 dir.resolve(prefix(arch, batch, size) + "_labels.npy"));
     }
 

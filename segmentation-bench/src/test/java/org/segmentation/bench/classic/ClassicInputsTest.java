@@ -11,8 +11,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
-import org.segmentation.core.io.NpyArray;
+import org.segmentation.core.io.DType;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 
 class ClassicInputsTest {
     @Test
@@ -58,16 +59,16 @@ class ClassicInputsTest {
     @Test
     void writtenInputsAreTheBenchmarkInputs(@TempDir Path dir) throws Exception {
         ClassicInputs.write("watershed", 64, dir);
-        assertEquals(NpyArray.of(ClassicInputs.sobel(64)), NpyFiles.read(dir.resolve("watershed_64_elevation.npy")));
-        assertEquals(NpyArray.of(ClassicInputs.gridMarkers(64)),
+        assertEquals(Tensor.of(ClassicInputs.sobel(64)), NpyFiles.read(dir.resolve("watershed_64_elevation.npy")));
+        assertEquals(Tensor.of(ClassicInputs.gridMarkers(64)),
                 NpyFiles.read(dir.resolve("watershed_64_markers.npy")));
         ClassicInputs.write("kmeans", 32, dir);
-        NpyArray rgb = NpyFiles.read(dir.resolve("kmeans_32.npy"));
-        assertArrayEquals(new int[] {32, 32, 3}, rgb.shape());
-        assertEquals(NpyArray.of(ClassicInputs.rgb(32)), rgb);
+        Tensor rgb = NpyFiles.read(dir.resolve("kmeans_32.npy"));
+        assertArrayEquals(new long[] {32, 32, 3}, rgb.shape());
+        assertEquals(Tensor.of(ClassicInputs.rgb(32)), rgb);
         ClassicInputs.write("connected-components", 40, dir);
-        NpyArray bin = NpyFiles.read(dir.resolve("connected-components_40.npy"));
-        assertTrue(bin.dtype() == NpyArray.DType.BOOL || bin.dtype() == NpyArray.DType.UINT8, bin.toString());
+        Tensor bin = NpyFiles.read(dir.resolve("connected-components_40.npy"));
+        assertTrue(bin.dtype() == DType.BOOL || bin.dtype() == DType.U8, bin.toString());
         assertThrows(IllegalArgumentException.class, () -> ClassicInputs.write("nope", 8, dir));
     }
 }

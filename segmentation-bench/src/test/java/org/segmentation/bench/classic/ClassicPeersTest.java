@@ -2,7 +2,6 @@ package org.segmentation.bench.classic;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -13,8 +12,8 @@ import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.segmentation.bench.testutil.PeerPython;
 import org.segmentation.bench.compare.Workload;
+import org.segmentation.bench.testutil.PeerPython;
 
 /**
  * The peer script on the inputs Java writes computes the same results as ours where the algorithms are the
@@ -40,8 +39,8 @@ class ClassicPeersTest {
 
     @Test
     void peersAgreeWithOursOnTheSameInputs() throws Exception {
-        assumeTrue(PeerPython.canImport("cv2, skimage"), "/usr/bin/python3 with cv2 and skimage is needed");
-        assumeTrue(Files.isRegularFile(Path.of("peers", ClassicWorkloads.SCRIPT)), "run from segmentation-bench");
+        PeerPython.require(PeerPython.canImport("cv2, skimage"), "/usr/bin/python3 with cv2 and skimage is needed");
+        PeerPython.require(Files.isRegularFile(Path.of("peers", ClassicWorkloads.SCRIPT)), "run from segmentation-bench");
         // One scikit-image case only: importing skimage.segmentation takes seconds. The others agree in every
         // bench report's check column.
         String[][] cases = {{"otsu", "opencv"}, {"watershed", "skimage"}, {"flood", "opencv"},

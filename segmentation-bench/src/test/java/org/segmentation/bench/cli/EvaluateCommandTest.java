@@ -14,10 +14,10 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.segmentation.bench.cli.SegCliTest.Result;
-import org.segmentation.bench.eval.Baselines;
-import org.segmentation.bench.eval.SegmenterInput;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.metrics.ConfusionMatrix;
+import org.segmentation.core.segment.Baselines;
+import org.segmentation.core.segment.SegmenterInput;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
@@ -92,7 +92,7 @@ class EvaluateCommandTest {
         Result r = run("evaluate", "--synthetic", "composites", "--count", "1", "--size", "48", "--out",
                 out.toString());
         assertEquals(0, r.code(), r.err());
-        java.util.List<String> names = org.segmentation.bench.eval.SegmenterRegistry.builtIn().names();
+        java.util.List<String> names = org.segmentation.classic.segment.ClassicSegmenters.registry().names();
         for (String name : names) {
             assertTrue(r.out().contains(name), "every registered segmenter runs by default: " + r.out());
         }

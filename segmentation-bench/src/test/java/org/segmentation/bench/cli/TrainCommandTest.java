@@ -17,18 +17,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.segmentation.bench.cli.SegCliTest.Result;
-import org.segmentation.bench.eval.ClassicSegmenters;
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.io.ImageFiles;
-import org.segmentation.core.io.NpyArray;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
+import org.segmentation.core.label.LabelOps;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.nn.task.TrainedUNet;
 import org.segmentation.nn.train.TrainingHistory;
 
 /**
@@ -144,7 +145,8 @@ class TrainCommandTest {
         Path image = savedCellImage();
         Path out = dir.resolve("pred");
         UNet model = UNet.load(trained.resolve("model"));
-        PlanarF32 input = ModelDirs.readImage(image, 1);
+        PlanarF32 input = ConvertImage.toUnitPlanar(ImageFiles.readBufferedImage(image, ImageFiles.DEFAULT_MAX_PIXELS),
+                1);
         Predictor direct = new Predictor(model, PredictorConfig.wholeImage());
 
         JsonNode classes = oneJson(SegCliTest.run("predict", "--model", trained.toString(), image.toString(),
@@ -153,16 +155,21 @@ class TrainCommandTest {
         assertEquals("unet", classes.get("algorithm").asText());
         assertEquals(32, classes.get("width").asInt());
         assertEquals(32, classes.get("height").asInt());
-        assertEquals(ClassicSegmenters.countRegions(expected), classes.get("regions").asInt());
+        assertEquals(LabelOps.countRegions(expected), classes.get("regions").asInt());
         assertArrayEquals(expected.data, ImageFiles.readLabels(out.resolve("cells.labels.png")).data);
+        // The task-level API on the same file gives the same labels as the command line.
+        TrainedUNet api = TrainedUNet.load(trained);
+        assertArrayEquals(api.segment(image).data, ImageFiles.readLabels(out.resolve("cells.labels.png")).data);
+        assertEquals(2, new ObjectMapper().readTree(trained.resolve("model").resolve("config.json").toFile())
+                .get("format_version").intValue(), "seg train records the normalisation (format version 2)");
         assertTrue(Files.isRegularFile(out.resolve("cells.overlay.png")));
-        NpyArray probs = NpyFiles.read(out.resolve("cells.probabilities.npy"));
-        assertArrayEquals(new int[] {3, 32, 32}, probs.shape());
+        Tensor probs = NpyFiles.read(out.resolve("cells.probabilities.npy"));
+        assertArrayEquals(new long[] {3, 32, 32}, probs.shape());
 
         JsonNode cells = oneJson(SegCliTest.run("predict", "--model", trained.resolve("model").toString(),
                 image.toString(), "--out", out.toString(), "--json", "--instances"));
         LabelMap expectedCells = direct.instances(input, InstanceConfig.defaults());
-        assertEquals(ClassicSegmenters.countRegions(expectedCells), cells.get("regions").asInt());
+        assertEquals(LabelOps.countRegions(expectedCells), cells.get("regions").asInt());
         assertArrayEquals(expectedCells.data, ImageFiles.readLabels(out.resolve("cells.labels.png")).data);
 
         // Tiles of 16 with an overlap of 8 and flips go through the Predictor's tiled path.
@@ -170,7 +177,7 @@ class TrainCommandTest {
                 "--out", out.toString(), "--json", "--tile", "16", "--overlap", "8", "--tta"));
         Predictor tiledDirect = new Predictor(model, PredictorConfig.tiled(16).withTileOverlap(8).withFlipTta(true));
         LabelMap expectedTiled = tiledDirect.labels(input);
-        assertEquals(ClassicSegmenters.countRegions(expectedTiled), tiled.get("regions").asInt());
+        assertEquals(LabelOps.countRegions(expectedTiled), tiled.get("regions").asInt());
         assertArrayEquals(expectedTiled.data, ImageFiles.readLabels(out.resolve("cells.labels.png")).data);
     }
 

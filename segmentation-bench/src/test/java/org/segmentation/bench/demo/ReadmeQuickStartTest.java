@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.segmentation.classic.watershed.SplitConfig;
 import org.segmentation.classic.watershed.SplitResult;
 import org.segmentation.classic.watershed.SplitTouching;
+import org.segmentation.core.image.Connectivity;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
@@ -25,12 +26,14 @@ class ReadmeQuickStartTest {
         }
         // --- README begins
         GrayU8 coins = ImageFiles.readGrayU8(dir.resolve("coins.png"));
-        SplitResult split = new SplitTouching(new SplitConfig()).process(coins, null);
+        SplitConfig config = new SplitConfig(true, 30, 3, 10, Connectivity.EIGHT);   // 30 px top-hat: uneven light
+        SplitResult split = new SplitTouching(config).process(coins, null);
+        System.out.println(split.count() + " objects");                    // 24 objects
         RgbU8 overlay = Overlay.blend(coins, split.labels(), 0.45, null);
         Overlay.boundaries(overlay, split.labels(), 0xFFFF00, overlay);
         ImageFiles.writePng(overlay, dir.resolve("coins-overlay.png"));
         // --- README ends
-        assertTrue(split.count() > 10, "objects: " + split.count());
+        assertEquals(24, split.count(), "the README promises 24 coins");
         RgbU8 back = ImageFiles.readRgb(dir.resolve("coins-overlay.png"));
         assertEquals(coins.width, back.width);
         assertEquals(split.labels().maxLabel(), split.count());

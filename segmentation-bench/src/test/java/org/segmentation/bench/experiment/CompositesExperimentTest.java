@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -15,13 +14,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.segmentation.bench.testutil.PeerPython;
 import org.segmentation.bench.cli.SegCli;
 import org.segmentation.bench.experiment.CompositesExperiment.Config;
 import org.segmentation.bench.experiment.CompositesExperiment.Result;
 import org.segmentation.bench.experiment.CompositesExperiment.SideResult;
-import org.segmentation.core.io.NpyArray;
+import org.segmentation.bench.testutil.PeerPython;
+import org.segmentation.core.io.DType;
 import org.segmentation.core.io.NpyFiles;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.data.InMemoryDataset;
 import org.segmentation.nn.data.Sample;
 
@@ -48,16 +48,16 @@ class CompositesExperimentTest {
         assertNull(r.peerError());
 
         Path data = dir.resolve("data");
-        NpyArray trainImages = NpyFiles.read(data.resolve("train_images.npy"));
-        NpyArray trainLabels = NpyFiles.read(data.resolve("train_labels.npy"));
-        NpyArray valImages = NpyFiles.read(data.resolve("val_images.npy"));
-        NpyArray valLabels = NpyFiles.read(data.resolve("val_labels.npy"));
-        assertEquals(NpyArray.DType.FLOAT32, trainImages.dtype());
-        assertArrayEquals(new int[] {6, 1, 32, 32}, trainImages.shape());
-        assertEquals(NpyArray.DType.UINT8, trainLabels.dtype());
-        assertArrayEquals(new int[] {6, 32, 32}, trainLabels.shape());
-        assertArrayEquals(new int[] {2, 1, 32, 32}, valImages.shape());
-        assertArrayEquals(new int[] {2, 32, 32}, valLabels.shape());
+        Tensor trainImages = NpyFiles.read(data.resolve("train_images.npy"));
+        Tensor trainLabels = NpyFiles.read(data.resolve("train_labels.npy"));
+        Tensor valImages = NpyFiles.read(data.resolve("val_images.npy"));
+        Tensor valLabels = NpyFiles.read(data.resolve("val_labels.npy"));
+        assertEquals(DType.F32, trainImages.dtype());
+        assertArrayEquals(new long[] {6, 1, 32, 32}, trainImages.shape());
+        assertEquals(DType.U8, trainLabels.dtype());
+        assertArrayEquals(new long[] {6, 32, 32}, trainLabels.shape());
+        assertArrayEquals(new long[] {2, 1, 32, 32}, valImages.shape());
+        assertArrayEquals(new long[] {2, 32, 32}, valLabels.shape());
 
         // The files hold exactly the generated composites, so the PyTorch side trains on our pixels.
         InMemoryDataset val = e.validationSet();
@@ -79,7 +79,7 @@ class CompositesExperimentTest {
 
     @Test
     void torchScriptTrainsOnTheSameDataAndPrintsValidJson(@TempDir Path dir) throws Exception {
-        assumeTrue(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
+        PeerPython.require(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
         CompositesExperiment e = new CompositesExperiment(tiny());
         e.writeData(e.trainingSet(), e.validationSet(), dir);
         SideResult peer = e.runPeer(PYTHON, SCRIPT, dir);
@@ -96,7 +96,7 @@ class CompositesExperimentTest {
     void aFailingPeerIsNamed(@TempDir Path dir) throws Exception {
         CompositesExperiment e = new CompositesExperiment(tiny());
         Path script = Files.writeString(dir.resolve("fail.py"), "import sys\nsys.exit(3)\n");
-        assumeTrue(Files.isExecutable(PYTHON), "/usr/bin/python3 is needed");
+        PeerPython.require(Files.isExecutable(PYTHON), "/usr/bin/python3 is needed");
         var ex = assertThrows(java.io.IOException.class, () -> e.runPeer(PYTHON, script, dir));
         assertTrue(ex.getMessage().contains("exited with 3"), ex.getMessage());
     }

@@ -2,7 +2,6 @@ package org.segmentation.bench.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,8 +13,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.segmentation.bench.testutil.PeerPython;
 import org.segmentation.bench.compare.Workload;
+import org.segmentation.bench.testutil.PeerPython;
 
 /**
  * The PyTorch peer runs every neural workload on its quick inputs, as {@code seg bench --quick} calls it, and
@@ -31,9 +30,9 @@ class TorchPeersTest {
 
     @Test
     void peerTimesEveryWorkloadAndAgreesWithOurCheck() throws Exception {
-        assumeTrue(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
+        PeerPython.require(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
         Path script = Path.of("peers", NnWorkloads.SCRIPT);
-        assumeTrue(Files.isRegularFile(script), "run from segmentation-bench");
+        PeerPython.require(Files.isRegularFile(script), "run from segmentation-bench");
         for (Workload w : NnWorkloads.all()) {
             Map<String, String> params = w.cases(true).get(0);
             Object ours = w.inputs().write(params, dir);

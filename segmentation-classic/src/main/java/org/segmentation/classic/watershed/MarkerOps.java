@@ -12,6 +12,7 @@ import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.ImageBase;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.Mask;
+import org.segmentation.core.label.ConnectedComponents;
 
 /**
  * Marker extraction for the {@link Watershed}: regional extrema, h-maxima and peaks with a minimum spacing.
@@ -277,6 +278,37 @@ public final class MarkerOps {
             }
         }
         return peaks;
+    }
+
+    /**
+     * Markers from the minima of an elevation image (e.g. a gradient magnitude), each 8-connected plateau one
+     * label {@code 1..n} in raster order ({@link ConnectedComponents}): the h-minima, minima at least {@code h}
+     * deep ({@code skimage.morphology.h_minima}, computed as the h-maxima of {@code 255 - elevation}), when
+     * {@code h > 0}, else every regional minimum. These are the automatic markers of a watershed of the
+     * elevation.
+     *
+     * @param elevation not modified
+     * @throws IllegalArgumentException if {@code h < 0}
+     */
+    public static LabelMap minimaMarkers(GrayU8 elevation, int h) {
+        Objects.requireNonNull(elevation, "elevation");
+        Mask minima;
+        if (h < 0) {
+            throw new IllegalArgumentException("the h-minima depth must be >= 0, got " + h);
+        } else if (h == 0) {
+            minima = regionalMinima(elevation, Connectivity.EIGHT, null);
+        } else {
+            GrayU8 inverted = new GrayU8(elevation.width, elevation.height);
+            for (int y = 0; y < elevation.height; y++) {
+                int src = elevation.startIndex + y * elevation.stride;
+                int dst = y * inverted.stride;
+                for (int x = 0; x < elevation.width; x++) {
+                    inverted.data[dst + x] = (byte) (255 - (elevation.data[src + x] & 0xFF));
+                }
+            }
+            minima = hMaxima(inverted, h, null);
+        }
+        return ConnectedComponents.label(minima, Connectivity.EIGHT);
     }
 
     /**

@@ -87,4 +87,23 @@ class MarkerOpsTest {
                 () -> MarkerOps.pointMarkers(List.of(new Pixel(4, 0)), 4, 4, null));
         assertTrue(e2.getMessage().contains("(4, 0)"), e2.getMessage());
     }
+
+    @Test
+    void minimaMarkersKeepTheMinimaAtLeastHDeepOneLabelPerPlateauInRasterOrder() {
+        // Two identical rows: a global minimum (10) and a minimum of depth 10 (50, saddle 60).
+        int[] row = {60, 10, 60, 52, 50, 52, 60};
+        GrayU8 elevation = new GrayU8(7, 2);
+        for (int y = 0; y < 2; y++) {
+            for (int x = 0; x < 7; x++) {
+                elevation.set(x, y, row[x]);
+            }
+        }
+        int[] both = {0, 1, 0, 0, 2, 0, 0, 0, 1, 0, 0, 2, 0, 0};
+        assertArrayEquals(both, MarkerOps.minimaMarkers(elevation, 0).data, "every regional minimum");
+        assertArrayEquals(both, MarkerOps.minimaMarkers(elevation, 10).data, "depth 10 is deep enough for h = 10");
+        assertArrayEquals(new int[] {0, 1, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0},
+                MarkerOps.minimaMarkers(elevation, 11).data, "too shallow for h = 11");
+        assertEquals(60, elevation.get(0, 0), "the elevation is not modified");
+        assertThrows(IllegalArgumentException.class, () -> MarkerOps.minimaMarkers(elevation, -1));
+    }
 }

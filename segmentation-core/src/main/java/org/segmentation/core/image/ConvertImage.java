@@ -311,6 +311,30 @@ public final class ConvertImage {
         return out;
     }
 
+    /**
+     * A decoded image as intensities in [0, 1] with {@code channels} channels, the input a network sees: 8-bit
+     * samples over 255, 16-bit gray over 65535. One channel converts colour to gray (BT.601 luma) and keeps a
+     * 16-bit gray image's precision; three replicate gray into R, G and B (16-bit gray rounded to 8 bits first).
+     *
+     * @throws IllegalArgumentException if {@code channels} is neither 1 nor 3
+     */
+    public static PlanarF32 toUnitPlanar(BufferedImage src, int channels) {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+        }
+        PlanarF32 out = new PlanarF32(channels, src.getWidth(), src.getHeight());
+        if (channels == 1) {
+            if (isGray16(src)) {
+                toF32(toGrayU16(src, null), 1f / 65535f, out.channel(0));
+            } else {
+                toF32(toGrayU8(src, null), 1f / 255f, out.channel(0));
+            }
+        } else {
+            toPlanar(toRgb(src, null), 1f / 255f, out);
+        }
+        return out;
+    }
+
     /** True when {@code image} stores 16-bit samples in a single gray band. */
     public static boolean isGray16(BufferedImage image) {
         Raster r = image.getRaster();

@@ -9,6 +9,7 @@ import java.awt.image.SampleModel;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,10 +21,10 @@ import javax.imageio.ImageReader;
 import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.FileImageInputStream;
-import javax.imageio.stream.FileImageOutputStream;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.ImageOutputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU16;
 import org.segmentation.core.image.GrayU8;
@@ -353,9 +354,10 @@ public final class ImageFiles {
     }
 
     private static void writePng(BufferedImage image, Path file) throws IOException {
-        AtomicFiles.write(file, tmp -> {
+        AtomicFiles.write(file, ch -> {
             ImageWriter writer = ImageIO.getImageWritersByFormatName("png").next();
-            try (ImageOutputStream out = new FileImageOutputStream(tmp.toFile())) {
+            // Closing this stream flushes it but leaves the channel open, for AtomicFiles to force it to disk.
+            try (ImageOutputStream out = new MemoryCacheImageOutputStream(Channels.newOutputStream(ch))) {
                 writer.setOutput(out);
                 writer.write(image);
             } finally {

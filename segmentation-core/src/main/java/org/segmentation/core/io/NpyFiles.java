@@ -10,9 +10,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.segmentation.core.image.ImageBase;
 
 /**
@@ -22,11 +25,14 @@ import org.segmentation.core.image.ImageBase;
  * <p>Layout: the magic {@code \x93NUMPY}, a major and minor version byte, the header length (2 bytes little
  * endian in 1.0, 4 bytes in 2.0 and 3.0), then the header, a Python dict literal such as
  * {@code {'descr': '<f4', 'fortran_order': False, 'shape': (17, 23), }} (Latin-1, UTF-8 in 3.0) padded with
- * spaces and a newline, then the raw elements. Supported dtypes are those of {@link NpyArray.DType}, little
- * endian, in C order; {@code fortran_order: True}, big-endian or other dtypes are rejected rather than
+ * spaces and a newline, then the raw elements. Supported dtypes are {@link #SUPPORTED} ({@code '|b1'},
+ * {@code '|u1'}, {@code '<u2'}, {@code '<i4'}, {@code '<f4'}), little endian, in C order; {@code fortran_order: True}, big-endian or other dtypes are rejected rather than
  * converted. As in NumPy, bytes after the data are ignored.
  */
 public final class NpyFiles {
+    /** The element types read and written: those images and label maps need. */
+    public static final Set<DType> SUPPORTED = Collections.unmodifiableSet(EnumSet.of(DType.BOOL, DType.U8,
+            DType.U16, DType.I32, DType.F32));
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     /** Headers above this are rejected before they are read; NumPy itself refuses headers over 10000 bytes. */
     private static final int MAX_HEADER = 1 << 20;
@@ -42,7 +48,7 @@ public final class NpyFiles {
      * @throws ImageFormatException naming the file when it is missing, has a bad magic, version, header,
      *     dtype or shape, or holds fewer data bytes than the shape declares
      */
-    public static NpyArray read(Path file) throws IOException {
+    public static Tensor read(Path file) throws IOException {
         if (Files.isDirectory(file)) {
             throw new ImageFormatException(file, "is a directory, not a .npy file");
         }
@@ -94,14 +100,13 @@ public final class NpyFiles {
             Header h = parseHeader(file, header);
 
             long dataStart = headerStart + headerLength;
-            long bytes = h.count * h.dtype.itemSize;
+            long bytes = h.count * h.dtype.byteSize();
             if (dataStart + bytes > size) {
-                throw new ImageFormatException(file, "truncated: shape " + NpyArray.shapeString(h.shape) + " of '"
-                        + h.dtype.descr + "' needs " + bytes + " data bytes but only " + (size - dataStart)
+                throw new ImageFormatException(file, "truncated: shape " + Tensor.shapeString(h.shape) + " of '"
+                        + h.dtype.npyDescr() + "' needs " + bytes + " data bytes but only " + (size - dataStart)
                         + " remain");
             }
-            Object data = readData(ch, h.dtype, (int) h.count);
-            return create(h.dtype, h.shape, data);
+            return readData(ch, h.dtype, h.shape, (int) h.count);
         } catch (ImageFormatException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
@@ -113,87 +118,80 @@ public final class NpyFiles {
      * Writes {@code array} as a version 1.0 {@code .npy} file (C order, little endian), atomically: a
      * temporary file in the same directory is renamed over the target. The header is padded so that the data
      * starts at a multiple of 64 bytes, as NumPy does.
+     *
+     * @throws IllegalArgumentException if the array's type is not {@link #SUPPORTED}
      */
-    public static void write(NpyArray array, Path file) throws IOException {
-        StringBuilder dict = new StringBuilder().append("{'descr': '").append(array.dtype().descr)
-                .append("', 'fortran_order': False, 'shape': ").append(NpyArray.shapeString(array.shape()))
+    public static void write(Tensor array, Path file) throws IOException {
+        if (!SUPPORTED.contains(array.dtype())) {
+            throw new IllegalArgumentException("cannot write a " + array.dtype() + " tensor as .npy; supported are "
+                    + SUPPORTED);
+        }
+        StringBuilder dict = new StringBuilder().append("{'descr': '").append(array.dtype().npyDescr())
+                .append("', 'fortran_order': False, 'shape': ").append(Tensor.shapeString(array.shape()))
                 .append(", }");
         int total = 10 + dict.length() + 1; // preamble, dict, newline
         dict.append(" ".repeat((64 - total % 64) % 64)).append('\n');
         byte[] header = dict.toString().getBytes(StandardCharsets.ISO_8859_1);
         if (header.length > 0xFFFF) {
-            throw new IllegalArgumentException("shape " + NpyArray.shapeString(array.shape())
+            throw new IllegalArgumentException("shape " + Tensor.shapeString(array.shape())
                     + " needs a header too long for .npy version 1.0");
         }
-        AtomicFiles.write(file, tmp -> {
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ByteBuffer pre = ByteBuffer.allocate(10 + header.length).order(ByteOrder.LITTLE_ENDIAN);
-                pre.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length).put(header).flip();
-                writeFully(ch, pre);
-                writeData(ch, array);
-            }
+        AtomicFiles.write(file, ch -> {
+            ByteBuffer pre = ByteBuffer.allocate(10 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+            pre.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length).put(header).flip();
+            writeFully(ch, pre);
+            writeData(ch, array);
         });
     }
 
     // ---------------------------------------------------------------- data
 
-    private static Object readData(FileChannel ch, NpyArray.DType dtype, int n) throws IOException {
+    /** Reads {@code n} elements of a {@link #SUPPORTED} type into a new tensor of {@code shape}. */
+    private static Tensor readData(FileChannel ch, DType dtype, long[] shape, int n) throws IOException {
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        Object data = switch (dtype) {
-            case BOOL, UINT8 -> new byte[n];
-            case UINT16 -> new short[n];
-            case INT32 -> new int[n];
-            case FLOAT32 -> new float[n];
-        };
-        int perChunk = CHUNK / dtype.itemSize;
+        Tensor t = Tensor.zeros(dtype, shape);
+        Object data = t.data();
+        int perChunk = CHUNK / dtype.byteSize();
         for (int done = 0; done < n; ) {
             int count = Math.min(perChunk, n - done);
-            buf.clear().limit(count * dtype.itemSize);
+            buf.clear().limit(count * dtype.byteSize());
             readFully(ch, buf);
-            if (buf.remaining() != count * dtype.itemSize) {
+            if (buf.remaining() != count * dtype.byteSize()) {
                 throw new EOFException("file shrank while being read");
             }
             switch (dtype) {
-                case BOOL, UINT8 -> buf.get((byte[]) data, done, count);
-                case UINT16 -> buf.asShortBuffer().get((short[]) data, done, count);
-                case INT32 -> buf.asIntBuffer().get((int[]) data, done, count);
-                case FLOAT32 -> buf.asFloatBuffer().get((float[]) data, done, count);
+                case BOOL, U8 -> buf.get((byte[]) data, done, count);
+                case U16 -> buf.asShortBuffer().get((short[]) data, done, count);
+                case I32 -> buf.asIntBuffer().get((int[]) data, done, count);
+                case F32 -> buf.asFloatBuffer().get((float[]) data, done, count);
+                default -> throw new AssertionError(dtype);
             }
             done += count;
         }
-        return data;
+        return t;
     }
 
-    private static void writeData(FileChannel ch, NpyArray array) throws IOException {
-        NpyArray.DType dtype = array.dtype();
+    private static void writeData(FileChannel ch, Tensor array) throws IOException {
+        DType dtype = array.dtype();
         Object data = array.data();
         ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        int n = array.size();
-        int perChunk = CHUNK / dtype.itemSize;
+        int n = array.numel();
+        int perChunk = CHUNK / dtype.byteSize();
         for (int done = 0; done < n; ) {
             int count = Math.min(perChunk, n - done);
             buf.clear();
             switch (dtype) {
-                case BOOL, UINT8 -> buf.put((byte[]) data, done, count);
-                case UINT16 -> buf.asShortBuffer().put((short[]) data, done, count);
-                case INT32 -> buf.asIntBuffer().put((int[]) data, done, count);
-                case FLOAT32 -> buf.asFloatBuffer().put((float[]) data, done, count);
+                case BOOL, U8 -> buf.put((byte[]) data, done, count);
+                case U16 -> buf.asShortBuffer().put((short[]) data, done, count);
+                case I32 -> buf.asIntBuffer().put((int[]) data, done, count);
+                case F32 -> buf.asFloatBuffer().put((float[]) data, done, count);
+                default -> throw new AssertionError(dtype);
             }
             // The typed views leave buf's position at 0, a byte put moves it: set both explicitly.
-            buf.position(0).limit(count * dtype.itemSize);
+            buf.position(0).limit(count * dtype.byteSize());
             writeFully(ch, buf);
             done += count;
         }
-    }
-
-    private static NpyArray create(NpyArray.DType dtype, int[] shape, Object data) {
-        return switch (dtype) {
-            case BOOL -> NpyArray.bool((byte[]) data, shape);
-            case UINT8 -> NpyArray.uint8((byte[]) data, shape);
-            case UINT16 -> NpyArray.uint16((short[]) data, shape);
-            case INT32 -> NpyArray.int32((int[]) data, shape);
-            case FLOAT32 -> NpyArray.float32((float[]) data, shape);
-        };
     }
 
     /** Reads until {@code buf} is full or the file ends; the buffer is left flipped at what was read. */
@@ -214,7 +212,7 @@ public final class NpyFiles {
 
     // ---------------------------------------------------------------- header
 
-    private record Header(NpyArray.DType dtype, int[] shape, long count) {
+    private record Header(DType dtype, long[] shape, long count) {
     }
 
     private static Header parseHeader(Path file, String text) throws ImageFormatException {
@@ -241,8 +239,8 @@ public final class NpyFiles {
         if (!(dict.get("shape") instanceof long[] dims)) {
             throw new ImageFormatException(file, "header 'shape' is not a tuple of integers: " + clip(text));
         }
-        NpyArray.DType dtype = dtypeOf(file, descr);
-        int[] shape = new int[dims.length];
+        DType dtype = dtypeOf(file, descr);
+        long[] shape = new long[dims.length];
         long count = 1;
         for (int i = 0; i < dims.length; i++) {
             if (dims[i] < 0) {
@@ -252,16 +250,17 @@ public final class NpyFiles {
                 throw new ImageFormatException(file, "shape " + java.util.Arrays.toString(dims) + " has more than "
                         + ImageBase.MAX_PIXELS + " elements");
             }
-            shape[i] = (int) dims[i];
+            shape[i] = dims[i];
         }
         return new Header(dtype, shape, count);
     }
 
-    private static NpyArray.DType dtypeOf(Path file, String descr) throws ImageFormatException {
-        for (NpyArray.DType t : NpyArray.DType.values()) {
+    private static DType dtypeOf(Path file, String descr) throws ImageFormatException {
+        for (DType t : SUPPORTED) {
             // One-byte types have no byte order; NumPy writes '|' but '<' and '>' mean the same.
-            if (descr.equals(t.descr) || t.itemSize == 1 && descr.length() == 3
-                    && "<>=|".indexOf(descr.charAt(0)) >= 0 && descr.substring(1).equals(t.descr.substring(1))) {
+            String d = t.npyDescr();
+            if (descr.equals(d) || t.byteSize() == 1 && descr.length() == 3
+                    && "<>=|".indexOf(descr.charAt(0)) >= 0 && descr.substring(1).equals(d.substring(1))) {
                 return t;
             }
         }

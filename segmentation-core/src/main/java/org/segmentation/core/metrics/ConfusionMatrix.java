@@ -1,6 +1,7 @@
 package org.segmentation.core.metrics;
 
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.label.IgnoreLabel;
 
 /**
  * Confusion matrix of a semantic segmentation over {@code N} classes {@code 0..N-1}, accumulated over any number
@@ -18,17 +19,15 @@ import org.segmentation.core.image.LabelMap;
  * and mmsegmentation evaluations do ({@code nanmean}); a mean over no class is NaN.
  *
  * <p>Ignore label: pixels whose <em>true</em> label equals it are skipped entirely, whatever was predicted there
- * (e.g. 255 in PASCAL VOC). It may lie outside {@code 0..N-1}; if it is a class index, that class can never be
- * counted as truth, and its IoU and Dice are reported as NaN rather than as 0.
+ * (e.g. 255 in PASCAL VOC). It is never a class ({@link IgnoreLabel#checkFor}), so every class can be counted.
  *
  * <p>Counts are {@code long}; the class is not thread-safe. Memory is {@code N^2} longs.
  */
 public final class ConfusionMatrix {
-    /** Passed as the ignore label to count every pixel. */
-    public static final int NO_IGNORE = Integer.MIN_VALUE;
-
     private final int numClasses;
-    private final int ignoreLabel;
+    private final IgnoreLabel ignoreLabel;
+    private final boolean ignores;
+    private final int ignored;
     /** Row-major {@code [truth][pred]}. */
     private final long[] counts;
 
@@ -38,20 +37,23 @@ public final class ConfusionMatrix {
      * @throws IllegalArgumentException unless {@code 1 <= numClasses <= 46340} (so that {@code N^2} fits an array)
      */
     public ConfusionMatrix(int numClasses) {
-        this(numClasses, NO_IGNORE);
+        this(numClasses, IgnoreLabel.NONE);
     }
 
     /**
-     * An empty matrix that skips pixels whose true label is {@code ignoreLabel} ({@link #NO_IGNORE} for none).
+     * An empty matrix that skips pixels whose true label is {@code ignoreLabel} ({@link IgnoreLabel#NONE} for
+     * none).
      *
-     * @throws IllegalArgumentException unless {@code 1 <= numClasses <= 46340}
+     * @throws IllegalArgumentException unless {@code 1 <= numClasses <= 46340}, or if the ignore label is a class
      */
-    public ConfusionMatrix(int numClasses, int ignoreLabel) {
+    public ConfusionMatrix(int numClasses, IgnoreLabel ignoreLabel) {
         if (numClasses < 1 || numClasses > 46340) {
             throw new IllegalArgumentException("number of classes must be in 1..46340, got " + numClasses);
         }
         this.numClasses = numClasses;
-        this.ignoreLabel = ignoreLabel;
+        this.ignoreLabel = ignoreLabel.checkFor(numClasses);
+        this.ignores = !ignoreLabel.isNone();
+        this.ignored = ignoreLabel.valueOr(0);
         this.counts = new long[numClasses * numClasses];
     }
 
@@ -60,8 +62,8 @@ public final class ConfusionMatrix {
         return numClasses;
     }
 
-    /** The ignore label, or {@link #NO_IGNORE}. */
-    public int ignoreLabel() {
+    /** The ignore label, or {@link IgnoreLabel#NONE}. */
+    public IgnoreLabel ignoreLabel() {
         return ignoreLabel;
     }
 
@@ -85,13 +87,13 @@ public final class ConfusionMatrix {
             int ip = pred.startIndex + y * pred.stride;
             for (int x = 0; x < w; x++) {
                 int t = truth.data[it + x];
-                if (t == ignoreLabel) {
+                if (ignores && t == ignored) {
                     continue;
                 }
                 int p = pred.data[ip + x];
                 if (t < 0 || t >= n) {
                     throw new IllegalArgumentException("true label " + t + " at (" + x + ", " + y
-                            + ") is not a class in 0.." + (n - 1) + ignoreText());
+                            + ") is not a class in 0.." + (n - 1) + ignoreLabel.orIgnoredText());
                 }
                 if (p < 0 || p >= n) {
                     throw new IllegalArgumentException("predicted label " + p + " at (" + x + ", " + y
@@ -104,16 +106,12 @@ public final class ConfusionMatrix {
             int ip = pred.startIndex + y * pred.stride;
             for (int x = 0; x < w; x++) {
                 int t = truth.data[it + x];
-                if (t != ignoreLabel) {
+                if (!ignores || t != ignored) {
                     counts[t * n + pred.data[ip + x]]++;
                 }
             }
         }
         return this;
-    }
-
-    private String ignoreText() {
-        return ignoreLabel == NO_IGNORE ? "" : " nor the ignore label " + ignoreLabel;
     }
 
     /**
@@ -123,7 +121,7 @@ public final class ConfusionMatrix {
      * @throws IllegalArgumentException if the number of classes or the ignore label differ
      */
     public ConfusionMatrix add(ConfusionMatrix other) {
-        if (other.numClasses != numClasses || other.ignoreLabel != ignoreLabel) {
+        if (other.numClasses != numClasses || !other.ignoreLabel.equals(ignoreLabel)) {
             throw new IllegalArgumentException("cannot add a matrix of " + other.numClasses + " classes, ignore "
                     + other.ignoreLabel + " to one of " + numClasses + " classes, ignore " + ignoreLabel);
         }
@@ -204,7 +202,7 @@ public final class ConfusionMatrix {
             long fn = rowSum - tp;
             long fp = colSum - tp;
             long denom = tpWeight * tp + fp + fn;
-            out[c] = denom == 0 || c == ignoreLabel ? Double.NaN : (double) (tpWeight * tp) / denom;
+            out[c] = denom == 0 ? Double.NaN : (double) (tpWeight * tp) / denom;
         }
         return out;
     }

@@ -89,4 +89,29 @@ class ConvertImageTest {
         assertEquals(255, back.get(2, 0));
         assertEquals(0, back.get(3, 0));
     }
+
+    @Test
+    void toUnitPlanarScalesByBitDepthAndConvertsChannels() {
+        GrayU16 g16 = new GrayU16(2, 1);
+        g16.set(0, 0, 65535);
+        g16.set(1, 0, 1);
+        PlanarF32 p16 = ConvertImage.toUnitPlanar(ConvertImage.toBufferedImage(g16), 1);
+        assertEquals(1f, p16.data[0], 0f);
+        assertEquals(1f / 65535f, p16.data[1], 1e-12f, "16-bit precision is kept with one channel");
+
+        RgbU8 rgb = new RgbU8(1, 1);
+        rgb.data[0] = (byte) 255;
+        rgb.data[2] = (byte) 51;
+        java.awt.image.BufferedImage img = ConvertImage.toBufferedImage(rgb);
+        PlanarF32 three = ConvertImage.toUnitPlanar(img, 3);
+        assertEquals(3, three.channels);
+        assertEquals(1f, three.data[0], 0f);
+        assertEquals(0f, three.data[1], 0f);
+        assertEquals(0.2f, three.data[2], 1e-7f);
+        PlanarF32 one = ConvertImage.toUnitPlanar(img, 1);
+        // BT.601 with OpenCV's rounding: 0.299 * 255 + 0.114 * 51 = 82.06 -> 82
+        assertEquals(82f / 255f, one.data[0], 1e-7f);
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> ConvertImage.toUnitPlanar(img, 2));
+    }
 }

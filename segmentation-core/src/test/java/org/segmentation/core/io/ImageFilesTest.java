@@ -88,7 +88,7 @@ class ImageFilesTest {
 
     @Test
     void readsRgbaDroppingAlpha() throws IOException {
-        NpyArray rgba = expected("img_rgba.png");
+        Tensor rgba = expected("img_rgba.png");
         byte[] e = rgba.bytes();
         RgbU8 rgb = ImageFiles.readRgb(Fixtures.path("io/img_rgba.png"));
         for (int i = 0, j = 0; i < rgb.data.length; i += 3, j += 4) {
@@ -347,7 +347,7 @@ class ImageFilesTest {
         }
     }
 
-    private static NpyArray expected(String imageName) throws IOException {
+    private static Tensor expected(String imageName) throws IOException {
         return NpyFiles.read(Fixtures.path("io/expect_" + imageName.replace('.', '_') + ".npy"));
     }
 }

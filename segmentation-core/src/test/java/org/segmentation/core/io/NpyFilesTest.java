@@ -35,9 +35,9 @@ class NpyFilesTest {
     @Test
     void readsFloat32WrittenByNumpy() throws IOException {
         for (String name : new String[] {"npy_f4.npy", "npy_f4_v2.npy"}) {
-            NpyArray a = NpyFiles.read(Fixtures.path("io/" + name));
-            assertEquals(NpyArray.DType.FLOAT32, a.dtype());
-            assertArrayEquals(new int[] {H, W}, a.shape());
+            Tensor a = NpyFiles.read(Fixtures.path("io/" + name));
+            assertEquals(DType.F32, a.dtype());
+            assertArrayEquals(new long[] {H, W}, a.shape());
             float[] f = a.floats();
             float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, Float.MIN_VALUE,
                 Float.MAX_VALUE};
@@ -54,8 +54,8 @@ class NpyFilesTest {
         byte[] u1 = NpyFiles.read(Fixtures.path("io/npy_u1.npy")).bytes();
         int[] i4 = NpyFiles.read(Fixtures.path("io/npy_i4.npy")).ints();
         for (String name : new String[] {"npy_u2.npy", "npy_u2_v3.npy"}) {
-            NpyArray u2 = NpyFiles.read(Fixtures.path("io/" + name));
-            assertArrayEquals(new int[] {H, W}, u2.shape());
+            Tensor u2 = NpyFiles.read(Fixtures.path("io/" + name));
+            assertArrayEquals(new long[] {H, W}, u2.shape());
             for (int i = 0; i < H * W; i++) {
                 assertEquals((int) ((i * 2654435761L) % 65536), u2.shorts()[i] & 0xFFFF, name);
             }
@@ -88,10 +88,10 @@ class NpyFilesTest {
     @Test
     void roundTripEveryDtypeAndRank() throws IOException {
         Random rnd = new Random(11);
-        int[][] shapes = {{}, {0}, {1}, {7}, {3, 5}, {2, 3, 4}, {2, 1, 3, 2}, {70000}};
-        for (int[] shape : shapes) {
+        long[][] shapes = {{}, {0}, {1}, {7}, {3, 5}, {2, 3, 4}, {2, 1, 3, 2}, {70000}};
+        for (long[] shape : shapes) {
             int n = 1;
-            for (int d : shape) {
+            for (long d : shape) {
                 n *= d;
             }
             float[] f = new float[n];
@@ -106,38 +106,39 @@ class NpyFilesTest {
                 b[k] = (byte) i[k];
                 bool[k] = (byte) (i[k] >>> 31);
             }
-            for (NpyArray a : new NpyArray[] {NpyArray.float32(f, shape), NpyArray.uint8(b, shape),
-                NpyArray.uint16(s, shape), NpyArray.int32(i, shape), NpyArray.bool(bool, shape)}) {
+            for (Tensor a : new Tensor[] {Tensor.f32(f, shape), Tensor.u8(b, shape),
+                Tensor.u16(s, shape), Tensor.i32(i, shape), Tensor.bool(bool, shape)}) {
                 Path file = tmp.resolve("a.npy");
                 NpyFiles.write(a, file);
-                NpyArray back = NpyFiles.read(file);
+                Tensor back = NpyFiles.read(file);
                 assertEquals(a.dtype(), back.dtype(), a.toString());
                 assertArrayEquals(a.shape(), back.shape(), a.toString());
                 assertRawEquals(a, back);
                 // NumPy aligns the data to 64 bytes; the data follows the header directly.
-                long dataBytes = (long) n * a.dtype().itemSize;
+                long dataBytes = (long) n * a.dtype().byteSize();
                 assertEquals(0, (Files.size(file) - dataBytes) % 64, a.toString());
             }
         }
     }
 
-    private static void assertRawEquals(NpyArray a, NpyArray b) {
+    private static void assertRawEquals(Tensor a, Tensor b) {
         switch (a.dtype()) {
-            case FLOAT32 -> {
-                for (int k = 0; k < a.size(); k++) {
+            case F32 -> {
+                for (int k = 0; k < a.numel(); k++) {
                     assertEquals(Float.floatToRawIntBits(a.floats()[k]), Float.floatToRawIntBits(b.floats()[k]));
                 }
             }
-            case UINT8, BOOL -> assertArrayEquals(a.bytes(), b.bytes());
-            case UINT16 -> assertArrayEquals(a.shorts(), b.shorts());
-            case INT32 -> assertArrayEquals(a.ints(), b.ints());
+            case U8, BOOL -> assertArrayEquals(a.bytes(), b.bytes());
+            case U16 -> assertArrayEquals(a.shorts(), b.shorts());
+            case I32 -> assertArrayEquals(a.ints(), b.ints());
+            default -> throw new AssertionError(a.dtype());
         }
     }
 
     @Test
     void writtenHeaderIsWhatNumpyWrites() throws IOException {
         Path file = tmp.resolve("h.npy");
-        NpyFiles.write(NpyArray.float32(new float[6], 2, 3), file);
+        NpyFiles.write(Tensor.f32(new float[6], 2, 3), file);
         byte[] bytes = Files.readAllBytes(file);
         // Compare with NumPy's own file for a (17, 23) float32 array, a fixture, header for header.
         byte[] numpy = Files.readAllBytes(Fixtures.path("io/npy_f4.npy"));
@@ -156,48 +157,48 @@ class NpyFilesTest {
             f.data[k] = (float) rnd.nextGaussian();
         }
         GrayF32 fs = f.subimage(1, 2, 8, 7);
-        assertArrayEquals(fs.copy().data, viaFile(NpyArray.of(fs)).toGrayF32(null).data);
+        assertArrayEquals(fs.copy().data, viaFile(Tensor.of(fs)).toGrayF32(null).data);
 
         GrayU8 g = new GrayU8(9, 7);
         rnd.nextBytes(g.data);
         GrayU8 gs = g.subimage(2, 1, 9, 6);
-        assertArrayEquals(gs.copy().data, viaFile(NpyArray.of(gs)).toGrayU8(null).data);
+        assertArrayEquals(gs.copy().data, viaFile(Tensor.of(gs)).toGrayU8(null).data);
 
         GrayU16 w = new GrayU16(9, 7);
         for (int k = 0; k < w.data.length; k++) {
             w.data[k] = (short) rnd.nextInt(65536);
         }
         GrayU16 ws = w.subimage(0, 1, 5, 7);
-        assertArrayEquals(ws.copy().data, viaFile(NpyArray.of(ws)).toGrayU16(null).data);
+        assertArrayEquals(ws.copy().data, viaFile(Tensor.of(ws)).toGrayU16(null).data);
 
         LabelMap l = new LabelMap(9, 7);
         for (int k = 0; k < l.data.length; k++) {
             l.data[k] = rnd.nextInt(Integer.MAX_VALUE);
         }
         LabelMap ls = l.subimage(1, 1, 8, 6);
-        assertArrayEquals(ls.copy().data, viaFile(NpyArray.of(ls)).toLabelMap(null).data);
+        assertArrayEquals(ls.copy().data, viaFile(Tensor.of(ls)).toLabelMap(null).data);
 
         Mask m = new Mask(9, 7);
         for (int k = 0; k < m.data.length; k++) {
             m.data[k] = (byte) rnd.nextInt(2);
         }
         Mask ms = m.subimage(3, 0, 9, 7);
-        assertArrayEquals(ms.copy().data, viaFile(NpyArray.of(ms)).toMask(null).data);
+        assertArrayEquals(ms.copy().data, viaFile(Tensor.of(ms)).toMask(null).data);
 
         PlanarF32 p = new PlanarF32(4, 9, 7);
         for (int k = 0; k < p.data.length; k++) {
             p.data[k] = rnd.nextFloat();
         }
         PlanarF32 ps = p.subimage(2, 2, 7, 6);
-        NpyArray pa = viaFile(NpyArray.of(ps));
-        assertArrayEquals(new int[] {4, 4, 5}, pa.shape());
+        Tensor pa = viaFile(Tensor.of(ps));
+        assertArrayEquals(new long[] {4, 4, 5}, pa.shape());
         assertArrayEquals(ps.copy().data, pa.toPlanarF32(null).data);
 
         RgbU8 c = new RgbU8(9, 7);
         rnd.nextBytes(c.data);
         RgbU8 cs = c.subimage(1, 3, 6, 7);
-        NpyArray ca = viaFile(NpyArray.of(cs));
-        assertArrayEquals(new int[] {4, 5, 3}, ca.shape());
+        Tensor ca = viaFile(Tensor.of(cs));
+        assertArrayEquals(new long[] {4, 5, 3}, ca.shape());
         assertEquals(cs.getRgb(2, 1), ca.toRgbU8(null).getRgb(2, 1));
         assertArrayEquals(cs.copy().data, ca.toRgbU8(null).data);
     }
@@ -206,7 +207,7 @@ class NpyFilesTest {
     void conversionIntoSubImageOutputWritesOnlyTheView() {
         GrayU8 parent = new GrayU8(6, 5);
         GrayU8 view = parent.subimage(1, 1, 4, 3);
-        NpyArray.uint8(new byte[] {1, 2, 3, 4, 5, 6}, 2, 3).toGrayU8(view);
+        Tensor.u8(new byte[] {1, 2, 3, 4, 5, 6}, 2, 3).toGrayU8(view);
         assertEquals(1, parent.get(1, 1));
         assertEquals(6, parent.get(3, 2));
         assertEquals(0, parent.get(4, 2));
@@ -215,26 +216,26 @@ class NpyFilesTest {
 
     @Test
     void conversionMismatchNamesExpectedAndActual() {
-        NpyArray a = NpyArray.float32(new float[24], 2, 3, 4);
+        Tensor a = Tensor.f32(new float[24], 2, 3, 4);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> a.toGrayF32(null));
         assertTrue(e.getMessage().contains("(H, W)") && e.getMessage().contains("(2, 3, 4)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> a.toRgbU8(null));
         assertTrue(e.getMessage().contains("'|u1'") && e.getMessage().contains("'<f4'"), e.getMessage());
-        NpyArray u = NpyArray.uint8(new byte[24], 2, 3, 4);
+        Tensor u = Tensor.u8(new byte[24], 2, 3, 4);
         e = assertThrows(IllegalArgumentException.class, () -> u.toRgbU8(null));
         assertTrue(e.getMessage().contains("(H, W, 3)") && e.getMessage().contains("(2, 3, 4)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> a.toPlanarF32(new PlanarF32(3, 4, 3)));
         assertTrue(e.getMessage().contains("3 channels"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class,
-                () -> NpyArray.int32(new int[] {1, -2}, 1, 2).toLabelMap(null));
+                () -> Tensor.i32(new int[] {1, -2}, 1, 2).toLabelMap(null));
         assertTrue(e.getMessage().contains("-2"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NpyArray.float32(new float[5], 2, 3));
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.f32(new float[5], 2, 3));
         assertTrue(e.getMessage().contains("(2, 3)") && e.getMessage().contains("5"), e.getMessage());
-        e = assertThrows(IllegalArgumentException.class, () -> NpyArray.uint8(new byte[0], 0, 3).toGrayU8(null));
+        e = assertThrows(IllegalArgumentException.class, () -> Tensor.u8(new byte[0], 0, 3).toGrayU8(null));
         assertTrue(e.getMessage().contains("(0, 3)"), e.getMessage());
     }
 
-    private NpyArray viaFile(NpyArray a) throws IOException {
+    private Tensor viaFile(Tensor a) throws IOException {
         Path file = tmp.resolve("v.npy");
         NpyFiles.write(a, file);
         return NpyFiles.read(file);
@@ -254,8 +255,8 @@ class NpyFilesTest {
         Path file = tmp.resolve("v.npy");
         // Keys in another order, double quotes, no trailing comma, Python 2 long suffix, '<u1' for '|u1'.
         Files.write(file, npy("{\"shape\": (2L, 3L), 'fortran_order': False, 'descr': '<u1'}", 6));
-        NpyArray a = NpyFiles.read(file);
-        assertEquals(NpyArray.DType.UINT8, a.dtype());
-        assertArrayEquals(new int[] {2, 3}, a.shape());
+        Tensor a = NpyFiles.read(file);
+        assertEquals(DType.U8, a.dtype());
+        assertArrayEquals(new long[] {2, 3}, a.shape());
     }
 }

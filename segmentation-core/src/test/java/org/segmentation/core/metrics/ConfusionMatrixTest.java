@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.label.IgnoreLabel;
 
 class ConfusionMatrixTest {
 
@@ -16,7 +17,7 @@ class ConfusionMatrixTest {
         // 4 classes, ignore 255. Class 3 appears nowhere.
         LabelMap t = LabelMap.wrap(new int[] {0, 0, 1, 1, 2, 255}, 3, 2);
         LabelMap p = LabelMap.wrap(new int[] {0, 1, 1, 1, 0, 3}, 3, 2);
-        ConfusionMatrix cm = new ConfusionMatrix(4, 255).add(t, p);
+        ConfusionMatrix cm = new ConfusionMatrix(4, IgnoreLabel.of(255)).add(t, p);
         assertEquals(1, cm.count(0, 0));
         assertEquals(1, cm.count(0, 1));
         assertEquals(2, cm.count(1, 1));
@@ -46,22 +47,18 @@ class ConfusionMatrixTest {
     }
 
     @Test
-    void ignoreLabelInsideTheClassRangeIsReportedNaN() {
-        LabelMap t = LabelMap.wrap(new int[] {0, 1, 1, 2}, 4, 1);
-        LabelMap p = LabelMap.wrap(new int[] {1, 0, 1, 2}, 4, 1);
-        ConfusionMatrix cm = new ConfusionMatrix(3, 0).add(t, p);
-        // Pixel 1 (truth 1, pred 0) is counted as FN of class 1; class 0 gets a FP but no IoU.
-        assertArrayEquals(new double[] {Double.NaN, 0.5, 1.0}, cm.iou(), 0.0);
-        assertEquals(0.75, cm.meanIoU(), 0.0);
+    void anIgnoreLabelThatIsAClassIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ConfusionMatrix(3, IgnoreLabel.of(0)));
+        assertTrue(e.getMessage().contains("ignore label 0"), e.getMessage());
     }
 
-    /** Per-class IoU from pixel sets, compared with the accumulated matrix over several images. */
     @Test
     void matchesSetDefinitionOverRandomImages() {
         Random rnd = new Random(21);
         int n = 5;
         int ignore = 9;
-        ConfusionMatrix cm = new ConfusionMatrix(n, ignore);
+        ConfusionMatrix cm = new ConfusionMatrix(n, IgnoreLabel.of(ignore));
         long[] inter = new long[n];
         long[] union = new long[n];
         long[] sizes = new long[n * 2];
@@ -124,13 +121,13 @@ class ConfusionMatrixTest {
                 assertEquals(both.count(a, b), merged.count(a, b));
             }
         }
-        assertThrows(IllegalArgumentException.class, () -> both.add(new ConfusionMatrix(3, 255)));
+        assertThrows(IllegalArgumentException.class, () -> both.add(new ConfusionMatrix(3, IgnoreLabel.of(255))));
         assertThrows(IllegalArgumentException.class, () -> both.add(new ConfusionMatrix(4)));
     }
 
     @Test
     void invalidLabelsAreNamedAndLeaveTheMatrixUntouched() {
-        ConfusionMatrix cm = new ConfusionMatrix(3, 255);
+        ConfusionMatrix cm = new ConfusionMatrix(3, IgnoreLabel.of(255));
         LabelMap t = LabelMap.wrap(new int[] {0, 1, 2, 255, 2, 7}, 3, 2);
         LabelMap p = LabelMap.wrap(new int[] {0, 1, 2, 99, 1, 0}, 3, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> cm.add(t, p));

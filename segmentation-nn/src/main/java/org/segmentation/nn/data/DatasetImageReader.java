@@ -11,7 +11,6 @@ import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
-import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.io.ImageFiles;
 
 /**
@@ -24,26 +23,12 @@ final class DatasetImageReader {
     }
 
     /**
-     * Reads an image scaled to [0, 1] with {@code channels} channels: 1 converts colour to gray (BT.601 luma), 3
-     * replicates gray into R, G and B. 16-bit gray files keep their precision with one channel and are rounded to
-     * 8 bits with three.
+     * Reads an image scaled to [0, 1] with {@code channels} channels ({@link ConvertImage#toUnitPlanar}).
      *
      * @throws DatasetException naming the file if it cannot be read or decoded
      */
     static PlanarF32 readImage(Path file, int channels) {
-        BufferedImage img = decode(file, "image");
-        PlanarF32 out = new PlanarF32(channels, img.getWidth(), img.getHeight());
-        if (channels == 1) {
-            if (ConvertImage.isGray16(img)) {
-                ConvertImage.toF32(ConvertImage.toGrayU16(img, null), 1f / 65535f, out.channel(0));
-            } else {
-                ConvertImage.toF32(ConvertImage.toGrayU8(img, null), 1f / 255f, out.channel(0));
-            }
-        } else {
-            RgbU8 rgb = ConvertImage.toRgb(img, null);
-            ConvertImage.toPlanar(rgb, 1f / 255f, out);
-        }
-        return out;
+        return ConvertImage.toUnitPlanar(decode(file, "image"), channels);
     }
 
     /**

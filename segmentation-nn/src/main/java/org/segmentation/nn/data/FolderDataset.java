@@ -12,6 +12,8 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.label.IgnoreLabel;
+import org.segmentation.core.label.LabelOps;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +40,9 @@ public final class FolderDataset implements SegmentationDataset {
      * @param channels 1 (colour images are converted to gray) or 3 (gray images are replicated)
      * @param numClasses number of classes, background included, or {@link #INFER} to use the largest label found
      *     in the masks (other than the ignore label) plus one, which reads every mask when the dataset is opened
-     * @param ignoreLabel the mask value of unlabelled pixels (255 in PASCAL VOC), or {@link #NO_IGNORE}
+     * @param ignoreLabel the mask value of unlabelled pixels (255 in PASCAL VOC), or {@link IgnoreLabel#NONE}
      */
-    public record Config(int channels, int numClasses, int ignoreLabel) {
+    public record Config(int channels, int numClasses, IgnoreLabel ignoreLabel) {
         /** {@link #numClasses} value asking the dataset to infer the class count from the masks. */
         public static final int INFER = 0;
 
@@ -52,12 +54,11 @@ public final class FolderDataset implements SegmentationDataset {
             if (numClasses < 0) {
                 throw new IllegalArgumentException("numClasses must be positive or INFER (0), got " + numClasses);
             }
-            if (ignoreLabel < NO_IGNORE) {
-                throw new IllegalArgumentException("ignoreLabel must be non-negative or NO_IGNORE (-1), got "
-                        + ignoreLabel);
+            if (ignoreLabel == null) {
+                throw new IllegalArgumentException("ignoreLabel is required (IgnoreLabel.NONE for none)");
             }
             if (numClasses != INFER) {
-                Labels.checkClasses(numClasses, ignoreLabel);
+                ignoreLabel.checkFor(numClasses);
             }
         }
     }
@@ -67,10 +68,10 @@ public final class FolderDataset implements SegmentationDataset {
     private final List<Path> masks;
     private final int channels;
     private final int numClasses;
-    private final int ignoreLabel;
+    private final IgnoreLabel ignoreLabel;
 
     private FolderDataset(Path root, List<Path> images, List<Path> masks, int channels, int numClasses,
-            int ignoreLabel) {
+            IgnoreLabel ignoreLabel) {
         this.root = root;
         this.images = images;
         this.masks = masks;
@@ -119,7 +120,7 @@ public final class FolderDataset implements SegmentationDataset {
                 LabelMap labels = DatasetImageReader.readLabels(mask);
                 for (int i = 0; i < labels.pixelCount(); i++) {
                     int v = labels.data[i];
-                    if (v != config.ignoreLabel()) {
+                    if (!config.ignoreLabel().matches(v)) {
                         max = Math.max(max, v);
                     }
                 }
@@ -129,9 +130,10 @@ public final class FolderDataset implements SegmentationDataset {
                 throw new DatasetException(root.resolve("masks"), "every mask in " + root.resolve("masks")
                         + " is background (0) or ignored; give numClasses explicitly");
             }
-            if (config.ignoreLabel() != NO_IGNORE && config.ignoreLabel() < numClasses) {
-                throw new DatasetException(root.resolve("masks"), "the ignore label " + config.ignoreLabel()
-                        + " is below the largest label " + max + " found in " + root.resolve("masks"));
+            if (config.ignoreLabel().valueOr(Integer.MAX_VALUE) < numClasses) {
+                throw new DatasetException(root.resolve("masks"), "the ignore label "
+                        + config.ignoreLabel().value() + " is below the largest label " + max + " found in "
+                        + root.resolve("masks"));
             }
         }
         LOG.info("{}: {} image/mask pairs, {} classes", root, imageList.size(), numClasses);
@@ -192,7 +194,7 @@ public final class FolderDataset implements SegmentationDataset {
             throw new DatasetException(maskFile, "mask " + maskFile + " is " + target.width + "x" + target.height
                     + " but image " + imageFile + " is " + image.width + "x" + image.height);
         }
-        String bad = Labels.firstInvalid(target, numClasses, ignoreLabel);
+        String bad = LabelOps.firstInvalidClass(target, numClasses, ignoreLabel);
         if (bad != null) {
             throw new DatasetException(maskFile, "mask " + maskFile + ": " + bad);
         }
@@ -232,7 +234,7 @@ public final class FolderDataset implements SegmentationDataset {
     }
 
     @Override
-    public int ignoreLabel() {
+    public IgnoreLabel ignoreLabel() {
         return ignoreLabel;
     }
 }

@@ -1,12 +1,14 @@
 package org.segmentation.nn.data;
 
 import java.util.List;
+import org.segmentation.core.label.IgnoreLabel;
+import org.segmentation.core.label.LabelOps;
 
 /** A dataset whose samples are all held in memory, validated once when it is built. */
 public final class InMemoryDataset implements SegmentationDataset {
     private final List<Sample> samples;
     private final int numClasses;
-    private final int ignoreLabel;
+    private final IgnoreLabel ignoreLabel;
     private final int channels;
 
     /**
@@ -14,12 +16,13 @@ public final class InMemoryDataset implements SegmentationDataset {
      *
      * @param samples at least one sample, all with the same number of channels
      * @param numClasses number of classes, background included
-     * @param ignoreLabel label of unlabelled pixels, or {@link #NO_IGNORE}
+     * @param ignoreLabel label of unlabelled pixels, or {@link IgnoreLabel#NONE}
      * @throws IllegalArgumentException if the list is empty, the channel counts differ, or a target holds a label
-     *     that is neither a class nor the ignore label (the message names the sample and the pixel)
+     *     that is neither a class nor the ignore label (the message names the sample and the pixel), or the
+     *     ignore label is a class
      */
-    public InMemoryDataset(List<Sample> samples, int numClasses, int ignoreLabel) {
-        Labels.checkClasses(numClasses, ignoreLabel);
+    public InMemoryDataset(List<Sample> samples, int numClasses, IgnoreLabel ignoreLabel) {
+        ignoreLabel.checkFor(numClasses);
         if (samples.isEmpty()) {
             throw new IllegalArgumentException("an in-memory dataset needs at least one sample");
         }
@@ -33,7 +36,7 @@ public final class InMemoryDataset implements SegmentationDataset {
                 throw new IllegalArgumentException("sample " + i + " has " + s.channels()
                         + " channels but sample 0 has " + channels);
             }
-            String bad = Labels.firstInvalid(s.target(), numClasses, ignoreLabel);
+            String bad = LabelOps.firstInvalidClass(s.target(), numClasses, ignoreLabel);
             if (bad != null) {
                 throw new IllegalArgumentException("sample " + i + ": " + bad);
             }
@@ -42,7 +45,7 @@ public final class InMemoryDataset implements SegmentationDataset {
 
     /** A dataset in which every pixel has a class. */
     public InMemoryDataset(List<Sample> samples, int numClasses) {
-        this(samples, numClasses, NO_IGNORE);
+        this(samples, numClasses, IgnoreLabel.NONE);
     }
 
     @Override
@@ -67,7 +70,7 @@ public final class InMemoryDataset implements SegmentationDataset {
     }
 
     @Override
-    public int ignoreLabel() {
+    public IgnoreLabel ignoreLabel() {
         return ignoreLabel;
     }
 }

@@ -1,5 +1,7 @@
 package org.segmentation.nn.data;
 
+import org.segmentation.core.label.IgnoreLabel;
+
 /**
  * A fixed, indexed collection of {@link Sample}s for training or evaluating a segmentation network.
  *
@@ -9,9 +11,6 @@ package org.segmentation.nn.data;
  * augmentation brings them to one training size).
  */
 public interface SegmentationDataset {
-    /** {@link #ignoreLabel()} of a dataset in which every pixel has a class. */
-    int NO_IGNORE = -1;
-
     /** Number of samples. */
     int size();
 
@@ -31,10 +30,10 @@ public interface SegmentationDataset {
 
     /**
      * The target label of pixels that have no class and must not count in the loss or the metrics, or
-     * {@link #NO_IGNORE}. It is never in {@code 0..numClasses()-1}.
+     * {@link IgnoreLabel#NONE}. It is never in {@code 0..numClasses()-1} ({@link IgnoreLabel#checkFor}).
      */
-    default int ignoreLabel() {
-        return NO_IGNORE;
+    default IgnoreLabel ignoreLabel() {
+        return IgnoreLabel.NONE;
     }
 
     /** Throws an {@link IndexOutOfBoundsException} naming the index and the size unless it is valid. */

@@ -1,5 +1,7 @@
 package org.segmentation.nn.data;
 
+import org.segmentation.core.label.IgnoreLabel;
+
 /** A view of some samples of another dataset, in a given order; shares the parent's samples. */
 public final class SubsetDataset implements SegmentationDataset {
     private final SegmentationDataset parent;
@@ -55,7 +57,7 @@ public final class SubsetDataset implements SegmentationDataset {
     }
 
     @Override
-    public int ignoreLabel() {
+    public IgnoreLabel ignoreLabel() {
         return parent.ignoreLabel();
     }
 }

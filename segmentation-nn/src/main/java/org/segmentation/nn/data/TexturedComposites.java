@@ -12,6 +12,7 @@ import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.ImageBase;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.label.LabelOps;
 
 /**
  * An 11-class semantic segmentation problem on real textures: Fashion-MNIST items pasted at random positions
@@ -172,7 +173,7 @@ public final class TexturedComposites {
             float itemGain = (float) (0.75 + 0.25 * rng.nextDouble());
             paste(img, target, instances, w, cls, item, size, x0, y0, mirror, itemGain, k);
         }
-        relabel(instances);
+        LabelOps.relabel(instances);   // items hidden by later ones vanish; ids 1..n in raster order
         for (int i = 0; i < img.length; i++) {
             double v = img[i] + config.noiseSigma() * rng.nextGaussian();
             img[i] = (float) Math.min(1.0, Math.max(0.0, v));
@@ -205,22 +206,6 @@ public final class TexturedComposites {
                     instances.data[i] = id;
                 }
             }
-        }
-    }
-
-    /** Renumbers the visible instance ids to 1..n in order of their first id, dropping fully hidden items. */
-    private static void relabel(LabelMap instances) {
-        int max = instances.maxLabel();
-        int[] map = new int[max + 1];
-        for (int v : instances.data) {
-            map[v] = v == 0 ? 0 : 1;
-        }
-        int next = 0;
-        for (int v = 1; v <= max; v++) {
-            map[v] = map[v] == 0 ? 0 : ++next;
-        }
-        for (int i = 0; i < instances.data.length; i++) {
-            instances.data[i] = map[instances.data[i]];
         }
     }
 }

@@ -3,7 +3,6 @@ package org.segmentation.nn.io;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -15,12 +14,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
+import org.segmentation.core.io.AtomicFiles;
 
 /**
  * Saves and loads models and training checkpoints as directories:
  *
  * <pre>
- * config.json            {"format_version": 1, "save_id": "...", ...architecture fields}
+ * config.json            {"format_version": 2, "save_id": "...", ...architecture fields, and for a task-level
+ *                        model "input" (normalisation) and "class_names"}
  * model.safetensors      weights (parameters and buffers)
  * optimizer.safetensors  checkpoints only: the optimizer's tensors
  * training_state.json    checkpoints only: {"format_version": 1, "save_id": "...", "epoch": 3, "step": 1200,
@@ -36,8 +37,10 @@ import java.util.UUID;
  * none of the directory's files has one.
  *
  * <p><b>Versions.</b> {@code format_version} is the version of this layout, {@link #FORMAT_VERSION}; loading a
- * directory of a newer version throws a {@link ModelFormatException}. Architecture versions belong in the
- * caller's own config fields.
+ * directory of a newer version throws a {@link ModelFormatException}. Version 2 added the optional
+ * {@code "input"} and {@code "class_names"} fields of {@code config.json} (see
+ * {@code org.segmentation.nn.task.TrainedUNet}); version 1 files load unchanged, with the defaults those fields
+ * stand for. Architecture versions belong in the caller's own config fields.
  *
  * <p><b>Validation.</b> Loading checks the files' formats and the save ids, not that the tensors fit the
  * config: only the model that owns the architecture knows the shapes. It should check each tensor as it
@@ -46,7 +49,7 @@ import java.util.UUID;
  */
 public final class ModelFiles {
     /** The layout version this class writes and the newest it reads. */
-    public static final int FORMAT_VERSION = 1;
+    public static final int FORMAT_VERSION = 2;
     /** The architecture file. */
     public static final String CONFIG = "config.json";
     /** The weights file. */

@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,7 +26,9 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
+import org.segmentation.core.io.AtomicFiles;
+import org.segmentation.core.io.DType;
+import org.segmentation.core.io.Tensor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -296,7 +297,8 @@ public final class SafeTensors {
                 case F64: chunk.asDoubleBuffer().get(t.doubles(), off, n); break;
                 case I64: chunk.asLongBuffer().get(t.longs(), off, n); break;
                 case I32: chunk.asIntBuffer().get(t.ints(), off, n); break;
-                case U8: chunk.get(t.bytes(), off, n); break;
+                case U16: chunk.asShortBuffer().get(t.shorts(), off, n); break;
+                case U8, BOOL: chunk.get(t.bytes(), off, n); break;
                 default: throw new AssertionError(t.dtype());
             }
         }
@@ -379,7 +381,8 @@ public final class SafeTensors {
                 case F64: chunk.asDoubleBuffer().put(t.doubles(), off, n); break;
                 case I64: chunk.asLongBuffer().put(t.longs(), off, n); break;
                 case I32: chunk.asIntBuffer().put(t.ints(), off, n); break;
-                case U8: chunk.put(t.bytes(), off, n); break;
+                case U16: chunk.asShortBuffer().put(t.shorts(), off, n); break;
+                case U8, BOOL: chunk.put(t.bytes(), off, n); break;
                 default: throw new AssertionError(t.dtype());
             }
             chunk.position(0).limit(n * t.dtype().byteSize());

@@ -5,6 +5,8 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.segmentation.core.io.DType;
+import org.segmentation.core.io.Tensor;
 
 /**
  * The contents of one safetensors file: named {@link Tensor}s in order and the {@code __metadata__} strings.

@@ -38,6 +38,39 @@ public final class Concat {
     }
 
     /**
+     * The concatenation's buffer with {@code a} copied into its first channels, the rest left for the caller to
+     * write in place through {@link #second}: a layer that produces b can then write it there directly
+     * ({@link ConvTranspose2x2#forward(INDArray, INDArray)}) instead of into an array that {@link #forward} would
+     * copy. Backward is the same as after {@link #forward}.
+     *
+     * @param a (N,Ca,H,W)
+     * @param channelsB Cb, at least 1
+     * @return (N,Ca+Cb,H,W), a new detached array whose channels Ca.. are uninitialised
+     */
+    public INDArray withFirst(INDArray a, long channelsB) {
+        Shapes.require("Concat input a", "(N,C,H,W)", a, Shapes.ANY, Shapes.ANY, Shapes.ANY, Shapes.ANY);
+        if (channelsB < 1) {
+            throw new IllegalArgumentException("Concat: expected at least one channel after a, got " + channelsB);
+        }
+        long n = a.size(0), ca = a.size(1), plane = a.size(2) * a.size(3);
+        INDArray y = Memory.detached(a.dataType(), n, ca + channelsB, a.size(2), a.size(3));
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            Scalars.copyRuns(Scalars.contiguous(a), 0, ca * plane, y, 0, (ca + channelsB) * plane, n, ca * plane);
+        }
+        channelsA = ca;
+        outShape = y.shape();
+        return y;
+    }
+
+    /** Channels Ca.. of a buffer from {@link #withFirst}, as an (N,Cb,H,W) view. */
+    public INDArray second(INDArray cat) {
+        if (outShape == null || !java.util.Arrays.equals(cat.shape(), outShape)) {
+            throw new IllegalStateException("Concat.second needs the buffer of the last withFirst");
+        }
+        return cat.get(NDArrayIndex.all(), NDArrayIndex.interval(channelsA, outShape[1]));
+    }
+
+    /**
      * The gradient of a (the skip in a U-Net) usually outlives dY, that of b is usually consumed at once: so dA is
      * a compact copy and dB a view of dY, valid while dY is.
      *

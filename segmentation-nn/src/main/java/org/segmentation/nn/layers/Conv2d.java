@@ -4,6 +4,8 @@ import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
@@ -71,6 +73,39 @@ public final class Conv2d {
         INDArray y = Memory.detached(dtype, x.size(0), outChannels, x.size(2), x.size(3));
         try (MemoryWorkspace ws = Memory.scratch()) {
             algorithm.forward(x, weight.value(), bias.value(), y);
+        }
+        return y;
+    }
+
+    /**
+     * Inference through this convolution and the batch norm that follows it, in evaluation mode, as one
+     * convolution: the batch norm's affine map ({@link BatchNorm2d#evaluationAffine}) is folded into the weights,
+     * w'[k] = w[k]·scale[k] and b'[k] = b[k]·scale[k] + shift[k], and its fused ReLU, if any, runs in place on the
+     * output. That saves the batch norm's two passes over memory and its output array; the result differs from
+     * {@code bn.forward(forward(x))} by float rounding only. Nothing is cached: there is no backward.
+     *
+     * @param x input (N,C,H,W)
+     * @param bn the following batch norm over K channels, in evaluation mode
+     * @return bn(conv(x)) (N,K,H,W), a new detached array
+     */
+    public INDArray forwardEvaluation(INDArray x, BatchNorm2d bn) {
+        Shapes.require("Conv2d input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
+        Shapes.requireType("Conv2d input x", x, dtype);
+        double[][] affine = bn.evaluationAffine();
+        if (affine[0].length != outChannels) {
+            throw new IllegalArgumentException("batch norm over " + affine[0].length + " channels after a"
+                    + " convolution with " + outChannels + " outputs");
+        }
+        INDArray y = Memory.detached(dtype, x.size(0), outChannels, x.size(2), x.size(3));
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            INDArray scale = Nd4j.createFromArray(affine[0]).castTo(dtype);
+            INDArray shift = Nd4j.createFromArray(affine[1]).castTo(dtype);
+            INDArray w = weight.value().mul(scale.reshape(outChannels, 1, 1, 1));
+            INDArray b = bias.value().mul(scale).addi(shift);
+            algorithm.forward(x, w, b, y);
+            if (bn.relu()) {
+                Transforms.relu(y, false);
+            }
         }
         return y;
     }

@@ -1,9 +1,11 @@
 package org.segmentation.nn.loss;
 
+import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.Bcast;
 import org.segmentation.nn.layers.Softmax;
 
@@ -15,21 +17,21 @@ import org.segmentation.nn.layers.Softmax;
 public final class FocalLoss implements Loss {
     private final double alpha;
     private final double gamma;
-    private final int ignoreLabel;
+    private final IgnoreLabel ignoreLabel;
 
     /** α = 1, γ = 2, nothing ignored. */
     public FocalLoss() {
-        this(1.0, 2.0, SoftmaxCrossEntropy.NO_IGNORE);
+        this(1.0, 2.0, IgnoreLabel.NONE);
     }
 
-    public FocalLoss(double alpha, double gamma, int ignoreLabel) {
+    public FocalLoss(double alpha, double gamma, IgnoreLabel ignoreLabel) {
         if (!(alpha > 0) || Double.isInfinite(alpha) || !(gamma >= 0) || Double.isInfinite(gamma)) {
             throw new IllegalArgumentException("expected alpha > 0 and gamma >= 0, finite; got alpha=" + alpha
                     + " gamma=" + gamma);
         }
         this.alpha = alpha;
         this.gamma = gamma;
-        this.ignoreLabel = ignoreLabel;
+        this.ignoreLabel = Objects.requireNonNull(ignoreLabel, "ignoreLabel (IgnoreLabel.NONE for none)");
     }
 
     @Override

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.Bcast;
 import org.segmentation.nn.Shapes;
 
@@ -17,28 +18,33 @@ final class Labels {
      *
      * @return K
      */
-    static int check(String what, INDArray logits, INDArray labels, int ignoreLabel) {
+    static int check(String what, INDArray logits, INDArray labels, IgnoreLabel ignoreLabel) {
         Shapes.require(what + " logits", "(N,K,H,W)", logits, Shapes.ANY, Shapes.ANY, Shapes.ANY, Shapes.ANY);
         Shapes.requireFloating(logits.dataType());
         Shapes.require(what + " labels", "(N,H,W)", labels, logits.size(0), logits.size(2), logits.size(3));
         int k = (int) logits.size(1);
+        ignoreLabel.checkFor(k);
         INDArray l = labels.castTo(DataType.DOUBLE);
-        INDArray valid = l.neq(ignoreLabel);
+        INDArray valid = valid(labels, ignoreLabel, DataType.DOUBLE);
         if (valid.any()) {
-            INDArray kept = l.mul(valid.castTo(DataType.DOUBLE));
-            double min = l.minNumber().doubleValue();
+            INDArray kept = l.mul(valid);
+            double min = kept.minNumber().doubleValue();
             double max = kept.maxNumber().doubleValue();
-            if ((min < 0 && min != ignoreLabel) || max >= k) {
-                throw new IllegalArgumentException(what + " labels: expected values in [0, " + k + ") or the ignore"
-                        + " label " + ignoreLabel + ", got range [" + min + ", " + max + "]");
+            if (min < 0 || max >= k) {
+                throw new IllegalArgumentException(what + " labels: expected values in [0, " + k + ")"
+                        + ignoreLabel.orIgnoredText().replace(" nor ", " or ") + ", got range [" + min + ", " + max
+                        + "] outside the ignored pixels");
             }
         }
         return k;
     }
 
     /** 1 where the label is not {@code ignoreLabel}, else 0; (N,H,W) of type dt. */
-    static INDArray valid(INDArray labels, int ignoreLabel, DataType dt) {
-        return labels.castTo(DataType.DOUBLE).neq(ignoreLabel).castTo(dt);
+    static INDArray valid(INDArray labels, IgnoreLabel ignoreLabel, DataType dt) {
+        if (ignoreLabel.isNone()) {
+            return Nd4j.ones(dt, labels.shape());
+        }
+        return labels.castTo(DataType.DOUBLE).neq(ignoreLabel.value()).castTo(dt);
     }
 
     /** One-hot (N,K,H,W) of type dt, all zero at ignored pixels. */

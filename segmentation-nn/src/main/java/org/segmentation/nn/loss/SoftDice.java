@@ -1,8 +1,9 @@
 package org.segmentation.nn.loss;
 
+import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.Bcast;
 import org.segmentation.nn.layers.Softmax;
 
@@ -14,19 +15,19 @@ import org.segmentation.nn.layers.Softmax;
  */
 public final class SoftDice implements Loss {
     private final double smooth;
-    private final int ignoreLabel;
+    private final IgnoreLabel ignoreLabel;
 
     /** Smoothing 1, nothing ignored. */
     public SoftDice() {
-        this(1.0, SoftmaxCrossEntropy.NO_IGNORE);
+        this(1.0, IgnoreLabel.NONE);
     }
 
-    public SoftDice(double smooth, int ignoreLabel) {
+    public SoftDice(double smooth, IgnoreLabel ignoreLabel) {
         if (!(smooth > 0) || Double.isInfinite(smooth)) {
             throw new IllegalArgumentException("expected a finite smoothing term > 0, got " + smooth);
         }
         this.smooth = smooth;
-        this.ignoreLabel = ignoreLabel;
+        this.ignoreLabel = Objects.requireNonNull(ignoreLabel, "ignoreLabel (IgnoreLabel.NONE for none)");
     }
 
     @Override

@@ -1,9 +1,11 @@
 package org.segmentation.nn.loss;
 
+import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.Bcast;
 import org.segmentation.nn.layers.Softmax;
 
@@ -14,22 +16,20 @@ import org.segmentation.nn.layers.Softmax;
  * gradient are 0 (PyTorch returns NaN). Targets are class labels (N,H,W) of any numeric type.
  */
 public final class SoftmaxCrossEntropy implements Loss {
-    /** PyTorch's default ignore_index; labels are never negative, so by default nothing is ignored. */
-    public static final int NO_IGNORE = -100;
 
     private final double[] classWeights;
-    private final int ignoreLabel;
+    private final IgnoreLabel ignoreLabel;
 
     /** Unweighted, nothing ignored. */
     public SoftmaxCrossEntropy() {
-        this(null, NO_IGNORE);
+        this(null, IgnoreLabel.NONE);
     }
 
     /**
      * @param classWeights one positive weight per class, or null for all 1
      * @param ignoreLabel pixels with this label contribute nothing
      */
-    public SoftmaxCrossEntropy(double[] classWeights, int ignoreLabel) {
+    public SoftmaxCrossEntropy(double[] classWeights, IgnoreLabel ignoreLabel) {
         if (classWeights != null) {
             for (double w : classWeights) {
                 if (!(w >= 0) || Double.isInfinite(w)) {
@@ -39,7 +39,7 @@ public final class SoftmaxCrossEntropy implements Loss {
             }
         }
         this.classWeights = classWeights == null ? null : classWeights.clone();
-        this.ignoreLabel = ignoreLabel;
+        this.ignoreLabel = Objects.requireNonNull(ignoreLabel, "ignoreLabel (IgnoreLabel.NONE for none)");
     }
 
     @Override

@@ -10,9 +10,9 @@ import java.util.TreeSet;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.segmentation.nn.io.DType;
+import org.segmentation.core.io.DType;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.io.ModelFormatException;
-import org.segmentation.nn.io.Tensor;
 import org.segmentation.nn.io.TensorFile;
 import org.segmentation.nn.param.Parameter;
 

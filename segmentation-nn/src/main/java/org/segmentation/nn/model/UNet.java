@@ -1,7 +1,7 @@
 package org.segmentation.nn.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -325,7 +325,17 @@ public final class UNet implements SegmentationModel {
      *     config field is missing, unknown or invalid, or a tensor's name, shape or dtype does not fit the config
      */
     public static UNet load(Path dir, long seed) throws IOException {
-        SavedModel saved = ModelFiles.loadModel(dir);
+        return fromSaved(ModelFiles.loadModel(dir), dir, seed);
+    }
+
+    /**
+     * The model of a loaded directory ({@link ModelFiles#loadModel}), in evaluation mode; see
+     * {@link #load(Path, long)}.
+     *
+     * @param dir the directory it was read from, named in errors
+     * @throws ModelFormatException if the config or a tensor does not fit
+     */
+    public static UNet fromSaved(SavedModel saved, Path dir, long seed) throws ModelFormatException {
         UNetConfig config = configFromJson(saved.config(), dir.resolve(ModelFiles.CONFIG));
         UNet model = new UNet(config, seed);
         ModelWeights.load(model, saved.weights());
@@ -335,10 +345,15 @@ public final class UNet implements SegmentationModel {
 
     private static final Set<String> CONFIG_KEYS = Set.of("architecture", "input_channels", "classes", "depth",
             "base_filters", "batch_norm", "dropout", "upsampling", "up_kernel", "head", "dtype");
+    /**
+     * Fields a task-level model adds beside the architecture ({@code org.segmentation.nn.task.TrainedUNet}: input
+     * normalisation, class names); the network does not read them.
+     */
+    private static final Set<String> TASK_KEYS = Set.of("input", "class_names");
 
-    /** The config as the fields of {@code config.json}, with {@code "architecture": "unet"}. */
-    public static ObjectNode configToJson(UNetConfig c) {
-        ObjectNode o = JsonNodeFactory.instance.objectNode();
+    /** The config as the fields of {@code config.json}, with {@code "architecture": "unet"}, in file order. */
+    public static Map<String, Object> configFields(UNetConfig c) {
+        Map<String, Object> o = new LinkedHashMap<>();
         o.put("architecture", ARCHITECTURE);
         o.put("input_channels", c.inputChannels());
         o.put("classes", c.classes());
@@ -351,6 +366,11 @@ public final class UNet implements SegmentationModel {
         o.put("head", c.head().name().toLowerCase(java.util.Locale.ROOT));
         o.put("dtype", c.dtype() == DataType.DOUBLE ? "float64" : "float32");
         return o;
+    }
+
+    /** {@link #configFields} as a JSON object. */
+    public static ObjectNode configToJson(UNetConfig c) {
+        return new ObjectMapper().valueToTree(configFields(c));
     }
 
     /**
@@ -374,7 +394,7 @@ public final class UNet implements SegmentationModel {
         }
         for (Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
             String key = it.next();
-            if (!CONFIG_KEYS.contains(key)) {
+            if (!CONFIG_KEYS.contains(key) && !TASK_KEYS.contains(key)) {
                 throw new ModelFormatException(file, null, "unknown config field \"" + key + "\"");
             }
         }
@@ -452,8 +472,9 @@ public final class UNet implements SegmentationModel {
     /**
      * [conv3x3 - BN+ReLU] x2 (or [conv3x3 - ReLU in place] x2 without batch norm), named {@code <name>.conv1},
      * {@code <name>.bn1}, {@code <name>.conv2}, ... In training mode it keeps the conv outputs z1, z2 and the
-     * activations y1, y2 (y2 is the block's output) until its backward; in evaluation mode it frees z1, y1 and z2
-     * as soon as they are consumed.
+     * activations y1, y2 (y2 is the block's output) until its backward. In evaluation mode each batch norm is
+     * folded into the convolution before it ({@link Conv2d#forwardEvaluation}), and y1 is freed as soon as conv2
+     * has consumed it (without batch norm: z1, y1 and z2 likewise).
      */
     private static final class DoubleConv {
         final Conv2d conv1;
@@ -496,6 +517,12 @@ public final class UNet implements SegmentationModel {
 
         /** (N,in,H,W) -> (N,out,H,W); x is not freed. */
         INDArray forward(INDArray x) {
+            if (!training && bn1 != null) {             // each batch norm folded into its convolution
+                INDArray b = conv1.forwardEvaluation(x, bn1);
+                INDArray y = conv2.forwardEvaluation(b, bn2);
+                Memory.free(b);
+                return y;
+            }
             INDArray a = conv1.forward(x);
             INDArray b = bn1 != null ? bn1.forward(a) : relu1.forward(a, a);
             if (!training) {
@@ -585,19 +612,19 @@ public final class UNet implements SegmentationModel {
          * @return (N,out,2H,2W)
          */
         INDArray forward(INDArray x, INDArray skip) {
-            INDArray u;
-            if (upConv != null) {
-                u = upConv.forward(x);
+            if (upConv != null) {                      // the up-convolution writes its half of cat in place
+                cat = concat.withFirst(skip, upConv.outChannels());
+                upConv.forward(x, concat.second(cat));
             } else {
                 upsampled = bilinear.forward(x);
-                u = bilinearConv.forward(upsampled);
+                INDArray u = bilinearConv.forward(upsampled);
                 if (!training) {
                     Memory.free(upsampled);
                     upsampled = null;
                 }
+                cat = concat.forward(skip, u);
+                Memory.free(u);
             }
-            cat = concat.forward(skip, u);
-            Memory.free(u);
             INDArray y = block.forward(cat);
             if (!training) {
                 Memory.free(cat);

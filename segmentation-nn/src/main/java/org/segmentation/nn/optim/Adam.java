@@ -14,6 +14,7 @@ import org.segmentation.nn.param.ParameterBuffer;
  * Adam adds λ·p to g (L2); AdamW instead first shrinks p by (1 − lr·λ).
  */
 public final class Adam implements Optimizer {
+    private final ParameterBuffer buffer;
     private final INDArray params;
     private final INDArray grads;
     private final double beta1;
@@ -35,6 +36,7 @@ public final class Adam implements Optimizer {
             throw new IllegalArgumentException("expected betas in [0,1), eps > 0, weight decay >= 0; got beta1="
                     + beta1 + " beta2=" + beta2 + " eps=" + eps + " weightDecay=" + weightDecay);
         }
+        this.buffer = buffer;
         this.params = buffer.values();
         this.grads = buffer.gradients();
         this.learningRate = learningRate;
@@ -58,6 +60,11 @@ public final class Adam implements Optimizer {
     public static Adam adamW(ParameterBuffer buffer, double learningRate, double beta1, double beta2, double eps,
             double weightDecay) {
         return new Adam(buffer, learningRate, beta1, beta2, eps, weightDecay, true);
+    }
+
+    @Override
+    public ParameterBuffer parameters() {
+        return buffer;
     }
 
     @Override

@@ -5,9 +5,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.segmentation.nn.io.DType;
+import org.segmentation.core.io.DType;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.io.ModelFormatException;
-import org.segmentation.nn.io.Tensor;
 import org.segmentation.nn.io.TensorFile;
 
 /** In-place vector helpers for the optimizers. */

@@ -2,12 +2,16 @@ package org.segmentation.nn.optim;
 
 import org.segmentation.nn.io.ModelFormatException;
 import org.segmentation.nn.io.TensorFile;
+import org.segmentation.nn.param.ParameterBuffer;
 
 /**
  * Updates every parameter of a {@link org.segmentation.nn.param.ParameterBuffer} from its gradients. Each
  * {@link #step()} is a handful of whole-buffer operations into preallocated state, so it allocates nothing.
  */
 public interface Optimizer {
+    /** The buffer whose parameters this optimizer updates, from its gradients. */
+    ParameterBuffer parameters();
+
     /** Applies one update using the current gradients (which it does not zero). */
     void step();
 

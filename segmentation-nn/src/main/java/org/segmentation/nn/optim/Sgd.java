@@ -12,6 +12,7 @@ import org.segmentation.nn.param.ParameterBuffer;
  * p −= lr·d. With μ = 0 it is plain SGD.
  */
 public final class Sgd implements Optimizer {
+    private final ParameterBuffer buffer;
     private final INDArray params;
     private final INDArray grads;
     private final double momentum;
@@ -30,6 +31,7 @@ public final class Sgd implements Optimizer {
         if (nesterov && momentum == 0) {
             throw new IllegalArgumentException("Nesterov momentum needs momentum > 0, got 0");
         }
+        this.buffer = buffer;
         this.params = buffer.values();
         this.grads = buffer.gradients();
         this.learningRate = learningRate;
@@ -38,6 +40,11 @@ public final class Sgd implements Optimizer {
         this.weightDecay = weightDecay;
         this.velocity = BufferOps.state(params);
         this.scratch = BufferOps.state(params);
+    }
+
+    @Override
+    public ParameterBuffer parameters() {
+        return buffer;
     }
 
     @Override

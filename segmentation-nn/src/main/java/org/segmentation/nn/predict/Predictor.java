@@ -144,16 +144,31 @@ public final class Predictor {
      * @param probs (K,H,W) class probabilities
      */
     public static LabelMap labelsOf(PlanarF32 probs) {
-        LabelMap out = new LabelMap(probs.width, probs.height);
-        for (int y = 0; y < probs.height; y++) {
-            for (int x = 0; x < probs.width; x++) {
-                int s = probs.startIndex + y * probs.stride + x;
+        return argmax(probs, 0.5f);
+    }
+
+    /**
+     * Labels from logits, as {@link #labelsOf} from the probabilities they give: the largest logit per pixel (the
+     * first on ties) for K &gt; 1 channels (the softmax keeps the order), logit &gt; 0 for K = 1 (P &gt; 0.5).
+     *
+     * @param logits (K,H,W) class scores before the softmax or sigmoid
+     */
+    public static LabelMap labelsOfLogits(PlanarF32 logits) {
+        return argmax(logits, 0f);
+    }
+
+    /** The one argmax: the first channel with the largest score, or score &gt; threshold for one channel. */
+    private static LabelMap argmax(PlanarF32 scores, float binaryThreshold) {
+        LabelMap out = new LabelMap(scores.width, scores.height);
+        for (int y = 0; y < scores.height; y++) {
+            for (int x = 0; x < scores.width; x++) {
+                int s = scores.startIndex + y * scores.stride + x;
                 int best = 0;
-                if (probs.channels == 1) {
-                    best = probs.data[s] > 0.5f ? 1 : 0;
+                if (scores.channels == 1) {
+                    best = scores.data[s] > binaryThreshold ? 1 : 0;
                 } else {
-                    for (int c = 1; c < probs.channels; c++) {
-                        if (probs.data[s + c * probs.planeStride] > probs.data[s + best * probs.planeStride]) {
+                    for (int c = 1; c < scores.channels; c++) {
+                        if (scores.data[s + c * scores.planeStride] > scores.data[s + best * scores.planeStride]) {
                             best = c;
                         }
                     }

@@ -1,12 +1,14 @@
 package org.segmentation.nn.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -14,6 +16,7 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.data.Augmentation;
@@ -32,6 +35,7 @@ import org.segmentation.nn.model.SegmentationModel;
 import org.segmentation.nn.optim.GradientClipping;
 import org.segmentation.nn.optim.Optimizer;
 import org.segmentation.nn.param.ParameterBuffer;
+import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.train.TrainerConfig.Interval;
 import org.segmentation.nn.train.TrainerConfig.ScheduleUnit;
 import org.segmentation.nn.train.TrainingListener.CheckpointKind;
@@ -74,6 +78,7 @@ public final class Trainer {
     public static final String BEST = "best";
 
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainerConfig config;
     private final SegmentationModel model;
@@ -278,8 +283,8 @@ public final class Trainer {
 
     /**
      * The model's metrics on {@code data} in evaluation mode (the model is left in evaluation mode): prediction
-     * by argmax over the K channels, or logit &gt; 0 for K = 1, against the labels, in a {@link ConfusionMatrix}
-     * that skips the dataset's ignore label.
+     * by argmax over the K channels, or logit &gt; 0 for K = 1 ({@link Predictor#labelsOfLogits}), against the
+     * labels, in a {@link ConfusionMatrix} that skips the dataset's ignore label.
      *
      * @param loss the loss to report, with the training loss's target convention (see {@link TrainerConfig})
      * @param batchSize samples per forward pass; samples of one batch must have one size
@@ -298,9 +303,7 @@ public final class Trainer {
             long epoch) {
         SegmentationDataset data = loader.dataset();
         int k = model.outputChannels();
-        int ignore = data.ignoreLabel() == SegmentationDataset.NO_IGNORE ? ConfusionMatrix.NO_IGNORE
-                : data.ignoreLabel();
-        ConfusionMatrix cm = new ConfusionMatrix(k == 1 ? 2 : k, ignore);
+        ConfusionMatrix cm = new ConfusionMatrix(k == 1 ? 2 : k, data.ignoreLabel());
         DataType dt = model.parameters().dataType();
         double weightedLoss = 0;
         long pixels = 0;
@@ -309,7 +312,7 @@ public final class Trainer {
         for (Iterator<Batch> it = loader.epoch(0); it.hasNext(); ) {
             Batch batch = it.next();
             int hw = batch.height * batch.width;
-            int[] predicted;
+            float[] scores;
             INDArray x = inputs.images(batch, dt);
             INDArray logits = model.forward(x);
             INDArray target = inputs.target(batch, k, dt);
@@ -317,19 +320,18 @@ public final class Trainer {
                 LossResult r = loss.compute(logits, target);
                 weightedLoss += r.loss() * batch.size * hw;
                 pixels += (long) batch.size * hw;
-                INDArray pred = k == 1 ? logits.gt(0.0) : logits.argMax(1);
-                predicted = pred.castTo(DataType.INT32).reshape(pred.length()).toIntVector();
+                scores = logits.castTo(DataType.FLOAT).dup('c').data().asFloat();
             } finally {
                 Memory.free(logits);
                 inputs.release();
             }
+            int perSample = k * hw;
             for (int n = 0; n < batch.size; n++) {
                 int[] truth = new int[hw];
-                int[] pred = new int[hw];
                 System.arraycopy(batch.targets, batch.targetOffset(n), truth, 0, hw);
-                System.arraycopy(predicted, n * hw, pred, 0, hw);
-                cm.add(LabelMap.wrap(truth, batch.width, batch.height), LabelMap.wrap(pred, batch.width,
-                        batch.height));
+                PlanarF32 sample = PlanarF32.wrap(Arrays.copyOfRange(scores, n * perSample, (n + 1) * perSample), k,
+                        batch.width, batch.height);
+                cm.add(LabelMap.wrap(truth, batch.width, batch.height), Predictor.labelsOfLogits(sample));
             }
         }
         return new ValidationResult(step, epoch, pixels == 0 ? Double.NaN : weightedLoss / pixels, cm.meanIoU(),
@@ -492,7 +494,8 @@ public final class Trainer {
         extra.put("validations_since_best", validationsSinceBest);
         extra.put("metric", config.monitor().metric().name());
         TrainingState state = new TrainingState(epoch, step, Long.toString(config.seed()), extra);
-        SavedModel saved = new SavedModel(config.modelConfig().get(), ModelWeights.toTensors(model));
+        SavedModel saved = new SavedModel(JSON.valueToTree(config.modelConfig()),
+                ModelWeights.toTensors(model));
         ModelFiles.saveCheckpoint(dir, new Checkpoint(saved, optimizer.state(), state));
         history.write(config.checkpointDir());
         TrainingListener.CheckpointSaved cs = new TrainingListener.CheckpointSaved(kind, dir, epoch, step);

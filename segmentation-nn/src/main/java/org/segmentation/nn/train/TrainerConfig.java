@@ -1,8 +1,7 @@
 package org.segmentation.nn.train;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
-import java.util.function.Supplier;
+import java.util.Map;
 import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.model.SegmentationModel;
 import org.segmentation.nn.optim.LearningRateSchedule;
@@ -16,7 +15,8 @@ import org.segmentation.nn.optim.Optimizer;
  * @param model the network trained (its parameters are the optimizer's)
  * @param loss the training loss; its targets are the batch labels (N,H,W) for a K-class model, or the labels
  *     as 0/1 probabilities (N,1,H,W) for a one-channel (sigmoid) model
- * @param optimizer steps over {@code model.parameters()}
+ * @param optimizer steps over {@code model.parameters()}: one built over another buffer would train nothing, so
+ *     it is refused
  * @param schedule learning rate as a function of the epoch or the step index ({@link #scheduleUnit}), starting
  *     at 0; {@code null} keeps the optimizer's rate. Warm-up: {@link LearningRateSchedule#linearWarmup}.
  * @param scheduleUnit whether {@code schedule} is evaluated once per epoch (at its start) or before every step
@@ -36,8 +36,9 @@ import org.segmentation.nn.optim.Optimizer;
  *     {@code null} to save nothing
  * @param checkpointEveryEpochs save {@code last/} after every this many epochs (and always when training ends),
  *     at least 1
- * @param modelConfig gives the architecture fields of {@code config.json}: only the model knows them; required
- *     when {@code checkpointDir} is set
+ * @param modelConfig the fields of the checkpoints' {@code config.json} (architecture, and for a task-level
+ *     model its input normalisation and class names): only the model knows them; values are strings, numbers,
+ *     booleans, lists and maps of those. Copied; required when {@code checkpointDir} is set
  * @param clipNorm clip the global gradient L2 norm to this value before each step; 0 for no clipping
  * @param seed the seed of the data order, the augmentations and the dropout masks
  * @param loaderThreads background threads loading and augmenting batches; 0 loads on the training thread
@@ -46,7 +47,7 @@ import org.segmentation.nn.optim.Optimizer;
 public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimizer,
         LearningRateSchedule schedule, ScheduleUnit scheduleUnit, int epochs, long maxSteps, int batchSize,
         boolean dropLast, Interval validateEvery, int validationBatchSize, Monitor monitor, int patience,
-        Path checkpointDir, int checkpointEveryEpochs, Supplier<ObjectNode> modelConfig, double clipNorm,
+        Path checkpointDir, int checkpointEveryEpochs, Map<String, Object> modelConfig, double clipNorm,
         long seed, int loaderThreads, int prefetchBatches) {
 
     /** When a {@link LearningRateSchedule} is evaluated. */
@@ -165,6 +166,10 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
             throw new IllegalArgumentException("model, loss and optimizer are required, got model=" + model
                     + ", loss=" + loss + ", optimizer=" + optimizer);
         }
+        if (optimizer.parameters() != model.parameters()) {
+            throw new IllegalArgumentException("the optimizer updates another parameter buffer than the model's: "
+                    + "build it on model.parameters() (it would train nothing)");
+        }
         if (scheduleUnit == null) {
             throw new IllegalArgumentException("scheduleUnit is required");
         }
@@ -198,9 +203,10 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
                     + checkpointEveryEpochs);
         }
         if (checkpointDir != null && modelConfig == null) {
-            throw new IllegalArgumentException("checkpointDir " + checkpointDir + " needs a modelConfig supplier "
+            throw new IllegalArgumentException("checkpointDir " + checkpointDir + " needs the modelConfig fields "
                     + "for config.json");
         }
+        modelConfig = modelConfig == null ? null : Map.copyOf(modelConfig);
         if (!(clipNorm >= 0) || Double.isInfinite(clipNorm)) {
             throw new IllegalArgumentException("clipNorm must be finite and >= 0 (0 for no clipping), got "
                     + clipNorm);
@@ -240,7 +246,7 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
         private int patience;
         private Path checkpointDir;
         private int checkpointEveryEpochs = 1;
-        private Supplier<ObjectNode> modelConfig;
+        private Map<String, Object> modelConfig;
         private double clipNorm;
         private long seed;
         private int loaderThreads = 1;
@@ -300,7 +306,11 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
             return this;
         }
 
-        public Builder checkpoints(Path dir, int everyEpochs, Supplier<ObjectNode> modelConfig) {
+        /**
+         * Checkpoints into {@code dir} every {@code everyEpochs} epochs, with {@code modelConfig} as the fields of
+         * their {@code config.json} (e.g. {@code UNet.configFields(config)}).
+         */
+        public Builder checkpoints(Path dir, int everyEpochs, Map<String, Object> modelConfig) {
             this.checkpointDir = dir;
             this.checkpointEveryEpochs = everyEpochs;
             this.modelConfig = modelConfig;

@@ -13,7 +13,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
-import org.segmentation.nn.io.AtomicFiles;
+import org.segmentation.core.io.AtomicFiles;
 
 /**
  * What a training run recorded, as plain data for plots and reports: per step the loss and the learning rate,

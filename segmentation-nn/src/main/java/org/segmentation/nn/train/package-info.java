@@ -5,6 +5,9 @@
  * through SLF4J), the run's record as {@link org.segmentation.nn.train.TrainingHistory} (CSV and JSON), and
  * {@link org.segmentation.nn.train.TrainingDivergedException} for a NaN or infinite loss or gradient.
  *
+ * <p>To train a U-Net with sensible defaults, use {@link org.segmentation.nn.task.UNetTraining}, which builds
+ * this configuration; the trainer itself is for any model and a recipe chosen in full:
+ *
  * <pre>{@code
  * UNet net = ...;
  * TrainerConfig config = TrainerConfig.builder(net, new CeDiceLoss(),
@@ -13,7 +16,7 @@
  *         .schedule(LearningRateSchedule.linearWarmup(LearningRateSchedule.cosine(1e-3, 50, 1e-5), 2, 0.1),
  *                 TrainerConfig.ScheduleUnit.EPOCH)
  *         .earlyStopping(TrainerConfig.Monitor.meanIoU(), 10)
- *         .checkpoints(Path.of("runs/cells"), 5, net::config)
+ *         .checkpoints(Path.of("runs/cells"), 5, UNet.configFields(net.config()))
  *         .build();
  * Trainer trainer = new Trainer(config, new LoggingListener(50));
  * // trainer.resume(Path.of("runs/cells/last"));   to continue an interrupted run exactly

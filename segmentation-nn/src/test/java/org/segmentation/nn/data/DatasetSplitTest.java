@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
+import org.segmentation.core.label.IgnoreLabel;
 
 class DatasetSplitTest {
     private static InMemoryDataset dataset(int n) {
@@ -75,7 +76,7 @@ class DatasetSplitTest {
                 () -> new InMemoryDataset(List.of(ok, three), 2));
         assertTrue(e.getMessage().contains("sample 1") && e.getMessage().contains("label 2"), e.getMessage());
         // The same label is accepted when it is the ignore label.
-        assertEquals(2, new InMemoryDataset(List.of(ok, three), 2, 2).ignoreLabel());
+        assertEquals(IgnoreLabel.of(2), new InMemoryDataset(List.of(ok, three), 2, IgnoreLabel.of(2)).ignoreLabel());
         Sample rgb = TestSamples.random(new Random(3), 3, 3, 3, 2);
         assertThrows(IllegalArgumentException.class, () -> new InMemoryDataset(List.of(ok, rgb), 2));
         assertThrows(IndexOutOfBoundsException.class, () -> dataset(2).get(2));

@@ -15,13 +15,14 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.segmentation.core.image.ConvertImage;
+import org.segmentation.core.label.IgnoreLabel;
 
 class FolderDatasetTest {
     @TempDir
     Path root;
 
     private static final FolderDataset.Config RGB_INFER = new FolderDataset.Config(3, FolderDataset.Config.INFER,
-            SegmentationDataset.NO_IGNORE);
+            IgnoreLabel.NONE);
 
     /** A random RGB image; returns its packed 0xRRGGBB pixels, row-major. */
     private int[] writeRgb(String name, int w, int h, long seed) throws IOException {
@@ -95,7 +96,7 @@ class FolderDatasetTest {
             assertEquals((rgbA[i] & 0xFF) * (1f / 255f), a.image().data[40 + i]);
         }
 
-        FolderDataset gray = FolderDataset.open(root, new FolderDataset.Config(1, 5, SegmentationDataset.NO_IGNORE));
+        FolderDataset gray = FolderDataset.open(root, new FolderDataset.Config(1, 5, IgnoreLabel.NONE));
         assertEquals(5, gray.numClasses());
         Sample g = gray.get(1);
         assertEquals(1, g.channels());
@@ -115,7 +116,8 @@ class FolderDatasetTest {
         int[] labels = {0, 300, 2, 0, 1, 299};
         mask.getRaster().setSamples(0, 0, 3, 2, 0, labels);
         write(mask, "masks", "deep.png");
-        FolderDataset ds = FolderDataset.open(root, new FolderDataset.Config(1, FolderDataset.Config.INFER, -1));
+        FolderDataset ds = FolderDataset.open(root,
+                new FolderDataset.Config(1, FolderDataset.Config.INFER, IgnoreLabel.NONE));
         assertEquals(301, ds.numClasses());
         Sample s = ds.get(0);
         assertArrayEquals(labels, s.target().data);
@@ -131,9 +133,10 @@ class FolderDatasetTest {
         int[] labels = labels(16, 2, 6);
         labels[3] = 255;
         writeGrayMask("x.png", 4, 4, labels);
-        FolderDataset ds = FolderDataset.open(root, new FolderDataset.Config(3, FolderDataset.Config.INFER, 255));
+        FolderDataset ds = FolderDataset.open(root,
+                new FolderDataset.Config(3, FolderDataset.Config.INFER, IgnoreLabel.of(255)));
         assertEquals(2, ds.numClasses());
-        assertEquals(255, ds.ignoreLabel());
+        assertEquals(IgnoreLabel.of(255), ds.ignoreLabel());
         assertEquals(255, ds.get(0).target().data[3]);
     }
 
@@ -178,7 +181,7 @@ class FolderDatasetTest {
         int[] labels = new int[16];
         labels[6] = 3;
         writeGrayMask("a.png", 4, 4, labels);
-        FolderDataset ds = FolderDataset.open(root, new FolderDataset.Config(3, 2, SegmentationDataset.NO_IGNORE));
+        FolderDataset ds = FolderDataset.open(root, new FolderDataset.Config(3, 2, IgnoreLabel.NONE));
         DatasetException e = assertThrows(DatasetException.class, () -> ds.get(0));
         assertEquals(root.resolve("masks/a.png"), e.file());
         assertTrue(e.getMessage().contains("label 3") && e.getMessage().contains("(2, 1)"), e.getMessage());
@@ -189,7 +192,7 @@ class FolderDatasetTest {
         writeRgb("a.png", 4, 4, 1);
         Files.createDirectories(root.resolve("masks"));
         Files.write(root.resolve("masks/a.png"), new byte[] {1, 2, 3, 4});
-        FolderDataset ds = FolderDataset.open(root, new FolderDataset.Config(3, 2, SegmentationDataset.NO_IGNORE));
+        FolderDataset ds = FolderDataset.open(root, new FolderDataset.Config(3, 2, IgnoreLabel.NONE));
         DatasetException e = assertThrows(DatasetException.class, () -> ds.get(0));
         assertEquals(root.resolve("masks/a.png"), e.file());
 
@@ -206,7 +209,7 @@ class FolderDatasetTest {
 
     @Test
     void badConfigIsRefused() {
-        assertThrows(IllegalArgumentException.class, () -> new FolderDataset.Config(2, 3, -1));
-        assertThrows(IllegalArgumentException.class, () -> new FolderDataset.Config(1, 3, 2));
+        assertThrows(IllegalArgumentException.class, () -> new FolderDataset.Config(2, 3, IgnoreLabel.NONE));
+        assertThrows(IllegalArgumentException.class, () -> new FolderDataset.Config(1, 3, IgnoreLabel.of(2)));
     }
 }

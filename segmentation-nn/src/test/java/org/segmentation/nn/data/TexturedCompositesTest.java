@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.zip.GZIPInputStream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.segmentation.nn.testutil.Peers;
 
 class TexturedCompositesTest {
     private static final TexturedComposites GENERATOR = new TexturedComposites(TexturedComposites.Config.defaults());
@@ -68,7 +68,7 @@ class TexturedCompositesTest {
     void bundledItemsAreTheFirstHundredTestItemsOfEachClass() throws IOException {
         Path images = Path.of("/usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz");
         Path labels = Path.of("/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz");
-        Assumptions.assumeTrue(Files.exists(images) && Files.exists(labels), "Fashion-MNIST is not installed");
+        Peers.require(Files.exists(images) && Files.exists(labels), "Fashion-MNIST is not installed");
         byte[] img = gunzip(Files.newInputStream(images));
         byte[] lab = gunzip(Files.newInputStream(labels));
         byte[] bundled = gunzip(TexturedComposites.class.getResourceAsStream("fashion-mnist-subset.bin.gz"));

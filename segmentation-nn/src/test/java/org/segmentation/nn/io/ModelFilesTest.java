@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.core.io.Tensor;
 
 class ModelFilesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -152,13 +152,15 @@ class ModelFilesTest {
         Path d = dir.resolve("m");
         ModelFiles.saveModel(d, model(1));
         Path config = d.resolve(ModelFiles.CONFIG);
-        for (String version : new String[] {"2", "0", "\"1\"", "1.5"}) {
+        String newer = Integer.toString(ModelFiles.FORMAT_VERSION + 1);
+        for (String version : new String[] {newer, "0", "\"1\"", "1.5"}) {
             ObjectNode json = (ObjectNode) JSON.readTree(config.toFile());
             json.set("format_version", JSON.readTree(version));
             Files.write(config, JSON.writeValueAsBytes(json));
             ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.loadModel(d));
             assertEquals(config, e.file());
-            assertTrue(e.getMessage().contains(version.equals("2") ? "newer than the version 1" : "not a positive"),
+            assertTrue(e.getMessage().contains(version.equals(newer)
+                    ? "newer than the version " + ModelFiles.FORMAT_VERSION : "not a positive"),
                     e.getMessage());
         }
         Files.writeString(config, "{\"save_id\": \"x\"}");

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.segmentation.core.io.Tensor;
 
 /** Every malformed file is rejected with a {@link ModelFormatException} naming the file and the problem. */
 class SafeTensorsMalformedTest {

@@ -1,7 +1,6 @@
 package org.segmentation.nn.io;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.nn.testutil.Peers;
 
 /**
  * A file written by Java parses in Python (numpy, with an independent strict reader) with exactly the values
@@ -27,8 +27,8 @@ class SafeTensorsPythonInteropTest {
 
     @Test
     void javaRewrittenFixtureParsesInPythonWithTheSameValues() throws Exception {
-        assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON);
-        assumeTrue(run(List.of(PYTHON.toString(), "-c", "import numpy"), null).exit == 0, "no numpy for " + PYTHON);
+        Peers.require(Files.isExecutable(PYTHON), "no " + PYTHON);
+        Peers.require(run(List.of(PYTHON.toString(), "-c", "import numpy"), null).exit == 0, "no numpy for " + PYTHON);
         Path fixture = SafeTensorsTest.resource("torch_small.safetensors");
         Path copy = dir.resolve("java.safetensors");
         SafeTensors.write(copy, SafeTensors.read(fixture));

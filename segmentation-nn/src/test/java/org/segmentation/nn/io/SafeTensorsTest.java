@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
@@ -22,6 +21,8 @@ import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.core.io.DType;
+import org.segmentation.core.io.Tensor;
 
 class SafeTensorsTest {
     @TempDir
@@ -225,5 +226,31 @@ class SafeTensorsTest {
         ModelFormatException missing = assertThrows(ModelFormatException.class,
                 () -> read.require("conv.b", DType.F32, 2));
         assertEquals("conv.b", missing.tensor());
+    }
+
+    @Test
+    void aWriteThatFailsAtTheRenameKeepsTargetAndLeavesNoTemporary(@TempDir Path dir) throws IOException {
+        // the target is a non-empty directory: all data is written to the temporary file, then the move fails
+        Path target = dir.resolve("w.safetensors");
+        Files.createDirectory(target);
+        Files.writeString(target.resolve("keep"), "x");
+        TensorFile t = TensorFile.builder().put("a", Tensor.f32(new float[] {1, 2}, 2)).build();
+        assertThrows(IOException.class, () -> SafeTensors.write(target, t));
+        try (java.util.stream.Stream<Path> s = Files.list(target.getParent())) {
+            assertEquals(List.of("w.safetensors"), s.map(p -> p.getFileName().toString()).toList());
+        }
+        assertEquals("x", Files.readString(target.resolve("keep")));
+    }
+
+    @Test
+    void u16AndBoolTensorsRoundTripLikeTheNpyTypes(@TempDir Path dir) throws IOException {
+        Tensor u16 = Tensor.u16(new short[] {0, 1, (short) 65535}, 3);
+        Tensor bool = Tensor.bool(new byte[] {1, 0, 0, 1}, 2, 2);
+        Path file = dir.resolve("t.safetensors");
+        SafeTensors.write(file, TensorFile.builder().put("u", u16).put("b", bool).build());
+        TensorFile back = SafeTensors.read(file);
+        assertEquals(u16, back.get("u"));
+        assertEquals(bool, back.get("b"));
+        assertEquals(65535, back.get("u").shorts()[2] & 0xFFFF);
     }
 }

@@ -35,6 +35,112 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void maxPoolNd4jOpsPathBreaksTiesLikeTheLoops() {
+        INDArray x = Nd4j.create(new double[] {
+            1, 5, 2, 2, 9,
+            3, 4, 0, 1, 9,
+            9, 9, 9, 9, 9}, new long[] {1, 1, 3, 5}, 'c');
+        MaxPool2x2 pool = new MaxPool2x2().useNd4jOps();
+        assertArrayEquals(new double[] {5, 2}, pool.forward(x).reshape(2).toDoubleVector(), 0.0);
+        INDArray dX = Nd4j.ones(DataType.DOUBLE, 1, 1, 3, 5);   // accumulated into
+        pool.backward(Nd4j.create(new double[] {10, 20}, new long[] {1, 1, 1, 2}, 'c'), dX);
+        assertArrayEquals(new double[] {
+            1, 11, 21, 1, 1,
+            1, 1, 1, 1, 1,
+            1, 1, 1, 1, 1}, dX.reshape(15).toDoubleVector(), 0.0);
+    }
+
+    @Test
+    void batchNormNd4jOpsPathMatchesTheLoopsInFloat32() {
+        // The two paths compute the same formulas; the loops sum in double, ND4J's float32 reductions in float,
+        // whose error on 2·32·20·20 unit-scale values is far below 1e-4 of the outputs' scale (about 1).
+        Random rng = new Random(11);
+        for (boolean relu : new boolean[] {false, true}) {
+            ParameterBuffer.Builder pl = ParameterBuffer.builder(DataType.FLOAT);
+            BatchNorm2d loops = new BatchNorm2d(pl, "bn", 32, relu);
+            ParameterBuffer ploops = pl.build();
+            ParameterBuffer.Builder pn = ParameterBuffer.builder(DataType.FLOAT);
+            BatchNorm2d ops = new BatchNorm2d(pn, "bn", 32, relu).useNd4jOps();
+            ParameterBuffer pops = pn.build();
+            INDArray params = GradCheck.gaussian(rng, DataType.FLOAT, ploops.length());
+            ploops.values().assign(params);
+            pops.values().assign(params);
+            for (boolean training : new boolean[] {true, false}) {
+                loops.setTraining(training);
+                ops.setTraining(training);
+                INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, 2, 32, 20, 20).muli(3).addi(1);
+                INDArray dY = GradCheck.gaussian(rng, DataType.FLOAT, 2, 32, 20, 20);
+                ploops.zeroGradients();
+                pops.zeroGradients();
+                String what = "relu=" + relu + " training=" + training;
+                assertTrue(ops.forward(x).equalsWithEps(loops.forward(x), 1e-4), what + ": y");
+                assertTrue(ops.runningMean().equalsWithEps(loops.runningMean(), 1e-5), what + ": running mean");
+                assertTrue(ops.runningVar().equalsWithEps(loops.runningVar(), 1e-4), what + ": running var");
+                assertTrue(ops.backward(dY).equalsWithEps(loops.backward(dY), 1e-4), what + ": dX");
+                // gamma's gradient sums 2·20·20 products of unit scale: 1e-2 absolute is 1e-5 of the sums' scale
+                assertTrue(pops.gradients().equalsWithEps(ploops.gradients(), 1e-2), what + ": dgamma, dbeta");
+                assertTrue(ploops.gradients().amaxNumber().doubleValue() > 1, what + ": gradients are not all 0");
+            }
+        }
+    }
+
+    @Test
+    void convolutionWithFoldedBatchNormEqualsTheTwoLayers() {
+        // float64: the folded weights round differently from two passes, by ~1e-15 relative; 1e-12 is ample
+        Random rng = new Random(12);
+        for (boolean relu : new boolean[] {false, true}) {
+            ParameterBuffer.Builder b = ParameterBuffer.builder(DataType.DOUBLE);
+            Conv2d conv = new Conv2d(b, "c", 3, 5, 3, rng);
+            BatchNorm2d bn = new BatchNorm2d(b, "bn", 5, relu);
+            ParameterBuffer params = b.build();
+            params.values().assign(GradCheck.gaussian(rng, DataType.DOUBLE, params.length()));
+            bn.runningMean().assign(GradCheck.gaussian(rng, DataType.DOUBLE, 5));
+            bn.runningVar().assign(GradCheck.gaussian(rng, DataType.DOUBLE, 5).muli(0.3).addi(1));
+            INDArray x = GradCheck.gaussian(rng, DataType.DOUBLE, 2, 3, 7, 9);
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> conv.forwardEvaluation(x, bn));
+            assertTrue(e.getMessage().contains("evaluation mode"), e.getMessage());
+            bn.setTraining(false);
+            INDArray expected = bn.forward(conv.forward(x));
+            INDArray folded = conv.forwardEvaluation(x, bn);
+            assertTrue(folded.equalsWithEps(expected, 1e-12), "relu=" + relu);
+            assertEquals(relu, folded.minNumber().doubleValue() == 0.0, "relu=" + relu + ": negatives clipped");
+        }
+    }
+
+    @Test
+    void upConvolutionWritesItsHalfOfTheConcatenationInPlace() {
+        // the same arithmetic in the same order either way: equal to the last bit
+        Random rng = new Random(13);
+        for (boolean nd4j : new boolean[] {false, true}) {
+            ParameterBuffer.Builder b = ParameterBuffer.builder(DataType.FLOAT);
+            ConvTranspose2x2 up = new ConvTranspose2x2(b, "up", 6, 4, rng);
+            ConvTranspose2x2 ref = new ConvTranspose2x2(b, "ref", 6, 4, rng);
+            if (nd4j) {
+                up.useNd4jOps();
+            }
+            ParameterBuffer params = b.build();
+            ref.weight().value().assign(up.weight().value());
+            ref.bias().value().assign(up.bias().value());
+            INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, 3, 6, 5, 7);
+            INDArray skip = GradCheck.gaussian(rng, DataType.FLOAT, 3, 2, 10, 14);
+            Concat inPlace = new Concat();
+            INDArray cat = inPlace.withFirst(skip, 4);
+            assertTrue(up.forward(x, inPlace.second(cat)).isView());
+            INDArray expected = new Concat().forward(skip, ref.forward(x));
+            assertEquals(expected, cat, "nd4j=" + nd4j);
+            // backward from the view of a concatenation's gradient, as the U-Net passes it
+            INDArray dCat = GradCheck.gaussian(rng, DataType.FLOAT, 3, 6, 10, 14);
+            params.zeroGradients();
+            INDArray dX = up.backward(inPlace.backward(dCat)[1]);
+            INDArray dXRef = ref.backward(dCat.get(org.nd4j.linalg.indexing.NDArrayIndex.all(),
+                    org.nd4j.linalg.indexing.NDArrayIndex.interval(2, 6)).dup('c'));
+            assertEquals(dXRef, dX, "nd4j=" + nd4j);
+            assertEquals(ref.weight().grad(), up.weight().grad(), "nd4j=" + nd4j);
+            assertTrue(dX.amaxNumber().doubleValue() > 0);
+        }
+    }
+
+    @Test
     void bilinearUpsampleTinyExactCase() {
         // align_corners=False on [0, 4]: outputs sample at -0.25 (clamped to 0), 0.25, 0.75, 1.25 (clamped to 1)
         INDArray x = Nd4j.create(new double[] {0, 4}, new long[] {1, 1, 1, 2}, 'c');

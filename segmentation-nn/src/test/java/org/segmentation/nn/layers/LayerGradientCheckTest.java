@@ -73,10 +73,13 @@ class LayerGradientCheckTest {
     @Test
     void batchNormTrainingAndEvaluation() {
         Random rng = new Random(3);
-        for (int trial = 0; trial < 4; trial++) {
-            long[] s = shape(rng, trial, 1 + rng.nextInt(3));
+        for (int trial = 0; trial < 8; trial++) {
+            long[] s = shape(rng, trial % 4, 1 + rng.nextInt(3));
             ParameterBuffer.Builder b = ParameterBuffer.builder(D);
-            BatchNorm2d bn = new BatchNorm2d(b, "bn", (int) s[1]);
+            BatchNorm2d bn = new BatchNorm2d(b, "bn", (int) s[1], trial % 3 == 0);   // some with the fused ReLU
+            if (trial >= 4) {
+                bn.useNd4jOps();   // the other backends' path
+            }
             ParameterBuffer params = b.build();
             // non-trivial gamma and beta so that their gradients are exercised away from the identity
             params.values().assign(gaussian(rng, D, params.length()));
@@ -85,7 +88,8 @@ class LayerGradientCheckTest {
                 bn.runningMean().assign(gaussian(rng, D, s[1]));
                 bn.runningVar().assign(gaussian(rng, D, s[1]).mul(0.3).addi(1.0));
             }
-            checkLayer("BatchNorm2d training=" + (trial % 2 == 0) + " " + java.util.Arrays.toString(s),
+            checkLayer("BatchNorm2d training=" + (trial % 2 == 0) + " relu=" + bn.relu() + " nd4j=" + (trial >= 4)
+                    + " " + java.util.Arrays.toString(s),
                     gaussian(rng, D, s).mul(2).add(0.5), bn::forward, bn::backward, params);
         }
     }
@@ -93,20 +97,24 @@ class LayerGradientCheckTest {
     @Test
     void maxPoolIncludingOddSizes() {
         Random rng = new Random(4);
-        MaxPool2x2 pool = new MaxPool2x2();
-        for (int trial = 0; trial < 4; trial++) {
-            checkLayer("MaxPool2x2", gaussian(rng, D, shape(rng, trial, 1 + rng.nextInt(3))), pool::forward,
-                    pool::backward, null);
+        for (MaxPool2x2 pool : new MaxPool2x2[] {new MaxPool2x2(), new MaxPool2x2().useNd4jOps()}) {
+            for (int trial = 0; trial < 4; trial++) {
+                checkLayer("MaxPool2x2", gaussian(rng, D, shape(rng, trial, 1 + rng.nextInt(3))), pool::forward,
+                        pool::backward, null);
+            }
         }
     }
 
     @Test
     void convTranspose() {
         Random rng = new Random(5);
-        for (int trial = 0; trial < 3; trial++) {
-            long[] s = shape(rng, trial, 1 + rng.nextInt(3));
+        for (int trial = 0; trial < 6; trial++) {
+            long[] s = shape(rng, trial % 3, 1 + rng.nextInt(3));
             ParameterBuffer.Builder b = ParameterBuffer.builder(D);
             ConvTranspose2x2 up = new ConvTranspose2x2(b, "up", (int) s[1], 1 + rng.nextInt(3), rng);
+            if (trial >= 3) {
+                up.useNd4jOps();
+            }
             ParameterBuffer params = b.build();
             checkLayer("ConvTranspose2x2", gaussian(rng, D, s), up::forward, up::backward, params);
         }

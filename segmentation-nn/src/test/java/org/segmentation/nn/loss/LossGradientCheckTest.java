@@ -12,11 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.core.label.IgnoreLabel;
 
 /** Finite-difference checks (double, GradCheck's tolerance) of every loss, plus small exact values. */
 class LossGradientCheckTest {
     private static final DataType D = DataType.DOUBLE;
     private static final int IGNORE = 255;
+    private static final IgnoreLabel IGNORED = IgnoreLabel.of(IGNORE);
 
     /** Labels in [0,k), about a fifth of them replaced by IGNORE when {@code withIgnore}. */
     private static INDArray labels(Random rng, long n, long h, long w, int k, boolean withIgnore) {
@@ -51,24 +53,24 @@ class LossGradientCheckTest {
             for (int i = 0; i < k; i++) {
                 wts[i] = 0.5 + i;
             }
-            Loss ce = new SoftmaxCrossEntropy(wts, IGNORE);
+            Loss ce = new SoftmaxCrossEntropy(wts, IGNORED);
             INDArray logits = gaussian(rng, D, 2, k, 3, 5);
             INDArray y = labels(rng, 2, 3, 5, k, true);
             LossResult r = ce.compute(logits, y);
             double err = maxRelativeError(() -> ce.compute(logits, y).loss(), logits, r.dLogits());
             assertTrue(err < TOLERANCE, "weighted CE k=" + k + " relative error " + err);
         }
-        check("CE ignoring", new SoftmaxCrossEntropy(null, IGNORE), rng, true);
+        check("CE ignoring", new SoftmaxCrossEntropy(null, IGNORED), rng, true);
     }
 
     @Test
     void diceFocalBceAndCombined() {
         Random rng = new Random(12);
         check("Dice", new SoftDice(), rng, false);
-        check("Dice ignoring", new SoftDice(0.5, IGNORE), rng, true);
-        check("Focal γ=2", new FocalLoss(0.25, 2.0, IGNORE), rng, true);
-        check("Focal γ=0.5", new FocalLoss(1.0, 0.5, SoftmaxCrossEntropy.NO_IGNORE), rng, false);
-        check("CE+Dice", new CeDiceLoss(new SoftmaxCrossEntropy(null, IGNORE), 0.7, new SoftDice(1.0, IGNORE), 0.3),
+        check("Dice ignoring", new SoftDice(0.5, IGNORED), rng, true);
+        check("Focal γ=2", new FocalLoss(0.25, 2.0, IGNORED), rng, true);
+        check("Focal γ=0.5", new FocalLoss(1.0, 0.5, IgnoreLabel.NONE), rng, false);
+        check("CE+Dice", new CeDiceLoss(new SoftmaxCrossEntropy(null, IGNORED), 0.7, new SoftDice(1.0, IGNORED), 0.3),
                 rng, true);
         Loss bce = new SigmoidBinaryCrossEntropy();
         INDArray z = gaussian(rng, D, 2, 1, 3, 5).muli(3);
@@ -83,7 +85,7 @@ class LossGradientCheckTest {
         INDArray flat = Nd4j.zeros(D, 1, 4, 2, 3);
         INDArray y = labels(new Random(1), 1, 2, 3, 4, false);
         assertEquals(Math.log(4), new SoftmaxCrossEntropy().compute(flat, y).loss(), 1e-12);
-        assertEquals(0.5625 * Math.log(4), new FocalLoss(1, 2, -100).compute(flat, y).loss(), 1e-12);
+        assertEquals(0.5625 * Math.log(4), new FocalLoss(1, 2, IgnoreLabel.NONE).compute(flat, y).loss(), 1e-12);
         // BCE at z = 0 is log 2 whatever the target
         assertEquals(Math.log(2), new SigmoidBinaryCrossEntropy().compute(Nd4j.zeros(D, 1, 1, 2, 2),
                 Nd4j.rand(D, 1, 1, 2, 2)).loss(), 1e-12);
@@ -102,9 +104,9 @@ class LossGradientCheckTest {
         INDArray ign = Nd4j.create(new double[] {1, IGNORE}, new long[] {1, 1, 2}, 'c');
         double lp1 = logits.getDouble(0, 1, 0, 0)
                 - Math.log(Math.exp(logits.getDouble(0, 0, 0, 0)) + Math.exp(logits.getDouble(0, 1, 0, 0)));
-        assertEquals(-lp1, new SoftmaxCrossEntropy(new double[] {2, 3}, IGNORE).compute(logits, ign).loss(), 1e-12);
+        assertEquals(-lp1, new SoftmaxCrossEntropy(new double[] {2, 3}, IGNORED).compute(logits, ign).loss(), 1e-12);
         // all ignored: zero loss and gradient
-        LossResult none = new SoftmaxCrossEntropy(null, IGNORE).compute(logits,
+        LossResult none = new SoftmaxCrossEntropy(null, IGNORED).compute(logits,
                 Nd4j.create(new double[] {IGNORE, IGNORE}, new long[] {1, 1, 2}, 'c'));
         assertEquals(0.0, none.loss(), 0.0);
         assertEquals(0.0, none.dLogits().amaxNumber().doubleValue(), 0.0);
@@ -119,7 +121,11 @@ class LossGradientCheckTest {
         assertThrows(IllegalArgumentException.class,
                 () -> new SoftDice().compute(logits, Nd4j.zeros(DataType.INT32, 2, 4, 4).addi(3)));
         assertThrows(IllegalArgumentException.class,
-                () -> new SoftmaxCrossEntropy(new double[] {1, 2}, 0).compute(logits, Nd4j.zeros(DataType.INT32, 2, 4, 4)));
+                () -> new SoftmaxCrossEntropy(new double[] {1, 2}, IgnoreLabel.NONE)
+                        .compute(logits, Nd4j.zeros(DataType.INT32, 2, 4, 4)));
+        IllegalArgumentException inRange = assertThrows(IllegalArgumentException.class, () -> new SoftmaxCrossEntropy(
+                null, IgnoreLabel.of(2)).compute(logits, Nd4j.zeros(DataType.INT32, 2, 4, 4)));
+        assertTrue(inRange.getMessage().contains("ignore label 2"), inRange.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new SigmoidBinaryCrossEntropy().compute(
                 Nd4j.zeros(D, 1, 1, 2, 2), Nd4j.ones(D, 1, 1, 2, 2).muli(2)));
         IllegalStateException s = assertThrows(IllegalStateException.class, () -> Loss.requireFinite(Double.NaN, 17));

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -24,6 +23,7 @@ import org.segmentation.nn.detect.RoiHeadsConfig;
 import org.segmentation.nn.detect.RpnConfig;
 import org.segmentation.nn.optim.Adam;
 import org.segmentation.nn.param.Parameter;
+import org.segmentation.nn.testutil.Peers;
 import org.segmentation.nn.testutil.TorchPeer;
 
 /**
@@ -148,7 +148,7 @@ class MaskRCNNTest {
 
     @Test
     void namesAndShapesEqualTorchvisionsStateDict() throws Exception {
-        assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         MaskRCNNConfig c = tiny();
         MaskRCNN model = new MaskRCNN(c, 1);
         TorchPeer.Result r = TorchPeer.script("torch_maskrcnn.py", "names", json(c));
@@ -173,7 +173,7 @@ class MaskRCNNTest {
     @ParameterizedTest
     @EnumSource(value = DataType.class, names = {"DOUBLE", "FLOAT"})
     void predictionsEqualTorchvisionWithTheSameWeights(DataType dt) throws Exception {
-        assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         MaskRCNNConfig f = tiny();
         MaskRCNNConfig c = new MaskRCNNConfig(f.backbone(), f.fpnChannels(), f.anchors(), f.rpn(), f.roiHeads(),
                 f.classes(), f.representation(), f.maskWidth(), dt);
@@ -196,7 +196,7 @@ class MaskRCNNTest {
         org.segmentation.nn.io.TensorFile weights = model.toTensors();
         org.segmentation.nn.io.TensorFile.Builder in = org.segmentation.nn.io.TensorFile.builder();
         weights.tensors().forEach(in::put);
-        in.put("image", org.segmentation.nn.io.Tensor.f64(image.castTo(DataType.DOUBLE).dup('c').data().asDouble(),
+        in.put("image", org.segmentation.core.io.Tensor.f64(image.castTo(DataType.DOUBLE).dup('c').data().asDouble(),
                 3, 64, 64));
         in.meta("config", json(c)).meta("dtype", f64 ? "float64" : "float32");
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("maskrcnn");
@@ -255,7 +255,7 @@ class MaskRCNNTest {
      */
     @Test
     void trainingStepEqualsTorchvisionGivenTheSameSamples() throws Exception {
-        assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         MaskRCNNConfig f = tiny();
         MaskRCNNConfig c = new MaskRCNNConfig(f.backbone(), f.fpnChannels(), f.anchors(), f.rpn(), f.roiHeads(),
                 f.classes(), f.representation(), f.maskWidth(), DataType.DOUBLE);
@@ -272,13 +272,13 @@ class MaskRCNNTest {
 
         org.segmentation.nn.io.TensorFile.Builder in = org.segmentation.nn.io.TensorFile.builder();
         before.tensors().forEach(in::put);
-        in.put("in.images", org.segmentation.nn.io.Tensor.f64(images.dup('c').data().asDouble(), 2, 3, 64, 64));
+        in.put("in.images", org.segmentation.core.io.Tensor.f64(images.dup('c').data().asDouble(), 2, 3, 64, 64));
         for (int i = 0; i < 2; i++) {
             MaskRCNN.Target t = targets.get(i);
-            in.put("in.boxes" + i, org.segmentation.nn.io.Tensor.f64(t.boxes(), t.labels().length, 4));
-            in.put("in.labels" + i, org.segmentation.nn.io.Tensor.f64(Arrays.stream(t.labels()).asDoubleStream()
+            in.put("in.boxes" + i, org.segmentation.core.io.Tensor.f64(t.boxes(), t.labels().length, 4));
+            in.put("in.labels" + i, org.segmentation.core.io.Tensor.f64(Arrays.stream(t.labels()).asDoubleStream()
                     .toArray(), t.labels().length));
-            in.put("in.masks" + i, org.segmentation.nn.io.Tensor.f64(t.masks().dup('c').data().asDouble(),
+            in.put("in.masks" + i, org.segmentation.core.io.Tensor.f64(t.masks().dup('c').data().asDouble(),
                     t.labels().length, 64, 64));
             in.put("in.rpn_pos" + i, indices(samples.rpn()[i].positives()));
             in.put("in.rpn_neg" + i, indices(samples.rpn()[i].negatives()));
@@ -302,7 +302,7 @@ class MaskRCNNTest {
         }
         double worst = 0;
         for (Parameter p : model.parameters().parameters()) {
-            org.segmentation.nn.io.Tensor g = out.get("grad." + p.name());
+            org.segmentation.core.io.Tensor g = out.get("grad." + p.name());
             assertTrue(g != null, "torchvision has no gradient for " + p.name());
             double err = org.segmentation.nn.testutil.Golden.relError(p.grad(), Nd4j.create(g.doubles(), g.shape(),
                     'c'));
@@ -310,7 +310,7 @@ class MaskRCNNTest {
             assertTrue(err < 1e-9, p.name() + " gradient relative error " + err);
         }
         for (Map.Entry<String, INDArray> e : model.buffers().entrySet()) {
-            org.segmentation.nn.io.Tensor b = out.get("after." + e.getKey());
+            org.segmentation.core.io.Tensor b = out.get("after." + e.getKey());
             double err = org.segmentation.nn.testutil.Golden.relError(e.getValue(), Nd4j.create(b.doubles(), b.shape(),
                     'c'));
             assertTrue(err < 1e-9, e.getKey() + " relative error " + err);
@@ -319,8 +319,8 @@ class MaskRCNNTest {
                 + " relative error {}", losses, worst);
     }
 
-    private static org.segmentation.nn.io.Tensor indices(int[] idx) {
-        return org.segmentation.nn.io.Tensor.f64(Arrays.stream(idx).asDoubleStream().toArray(), idx.length);
+    private static org.segmentation.core.io.Tensor indices(int[] idx) {
+        return org.segmentation.core.io.Tensor.f64(Arrays.stream(idx).asDoubleStream().toArray(), idx.length);
     }
 
     @Test

@@ -8,8 +8,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.io.ModelFormatException;
-import org.segmentation.nn.io.Tensor;
 import org.segmentation.nn.io.TensorFile;
 import org.segmentation.nn.train.TinyNet;
 

@@ -3,7 +3,6 @@ package org.segmentation.nn.model;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -20,12 +19,13 @@ import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.io.ModelFiles;
 import org.segmentation.nn.io.ModelFormatException;
 import org.segmentation.nn.io.SafeTensors;
-import org.segmentation.nn.io.Tensor;
 import org.segmentation.nn.io.TensorFile;
 import org.segmentation.nn.testutil.GradCheck;
+import org.segmentation.nn.testutil.Peers;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -178,8 +178,8 @@ class UNetFilesTest {
      */
     @Test
     void javaSavedModelLoadsIntoPyTorch() throws Exception {
-        assumeTrue(Files.isExecutable(PYTHON), "no " + PYTHON);
-        assumeTrue(run(List.of(PYTHON.toString(), "-c", "import torch"), null).exit == 0, "no torch");
+        Peers.require(Files.isExecutable(PYTHON), "no " + PYTHON);
+        Peers.require(run(List.of(PYTHON.toString(), "-c", "import torch"), null).exit == 0, "no torch for " + PYTHON);
         Path torchDir = resource("unet_torch_transposed");
         Path saved = dir.resolve("java-saved");
         UNet.load(torchDir).save(saved);

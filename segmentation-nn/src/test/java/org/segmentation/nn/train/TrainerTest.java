@@ -6,12 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,9 +52,7 @@ class TrainerTest {
     static final Augmentation FLIPS = AugmentationPipeline.builder()
             .add(Augmentations.flipHorizontal(), 0.5).add(Augmentations.flipVertical(), 0.5).build();
 
-    static ObjectNode modelConfig() {
-        return JsonNodeFactory.instance.objectNode().put("architecture", "tiny");
-    }
+    static final Map<String, Object> MODEL_CONFIG = Map.of("architecture", "tiny");
 
     static TrainerConfig.Builder adam(TinyNet net, double lr) {
         return TrainerConfig.builder(net, new SoftmaxCrossEntropy(),
@@ -95,7 +92,7 @@ class TrainerTest {
                 3, 0.1);
         TrainerConfig c = adam(net, 0.02).epochs(epochs).maxSteps(maxSteps).schedule(warm, ScheduleUnit.STEP)
                 .clipNorm(0.5).seed(11).validateEvery(Interval.steps(3)).loader(2, 2)
-                .checkpoints(dir, 1, TrainerTest::modelConfig).build();
+                .checkpoints(dir, 1, MODEL_CONFIG).build();
         return new Trainer(c);
     }
 
@@ -208,7 +205,7 @@ class TrainerTest {
     @Test
     void bestCheckpointHoldsTheBestValidation(@TempDir Path tmp) throws Exception {
         TinyNet net = new TinyNet(1, 8, 3, 0.0, 7);
-        TrainerConfig c = adam(net, 0.02).epochs(10).seed(3).checkpoints(tmp, 4, TrainerTest::modelConfig).build();
+        TrainerConfig c = adam(net, 0.02).epochs(10).seed(3).checkpoints(tmp, 4, MODEL_CONFIG).build();
         List<TrainingListener.CheckpointSaved> saves = new ArrayList<>();
         TrainingResult r = new Trainer(c, new TrainingListener() {
             @Override
@@ -404,7 +401,8 @@ class TrainerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> t.fit(TRAIN, null, null));
         assertTrue(e.getMessage().contains("no validation set"), e.getMessage());
         TinyNet twoChannels = new TinyNet(2, 6, 3, 0.0, 5);
-        Trainer t2 = new Trainer(TrainerConfig.builder(twoChannels, loss, opt).build());
+        Trainer t2 = new Trainer(TrainerConfig.builder(twoChannels, loss,
+                Adam.adam(twoChannels.parameters(), 0.01, 0.9, 0.999, 1e-8, 0)).build());
         e = assertThrows(IllegalArgumentException.class, () -> t2.fit(TRAIN, null, VALID));
         assertTrue(e.getMessage().contains("1 channels"), e.getMessage());
         Trainer t3 = new Trainer(TrainerConfig.builder(net, loss, opt).batchSize(17).build());
@@ -457,5 +455,16 @@ class TrainerTest {
             s += v[i];
         }
         return s / (to - from);
+    }
+
+    @Test
+    void anOptimizerOverAnotherBufferIsRefused() {
+        TinyNet net = new TinyNet(1, 4, 3, 0.0, 1);
+        TinyNet other = new TinyNet(1, 4, 3, 0.0, 1);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TrainerConfig.builder(net, new SoftmaxCrossEntropy(),
+                        Adam.adam(other.parameters(), 0.01, 0.9, 0.999, 1e-8, 0)).build());
+        assertTrue(e.getMessage().contains("model.parameters()"), e.getMessage());
+        TrainerConfig.builder(net, new SoftmaxCrossEntropy(), new Sgd(net.parameters(), 0.01, 0, false, 0)).build();
     }
 }
