@@ -63,6 +63,12 @@ public final class MaskHead {
         return org.segmentation.nn.param.Init.normal(rng, Math.sqrt(2.0 / fanOut));
     }
 
+    /** Frees what forward kept for backward, when no backward follows (inference). */
+    public void discard() {
+        Memory.free(hidden);
+        java.util.Arrays.fill(hidden, null);
+    }
+
     /**
      * @param pooled (R, C, s, s), kept by reference until backward
      * @return mask logits (R, K, 2s, 2s), owned by the caller

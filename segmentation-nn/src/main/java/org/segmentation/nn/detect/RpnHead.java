@@ -62,6 +62,14 @@ public final class RpnHead {
         }
     }
 
+    /** Frees what forward kept for backward, when no backward follows (inference). */
+    public void discard() {
+        if (hidden != null) {
+            Memory.free(hidden);
+            hidden = null;
+        }
+    }
+
     /** The head's outputs per level. */
     public record Output(INDArray[] objectness, INDArray[] deltas) {
     }

@@ -405,6 +405,7 @@ public final class MaskRCNN {
             double[][] fd = Rpn.flattenDeltas(out.deltas());
             Memory.free(out.objectness());
             Memory.free(out.deltas());
+            rpnHead.discard();
             List<Instances> result = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 double[] props = Rpn.propose(fo[i], fd[i], anchors, perLevel, h, w, config.rpn(), false).boxes();
@@ -416,6 +417,7 @@ public final class MaskRCNN {
                     BoxHead.Output bo = boxHead.forward(pooled);
                     det = RoiHeads.detect(doubles(bo.logits()), doubles(bo.deltas()), props, h, w,
                             config.roiHeads());
+                    boxHead.discard();
                     Memory.free(pooled, bo.logits(), bo.deltas());
                 }
                 INDArray probs;
@@ -424,6 +426,7 @@ public final class MaskRCNN {
                 } else {
                     INDArray mp = maskPool.forward(pooledLevels, det.boxes(), filled(det.size(), i), h);
                     INDArray logits = maskHead.forward(mp);
+                    maskHead.discard();
                     probs = Memory.detached(config.dtype(), det.size(), 28, 28);
                     for (int d = 0; d < det.size(); d++) {
                         probs.get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).assign(Transforms.sigmoid(
