@@ -311,14 +311,17 @@ public final class MaskRCNN {
             Arrays.fill(batch, at, at + s.size(), i);
             at += s.size();
         }
-        INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, h);
-        BoxHead.Output bo = boxHead.forward(pooled);
-        RoiHeads.BoxLoss boxLoss = RoiHeads.boxLoss(doubles(bo.logits()), doubles(bo.deltas()), labels, regTargets);
-        INDArray dPooled = boxHead.backward(array(boxLoss.dLogits(), bo.logits()), array(boxLoss.dRegression(),
-                bo.deltas()));
-        Memory.free(pooled, bo.logits(), bo.deltas());
-        addInto(dFeats, boxPool.backward(dPooled));
-        Memory.free(dPooled);
+        RoiHeads.BoxLoss boxLoss = new RoiHeads.BoxLoss(0, 0, new double[0], new double[0]);
+        if (total > 0) {   // none only if every proposal was filtered out and there is no ground truth
+            INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, h);
+            BoxHead.Output bo = boxHead.forward(pooled);
+            boxLoss = RoiHeads.boxLoss(doubles(bo.logits()), doubles(bo.deltas()), labels, regTargets);
+            INDArray dPooled = boxHead.backward(array(boxLoss.dLogits(), bo.logits()), array(boxLoss.dRegression(),
+                    bo.deltas()));
+            Memory.free(pooled, bo.logits(), bo.deltas());
+            addInto(dFeats, boxPool.backward(dPooled));
+            Memory.free(dPooled);
+        }
 
         // mask head on the positive sampled proposals
         double maskLossValue = 0;

@@ -379,6 +379,25 @@ class MaskRCNNTest {
     }
 
     @Test
+    void noProposalAndNoGroundTruthTrainsTheRpnOnlyAndPredictsNothing() {
+        MaskRCNNConfig f = tiny();
+        RpnConfig r = f.rpn();
+        // a minimum proposal size larger than the image removes every proposal
+        RpnConfig none = new RpnConfig(r.preNmsTopNTrain(), r.preNmsTopNTest(), r.postNmsTopNTrain(),
+                r.postNmsTopNTest(), r.nmsThresh(), r.fgIouThresh(), r.bgIouThresh(), r.batchSizePerImage(),
+                r.positiveFraction(), r.scoreThresh(), 1e6);
+        MaskRCNN model = new MaskRCNN(new MaskRCNNConfig(f.backbone(), f.fpnChannels(), f.anchors(), none,
+                f.roiHeads(), f.classes(), f.representation(), f.maskWidth(), DataType.FLOAT), 1);
+        INDArray image = Nd4j.rand(DataType.FLOAT, 1, 3, 64, 64);
+        MaskRCNN.Losses l = model.trainStep(image, List.of(new MaskRCNN.Target(new double[0], new int[0],
+                Nd4j.zeros(DataType.FLOAT, 0, 64, 64))), new Random(2));
+        assertEquals(0, l.classifier() + l.boxRegression() + l.mask(), 0);
+        assertTrue(l.rpnObjectness() > 0 && Double.isFinite(l.rpnObjectness()), l.toString());
+        assertTrue(model.parameters().gradients().amaxNumber().doubleValue() > 0, "the RPN and backbone get gradients");
+        assertEquals(0, model.predict(image).get(0).size());
+    }
+
+    @Test
     void badInputIsRejected() {
         MaskRCNN model = new MaskRCNN(tiny(), 1);
         INDArray images = Nd4j.zeros(DataType.FLOAT, 1, 3, 64, 64);
