@@ -31,6 +31,8 @@ Sections:
              (0.5 / 0.5) on the proposals with the ground truth appended; select_training_samples with the sampler
              replaced by fixed samples saved here; fastrcnn_loss and maskrcnn_loss (14x14 masks) with the gradients
              of their logits; project_masks_on_boxes; postprocess_detections (score 0.05, NMS 0.5) on random logits.
+  paste.*    roi_heads.paste_masks_in_image (padding 1) of six random 28x28 probability masks into a 40x50 image,
+             boxes inside, crossing every edge and smaller than a pixel, float64.
   msroi.*    ops.MultiScaleRoIAlign over four levels (7x7, sampling 2), output and per-level input gradients,
              float64.
 """
@@ -44,7 +46,7 @@ from torchvision.models.detection.anchor_utils import AnchorGenerator
 from torchvision.models.detection.image_list import ImageList
 from torchvision.ops import box_iou, nms, batched_nms, roi_align, MultiScaleRoIAlign
 from torchvision.ops.poolers import LevelMapper
-from torchvision.models.detection.roi_heads import RoIHeads, fastrcnn_loss, maskrcnn_loss, project_masks_on_boxes
+from torchvision.models.detection.roi_heads import paste_masks_in_image, RoIHeads, fastrcnn_loss, maskrcnn_loss, project_masks_on_boxes
 from torchvision.models.detection.rpn import RegionProposalNetwork, RPNHead, concat_box_prediction_layers
 
 torch.set_num_threads(2)
@@ -335,6 +337,15 @@ for i in range(2):
     put('roi.h.det_boxes%d' % i, dboxes[i])
     put('roi.h.det_scores%d' % i, dscores[i])
     put('roi.h.det_labels%d' % i, dlabels[i])
+
+# ---- paste ----
+g = torch.Generator().manual_seed(19)
+pm = torch.rand(6, 1, 28, 28, generator=g, dtype=torch.float64)
+pb = torch.tensor([[5.3, 4.7, 30.2, 25.9], [-6.5, -3.2, 12.8, 14.1], [38.0, 30.5, 61.7, 47.2],
+                   [10.0, 10.0, 10.4, 10.3], [0.0, 0.0, 50.0, 40.0], [20.6, -8.9, 44.4, 39.9]], dtype=torch.float64)
+put('paste.masks', pm)
+put('paste.boxes', pb)
+put('paste.out', paste_masks_in_image(pm, pb, (40, 50), padding=1))
 
 os.makedirs(OUT, exist_ok=True)
 offset = 0

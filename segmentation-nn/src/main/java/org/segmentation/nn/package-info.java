@@ -9,7 +9,9 @@
  *
  * <p>Layers: {@link org.segmentation.nn.layers.Conv2d} (its kernels behind
  * {@link org.segmentation.nn.conv.Conv2dAlgorithm}), BatchNorm2d, Relu, MaxPool2x2, ConvTranspose2x2,
- * BilinearUpsample2x, Concat, Dropout, Softmax. Losses in {@code loss}, optimizers and schedules in
+ * BilinearUpsample2x, Concat, Dropout, Softmax; for the Mask R-CNN backbone and heads StridedConv2d (any kernel,
+ * stride and padding), MaxPool2d, NearestUpsample and Linear. Detection parts (anchors, NMS, RoIAlign, RPN, heads)
+ * are in {@code detect}; {@code model} holds the U-Net, the ResNet and FPN, and Mask R-CNN. Losses in {@code loss}, optimizers and schedules in
  * {@code optim}. Memory follows {@link org.segmentation.nn.Memory}: outputs and caches are detached arrays freed
  * explicitly after their last use, temporaries of each layer call live in a reused scratch workspace. Bad shapes, channel counts or data types raise {@link IllegalArgumentException} naming
  * the expected and actual shapes ({@link org.segmentation.nn.Shapes}).

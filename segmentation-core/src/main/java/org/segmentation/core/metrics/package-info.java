@@ -9,6 +9,8 @@
  *       (adapted Rand error, variation of information, as scikit-image 0.19) over a sparse, exact {@link
  *       org.segmentation.core.metrics.ContingencyTable}.</li>
  *   <li>Instances (label 0 background, 1..n instances): {@link org.segmentation.core.metrics.InstanceMetrics}.</li>
+ *   <li>Scored detections of several classes: {@link org.segmentation.core.metrics.CocoAveragePrecision} (COCO's
+ *       AP@[.5:.95], AP50, AP75 with 101-point interpolation, per class and mean).</li>
  *   <li>Masks: {@link org.segmentation.core.metrics.HausdorffDistance} (exact, through the distance transform).</li>
  * </ul>
  *

@@ -47,6 +47,12 @@ public final class BoxHead {
         bboxPred = new Linear(params, predictorPrefix + "bbox_pred", representation, 4 * classes, rng);
     }
 
+    /** Frees what forward kept for backward, when no backward follows (inference). */
+    public void discard() {
+        Memory.free(h6, h7);
+        h6 = h7 = null;
+    }
+
     /** Class logits (R, K) and box deltas (R, 4K), owned by the caller. */
     public record Output(INDArray logits, INDArray deltas) {
     }

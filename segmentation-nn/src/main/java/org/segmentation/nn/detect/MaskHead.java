@@ -15,8 +15,8 @@ import org.segmentation.nn.param.ParameterBuffer;
  * 28×28, and a 1×1 convolution to one mask logit map per class (R, K, 28, 28). Names are torchvision's:
  * {@code <head>i.0} for the four convolutions, {@code <predictor>conv5_mask} and {@code <predictor>mask_fcn_logits}.
  * The convolutions' weights start kaiming-normal (fan out, ReLU gain) as in torchvision, the head's biases at zero;
- * the transposed convolution starts with PyTorch's default uniform initialisation (torchvision's kaiming-normal for
- * it is not yet reproduced).
+ * the transposed convolution's weight gets the same once the parameter buffer is built ({@link
+ * #initTransposedWeight}), its bias PyTorch's default.
  */
 public final class MaskHead {
     private final StridedConv2d[] convs = new StridedConv2d[4];
@@ -50,15 +50,23 @@ public final class MaskHead {
                 org.segmentation.nn.param.Init.uniform(rng, 1.0 / Math.sqrt(width)));
     }
 
+    /**
+     * Draws the transposed convolution's (C, C, 2, 2) weight kaiming-normal with fan out C·4, as torchvision does
+     * ({@code ConvTranspose2x2} declares PyTorch's default uniform initialiser); call once the buffer is built.
+     */
+    public void initTransposedWeight(Random rng) {
+        INDArray w = up.weight().value();
+        kaimingFanOut(rng, (int) (w.size(0) * 4)).accept(w);
+    }
+
     private static Consumer<INDArray> kaimingFanOut(Random rng, int fanOut) {
-        double std = Math.sqrt(2.0 / fanOut);
-        return a -> {
-            double[] v = new double[(int) a.length()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = std * rng.nextGaussian();
-            }
-            a.assign(org.nd4j.linalg.factory.Nd4j.create(v, a.shape(), 'c').castTo(a.dataType()));
-        };
+        return org.segmentation.nn.param.Init.normal(rng, Math.sqrt(2.0 / fanOut));
+    }
+
+    /** Frees what forward kept for backward, when no backward follows (inference). */
+    public void discard() {
+        Memory.free(hidden);
+        java.util.Arrays.fill(hidden, null);
     }
 
     /**

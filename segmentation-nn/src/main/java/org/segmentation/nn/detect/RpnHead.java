@@ -40,13 +40,7 @@ public final class RpnHead {
                     + channels + ", " + anchorsPerCell + ", " + levels);
         }
         this.anchors = anchorsPerCell;
-        Consumer<INDArray> normal = a -> {
-            double[] v = new double[(int) a.length()];
-            for (int i = 0; i < v.length; i++) {
-                v[i] = 0.01 * rng.nextGaussian();
-            }
-            a.assign(org.nd4j.linalg.factory.Nd4j.create(v, a.shape(), 'c').castTo(a.dataType()));
-        };
+        Consumer<INDArray> normal = org.segmentation.nn.param.Init.normal(rng, 0.01);
         Consumer<INDArray> zero = a -> a.assign(0);
         conv = new StridedConv2d[levels];
         cls = new StridedConv2d[levels];
@@ -65,6 +59,14 @@ public final class RpnHead {
                 bbox[l] = new StridedConv2d(bbox[0]);
             }
             relu[l] = new Relu();
+        }
+    }
+
+    /** Frees what forward kept for backward, when no backward follows (inference). */
+    public void discard() {
+        if (hidden != null) {
+            Memory.free(hidden);
+            hidden = null;
         }
     }
 

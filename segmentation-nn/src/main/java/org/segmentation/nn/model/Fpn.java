@@ -4,10 +4,10 @@ import java.util.Random;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
-import org.segmentation.nn.layers.Conv2d;
 import org.segmentation.nn.layers.MaxPool2d;
 import org.segmentation.nn.layers.NearestUpsample;
 import org.segmentation.nn.layers.StridedConv2d;
+import org.segmentation.nn.param.Init;
 import org.segmentation.nn.param.ParameterBuffer;
 
 /**
@@ -18,8 +18,8 @@ import org.segmentation.nn.param.ParameterBuffer;
  * extra level, P_{L−1} max-pooled with a 1×1 window and stride 2 (torchvision's "pool").
  *
  * <p>Names are torchvision's under a prefix: {@code inner_blocks.i.0.weight/bias} and
- * {@code layer_blocks.i.0.weight/bias}. Weights are initialised like PyTorch's default convolution (not yet
- * torchvision's kaiming_uniform(a=1) with zero bias). {@link #forward} returns new detached arrays owned by the
+ * {@code layer_blocks.i.0.weight/bias}. Weights start as torchvision's, kaiming_uniform(a=1), with zero biases.
+ * {@link #forward} returns new detached arrays owned by the
  * caller; the network frees its own intermediates in {@link #backward}. The inputs are kept by reference until
  * {@link #backward}.
  */
@@ -28,7 +28,7 @@ public final class Fpn {
     private final int outChannels;
     private final boolean extraPool;
     private final StridedConv2d[] inner;
-    private final Conv2d[] layer;
+    private final StridedConv2d[] layer;
     private final NearestUpsample[] up;       // up[i] resizes inner_{i+1} to level i
     private final MaxPool2d pool = new MaxPool2d(1, 2, 0);
     private boolean training = true;
@@ -54,15 +54,19 @@ public final class Fpn {
         this.outChannels = outChannels;
         this.extraPool = extraPool;
         inner = new StridedConv2d[levels];
-        layer = new Conv2d[levels];
+        layer = new StridedConv2d[levels];
         up = new NearestUpsample[levels];
+        // torchvision: kaiming_uniform(a=1), i.e. uniform on ±sqrt(3 / fan in), and zero biases
         for (int i = 0; i < levels; i++) {
             inner[i] = new StridedConv2d(params, prefix + "inner_blocks." + i + ".0", inChannels[i], outChannels, 1,
-                    1, 0, true, rng);
+                    1, 1, 1, 0, 0, StridedConv2d.COLUMN_CHUNK, Init.uniform(rng, Math.sqrt(3.0 / inChannels[i])),
+                    Init.constant(0));
             up[i] = new NearestUpsample();
         }
         for (int i = 0; i < levels; i++) {
-            layer[i] = new Conv2d(params, prefix + "layer_blocks." + i + ".0", outChannels, outChannels, 3, rng);
+            layer[i] = new StridedConv2d(params, prefix + "layer_blocks." + i + ".0", outChannels, outChannels, 3, 3,
+                    1, 1, 1, 1, StridedConv2d.COLUMN_CHUNK, Init.uniform(rng, Math.sqrt(3.0 / (9.0 * outChannels))),
+                    Init.constant(0));
         }
     }
 

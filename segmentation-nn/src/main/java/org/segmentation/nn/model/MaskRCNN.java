@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.core.image.LabelMap;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.detect.AnchorGenerator;
@@ -19,6 +20,7 @@ import org.segmentation.nn.detect.BoxCoder;
 import org.segmentation.nn.detect.BoxHead;
 import org.segmentation.nn.detect.BoxOps;
 import org.segmentation.nn.detect.MaskHead;
+import org.segmentation.nn.detect.MaskPaste;
 import org.segmentation.nn.detect.MultiScaleRoIAlign;
 import org.segmentation.nn.detect.RoiHeads;
 import org.segmentation.nn.detect.Rpn;
@@ -48,6 +50,14 @@ public final class MaskRCNN {
     private final MultiScaleRoIAlign boxPool = new MultiScaleRoIAlign(7, 7, 2, false);
     private final MultiScaleRoIAlign maskPool = new MultiScaleRoIAlign(14, 14, 2, false);
     private boolean training = true;
+    private Samples lastSamples;
+
+    /**
+     * The anchors and proposals a training step sampled for its losses, per image: the RPN's (indices into the
+     * anchors) and the box head's (indices into the image's proposals followed by its ground-truth boxes).
+     */
+    public record Samples(BalancedSampler.Sample[] rpn, BalancedSampler.Sample[] roi) {
+    }
 
     /** The ground truth of one image: boxes, their classes in [1, K), and their 0/1 masks (G, H, W). */
     public record Target(double[] boxes, int[] labels, INDArray masks) {
@@ -58,6 +68,74 @@ public final class MaskRCNN {
                         + (labels == null ? "null" : labels.length));
             }
             Shapes.require("MaskRCNN target masks", "(G,H,W)", masks, g, Shapes.ANY, Shapes.ANY);
+        }
+
+        /**
+         * The target of an instance label map (0 background, 1..n instances; ids without pixels are skipped):
+         * each instance's box is its pixel extent [xmin, xmax + 1) × [ymin, ymax + 1), its mask its pixels, and its
+         * class the most frequent value of {@code classes} over its pixels (1 for every instance when
+         * {@code classes} is null, e.g. cells).
+         *
+         * @throws IllegalArgumentException if the maps differ in size or an instance's class is 0 (background)
+         */
+        public static Target fromInstances(LabelMap instances, LabelMap classes, DataType dtype) {
+            int w = instances.width;
+            int h = instances.height;
+            if (classes != null && (classes.width != w || classes.height != h)) {
+                throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance map " + w + "x" + h
+                        + " but class map " + classes.width + "x" + classes.height);
+            }
+            int max = instances.maxLabel();
+            int[] minX = new int[max + 1];
+            int[] minY = new int[max + 1];
+            int[] maxX = new int[max + 1];
+            int[] maxY = new int[max + 1];
+            Arrays.fill(minX, Integer.MAX_VALUE);
+            Arrays.fill(minY, Integer.MAX_VALUE);
+            Arrays.fill(maxX, -1);
+            Arrays.fill(maxY, -1);
+            Map<Integer, Map<Integer, Integer>> votes = new java.util.HashMap<>();
+            for (int y = 0; y < h; y++) {
+                for (int x = 0; x < w; x++) {
+                    int id = instances.get(x, y);
+                    if (id <= 0) {
+                        continue;
+                    }
+                    minX[id] = Math.min(minX[id], x);
+                    minY[id] = Math.min(minY[id], y);
+                    maxX[id] = Math.max(maxX[id], x);
+                    maxY[id] = Math.max(maxY[id], y);
+                    int c = classes == null ? 1 : classes.get(x, y);
+                    votes.computeIfAbsent(id, k -> new java.util.TreeMap<>()).merge(c, 1, Integer::sum);
+                }
+            }
+            int[] ids = java.util.stream.IntStream.rangeClosed(1, max).filter(i -> maxX[i] >= 0).toArray();
+            double[] boxes = new double[4 * ids.length];
+            int[] labels = new int[ids.length];
+            float[] m = new float[ids.length * h * w];
+            for (int k = 0; k < ids.length; k++) {
+                int id = ids[k];
+                boxes[4 * k] = minX[id];
+                boxes[4 * k + 1] = minY[id];
+                boxes[4 * k + 2] = maxX[id] + 1;
+                boxes[4 * k + 3] = maxY[id] + 1;
+                labels[k] = votes.get(id).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow()
+                        .getKey();
+                if (labels[k] <= 0) {
+                    throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance " + id
+                            + " is mostly class " + labels[k] + "; object classes start at 1");
+                }
+                for (int y = minY[id]; y <= maxY[id]; y++) {
+                    for (int x = minX[id]; x <= maxX[id]; x++) {
+                        if (instances.get(x, y) == id) {
+                            m[(k * h + y) * w + x] = 1;
+                        }
+                    }
+                }
+            }
+            INDArray masks = ids.length == 0 ? Nd4j.zeros(dtype, 0, h, w)
+                    : Nd4j.create(m, new long[] {ids.length, h, w}, 'c').castTo(dtype);
+            return new Target(boxes, labels, masks);
         }
     }
 
@@ -72,6 +150,22 @@ public final class MaskRCNN {
     public record Instances(double[] boxes, double[] scores, int[] labels, INDArray maskProbabilities) {
         public int size() {
             return labels.length;
+        }
+
+        /**
+         * The masks pasted into a height×width image and thresholded into one instance label map
+         * ({@link MaskPaste#labelMap}): instance i + 1 is detection i, a higher-scoring detection keeps overlaps.
+         *
+         * @param threshold mask probability above which a pixel belongs to an instance (torchvision's users: 0.5)
+         */
+        public LabelMap labelMap(int height, int width, double threshold) {
+            int m = (int) maskProbabilities.size(2);
+            double[][] masks = new double[size()][];
+            for (int d = 0; d < size(); d++) {
+                masks[d] = maskProbabilities.get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).castTo(DataType.DOUBLE)
+                        .dup('c').reshape(-1).toDoubleVector();
+            }
+            return MaskPaste.labelMap(masks, m, boxes, height, width, threshold);
         }
     }
 
@@ -93,6 +187,7 @@ public final class MaskRCNN {
         maskHead = new MaskHead(b, "roi_heads.mask_head.", "roi_heads.mask_predictor.", config.fpnChannels(),
                 config.maskWidth(), config.classes(), rng);
         params = b.build();
+        maskHead.initTransposedWeight(rng);
         buffers = Collections.unmodifiableMap(bufs);
     }
 
@@ -107,6 +202,27 @@ public final class MaskRCNN {
     /** The batch norms' running averages by name; live arrays. */
     public Map<String, INDArray> buffers() {
         return buffers;
+    }
+
+    /** The samples of the last {@link #trainStep}, or null before the first. */
+    public Samples lastSamples() {
+        return lastSamples;
+    }
+
+    /** Every parameter, then every buffer, under torchvision's state_dict names, in the model's dtype. */
+    public org.segmentation.nn.io.TensorFile toTensors() {
+        return ModelWeights.toTensors(ModelWeights.named(params, buffers));
+    }
+
+    /**
+     * Loads parameters and buffers by torchvision's state_dict names (all or nothing; {@code num_batches_tracked}
+     * ignored), e.g. a torchvision {@code MaskRCNN} of the same configuration saved to safetensors.
+     *
+     * @throws org.segmentation.nn.io.ModelFormatException naming the tensor that is missing, unexpected or of
+     *     another shape or dtype
+     */
+    public void load(org.segmentation.nn.io.TensorFile file) throws org.segmentation.nn.io.ModelFormatException {
+        ModelWeights.load(ModelWeights.named(params, buffers), file);
     }
 
     /** Training mode (batch statistics in the backbone) or evaluation mode. */
@@ -164,6 +280,7 @@ public final class MaskRCNN {
             rpnSamples[i] = config.rpn().sampler().sample(t.labels(), rng);
         }
         Rpn.Loss rpnLoss = Rpn.loss(fo, fd, rpnLabels, rpnTargets, rpnSamples);
+        BalancedSampler.Sample[] roiSamples = new BalancedSampler.Sample[n];
         INDArray[] dObj = Rpn.unflattenObjectness(rpnLoss.dObjectness(), out.objectness());
         INDArray[] dDel = Rpn.unflattenDeltas(rpnLoss.dDeltas(), out.deltas());
         Memory.free(out.objectness());
@@ -178,7 +295,8 @@ public final class MaskRCNN {
             Target t = targets.get(i);
             double[] props = RoiHeads.withGroundTruth(proposals[i], t.boxes());
             RoiHeads.Assignment a = RoiHeads.assign(props, t.boxes(), t.labels(), config.roiHeads().matcher());
-            sel.add(RoiHeads.select(props, t.boxes(), a, config.roiHeads().sampler().sample(a.labels(), rng)));
+            roiSamples[i] = config.roiHeads().sampler().sample(a.labels(), rng);
+            sel.add(RoiHeads.select(props, t.boxes(), a, roiSamples[i]));
         }
         int total = sel.stream().mapToInt(RoiHeads.Selection::size).sum();
         double[] boxes = new double[4 * total];
@@ -193,14 +311,17 @@ public final class MaskRCNN {
             Arrays.fill(batch, at, at + s.size(), i);
             at += s.size();
         }
-        INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, h);
-        BoxHead.Output bo = boxHead.forward(pooled);
-        RoiHeads.BoxLoss boxLoss = RoiHeads.boxLoss(doubles(bo.logits()), doubles(bo.deltas()), labels, regTargets);
-        INDArray dPooled = boxHead.backward(array(boxLoss.dLogits(), bo.logits()), array(boxLoss.dRegression(),
-                bo.deltas()));
-        Memory.free(pooled, bo.logits(), bo.deltas());
-        addInto(dFeats, boxPool.backward(dPooled));
-        Memory.free(dPooled);
+        RoiHeads.BoxLoss boxLoss = new RoiHeads.BoxLoss(0, 0, new double[0], new double[0]);
+        if (total > 0) {   // none only if every proposal was filtered out and there is no ground truth
+            INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, h);
+            BoxHead.Output bo = boxHead.forward(pooled);
+            boxLoss = RoiHeads.boxLoss(doubles(bo.logits()), doubles(bo.deltas()), labels, regTargets);
+            INDArray dPooled = boxHead.backward(array(boxLoss.dLogits(), bo.logits()), array(boxLoss.dRegression(),
+                    bo.deltas()));
+            Memory.free(pooled, bo.logits(), bo.deltas());
+            addInto(dFeats, boxPool.backward(dPooled));
+            Memory.free(dPooled);
+        }
 
         // mask head on the positive sampled proposals
         double maskLossValue = 0;
@@ -259,6 +380,7 @@ public final class MaskRCNN {
         body.backward(dC, false);
         Memory.free(dC);
         Memory.free(c);
+        lastSamples = new Samples(rpnSamples, roiSamples);
         return new Losses(rpnLoss.objectness(), rpnLoss.box(), boxLoss.classification(), boxLoss.box(),
                 maskLossValue);
     }
@@ -286,6 +408,7 @@ public final class MaskRCNN {
             double[][] fd = Rpn.flattenDeltas(out.deltas());
             Memory.free(out.objectness());
             Memory.free(out.deltas());
+            rpnHead.discard();
             List<Instances> result = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 double[] props = Rpn.propose(fo[i], fd[i], anchors, perLevel, h, w, config.rpn(), false).boxes();
@@ -297,6 +420,7 @@ public final class MaskRCNN {
                     BoxHead.Output bo = boxHead.forward(pooled);
                     det = RoiHeads.detect(doubles(bo.logits()), doubles(bo.deltas()), props, h, w,
                             config.roiHeads());
+                    boxHead.discard();
                     Memory.free(pooled, bo.logits(), bo.deltas());
                 }
                 INDArray probs;
@@ -305,6 +429,7 @@ public final class MaskRCNN {
                 } else {
                     INDArray mp = maskPool.forward(pooledLevels, det.boxes(), filled(det.size(), i), h);
                     INDArray logits = maskHead.forward(mp);
+                    maskHead.discard();
                     probs = Memory.detached(config.dtype(), det.size(), 28, 28);
                     for (int d = 0; d < det.size(); d++) {
                         probs.get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).assign(Transforms.sigmoid(

@@ -34,8 +34,16 @@ public final class ModelWeights {
 
     /** Every parameter, then every buffer, as tensors of the model's dtype (F32 or F64), C order. */
     public static TensorFile toTensors(SegmentationModel model) {
+        return toTensors(named(model));
+    }
+
+    /**
+     * The named arrays as tensors of their dtype (F32 or F64), C order: for a network that is not a
+     * {@link SegmentationModel} (a {@link MaskRCNN}), by its parameters' and buffers' names.
+     */
+    public static TensorFile toTensors(Map<String, INDArray> named) {
         TensorFile.Builder b = TensorFile.builder();
-        for (Map.Entry<String, INDArray> e : named(model).entrySet()) {
+        for (Map.Entry<String, INDArray> e : named.entrySet()) {
             b.put(e.getKey(), toTensor(e.getValue()));
         }
         return b.build();
@@ -48,8 +56,15 @@ public final class ModelWeights {
      *     shape or dtype differs from the model's; the model is then unchanged
      */
     public static void load(SegmentationModel model, TensorFile file) throws ModelFormatException {
+        load(named(model), file);
+    }
+
+    /**
+     * Copies every tensor of {@code file} into the array of the same name, with the checks of
+     * {@link #load(SegmentationModel, TensorFile)}.
+     */
+    public static void load(Map<String, INDArray> targets, TensorFile file) throws ModelFormatException {
         Path source = file.source();
-        Map<String, INDArray> targets = named(model);
         TreeSet<String> unexpected = new TreeSet<>();
         for (String name : file.tensors().keySet()) {
             if (!targets.containsKey(name) && !name.endsWith(NUM_BATCHES_TRACKED)) {
@@ -85,11 +100,17 @@ public final class ModelWeights {
 
     /** Parameters (declaration order) then buffers, by name; fails on a name used twice. */
     private static Map<String, INDArray> named(SegmentationModel model) {
+        return named(model.parameters(), model.buffers());
+    }
+
+    /** The parameters' values (declaration order) then the buffers, by name; fails on a name used twice. */
+    public static Map<String, INDArray> named(org.segmentation.nn.param.ParameterBuffer params,
+            Map<String, INDArray> buffers) {
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (Parameter p : model.parameters().parameters()) {
+        for (Parameter p : params.parameters()) {
             out.put(p.name(), p.value());
         }
-        for (Map.Entry<String, INDArray> e : model.buffers().entrySet()) {
+        for (Map.Entry<String, INDArray> e : buffers.entrySet()) {
             if (out.putIfAbsent(e.getKey(), e.getValue()) != null) {
                 throw new IllegalStateException("model names both a parameter and a buffer " + e.getKey());
             }

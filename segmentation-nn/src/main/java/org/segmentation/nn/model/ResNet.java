@@ -11,6 +11,7 @@ import org.segmentation.nn.layers.BatchNorm2d;
 import org.segmentation.nn.layers.MaxPool2d;
 import org.segmentation.nn.layers.Relu;
 import org.segmentation.nn.layers.StridedConv2d;
+import org.segmentation.nn.param.Init;
 import org.segmentation.nn.param.ParameterBuffer;
 
 /**
@@ -18,7 +19,8 @@ import org.segmentation.nn.param.ParameterBuffer;
  * its classifier: the stem and the stages of {@link ResNetConfig}, returning every stage's output, the C2..C5 of
  * a feature pyramid. Parameter and buffer names are torchvision's state_dict names under a prefix
  * ({@code conv1.weight}, {@code bn1.running_mean}, {@code layer2.0.downsample.0.weight}, ...), so weights move
- * between the two. Convolutions have no bias (batch norm follows each); a block's shortcut is a 1×1 convolution
+ * between the two. Convolutions have no bias (batch norm follows each) and start kaiming-normal (fan out, ReLU
+ * gain), batch norms at weight 1 and bias 0, as torchvision initialises them; a block's shortcut is a 1×1 convolution
  * and batch norm when the stride or the channel count changes, else the identity.
  *
  * <p>A component, not a whole model: the caller owns the {@link ParameterBuffer.Builder} and the buffer map.
@@ -46,8 +48,7 @@ public final class ResNet {
     public ResNet(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String prefix, ResNetConfig config,
             Random rng) {
         this.config = config;
-        conv1 = new StridedConv2d(params, prefix + "conv1", config.inputChannels(), config.stemWidth(), 7, 2, 3, false,
-                rng);
+        conv1 = conv(params, prefix + "conv1", config.inputChannels(), config.stemWidth(), 7, 2, 3, rng);
         bn1 = batchNorm(params, buffers, prefix + "bn1", config.stemWidth(), true);
         stages = new Block[config.stages()][];
         int in = config.stemWidth();
@@ -160,6 +161,13 @@ public final class ResNet {
         return dX;
     }
 
+    /** A bias-free k×k convolution, kaiming-normal (fan out, ReLU gain) as torchvision initialises a ResNet. */
+    static StridedConv2d conv(ParameterBuffer.Builder params, String name, int in, int out, int k, int stride,
+            int pad, Random rng) {
+        return new StridedConv2d(params, name, in, out, k, k, stride, stride, pad, pad, StridedConv2d.COLUMN_CHUNK,
+                Init.normal(rng, Math.sqrt(2.0 / (out * k * k))), null);
+    }
+
     static BatchNorm2d batchNorm(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name,
             int channels, boolean relu) {
         BatchNorm2d bn = new BatchNorm2d(params, name, channels, relu);
@@ -201,7 +209,7 @@ public final class ResNet {
 
         Downsample(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name, int in, int out,
                 int stride, Random rng) {
-            conv = new StridedConv2d(params, name + ".0", in, out, 1, stride, 0, false, rng);
+            conv = conv(params, name + ".0", in, out, 1, stride, 0, rng);
             bn = batchNorm(params, buffers, name + ".1", out, false);
         }
 
@@ -235,9 +243,9 @@ public final class ResNet {
 
         BasicBlock(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name, int in, int width,
                 int stride, Random rng) {
-            conv1 = new StridedConv2d(params, name + ".conv1", in, width, 3, stride, 1, false, rng);
+            conv1 = conv(params, name + ".conv1", in, width, 3, stride, 1, rng);
             bn1 = batchNorm(params, buffers, name + ".bn1", width, true);
-            conv2 = new StridedConv2d(params, name + ".conv2", width, width, 3, 1, 1, false, rng);
+            conv2 = conv(params, name + ".conv2", width, width, 3, 1, 1, rng);
             bn2 = batchNorm(params, buffers, name + ".bn2", width, false);
             downsample = stride != 1 || in != width
                     ? new Downsample(params, buffers, name + ".downsample", in, width, stride, rng) : null;
@@ -314,11 +322,11 @@ public final class ResNet {
         Bottleneck(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name, int in, int width,
                 int stride, Random rng) {
             int out = width * ResNetConfig.Block.BOTTLENECK.expansion();
-            conv1 = new StridedConv2d(params, name + ".conv1", in, width, 1, 1, 0, false, rng);
+            conv1 = conv(params, name + ".conv1", in, width, 1, 1, 0, rng);
             bn1 = batchNorm(params, buffers, name + ".bn1", width, true);
-            conv2 = new StridedConv2d(params, name + ".conv2", width, width, 3, stride, 1, false, rng);
+            conv2 = conv(params, name + ".conv2", width, width, 3, stride, 1, rng);
             bn2 = batchNorm(params, buffers, name + ".bn2", width, true);
-            conv3 = new StridedConv2d(params, name + ".conv3", width, out, 1, 1, 0, false, rng);
+            conv3 = conv(params, name + ".conv3", width, out, 1, 1, 0, rng);
             bn3 = batchNorm(params, buffers, name + ".bn3", out, false);
             downsample = stride != 1 || in != out
                     ? new Downsample(params, buffers, name + ".downsample", in, out, stride, rng) : null;

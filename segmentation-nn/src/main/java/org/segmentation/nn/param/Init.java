@@ -21,6 +21,20 @@ public final class Init {
         };
     }
 
+    /**
+     * Normal with mean 0 and the given standard deviation: torchvision's detection heads use std 0.01, and
+     * kaiming-normal is std = sqrt(2 / fan) (ResNet convolutions: fan out, ReLU gain).
+     */
+    public static Consumer<INDArray> normal(Random rng, double std) {
+        return a -> {
+            double[] v = new double[(int) a.length()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = std * rng.nextGaussian();
+            }
+            a.assign(Nd4j.create(v, a.shape(), 'c').castTo(a.dataType()));
+        };
+    }
+
     /** Every element set to {@code value}. */
     public static Consumer<INDArray> constant(double value) {
         return a -> a.assign(value);

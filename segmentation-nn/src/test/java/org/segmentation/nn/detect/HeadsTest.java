@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.Random;
@@ -20,6 +19,7 @@ import org.segmentation.nn.param.Parameter;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.testutil.Golden;
 import org.segmentation.nn.testutil.GradCheck;
+import org.segmentation.nn.testutil.Peers;
 import org.segmentation.nn.testutil.TorchPeer;
 
 /**
@@ -61,7 +61,7 @@ class HeadsTest {
 
     @Test
     void equalTorchvision() throws Exception {
-        assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         Heads h = new Heads(3, 10, 4, 3, 5);
         Random rng = new Random(6);
         INDArray boxX = GradCheck.gaussian(rng, DataType.DOUBLE, 5, 3, 7, 7);

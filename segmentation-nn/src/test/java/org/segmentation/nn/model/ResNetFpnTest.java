@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -24,6 +23,7 @@ import org.segmentation.nn.param.Parameter;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.testutil.Golden;
 import org.segmentation.nn.testutil.GradCheck;
+import org.segmentation.nn.testutil.Peers;
 import org.segmentation.nn.testutil.TorchPeer;
 
 /**
@@ -114,7 +114,7 @@ class ResNetFpnTest {
     }
 
     private void parity(ResNetConfig config, int n, int h, int w) throws Exception {
-        assumeTrue(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         Net net = new Net(config, 5, DataType.DOUBLE, 42);
         Random rng = new Random(9);
         INDArray x = GradCheck.gaussian(rng, DataType.DOUBLE, n, 3, h, w);

@@ -9,8 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs a peer script of src/test/python with the system Python that has PyTorch 1.13 and torchvision 0.14
- * ({@code /usr/bin/python3}; CI installs python3-torch and python3-torchvision). Tests call {@link #available()}
- * in an assumption, so that they are skipped, not failed, where torchvision is missing.
+ * ({@code /usr/bin/python3}; CI installs python3-torch and python3-torchvision). Tests guard with
+ * {@code Peers.require(TorchPeer.available(), ...)}: skipped where torchvision is missing, failed under
+ * {@code CI=true}.
  */
 public final class TorchPeer {
     public static final Path PYTHON = Path.of("/usr/bin/python3");
