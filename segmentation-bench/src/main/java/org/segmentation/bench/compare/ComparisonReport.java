@@ -14,11 +14,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import javax.imageio.ImageIO;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.CategoryChart;
@@ -137,9 +139,12 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
             }
         }
         s.append("\nWorkloads:\n\n");
+        Set<String> described = new HashSet<>();   // one line per workload, not one per case
         for (WorkloadRun r : runs) {
-            s.append("- `").append(r.workload().name()).append("` (`").append(r.workload().benchmark())
-                    .append("`): ").append(r.workload().description()).append('\n');
+            if (described.add(r.workload().name())) {
+                s.append("- `").append(r.workload().name()).append("` (`").append(r.workload().benchmark())
+                        .append("`): ").append(r.workload().description()).append('\n');
+            }
         }
         return s.toString();
     }
