@@ -22,8 +22,8 @@ import picocli.CommandLine.Spec;
         description = {"Our U-Net beside the same U-Net in PyTorch on textured composites (11 classes): same"
                 + " images (written as .npy to --out/data), same architecture, steps, batch, Adam, learning rate,"
                 + " cross-entropy and augmentation; validation mIoU and pixel accuracy of each.",
-            "Writes results.json and results.md into --out. One seed of the default budget takes about 2.5 minutes"
-                    + " (PyTorch) and 5 minutes (ours) on 2 shared cores (segmentation-bench/README.md)."})
+            "Writes results.json and results.md into --out. One seed of the default budget took about 2 minutes"
+                    + " (PyTorch) and 6 minutes (ours) on 2 shared cores (segmentation-bench/README.md)."})
 public final class CompositesExperimentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
