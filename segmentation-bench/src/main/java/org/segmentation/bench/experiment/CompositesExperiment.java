@@ -112,12 +112,13 @@ public final class CompositesExperiment {
         }
 
         /**
-         * The default full run: 512 training and 128 validation composites of 128 px, depth 4, 16 filters,
-         * {@value #DEFAULT_STEPS} steps of 8 images, Adam 2e-3 with a cosine decay, flips and quarter turns, data
-         * seed 2026, training seed 7, 2 PyTorch threads.
+         * The default run: 2048 training and 256 validation composites of 32 px, depth 4, 16 filters,
+         * {@value #DEFAULT_STEPS} steps of 16 images, Adam 3e-3 with a cosine decay, no augmentation, data seed
+         * 2026, training seed 7, 2 PyTorch threads. PyTorch's validation mIoU is 0.58-0.65 over training seeds
+         * 7-11 (bench README).
          */
         public static Config defaults() {
-            return new Config(512, 128, 128, 4, 16, DEFAULT_STEPS, 8, 2e-3, true, true, 2026, 7, 2);
+            return new Config(2048, 256, 32, 4, 16, DEFAULT_STEPS, 16, 3e-3, true, false, 2026, 7, 2);
         }
 
         public Config withBudget(int trainImages, int valImages, int steps, int batchSize) {
@@ -146,8 +147,15 @@ public final class CompositesExperiment {
         }
     }
 
-    /** Optimizer steps of the default budget: 20 minutes for both sides on 2 quiet cores (bench README). */
-    public static final int DEFAULT_STEPS = 500;
+    /** Optimizer steps of the default budget. */
+    public static final int DEFAULT_STEPS = 1200;
+
+    /** Items pasted into each composite: one, so that each image poses one shape to classify. */
+    public static final int ITEMS = 1;
+    /** Smallest item scale (28 px). */
+    public static final double MIN_SCALE = 1.0;
+    /** Largest item scale (32 px): an item fills most of a default 32 px composite. */
+    public static final double MAX_SCALE = 1.14;
 
     /**
      * One side's outcome.
@@ -176,14 +184,71 @@ public final class CompositesExperiment {
     }
 
     /**
-     * What {@link #run} produced.
+     * Both sides' outcome for one training seed.
      *
-     * @param config the settings
+     * @param config the settings, {@link Config#trainSeed()} the seed of this run
      * @param ours our side
      * @param peer PyTorch's side, or null when it was skipped or failed
      * @param peerError why the peer has no result (null when it has one or was skipped)
      */
     public record Result(Config config, SideResult ours, SideResult peer, String peerError) {
+    }
+
+    /**
+     * Mean and spread of one side's mIoU over training seeds.
+     *
+     * @param n runs
+     * @param mean mean of the runs' mIoU
+     * @param sd sample standard deviation, sqrt(sum (x - mean)^2 / (n - 1)); NaN for a single run
+     */
+    public record Spread(int n, double mean, double sd) {
+        /** @throws IllegalArgumentException if {@code values} is empty */
+        public static Spread of(double... values) {
+            if (values.length == 0) {
+                throw new IllegalArgumentException("no values");
+            }
+            double sum = 0;
+            for (double v : values) {
+                sum += v;
+            }
+            double mean = sum / values.length;
+            double ss = 0;
+            for (double v : values) {
+                ss += (v - mean) * (v - mean);
+            }
+            return new Spread(values.length, mean, values.length < 2 ? Double.NaN
+                    : Math.sqrt(ss / (values.length - 1)));
+        }
+    }
+
+    /**
+     * What {@link #run} produced: one {@link Result} per training seed, {@code trainSeed, trainSeed + 1, ...},
+     * all on the same data.
+     *
+     * @param config the settings of the first run
+     * @param runs the runs in seed order
+     */
+    public record Results(Config config, List<Result> runs) {
+        /** Copies the list. */
+        public Results {
+            runs = List.copyOf(runs);
+        }
+
+        /** Our mIoU over the runs. */
+        public Spread ours() {
+            return Spread.of(runs.stream().mapToDouble(r -> r.ours().meanIoU()).toArray());
+        }
+
+        /** PyTorch's mIoU over the runs where it has a result, or null when it has none. */
+        public Spread peer() {
+            double[] v = runs.stream().filter(r -> r.peer() != null).mapToDouble(r -> r.peer().meanIoU()).toArray();
+            return v.length == 0 ? null : Spread.of(v);
+        }
+
+        /** The first run's reason for a missing PyTorch result, or null. */
+        public String peerError() {
+            return runs.stream().map(Result::peerError).filter(e -> e != null).findFirst().orElse(null);
+        }
     }
 
     private final Config config;
@@ -210,10 +275,11 @@ public final class CompositesExperiment {
         return generator().dataset(config.valImages(), config.dataSeed() + 1);
     }
 
+    /** {@link #ITEMS} item of scale {@link #MIN_SCALE}..{@link #MAX_SCALE} on {@code size} px, default noise. */
     private TexturedComposites generator() {
         TexturedComposites.Config d = TexturedComposites.Config.defaults();
-        return new TexturedComposites(new TexturedComposites.Config(config.size(), config.size(), d.minItems(),
-                d.maxItems(), d.minScale(), d.maxScale(), d.noiseSigma()));
+        return new TexturedComposites(new TexturedComposites.Config(config.size(), config.size(), ITEMS, ITEMS,
+                MIN_SCALE, MAX_SCALE, d.noiseSigma()));
     }
 
     /**
@@ -353,50 +419,91 @@ public final class CompositesExperiment {
     }
 
     /**
-     * The whole experiment: generates and writes the data to {@code out/data}, trains ours, then (unless
-     * {@code python} is null) the PyTorch side, and writes {@code results.json} and {@code results.md} to
-     * {@code out}. A failing PyTorch side is recorded in the result, not thrown.
+     * The whole experiment: generates and writes the data to {@code out/data}, then for each training seed
+     * {@code trainSeed .. trainSeed + seeds - 1} trains ours and (unless {@code python} is null) the PyTorch
+     * side on that data, and writes {@code results.json} and {@code results.md} to {@code out} after every run.
+     * A failing PyTorch side is recorded in the result, not thrown, and not run again for later seeds.
      *
+     * @param seeds training seeds, at least 1
      * @param python the peer's interpreter, or null to skip the peer
      * @param script the peer script (ignored when {@code python} is null)
      * @param progress receives our progress bar and the steps, or null
      */
-    public Result run(Path out, Path python, Path script, PrintStream progress)
+    public Results run(Path out, int seeds, Path python, Path script, PrintStream progress)
             throws IOException, InterruptedException {
+        if (seeds < 1) {
+            throw new IllegalArgumentException("seeds must be at least 1, got " + seeds);
+        }
         Files.createDirectories(out);
         InMemoryDataset train = trainingSet();
         InMemoryDataset val = validationSet();
         Path data = out.resolve("data");
         writeData(train, val, data);
-        SideResult ours = trainOurs(train, val, progress);
-        if (progress != null) {
-            progress.printf(Locale.ROOT, "ours: mean IoU %.4f, pixel accuracy %.4f, %.1f s%n", ours.meanIoU(),
-                    ours.pixelAccuracy(), ours.trainSeconds());
-        }
-        SideResult peer = null;
+        List<Result> runs = new ArrayList<>();
         String peerError = null;
-        if (python != null) {
-            try {
-                peer = runPeer(python, script, data);
-            } catch (IOException e) {
-                peerError = e.getMessage();
+        for (int k = 0; k < seeds; k++) {
+            CompositesExperiment e = new CompositesExperiment(config.withSeeds(config.dataSeed(),
+                    config.trainSeed() + k));
+            SideResult ours = e.trainOurs(train, val, progress);
+            if (progress != null) {
+                progress.printf(Locale.ROOT, "ours, seed %d: mean IoU %.4f, pixel accuracy %.4f, %.1f s%n",
+                        e.config.trainSeed(), ours.meanIoU(), ours.pixelAccuracy(), ours.trainSeconds());
             }
+            SideResult peer = null;
+            if (python != null && peerError == null) {
+                try {
+                    peer = e.runPeer(python, script, data);
+                } catch (IOException ex) {
+                    peerError = ex.getMessage();
+                }
+            }
+            runs.add(new Result(e.config, ours, peer, peer == null ? peerError : null));
+            Results results = new Results(config, runs);
+            Files.writeString(out.resolve("results.json"), json.writeValueAsString(toJson(results)),
+                    StandardCharsets.UTF_8);
+            Files.writeString(out.resolve("results.md"), markdown(results), StandardCharsets.UTF_8);
         }
-        Result result = new Result(config, ours, peer, peerError);
-        Files.writeString(out.resolve("results.json"), json.writeValueAsString(toJson(result)),
-                StandardCharsets.UTF_8);
-        Files.writeString(out.resolve("results.md"), markdown(result), StandardCharsets.UTF_8);
-        return result;
+        return new Results(config, runs);
     }
 
-    /** The result as the object of {@code results.json}. */
-    public ObjectNode toJson(Result r) {
+    /** The results as the object of {@code results.json}: settings, each run's sides, and each side's spread. */
+    public ObjectNode toJson(Results rs) {
         ObjectNode o = json.createObjectNode();
         o.put("experiment", "composites");
-        o.set("config", json.valueToTree(r.config()));
-        o.set("model", UNet.configToJson(r.config().model()));
+        o.set("config", json.valueToTree(rs.config()));
+        o.set("model", UNet.configToJson(rs.config().model()));
+        ObjectNode task = o.putObject("composites");
+        task.put("items", ITEMS).put("min_scale", MIN_SCALE).put("max_scale", MAX_SCALE)
+                .put("noise_sigma", TexturedComposites.Config.defaults().noiseSigma());
         ArrayNode classes = o.putArray("class_names");
         TexturedComposites.CLASS_NAMES.forEach(classes::add);
+        ArrayNode runs = o.putArray("runs");
+        for (Result r : rs.runs()) {
+            runJson(runs.addObject(), r);
+        }
+        ObjectNode summary = o.putObject("summary");
+        spreadJson(summary.putObject("ours"), rs.ours());
+        if (rs.peer() != null) {
+            spreadJson(summary.putObject("pytorch"), rs.peer());
+            summary.put("mean_iou_difference", rs.ours().mean() - rs.peer().mean());
+        }
+        if (rs.peerError() != null) {
+            o.put("peer_error", rs.peerError());
+        }
+        return o;
+    }
+
+    private static void spreadJson(ObjectNode n, Spread s) {
+        n.put("runs", s.n()).put("mean_iou", s.mean());
+        if (Double.isNaN(s.sd())) {
+            n.putNull("sd_iou");
+        } else {
+            n.put("sd_iou", s.sd());
+        }
+    }
+
+    private static void runJson(ObjectNode o, Result r) {
+        o.put("train_seed", r.config().trainSeed());
         ArrayNode sides = o.putArray("sides");
         for (SideResult s : r.peer() == null ? List.of(r.ours()) : List.of(r.ours(), r.peer())) {
             ObjectNode n = sides.addObject();
@@ -418,28 +525,42 @@ public final class CompositesExperiment {
         if (r.peer() != null) {
             o.put("mean_iou_difference", r.ours().meanIoU() - r.peer().meanIoU());
         }
-        return o;
     }
 
-    /** The table of {@code results.md}: side, version, mean IoU, pixel accuracy, training seconds, steps. */
-    public static String markdown(Result r) {
-        Config c = r.config();
+    /**
+     * The tables of {@code results.md}: per run (seed, side, version, mean IoU, pixel accuracy, training seconds,
+     * steps, final loss), then per side the mean and sample standard deviation of the mIoU over the seeds.
+     */
+    public static String markdown(Results rs) {
+        Config c = rs.config();
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "Textured composites, %d train / %d val images of %d px; U-Net depth %d,"
-                + " %d filters; %d steps of %d, Adam %s %s, cross-entropy, %s.%n%n", c.trainImages(), c.valImages(),
-                c.size(), c.depth(), c.baseFilters(), c.steps(), c.batchSize(), Double.toString(c.learningRate()),
+        sb.append(String.format(Locale.ROOT, "Textured composites (%d item of %d-%d px), %d train / %d val images of"
+                + " %d px; U-Net depth %d, %d filters; %d steps of %d, Adam %s %s, cross-entropy, %s.%n%n", ITEMS,
+                Math.round(28 * MIN_SCALE), Math.round(28 * MAX_SCALE), c.trainImages(), c.valImages(), c.size(),
+                c.depth(), c.baseFilters(), c.steps(), c.batchSize(), Double.toString(c.learningRate()),
                 c.cosine() ? "cosine" : "constant", c.augment() ? "flips + quarter turns" : "no augmentation"));
-        sb.append("| side | version | mIoU | pixel acc | train s | steps | final loss |\n");
-        sb.append("|---|---|---:|---:|---:|---:|---:|\n");
-        for (SideResult s : r.peer() == null ? List.of(r.ours()) : List.of(r.ours(), r.peer())) {
-            sb.append(String.format(Locale.ROOT, "| %s | %s | %.4f | %.4f | %.1f | %d | %.4f |%n", s.side(),
-                    s.version(), s.meanIoU(), s.pixelAccuracy(), s.trainSeconds(), s.steps(), s.finalLoss()));
+        sb.append("| seed | side | version | mIoU | pixel acc | train s | steps | final loss |\n");
+        sb.append("|---:|---|---|---:|---:|---:|---:|---:|\n");
+        for (Result r : rs.runs()) {
+            for (SideResult s : r.peer() == null ? List.of(r.ours()) : List.of(r.ours(), r.peer())) {
+                sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %.4f | %.4f | %.1f | %d | %.4f |%n",
+                        r.config().trainSeed(), s.side(), s.version(), s.meanIoU(), s.pixelAccuracy(),
+                        s.trainSeconds(), s.steps(), s.finalLoss()));
+            }
         }
-        if (r.peer() != null) {
-            sb.append(String.format(Locale.ROOT, "%nmIoU ours - pytorch: %+.4f%n", r.ours().meanIoU()
-                    - r.peer().meanIoU()));
-        } else if (r.peerError() != null) {
-            sb.append("\nPyTorch side failed: ").append(r.peerError()).append('\n');
+        sb.append("\n| side | seeds | mIoU mean | mIoU sd |\n|---|---:|---:|---:|\n");
+        Spread ours = rs.ours();
+        Spread peer = rs.peer();
+        sb.append(String.format(Locale.ROOT, "| ours | %d | %.4f | %.4f |%n", ours.n(), ours.mean(), ours.sd()));
+        if (peer != null) {
+            sb.append(String.format(Locale.ROOT, "| pytorch | %d | %.4f | %.4f |%n", peer.n(), peer.mean(),
+                    peer.sd()));
+        }
+        if (peer != null) {
+            sb.append(String.format(Locale.ROOT, "%nmean mIoU ours - pytorch: %+.4f%n", ours.mean() - peer.mean()));
+        }
+        if (rs.peerError() != null) {
+            sb.append("\nPyTorch side failed: ").append(rs.peerError()).append('\n');
         }
         return sb.toString();
     }

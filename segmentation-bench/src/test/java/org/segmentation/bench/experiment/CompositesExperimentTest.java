@@ -17,6 +17,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.segmentation.bench.cli.SegCli;
 import org.segmentation.bench.experiment.CompositesExperiment.Config;
 import org.segmentation.bench.experiment.CompositesExperiment.Result;
+import org.segmentation.bench.experiment.CompositesExperiment.Results;
+import org.segmentation.bench.experiment.CompositesExperiment.Spread;
 import org.segmentation.bench.experiment.CompositesExperiment.SideResult;
 import org.segmentation.bench.testutil.PeerPython;
 import org.segmentation.core.io.DType;
@@ -37,7 +39,9 @@ class CompositesExperimentTest {
     @Test
     void tinyRunGivesMetricsAndWritesTheDataBothSidesRead(@TempDir Path dir) throws Exception {
         CompositesExperiment e = new CompositesExperiment(tiny());
-        Result r = e.run(dir, null, null, null);
+        Results rs = e.run(dir, 1, null, null, null);
+        assertEquals(1, rs.runs().size());
+        Result r = rs.runs().get(0);
 
         SideResult ours = r.ours();
         assertTrue(ours.meanIoU() >= 0 && ours.meanIoU() <= 1, "mIoU " + ours.meanIoU());
@@ -73,7 +77,10 @@ class CompositesExperimentTest {
         assertEquals(2, model.get("depth").asInt());
 
         JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
-        assertEquals(ours.meanIoU(), results.get("sides").get(0).get("mean_iou").asDouble());
+        assertEquals(ours.meanIoU(), results.get("runs").get(0).get("sides").get(0).get("mean_iou").asDouble());
+        assertEquals(7, results.get("runs").get(0).get("train_seed").asLong());
+        assertEquals(ours.meanIoU(), results.get("summary").get("ours").get("mean_iou").asDouble());
+        assertTrue(results.get("summary").get("ours").get("sd_iou").isNull(), "one run has no spread");
         assertTrue(Files.readString(dir.resolve("results.md")).contains("| ours |"));
     }
 
@@ -90,6 +97,55 @@ class CompositesExperimentTest {
         assertEquals(3, peer.steps());
         assertTrue(peer.trainSeconds() > 0);
         assertTrue(peer.version().startsWith("pytorch "), peer.version());
+    }
+
+    @Test
+    void spreadIsTheMeanAndTheSampleStandardDeviation() {
+        Spread s = Spread.of(0.5, 0.7, 0.6);
+        assertEquals(3, s.n());
+        assertEquals(0.6, s.mean(), 1e-15);
+        assertEquals(0.1, s.sd(), 1e-15);   // sqrt((0.01 + 0.01 + 0) / 2)
+        Spread one = Spread.of(0.25);
+        assertEquals(0.25, one.mean());
+        assertTrue(Double.isNaN(one.sd()));
+        assertThrows(IllegalArgumentException.class, Spread::of);
+    }
+
+    @Test
+    void seedsRunBothSidesOncePerTrainingSeedOnTheSameData(@TempDir Path dir) throws Exception {
+        assumeTrue(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
+        CompositesExperiment e = new CompositesExperiment(tiny().withSeeds(2026, 11));
+        Results rs = e.run(dir, 2, PYTHON, SCRIPT, null);
+
+        assertEquals(2, rs.runs().size());
+        assertEquals(11, rs.runs().get(0).config().trainSeed());
+        assertEquals(12, rs.runs().get(1).config().trainSeed());
+        assertEquals(2026, rs.runs().get(1).config().dataSeed());
+        assertNull(rs.peerError());
+        double o0 = rs.runs().get(0).ours().meanIoU();
+        double o1 = rs.runs().get(1).ours().meanIoU();
+        double p0 = rs.runs().get(0).peer().meanIoU();
+        double p1 = rs.runs().get(1).peer().meanIoU();
+        assertEquals((o0 + o1) / 2, rs.ours().mean(), 1e-12);
+        assertEquals(Math.abs(o0 - o1) / Math.sqrt(2), rs.ours().sd(), 1e-12);
+        assertEquals((p0 + p1) / 2, rs.peer().mean(), 1e-12);
+        assertEquals(Math.abs(p0 - p1) / Math.sqrt(2), rs.peer().sd(), 1e-12);
+        // Our first seed is a run of its own: the same weights, order and scores as a single run with seed 11.
+        Results single = new CompositesExperiment(tiny().withSeeds(2026, 11)).run(dir.resolve("single"), 1, null,
+                null, null);
+        assertEquals(o0, single.runs().get(0).ours().meanIoU());
+        assertEquals(rs.runs().get(0).ours().finalLoss(), single.runs().get(0).ours().finalLoss());
+
+        JsonNode results = new ObjectMapper().readTree(dir.resolve("results.json").toFile());
+        assertEquals(12, results.get("runs").get(1).get("train_seed").asLong());
+        assertEquals(p1, results.get("runs").get(1).get("sides").get(1).get("mean_iou").asDouble());
+        assertEquals(rs.ours().sd(), results.get("summary").get("ours").get("sd_iou").asDouble());
+        assertEquals(rs.peer().mean(), results.get("summary").get("pytorch").get("mean_iou").asDouble());
+        assertEquals(rs.ours().mean() - rs.peer().mean(),
+                results.get("summary").get("mean_iou_difference").asDouble(), 1e-15);
+        String md = Files.readString(dir.resolve("results.md"));
+        assertTrue(md.contains("| 12 | pytorch |"), md);
+        assertTrue(md.contains("| pytorch | 2 |"), md);
     }
 
     @Test
