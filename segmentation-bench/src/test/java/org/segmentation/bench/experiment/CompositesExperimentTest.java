@@ -113,7 +113,7 @@ class CompositesExperimentTest {
 
     @Test
     void seedsRunBothSidesOncePerTrainingSeedOnTheSameData(@TempDir Path dir) throws Exception {
-        assumeTrue(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
+        PeerPython.require(PeerPython.canImport("torch, numpy"), "/usr/bin/python3 with torch is needed");
         CompositesExperiment e = new CompositesExperiment(tiny().withSeeds(2026, 11));
         Results rs = e.run(dir, 2, PYTHON, SCRIPT, null);
 
