@@ -208,11 +208,11 @@ public final class BatchNorm2d {
                     xs.get(at, xa, plane);
                     if (relu) {
                         for (int j = 0; j < plane; j++) {
-                            xa[j] = Math.max((xa[j] - mc) * scale + shift, 0);
+                            xa[j] = Math.max(preActivation(xa[j], mc, scale, shift), 0);
                         }
                     } else {
                         for (int j = 0; j < plane; j++) {
-                            xa[j] = (xa[j] - mc) * scale + shift;
+                            xa[j] = preActivation(xa[j], mc, scale, shift);
                         }
                     }
                     ys.set(at, xa, plane);
@@ -403,8 +403,16 @@ public final class BatchNorm2d {
         // made backward 3.5 times slower
         double t = rounded ? 0x1p-150 : 0;
         for (int j = 0; j < plane; j++) {
-            da[j] *= Math.min(Math.max((xa[j] - mc) * scale + shift - t, 0) * 1e300 * 1e300, 1.0);
+            da[j] *= Math.min(Math.max(preActivation(xa[j], mc, scale, shift) - t, 0) * 1e300 * 1e300, 1.0);
         }
+    }
+
+    /**
+     * (x − mean)·scale + shift, the normalised value before the ReLU, with scale = invStd·gamma and shift = beta:
+     * one expression for forward and for the backward's recomputed ReLU mask, which must agree bit for bit.
+     */
+    private static double preActivation(double x, double mean, double scale, double shift) {
+        return (x - mean) * scale + shift;
     }
 
     /** This thread's work array {@code i} of at least {@code len} doubles, grown when needed and reused. */
