@@ -27,13 +27,10 @@ public final class Concat {
         Shapes.require("Concat input b", "(N,C,H,W)", b, a.size(0), Shapes.ANY, a.size(2), a.size(3));
         Shapes.requireType("Concat input b", b, a.dataType());
         long n = a.size(0), ca = a.size(1), cb = b.size(1), plane = a.size(2) * a.size(3);
-        INDArray y = Memory.detached(a.dataType(), n, ca + cb, a.size(2), a.size(3));
+        INDArray y = bufferWithA(a, cb);
         try (MemoryWorkspace ws = Memory.scratch()) {
-            Scalars.copyRuns(Scalars.contiguous(a), 0, ca * plane, y, 0, (ca + cb) * plane, n, ca * plane);
             Scalars.copyRuns(Scalars.contiguous(b), 0, cb * plane, y, ca * plane, (ca + cb) * plane, n, cb * plane);
         }
-        channelsA = ca;
-        outShape = y.shape();
         return y;
     }
 
@@ -52,6 +49,11 @@ public final class Concat {
         if (channelsB < 1) {
             throw new IllegalArgumentException("Concat: expected at least one channel after a, got " + channelsB);
         }
+        return bufferWithA(a, channelsB);
+    }
+
+    /** The (N,Ca+Cb,H,W) output buffer with a copied into its first Ca channels; records the shapes for backward. */
+    private INDArray bufferWithA(INDArray a, long channelsB) {
         long n = a.size(0), ca = a.size(1), plane = a.size(2) * a.size(3);
         INDArray y = Memory.detached(a.dataType(), n, ca + channelsB, a.size(2), a.size(3));
         try (MemoryWorkspace ws = Memory.scratch()) {
