@@ -1,5 +1,7 @@
 package org.segmentation.nn.layers;
 
+import java.nio.FloatBuffer;
+import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -22,14 +24,13 @@ import org.segmentation.nn.param.ParameterBuffer;
  * unbiased variance (PyTorch's convention); in evaluation mode the running averages are used. gamma starts at 1,
  * beta at 0, running mean at 0 and running variance at 1. The running averages are buffers, not parameters.
  *
- * <p>Both passes are loops over the channels' planes ({@link Scalars}), each plane copied into a reused double
- * array, statistics and sums in double, with the channels split between one thread per core
- * ({@link ParallelRanges}): forward reads a channel's x once for its statistics and again, from the cache, to write
- * y; backward reads x and dY once for the two sums and again to write dX (the fused ReLU's mask recomputed from
- * x). These loops address the arrays' memory directly, so they run on ND4J's CPU backend
- * ({@link Scalars#hostMemory}); on any other backend both
- * passes are ND4J reductions over (N,H,W) and per-channel broadcasts instead, with the same results up to the
- * rounding of ND4J's float32 reductions.
+ * <p>On ND4J's CPU backend ({@link Scalars#hostMemory}) and in float32, both passes are float32 loops over the
+ * channels' planes, each plane copied in bulk into a reused array, with the channels split between one thread per
+ * core ({@link ParallelRanges}): forward reads a channel's x once for its statistics and again, from the cache, to
+ * write y; backward reads x and dY once for the two sums and again to write dX (the fused ReLU's mask recomputed
+ * from x). The sums over (N,H,W) are element-wise float sums over the planes, added up pairwise and then in
+ * double. On any other backend, and in float64, both passes are ND4J reductions over (N,H,W) and per-channel
+ * broadcasts instead; in float32 the two agree to the rounding of the sums (about 1e-6 relative).
  * Nothing of (N,C,H,W) size is cached: backward recomputes x̂ = (x − mean)/sqrt(var + eps) from the input x, and
  * the fused ReLU's gradient mask from x (the loops) or from the sign of the output y (the ND4J ops), so the caller
  * must keep x and y unmodified until {@link #backward}. The output and dX are detached arrays owned by
@@ -46,10 +47,10 @@ public final class BatchNorm2d {
     private final INDArray runningMean; // (C)
     private final INDArray runningVar;  // (C)
     private boolean training = true;
-    private boolean hostLoops = Scalars.hostMemory();
+    private boolean hostLoops;
 
-    /** Per thread: one plane (H·W) each of x, dY and y, reused between calls and layers. */
-    private static final ThreadLocal<double[][]> WORK = ThreadLocal.withInitial(() -> new double[3][]);
+    /** Per thread: plane-sized (H·W) float arrays of the loops, reused between calls and layers. */
+    private static final ThreadLocal<float[][]> WORK = ThreadLocal.withInitial(() -> new float[0][0]);
 
     // caches for backward
     private INDArray x;       // (N,C,H,W) the input, owned by the caller
@@ -87,6 +88,7 @@ public final class BatchNorm2d {
         this.beta = params.add(name + ".bias", new long[] {channels}, Init.constant(0));
         this.runningMean = Memory.detachedZeros(dtype, channels);
         this.runningVar = Memory.detachedZeros(dtype, channels).addi(1);
+        this.hostLoops = Scalars.hostMemory() && dtype == DataType.FLOAT;
     }
 
     /** Training mode (batch statistics, running averages updated) or evaluation mode (running averages). */
@@ -149,79 +151,99 @@ public final class BatchNorm2d {
         return out;
     }
 
-    /** The forward pass as loops over host memory; sets mean and invStd. */
+    /**
+     * The forward pass as float32 loops over host memory; sets mean and invStd. Per channel, the statistics pass
+     * adds each plane's x − k and (x − k)², k the channel's first value (so that no precision is lost to a mean far
+     * from 0), element by element into two plane-sized float sums, which {@link #sum} then adds up in pairs: loops
+     * with the same index on every array, which the JIT compiles to SIMD, where a running scalar sum is not
+     * vectorised. The output pass computes {@link #preActivation} in float32.
+     */
     private INDArray forwardLoops(INDArray x, int n, int plane, long m) {
-        Scalars xs = Scalars.of(x);
+        FloatBuffer xb = x.data().asNioFloat();
+        int xo = (int) x.offset();
         double[] mu = new double[channels];
         double[] inv = new double[channels];
         INDArray out = Memory.detached(dtype, x.shape());
-        Scalars ys = Scalars.of(out);
-        Scalars g = Scalars.of(gamma.value());
-        Scalars b = Scalars.of(beta.value());
-        Scalars rm = Scalars.of(runningMean);
-        Scalars rv = Scalars.of(runningVar);
+        FloatBuffer yb = out.data().asNioFloat();
+        int yo = (int) out.offset();
+        float[] g = gamma.value().toFloatVector(), b = beta.value().toFloatVector();
+        double[] rm = runningMean.toDoubleVector(), rv = runningVar.toDoubleVector();
         boolean train = training;
         // channels are independent: each thread takes a range of them, its statistics pass then its output pass,
         // so that the second read of the channel's planes comes from the cache
         ParallelRanges.run(channels, ParallelRanges.THREADS, (from, to) -> {
-            double[] xa = work(0, plane);
+            float[][] w = work(4, plane);
+            float[] xa = w[0], s = w[1], q = w[2], tmp = w[3];
             for (int c = from; c < to; c++) {
                 if (train) {
-                    // sums of (x − k) and (x − k)² with k the channel's first value, so that no precision is lost
-                    // to a mean far from 0; four partial sums each, so that the additions do not wait on each other
-                    double k = xs.get(c * plane);
-                    double s0 = 0, s1 = 0, s2 = 0, s3 = 0, q0 = 0, q1 = 0, q2 = 0, q3 = 0;
+                    float k = xb.get(xo + c * plane);
+                    Arrays.fill(s, 0, plane, 0f);
+                    Arrays.fill(q, 0, plane, 0f);
                     for (int i = 0; i < n; i++) {
-                        xs.get((i * channels + c) * plane, xa, plane);
-                        int j = 0;
-                        for (; j + 3 < plane; j += 4) {
-                            double d0 = xa[j] - k, d1 = xa[j + 1] - k, d2 = xa[j + 2] - k, d3 = xa[j + 3] - k;
-                            s0 += d0;
-                            s1 += d1;
-                            s2 += d2;
-                            s3 += d3;
-                            q0 += d0 * d0;
-                            q1 += d1 * d1;
-                            q2 += d2 * d2;
-                            q3 += d3 * d3;
+                        xb.get(xo + (i * channels + c) * plane, xa, 0, plane);
+                        for (int j = 0; j < plane; j++) {
+                            s[j] += xa[j] - k;
                         }
-                        for (; j < plane; j++) {
-                            double d0 = xa[j] - k;
-                            s0 += d0;
-                            q0 += d0 * d0;
+                        for (int j = 0; j < plane; j++) {
+                            q[j] += (xa[j] - k) * (xa[j] - k);
                         }
                     }
-                    double meanShifted = (s0 + s1 + s2 + s3) / m;
-                    double var = Math.max(0, (q0 + q1 + q2 + q3) / m - meanShifted * meanShifted);   // biased
+                    double meanShifted = sum(s, plane, tmp) / m;
+                    double var = Math.max(0, sum(q, plane, tmp) / m - meanShifted * meanShifted);   // biased
                     double mc = k + meanShifted;
                     mu[c] = mc;
                     inv[c] = 1 / Math.sqrt(var + eps);
-                    rm.set(c, (1 - momentum) * rm.get(c) + momentum * mc);
-                    rv.set(c, (1 - momentum) * rv.get(c) + momentum * var * m / (m - 1.0));   // unbiased
+                    rm[c] = (1 - momentum) * rm[c] + momentum * mc;
+                    rv[c] = (1 - momentum) * rv[c] + momentum * var * m / (m - 1.0);   // unbiased
                 } else {
-                    mu[c] = rm.get(c);
-                    inv[c] = 1 / Math.sqrt(rv.get(c) + eps);
+                    mu[c] = rm[c];
+                    inv[c] = 1 / Math.sqrt(rv[c] + eps);
                 }
-                double mc = mu[c], scale = inv[c] * g.get(c), shift = b.get(c);
+                float mc = (float) mu[c], scale = (float) (inv[c] * g[c]), shift = b[c];
                 for (int i = 0; i < n; i++) {
                     int at = (i * channels + c) * plane;
-                    xs.get(at, xa, plane);
+                    xb.get(xo + at, xa, 0, plane);
                     if (relu) {
                         for (int j = 0; j < plane; j++) {
-                            xa[j] = Math.max(preActivation(xa[j], mc, scale, shift), 0);
+                            xa[j] = Math.max(preActivation(xa[j], mc, scale, shift), 0f);
                         }
                     } else {
                         for (int j = 0; j < plane; j++) {
                             xa[j] = preActivation(xa[j], mc, scale, shift);
                         }
                     }
-                    ys.set(at, xa, plane);
+                    yb.put(yo + at, xa, 0, plane);
                 }
             }
         });
+        if (train) {
+            runningMean.assign(Nd4j.createFromArray(rm).castTo(dtype));
+            runningVar.assign(Nd4j.createFromArray(rv).castTo(dtype));
+        }
         this.mean = mu;
         this.invStd = inv;
         return out;
+    }
+
+    /**
+     * Σ a[0 .. len−1] in double: the upper half is added onto the lower half (copied out first, so that both sides of
+     * the addition have the same index and the loop vectorises) until at most 64 values remain, which are added in
+     * double. Pairwise summation: the float32 error grows with log2(len), not len. Overwrites a; tmp holds len/2.
+     */
+    static double sum(float[] a, int len, float[] tmp) {
+        while (len > 64) {
+            int half = len / 2, keep = len - half;
+            System.arraycopy(a, keep, tmp, 0, half);
+            for (int j = 0; j < half; j++) {
+                a[j] += tmp[j];
+            }
+            len = keep;
+        }
+        double s = 0;
+        for (int j = 0; j < len; j++) {
+            s += a[j];
+        }
+        return s;
     }
 
     /**
@@ -299,60 +321,61 @@ public final class BatchNorm2d {
         return dX;
     }
 
-    /** The backward pass as loops over host memory. */
+    /**
+     * The backward pass as float32 loops over host memory, vectorised as the forward's: the two sums over (N,H,W)
+     * are plane-sized float sums added up pairwise ({@link #sum}), in double from there on.
+     */
     private void backwardLoops(INDArray dY, INDArray dX, int n, int plane, double m) {
-        try (MemoryWorkspace ws = Memory.scratch()) {
-            Scalars xs = Scalars.of(x);
-            Scalars ds = Scalars.of(Scalars.contiguous(dY));
-            Scalars b = Scalars.of(beta.value());
-            boolean rounded = dtype == DataType.FLOAT;
-            Scalars dxs = Scalars.of(dX);
-            Scalars g = Scalars.of(gamma.value());
-            Scalars dg = Scalars.of(gamma.grad());
-            Scalars db = Scalars.of(beta.grad());
-            double[] mu = mean, inv = invStd;
-            boolean train = cachedTraining;
-            ParallelRanges.run(channels, ParallelRanges.THREADS, (from, to) -> {
-                double[] xa = work(0, plane);
-                double[] da = work(1, plane);
-                for (int c = from; c < to; c++) {
-                    double mc = mu[c], ic = inv[c];
-                    // the forward's pre-activation (x − mean)·fs + beta, recomputed bit for bit for the ReLU's mask
-                    double fs = relu ? ic * g.get(c) : 0, shift = relu ? b.get(c) : 0;
-                    // Σ dZ and Σ dZ·(x − mean) over (N,H,W), dZ = dY masked by the ReLU; two partial sums each
-                    double s0 = 0, s1 = 0, p0 = 0, p1 = 0;
-                    for (int i = 0; i < n; i++) {
-                        int at = (i * channels + c) * plane;
-                        load(xs, ds, at, xa, da, plane, mc, fs, shift, rounded);
-                        int j = 0;
-                        for (; j + 1 < plane; j += 2) {
-                            s0 += da[j];
-                            s1 += da[j + 1];
-                            p0 += da[j] * (xa[j] - mc);
-                            p1 += da[j + 1] * (xa[j + 1] - mc);
-                        }
-                        for (; j < plane; j++) {
-                            s0 += da[j];
-                            p0 += da[j] * (xa[j] - mc);
-                        }
+        INDArray dYc = Scalars.contiguous(dY);
+        FloatBuffer xb = x.data().asNioFloat();
+        FloatBuffer db = dYc.data().asNioFloat();
+        FloatBuffer dxb = dX.data().asNioFloat();
+        int xo = (int) x.offset(), dyo = (int) dYc.offset(), dxo = (int) dX.offset();
+        float[] g = gamma.value().toFloatVector(), b = beta.value().toFloatVector();
+        double[] dGamma = new double[channels], dBeta = new double[channels];
+        double[] mu = mean, inv = invStd;
+        boolean train = cachedTraining;
+        ParallelRanges.run(channels, ParallelRanges.THREADS, (from, to) -> {
+            float[][] w = work(5, plane);
+            float[] xa = w[0], da = w[1], s = w[2], p = w[3], tmp = w[4];
+            for (int c = from; c < to; c++) {
+                double ic = inv[c];
+                float mc = (float) mu[c];
+                // the forward's pre-activation (x − mean)·fs + beta, recomputed bit for bit for the ReLU's mask
+                float fs = (float) (ic * g[c]), shift = b[c];
+                // Σ dZ and Σ dZ·(x − mean) over (N,H,W), dZ = dY masked by the ReLU
+                Arrays.fill(s, 0, plane, 0f);
+                Arrays.fill(p, 0, plane, 0f);
+                for (int i = 0; i < n; i++) {
+                    int at = (i * channels + c) * plane;
+                    load(xb, xo + at, db, dyo + at, xa, da, plane, mc, fs, shift);
+                    for (int j = 0; j < plane; j++) {
+                        s[j] += da[j];
                     }
-                    double sumD = s0 + s1, sumDXhat = (p0 + p1) * ic;
-                    dg.set(c, dg.get(c) + sumDXhat);
-                    db.set(c, db.get(c) + sumD);
-                    double scale = g.get(c) * ic;
-                    // training: dX = gamma·invStd·(dZ − mean(dZ) − x̂·mean(dZ·x̂)); evaluation: gamma·invStd·dZ
-                    double meanD = train ? sumD / m : 0;
-                    double slope = train ? ic * sumDXhat / m : 0;   // x̂·mean(dZ·x̂) = (x − mean)·slope
-                    for (int i = 0; i < n; i++) {
-                        int at = (i * channels + c) * plane;
-                        load(xs, ds, at, xa, da, plane, mc, fs, shift, rounded);
-                        for (int j = 0; j < plane; j++) {
-                            da[j] = scale * (da[j] - meanD - (xa[j] - mc) * slope);
-                        }
-                        dxs.set(at, da, plane);
+                    for (int j = 0; j < plane; j++) {
+                        p[j] += da[j] * (xa[j] - mc);
                     }
                 }
-            });
+                double sumD = sum(s, plane, tmp), sumDXhat = sum(p, plane, tmp) * ic;
+                dGamma[c] = sumDXhat;
+                dBeta[c] = sumD;
+                // training: dX = gamma·invStd·(dZ − mean(dZ) − x̂·mean(dZ·x̂)); evaluation: gamma·invStd·dZ
+                float scale = (float) (g[c] * ic);
+                float meanD = train ? (float) (sumD / m) : 0f;
+                float slope = train ? (float) (ic * sumDXhat / m) : 0f;   // x̂·mean(dZ·x̂) = (x − mean)·slope
+                for (int i = 0; i < n; i++) {
+                    int at = (i * channels + c) * plane;
+                    load(xb, xo + at, db, dyo + at, xa, da, plane, mc, fs, shift);
+                    for (int j = 0; j < plane; j++) {
+                        da[j] = scale * (da[j] - meanD - (xa[j] - mc) * slope);
+                    }
+                    dxb.put(dxo + at, da, 0, plane);
+                }
+            }
+        });
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            gamma.grad().addi(vector(dGamma));
+            beta.grad().addi(vector(dBeta));
         }
     }
 
@@ -385,43 +408,40 @@ public final class BatchNorm2d {
 
     /**
      * Reads one plane of x and of dY; with the fused ReLU, dY is zeroed where the output y was 0 (NaN where it was
-     * NaN). y is not read: it is max(v, 0) with v = (x − mean)·scale + shift as forward computed it in double, then
-     * rounded to float32 if the arrays are ({@code rounded}), so recomputing v from x decides y &gt; 0 exactly,
-     * without a third array's traffic.
+     * NaN). y is not read: it is max(v, 0) with v = {@link #preActivation} as forward computed it in float32, so
+     * recomputing v from x decides y &gt; 0 exactly, without a third array's traffic.
      */
-    private void load(Scalars xs, Scalars ds, int at, double[] xa, double[] da, int plane, double mc,
-            double scale, double shift, boolean rounded) {
-        xs.get(at, xa, plane);
-        ds.get(at, da, plane);
+    private void load(FloatBuffer xb, int xAt, FloatBuffer db, int dAt, float[] xa, float[] da, int plane, float mc,
+            float scale, float shift) {
+        xb.get(xAt, xa, 0, plane);
+        db.get(dAt, da, 0, plane);
         if (!relu) {
             return;
         }
-        // y > 0 exactly where the pre-activation v exceeds t: 0 in double, and in float32 2^-150, half the smallest
-        // float, since v rounds to 0 at or below it (ties to even). With u = max(v − t, 0), min(u·1e300·1e300, 1)
-        // is exactly 1 where u > 0 (the smallest positive double, 4.9e-324, becomes 4.9e276) and 0 elsewhere: the
-        // mask as a product, which the JIT vectorises, where a branch mispredicted on about half the elements and
-        // made backward 3.5 times slower
-        double t = rounded ? 0x1p-150 : 0;
+        // with u = max(v, 0), min(u·2^100·2^100, 1) is exactly 1 where u > 0 (the smallest positive float, 2^-149,
+        // becomes 2^51) and 0 elsewhere: the mask as a product, which the JIT vectorises, where a branch
+        // mispredicted on about half the elements and made backward 3.5 times slower
         for (int j = 0; j < plane; j++) {
-            da[j] *= Math.min(Math.max(preActivation(xa[j], mc, scale, shift) - t, 0) * 1e300 * 1e300, 1.0);
+            da[j] *= Math.min(Math.max(preActivation(xa[j], mc, scale, shift), 0f) * 0x1p100f * 0x1p100f, 1f);
         }
     }
 
     /**
-     * (x − mean)·scale + shift, the normalised value before the ReLU, with scale = invStd·gamma and shift = beta:
-     * one expression for forward and for the backward's recomputed ReLU mask, which must agree bit for bit.
+     * (x − mean)·scale + shift, the normalised value before the ReLU, with scale = invStd·gamma and shift = beta, in
+     * float32: one expression for forward and for the backward's recomputed ReLU mask, which must agree bit for bit.
      */
-    private static double preActivation(double x, double mean, double scale, double shift) {
+    private static float preActivation(float x, float mean, float scale, float shift) {
         return (x - mean) * scale + shift;
     }
 
-    /** This thread's work array {@code i} of at least {@code len} doubles, grown when needed and reused. */
-    private static double[] work(int i, int len) {
-        double[][] work = WORK.get();
-        if (work[i] == null || work[i].length < len) {
-            work[i] = new double[len];
+    /** This thread's {@code count} work arrays of at least {@code len} floats, grown when needed and reused. */
+    private static float[][] work(int count, int len) {
+        float[][] work = WORK.get();
+        if (work.length < count || work[0].length < len) {
+            work = new float[Math.max(count, work.length)][Math.max(len, work.length == 0 ? 0 : work[0].length)];
+            WORK.set(work);
         }
-        return work[i];
+        return work;
     }
 
     public Parameter gamma() {
