@@ -121,8 +121,8 @@ public abstract class Scalars {
         }
     }
 
-    /** Whether every extent above 1 has the c-order stride (the product of the later extents). */
-    private static boolean isContiguous(INDArray a) {
+    /** Whether {@code a} is laid out in c order without gaps: every extent above 1 has the c-order stride. */
+    public static boolean isContiguous(INDArray a) {
         long[] shape = a.shape();
         long[] stride = a.stride();
         long expected = 1;

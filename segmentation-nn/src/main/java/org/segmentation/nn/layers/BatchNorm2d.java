@@ -306,13 +306,33 @@ public final class BatchNorm2d {
         if (x == null) {
             throw new IllegalStateException("BatchNorm2d.backward called before forward");
         }
+        return backward(dY, Memory.detached(dtype, x.shape()));
+    }
+
+    /**
+     * {@link #backward(INDArray)} into a given array, which may be dY itself: the input gradient then overwrites
+     * the output gradient in place, and no array is allocated (a network whose dY has no other reader).
+     *
+     * @param dY gradient of the output (N,C,H,W)
+     * @param dX gradient of the input (N,C,H,W), c-contiguous, of the layer's type, overwritten; or dY
+     * @return dX
+     */
+    public INDArray backward(INDArray dY, INDArray dX) {
+        if (x == null) {
+            throw new IllegalStateException("BatchNorm2d.backward called before forward");
+        }
         Shapes.requireSameShape("BatchNorm2d output gradient dY", x, dY);
+        Shapes.requireSameShape("BatchNorm2d input gradient dX", x, dX);
+        Shapes.requireType("BatchNorm2d input gradient dX", dX, dtype);
+        if (!Scalars.isContiguous(dX)) {
+            throw new IllegalArgumentException("BatchNorm2d input gradient dX must be c-contiguous, got strides "
+                    + java.util.Arrays.toString(dX.stride()));
+        }
         int n = Math.toIntExact(x.size(0));
         int plane = Math.toIntExact(x.size(2) * x.size(3));
         double m = (double) n * plane;
-        INDArray dX = Memory.detached(dtype, x.shape());
         if (hostLoops) {
-            backwardLoops(dY, dX, n, plane, m);
+            backwardLoops(dY, dX, n, plane, m);   // plane by plane: each dY plane is read before dX's is written
         } else {
             backwardNd4j(dY, dX, m);
         }
@@ -401,8 +421,9 @@ public final class BatchNorm2d {
             gamma.grad().addi(vector(sumDXhat));
             beta.grad().addi(vector(sumD));
             // training: dX = gamma·invStd·(dZ − mean(dZ) − x̂·mean(dZ·x̂)); evaluation: gamma·invStd·dZ
-            dX.assign(xhat.muli(Bcast.perChannel(vector(slope)))).addi(dZ).addi(Bcast.perChannel(vector(meanD)))
-                    .muli(Bcast.perChannel(vector(scale)));
+            // computed in xhat's memory, then assigned: dX may be dY, which dZ may be
+            dX.assign(xhat.muli(Bcast.perChannel(vector(slope))).addi(dZ).addi(Bcast.perChannel(vector(meanD)))
+                    .muli(Bcast.perChannel(vector(scale))));
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.Set;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.segmentation.nn.Memory;
+import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.io.ModelFiles;
 import org.segmentation.nn.io.ModelFormatException;
@@ -544,19 +545,29 @@ public final class UNet implements SegmentationModel {
             return y2;
         }
 
-        /** (N,out,H,W) -> (N,in,H,W); frees what forward kept, dY is not freed. */
+        /**
+         * (N,out,H,W) -> (N,in,H,W); frees what forward kept. dY is not freed, but with batch norm it is
+         * overwritten: the second batch norm's input gradient is computed in its place, so the caller must not read
+         * it again.
+         */
         INDArray backward(INDArray dY) {
             return backward(dY, true);
         }
 
         /** {@link #backward(INDArray)}; without {@code inputGradient} (the network's first block) returns null. */
         INDArray backward(INDArray dY, boolean inputGradient) {
-            INDArray d = bn2 != null ? bn2.backward(dY) : relu2.backward(dY);
+            // each batch norm's input gradient overwrites its output gradient, which has no other reader
+            INDArray d = bn2 != null ? bn2.backward(dY, contiguousOr(dY)) : relu2.backward(dY);
             Memory.free(z2, y2);
             INDArray d1 = conv2.backward(d);
-            Memory.free(d);
-            d = bn1 != null ? bn1.backward(d1) : relu1.backward(d1);
-            Memory.free(d1, z1, y1);
+            if (d != dY) {
+                Memory.free(d);
+            }
+            d = bn1 != null ? bn1.backward(d1, d1) : relu1.backward(d1);
+            if (d != d1) {
+                Memory.free(d1);
+            }
+            Memory.free(z1, y1);
             INDArray dX = conv1.backward(d, inputGradient);
             Memory.free(d);
             z1 = y1 = z2 = y2 = null;
@@ -567,6 +578,11 @@ public final class UNet implements SegmentationModel {
         void release() {
             Memory.free(z1, y1, z2, y2);
             z1 = y1 = z2 = y2 = null;
+        }
+
+        /** dY itself if it is c-contiguous (batch norm's gradient can then overwrite it), else a new array. */
+        private static INDArray contiguousOr(INDArray dY) {
+            return Scalars.isContiguous(dY) ? dY : Memory.detached(dY.dataType(), dY.shape());
         }
     }
 

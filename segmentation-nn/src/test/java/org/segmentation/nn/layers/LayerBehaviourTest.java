@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.testutil.GradCheck;
 
@@ -99,6 +100,45 @@ class LayerBehaviourTest {
                 }
             }
         }
+    }
+
+    @Test
+    void batchNormBackwardInPlaceEqualsBackwardIntoANewArray() {
+        // the same computation in both cases, so the results must be bit-identical; both paths, with and without
+        // the fused ReLU
+        Random rng = new Random(12);
+        for (boolean nd4j : new boolean[] {false, true}) {
+            for (boolean relu : new boolean[] {false, true}) {
+                ParameterBuffer.Builder pb = ParameterBuffer.builder(DataType.FLOAT);
+                BatchNorm2d bn = new BatchNorm2d(pb, "bn", 6, relu);
+                if (nd4j) {
+                    bn.useNd4jOps();
+                }
+                ParameterBuffer params = pb.build();
+                params.values().assign(GradCheck.gaussian(rng, DataType.FLOAT, params.length()));
+                INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, 3, 6, 7, 5);
+                INDArray dY = GradCheck.gaussian(rng, DataType.FLOAT, 3, 6, 7, 5);
+                bn.forward(x);
+                INDArray expected = bn.backward(dY);
+                INDArray gradients = params.gradients().dup();
+                params.zeroGradients();
+                bn.forward(x);
+                INDArray inPlace = dY.dup();
+                assertTrue(bn.backward(inPlace, inPlace) == inPlace, "returns the array it was given");
+                String what = "nd4j=" + nd4j + " relu=" + relu;
+                assertEquals(expected, inPlace, what + ": dX");
+                assertEquals(gradients, params.gradients(), what + ": dgamma, dbeta");
+            }
+        }
+        ParameterBuffer.Builder pb = ParameterBuffer.builder(DataType.FLOAT);
+        BatchNorm2d bn = new BatchNorm2d(pb, "bn", 2);
+        pb.build();
+        bn.forward(Nd4j.rand(DataType.FLOAT, 2, 2, 4, 4));
+        INDArray strided = Nd4j.create(DataType.FLOAT, 2, 2, 4, 8).get(NDArrayIndex.all(), NDArrayIndex.all(),
+                NDArrayIndex.all(), NDArrayIndex.interval(0, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> bn.backward(Nd4j.rand(DataType.FLOAT, 2, 2, 4, 4), strided));
+        assertTrue(e.getMessage().contains("c-contiguous"), e.getMessage());
     }
 
     @Test
