@@ -14,6 +14,14 @@
         "in.rpn_pos<i>", "in.rpn_neg<i>", "in.roi_pos<i>", "in.roi_neg<i>" (Java's draw); writes the five losses
         under torchvision's names, "grad.<parameter>" and "after.<buffer>"
 
+    /usr/bin/python3 segmentation-nn/src/test/python/torch_maskrcnn.py pretrain IN.safetensors WEIGHTS.safetensors \
+            OUT.safetensors
+        the whole-model parity of issue 13: builds the model of IN's "config" in float32 from torch.manual_seed
+        (IN's metadata "seed"), trains it for IN's "steps" steps (SGD, IN's "lr", momentum 0.9) on images
+        "in.images" and targets "in.boxes<i>", "in.labels<i>", "in.masks<i>" with torchvision's own samplers, then
+        writes its state_dict to WEIGHTS (torchvision's names and dtypes, num_batches_tracked included) and its
+        evaluation-mode detections on "in.test" (3,H,W) to OUT: "boxes", "scores", "labels", "masks" (D,1,H,W)
+
 CONFIG_JSON holds block (BASIC or BOTTLENECK), blocks, widths, stem, fpn, classes, representation, mask_width,
 anchor sizes (one per level) and ratios, rpn_pre_nms_train, rpn_post_nms_train, rpn_pre_nms_test,
 rpn_post_nms_test, rpn_nms, box_score, box_nms,
@@ -152,10 +160,42 @@ def train(inp, outp):
     print('ok', {k: float(v) for k, v in losses.items()})
 
 
+def pretrain(inp, weights, outp):
+    tensors, meta = read_safetensors(inp)
+    t = {k: torch.from_numpy(np.array(v[1])).float() for k, v in tensors.items()}
+    torch.manual_seed(int(meta['seed']))
+    model = build(json.loads(meta['config']))
+    n = t['in.images'].shape[0]
+    images = [t['in.images'][i] for i in range(n)]
+    targets = [{'boxes': t['in.boxes%d' % i].reshape(-1, 4), 'labels': t['in.labels%d' % i].long(),
+                'masks': t['in.masks%d' % i].to(torch.uint8)} for i in range(n)]
+    opt = torch.optim.SGD(model.parameters(), lr=float(meta['lr']), momentum=0.9)
+    model.train()
+    for step in range(int(meta['steps'])):
+        opt.zero_grad()
+        losses = model(images, targets)
+        total = sum(losses.values())
+        total.backward()
+        opt.step()
+        print('step', step, 'loss', float(total))
+    state = OrderedDict((k, v.detach().numpy()) for k, v in model.state_dict().items())
+    write_safetensors(weights, state, {})
+    model.eval()
+    with torch.no_grad():
+        out = model([t['in.test']])[0]
+    write_safetensors(outp, OrderedDict([('boxes', out['boxes'].double().numpy()),
+                                         ('scores', out['scores'].double().numpy()),
+                                         ('labels', out['labels'].double().numpy()),
+                                         ('masks', out['masks'].double().numpy())]), {})
+    print('ok', out['boxes'].shape[0], 'detections')
+
+
 if __name__ == '__main__':
     if sys.argv[1] == 'names':
         names(sys.argv[2])
     elif sys.argv[1] == 'train':
         train(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == 'pretrain':
+        pretrain(sys.argv[2], sys.argv[3], sys.argv[4])
     else:
         predict(sys.argv[2], sys.argv[3])

@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.segment.InstanceSegmentation;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.detect.AnchorGenerator;
@@ -79,63 +80,49 @@ public final class MaskRCNN {
          * @throws IllegalArgumentException if the maps differ in size or an instance's class is 0 (background)
          */
         public static Target fromInstances(LabelMap instances, LabelMap classes, DataType dtype) {
-            int w = instances.width;
-            int h = instances.height;
-            if (classes != null && (classes.width != w || classes.height != h)) {
-                throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance map " + w + "x" + h
-                        + " but class map " + classes.width + "x" + classes.height);
+            if (classes != null && (classes.width != instances.width || classes.height != instances.height)) {
+                throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance map " + instances.width
+                        + "x" + instances.height + " but class map " + classes.width + "x" + classes.height);
             }
             int max = instances.maxLabel();
-            int[] minX = new int[max + 1];
-            int[] minY = new int[max + 1];
-            int[] maxX = new int[max + 1];
-            int[] maxY = new int[max + 1];
-            Arrays.fill(minX, Integer.MAX_VALUE);
-            Arrays.fill(minY, Integer.MAX_VALUE);
-            Arrays.fill(maxX, -1);
-            Arrays.fill(maxY, -1);
             Map<Integer, Map<Integer, Integer>> votes = new java.util.HashMap<>();
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
+            for (int y = 0; y < instances.height; y++) {
+                for (int x = 0; x < instances.width; x++) {
                     int id = instances.get(x, y);
-                    if (id <= 0) {
-                        continue;
-                    }
-                    minX[id] = Math.min(minX[id], x);
-                    minY[id] = Math.min(minY[id], y);
-                    maxX[id] = Math.max(maxX[id], x);
-                    maxY[id] = Math.max(maxY[id], y);
-                    int c = classes == null ? 1 : classes.get(x, y);
-                    votes.computeIfAbsent(id, k -> new java.util.TreeMap<>()).merge(c, 1, Integer::sum);
-                }
-            }
-            int[] ids = java.util.stream.IntStream.rangeClosed(1, max).filter(i -> maxX[i] >= 0).toArray();
-            double[] boxes = new double[4 * ids.length];
-            int[] labels = new int[ids.length];
-            float[] m = new float[ids.length * h * w];
-            for (int k = 0; k < ids.length; k++) {
-                int id = ids[k];
-                boxes[4 * k] = minX[id];
-                boxes[4 * k + 1] = minY[id];
-                boxes[4 * k + 2] = maxX[id] + 1;
-                boxes[4 * k + 3] = maxY[id] + 1;
-                labels[k] = votes.get(id).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow()
-                        .getKey();
-                if (labels[k] <= 0) {
-                    throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance " + id
-                            + " is mostly class " + labels[k] + "; object classes start at 1");
-                }
-                for (int y = minY[id]; y <= maxY[id]; y++) {
-                    for (int x = minX[id]; x <= maxX[id]; x++) {
-                        if (instances.get(x, y) == id) {
-                            m[(k * h + y) * w + x] = 1;
-                        }
+                    if (id > 0) {
+                        int c = classes == null ? 1 : classes.get(x, y);
+                        votes.computeIfAbsent(id, k -> new java.util.TreeMap<>()).merge(c, 1, Integer::sum);
                     }
                 }
             }
-            INDArray masks = ids.length == 0 ? Nd4j.zeros(dtype, 0, h, w)
-                    : Nd4j.create(m, new long[] {ids.length, h, w}, 'c').castTo(dtype);
-            return new Target(boxes, labels, masks);
+            int[] classOf = new int[max + 1];
+            for (Map.Entry<Integer, Map<Integer, Integer>> e : votes.entrySet()) {
+                int c = e.getValue().entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+                if (c <= 0) {
+                    throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance " + e.getKey()
+                            + " is mostly class " + c + "; object classes start at 1");
+                }
+                classOf[e.getKey()] = c;
+            }
+            return of(InstanceSegmentation.fromLabels(instances, classOf), dtype);
+        }
+
+        /** The target of ground-truth instances: their boxes, classes and pixels (each label's own). */
+        public static Target of(InstanceSegmentation truth, DataType dtype) {
+            LabelMap l = truth.labels();
+            int g = truth.size();
+            float[] m = new float[g * l.height * l.width];
+            for (int y = 0; y < l.height; y++) {
+                for (int x = 0; x < l.width; x++) {
+                    int v = l.unsafe_get(x, y);
+                    if (v > 0) {
+                        m[((v - 1) * l.height + y) * l.width + x] = 1;
+                    }
+                }
+            }
+            INDArray masks = g == 0 ? Nd4j.zeros(dtype, 0, l.height, l.width)
+                    : Nd4j.create(m, new long[] {g, l.height, l.width}, 'c').castTo(dtype);
+            return new Target(truth.boxes().clone(), truth.classes().clone(), masks);
         }
     }
 
@@ -153,19 +140,21 @@ public final class MaskRCNN {
         }
 
         /**
-         * The masks pasted into a height×width image and thresholded into one instance label map
-         * ({@link MaskPaste#labelMap}): instance i + 1 is detection i, a higher-scoring detection keeps overlaps.
+         * The detections as the library's instance result: the masks pasted into a height×width image and
+         * thresholded into one instance label map ({@link MaskPaste#labelMap}; instance i + 1 is detection i, a
+         * higher-scoring detection keeps overlaps), with each detection's class, score and box.
          *
          * @param threshold mask probability above which a pixel belongs to an instance (torchvision's users: 0.5)
          */
-        public LabelMap labelMap(int height, int width, double threshold) {
+        public InstanceSegmentation segmentation(int height, int width, double threshold) {
             int m = (int) maskProbabilities.size(2);
             double[][] masks = new double[size()][];
             for (int d = 0; d < size(); d++) {
                 masks[d] = maskProbabilities.get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).castTo(DataType.DOUBLE)
                         .dup('c').reshape(-1).toDoubleVector();
             }
-            return MaskPaste.labelMap(masks, m, boxes, height, width, threshold);
+            LabelMap labelMap = MaskPaste.labelMap(masks, m, boxes, height, width, threshold);
+            return new InstanceSegmentation(labelMap, labels.clone(), scores.clone(), boxes.clone());
         }
     }
 

@@ -114,7 +114,7 @@ class MaskRCNNTest {
                 for (int l : inst.labels()) {
                     assertTrue(l == 1 || l == 2, "label " + l);
                 }
-                org.segmentation.core.image.LabelMap map = inst.labelMap(64, 64, 0.5);
+                org.segmentation.core.image.LabelMap map = inst.segmentation(64, 64, 0.5).labels();
                 assertEquals(64, map.width);
                 assertTrue(map.maxLabel() <= inst.size(), "labels 0.." + inst.size() + ", got " + map.maxLabel());
             }
@@ -245,6 +245,93 @@ class MaskRCNNTest {
         assertTrue(worstIou >= 0.99, "mask IoU " + worstIou);
         org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("{} largest errors: boxes {} px, scores within"
                 + " tolerance, mask probabilities {}, worst mask IoU {}", dt, boxErr, maskErr, worstIou);
+    }
+
+    /**
+     * Issue 13's whole-model parity: torchvision trains the tiny configuration from its own random start for
+     * {@code STEPS} steps on {@link #batch} and saves its state_dict to safetensors, as a user would; our model
+     * loads that file unchanged and, on a test image it was not trained on (image 0 mirrored left to right), gives
+     * the same detections within issue 13's float32 bounds: equal labels, boxes within 1e-3 px, scores within 1e-4,
+     * and each instance's thresholded (0.5) pasted mask with IoU at least 0.99 against torchvision's.
+     */
+    @Test
+    void loadsWeightsThatTorchvisionTrainedAndPredictsTheSame() throws Exception {
+        Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        MaskRCNNConfig c = tiny();
+        INDArray images = Nd4j.zeros(DataType.FLOAT, 2, 3, 64, 64);
+        List<MaskRCNN.Target> targets = batch(images);
+        double[] px = images.castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        double[] test = new double[3 * 64 * 64];
+        for (int ch = 0; ch < 3; ch++) {
+            for (int y = 0; y < 64; y++) {
+                for (int x = 0; x < 64; x++) {
+                    test[(ch * 64 + y) * 64 + x] = px[(ch * 64 + y) * 64 + 63 - x];
+                }
+            }
+        }
+        org.segmentation.nn.io.TensorFile.Builder in = org.segmentation.nn.io.TensorFile.builder();
+        in.put("in.images", org.segmentation.core.io.Tensor.f64(px, 2, 3, 64, 64));
+        in.put("in.test", org.segmentation.core.io.Tensor.f64(test, 3, 64, 64));
+        for (int i = 0; i < 2; i++) {
+            MaskRCNN.Target t = targets.get(i);
+            in.put("in.boxes" + i, org.segmentation.core.io.Tensor.f64(t.boxes(), t.labels().length, 4));
+            in.put("in.labels" + i, org.segmentation.core.io.Tensor.f64(Arrays.stream(t.labels()).asDoubleStream()
+                    .toArray(), t.labels().length));
+            in.put("in.masks" + i, org.segmentation.core.io.Tensor.f64(t.masks().castTo(DataType.DOUBLE).dup('c')
+                    .data().asDouble(), t.labels().length, 64, 64));
+        }
+        in.meta("config", json(c)).meta("seed", "13").meta("steps", "8").meta("lr", "0.01");
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("maskrcnn");
+        java.nio.file.Path inFile = dir.resolve("in.safetensors");
+        java.nio.file.Path weights = dir.resolve("torchvision.safetensors");
+        java.nio.file.Path outFile = dir.resolve("out.safetensors");
+        org.segmentation.nn.io.SafeTensors.write(inFile, in.build());
+        TorchPeer.Result r = TorchPeer.script("torch_maskrcnn.py", "pretrain", inFile.toString(), weights.toString(),
+                outFile.toString());
+        assertEquals(0, r.exit(), r.output());
+
+        MaskRCNN model = new MaskRCNN(c, 99);
+        model.load(org.segmentation.nn.io.SafeTensors.read(weights));
+        INDArray image = Nd4j.create(test, new long[] {1, 3, 64, 64}, 'c').castTo(DataType.FLOAT);
+        MaskRCNN.Instances ours = model.predict(image).get(0);
+        org.segmentation.nn.io.TensorFile out = org.segmentation.nn.io.SafeTensors.read(outFile);
+        int[] labels = Arrays.stream(out.get("labels").doubles()).mapToInt(v -> (int) v).toArray();
+        assertTrue(labels.length > 0, "the comparison needs detections: " + r.output());
+        assertArrayEquals(labels, ours.labels());
+        double[] boxes = out.get("boxes").doubles();
+        double boxErr = 0;
+        for (int i = 0; i < boxes.length; i++) {
+            boxErr = Math.max(boxErr, Math.abs(boxes[i] - ours.boxes()[i]));
+        }
+        assertTrue(boxErr <= 1e-3, "box error " + boxErr + " px");
+        double[] scores = out.get("scores").doubles();
+        double scoreErr = 0;
+        for (int i = 0; i < scores.length; i++) {
+            scoreErr = Math.max(scoreErr, Math.abs(scores[i] - ours.scores()[i]));
+        }
+        assertTrue(scoreErr <= 1e-4, "score error " + scoreErr);
+        double[] masks = out.get("masks").doubles();
+        org.segmentation.core.segment.InstanceSegmentation seg = ours.segmentation(64, 64, 0.5);
+        double worstIou = 1;
+        for (int d = 0; d < labels.length; d++) {
+            double[] m = ours.maskProbabilities().get(org.nd4j.linalg.indexing.NDArrayIndex.point(d))
+                    .castTo(DataType.DOUBLE).dup('c').reshape(-1).toDoubleVector();
+            double[] pasted = org.segmentation.nn.detect.MaskPaste.paste(m, 28, ours.boxes(), d, 64, 64, null);
+            int inter = 0;
+            int union = 0;
+            for (int p = 0; p < pasted.length; p++) {
+                double theirs = masks[d * 64 * 64 + p];
+                inter += pasted[p] > 0.5 && theirs > 0.5 ? 1 : 0;
+                union += pasted[p] > 0.5 || theirs > 0.5 ? 1 : 0;
+            }
+            worstIou = Math.min(worstIou, union == 0 ? 1 : (double) inter / union);
+        }
+        assertTrue(worstIou >= 0.99, "mask IoU " + worstIou);
+        assertEquals(labels.length, seg.size());
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("weights trained by torchvision ({}): {}"
+                + " detections, largest errors: boxes {} px, scores {}, worst mask IoU {}",
+                r.output().lines().filter(l -> l.startsWith("step")).reduce((a, b) -> b).orElse("?"), labels.length,
+                boxErr, scoreErr, worstIou);
     }
 
     /**
