@@ -22,10 +22,11 @@
         writes its state_dict to WEIGHTS (torchvision's names and dtypes, num_batches_tracked included) and its
         evaluation-mode detections on "in.test" (3,H,W) to OUT: "boxes", "scores", "labels", "masks" (D,1,H,W)
 
-CONFIG_JSON holds block (BASIC or BOTTLENECK), blocks, widths, stem, fpn, classes, representation, mask_width,
-anchor sizes (one per level) and ratios, rpn_pre_nms_train, rpn_post_nms_train, rpn_pre_nms_test,
-rpn_post_nms_test, rpn_nms, box_score, box_nms,
-detections. The backbone is torch_resnet_fpn.Body (torchvision's BasicBlock / Bottleneck) in torchvision's
+CONFIG_JSON is Java's MaskRCNN.configToJson: block (BASIC or BOTTLENECK), blocks, widths, stem, fpn, classes,
+representation, mask_width, anchor sizes (one per level) and ratios, rpn_pre_nms_train, rpn_post_nms_train,
+rpn_pre_nms_test, rpn_post_nms_test, rpn_nms, box_score, box_nms, detections, and optionally rpn_fg_iou,
+rpn_bg_iou, rpn_batch, rpn_positive_fraction, rpn_score, box_fg_iou, box_bg_iou, box_batch, box_positive_fraction
+(torchvision's defaults when absent). The backbone is torch_resnet_fpn.Body (torchvision's BasicBlock / Bottleneck) in torchvision's
 BackboneWithFPN (LastLevelMaxPool); the RPN, heads and predictors are torchvision's, built offline with random
 weights. The images are given as the network sees them: the transform's resizing is replaced by the identity and
 its normalisation has mean 0 and std 1, as Java's MaskRCNN takes prepared images.
@@ -66,7 +67,12 @@ def build(c):
                      rpn_pre_nms_top_n_test=c['rpn_pre_nms_test'], rpn_post_nms_top_n_test=c['rpn_post_nms_test'],
                      rpn_pre_nms_top_n_train=c['rpn_pre_nms_train'],
                      rpn_post_nms_top_n_train=c['rpn_post_nms_train'],
-                     rpn_nms_thresh=c['rpn_nms'],
+                     rpn_nms_thresh=c['rpn_nms'], rpn_fg_iou_thresh=c.get('rpn_fg_iou', 0.7),
+                     rpn_bg_iou_thresh=c.get('rpn_bg_iou', 0.3), rpn_batch_size_per_image=c.get('rpn_batch', 256),
+                     rpn_positive_fraction=c.get('rpn_positive_fraction', 0.5), rpn_score_thresh=c.get('rpn_score', 0.0),
+                     box_fg_iou_thresh=c.get('box_fg_iou', 0.5), box_bg_iou_thresh=c.get('box_bg_iou', 0.5),
+                     box_batch_size_per_image=c.get('box_batch', 512),
+                     box_positive_fraction=c.get('box_positive_fraction', 0.25),
                      box_head=TwoMLPHead(fpn * 49, rep), box_predictor=FastRCNNPredictor(rep, k),
                      box_score_thresh=c['box_score'], box_nms_thresh=c['box_nms'],
                      box_detections_per_img=c['detections'],

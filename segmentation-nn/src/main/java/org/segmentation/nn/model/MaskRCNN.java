@@ -25,6 +25,7 @@ import org.segmentation.nn.detect.MaskPaste;
 import org.segmentation.nn.detect.MultiScaleRoIAlign;
 import org.segmentation.nn.detect.RoiHeads;
 import org.segmentation.nn.detect.Rpn;
+import org.segmentation.nn.detect.RpnConfig;
 import org.segmentation.nn.detect.RpnHead;
 import org.segmentation.nn.param.ParameterBuffer;
 
@@ -156,6 +157,52 @@ public final class MaskRCNN {
             LabelMap labelMap = MaskPaste.labelMap(masks, m, boxes, height, width, threshold);
             return new InstanceSegmentation(labelMap, labels.clone(), scores.clone(), boxes.clone());
         }
+    }
+
+    /**
+     * The configuration as one flat JSON object whose keys name torchvision's {@code MaskRCNN} arguments, as the
+     * peer scripts build the same model from it: {@code block}, {@code blocks}, {@code widths}, {@code stem} (the
+     * ResNet), {@code fpn}, {@code classes}, {@code representation}, {@code mask_width}, {@code sizes} (one anchor
+     * size per level), {@code ratios}, the RPN's {@code rpn_pre_nms_train}, {@code rpn_post_nms_train},
+     * {@code rpn_pre_nms_test}, {@code rpn_post_nms_test}, {@code rpn_nms}, {@code rpn_fg_iou}, {@code rpn_bg_iou},
+     * {@code rpn_batch}, {@code rpn_positive_fraction}, {@code rpn_score}, and the heads' {@code box_fg_iou},
+     * {@code box_bg_iou}, {@code box_batch}, {@code box_positive_fraction}, {@code box_score}, {@code box_nms},
+     * {@code detections}.
+     *
+     * @throws IllegalArgumentException if the anchors have more than one size per level or differ in their ratios
+     *     between levels, which torchvision's arguments cannot express here
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode configToJson(MaskRCNNConfig c) {
+        double[][] sizes = c.anchors().sizes();
+        double[][] ratios = c.anchors().ratios();
+        for (int l = 0; l < sizes.length; l++) {
+            if (sizes[l].length != 1 || !Arrays.equals(ratios[l], ratios[0])) {
+                throw new IllegalArgumentException("MaskRCNN.configToJson: expected one anchor size per level and the"
+                        + " same ratios on every level, got " + c.anchors());
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        o.put("block", c.backbone().block().name());
+        Arrays.stream(c.backbone().blocks()).forEach(o.putArray("blocks")::add);
+        Arrays.stream(c.backbone().widths()).forEach(o.putArray("widths")::add);
+        o.put("stem", c.backbone().stemWidth());
+        o.put("fpn", c.fpnChannels()).put("classes", c.classes()).put("representation", c.representation())
+                .put("mask_width", c.maskWidth());
+        Arrays.stream(sizes).forEach(s -> o.withArray("sizes").add((int) s[0]));
+        Arrays.stream(ratios[0]).forEach(o.putArray("ratios")::add);
+        RpnConfig r = c.rpn();
+        o.put("rpn_pre_nms_train", r.preNmsTopNTrain()).put("rpn_post_nms_train", r.postNmsTopNTrain())
+                .put("rpn_pre_nms_test", r.preNmsTopNTest()).put("rpn_post_nms_test", r.postNmsTopNTest())
+                .put("rpn_nms", r.nmsThresh()).put("rpn_fg_iou", r.fgIouThresh()).put("rpn_bg_iou", r.bgIouThresh())
+                .put("rpn_batch", r.batchSizePerImage()).put("rpn_positive_fraction", r.positiveFraction())
+                .put("rpn_score", r.scoreThresh());
+        org.segmentation.nn.detect.RoiHeadsConfig h = c.roiHeads();
+        o.put("box_fg_iou", h.fgIouThresh()).put("box_bg_iou", h.bgIouThresh()).put("box_batch",
+                h.batchSizePerImage()).put("box_positive_fraction", h.positiveFraction())
+                .put("box_score", h.scoreThresh()).put("box_nms", h.nmsThresh())
+                .put("detections", h.detectionsPerImage());
+        return o;
     }
 
     /** A new model with PyTorch-style random initial weights drawn from {@code seed}. */

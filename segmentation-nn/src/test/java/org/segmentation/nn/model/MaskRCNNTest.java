@@ -122,28 +122,8 @@ class MaskRCNNTest {
     }
 
     /** The configuration as torch_maskrcnn.py reads it. */
-    static String json(MaskRCNNConfig c) throws Exception {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        m.put("block", c.backbone().block().name());
-        m.put("blocks", c.backbone().blocks());
-        m.put("widths", c.backbone().widths());
-        m.put("stem", c.backbone().stemWidth());
-        m.put("fpn", c.fpnChannels());
-        m.put("classes", c.classes());
-        m.put("representation", c.representation());
-        m.put("mask_width", c.maskWidth());
-        double[][] sizes = c.anchors().sizes();
-        m.put("sizes", Arrays.stream(sizes).mapToInt(s -> (int) s[0]).toArray());
-        m.put("ratios", c.anchors().ratios()[0]);
-        m.put("rpn_pre_nms_train", c.rpn().preNmsTopNTrain());
-        m.put("rpn_post_nms_train", c.rpn().postNmsTopNTrain());
-        m.put("rpn_pre_nms_test", c.rpn().preNmsTopNTest());
-        m.put("rpn_post_nms_test", c.rpn().postNmsTopNTest());
-        m.put("rpn_nms", c.rpn().nmsThresh());
-        m.put("box_score", c.roiHeads().scoreThresh());
-        m.put("box_nms", c.roiHeads().nmsThresh());
-        m.put("detections", c.roiHeads().detectionsPerImage());
-        return new ObjectMapper().writeValueAsString(m);
+    static String json(MaskRCNNConfig c) {
+        return MaskRCNN.configToJson(c).toString();
     }
 
     @Test
