@@ -427,6 +427,35 @@ public final class MaskRCNN {
      */
     public List<Instances> predict(INDArray images) {
         int n = checkImages(images);
+        int[][] sizes = new int[n][];
+        Arrays.fill(sizes, new int[] {(int) images.size(2), (int) images.size(3)});
+        return predict(images, sizes);
+    }
+
+    /**
+     * Detections for a batch of images of different sizes padded into one tensor, as torchvision batches them:
+     * image i fills the top-left {@code sizes[i][0]} × {@code sizes[i][1]} pixels of its slice, and its proposals
+     * and detections are clipped to that size; anchors span the padded tensor, and RoIAlign's level scales are
+     * measured against the largest image height.
+     *
+     * @param sizes per image, its height and width before padding
+     * @throws IllegalArgumentException if a size is missing, not positive or larger than the tensor
+     */
+    public List<Instances> predict(INDArray images, int[][] sizes) {
+        int n = checkImages(images);
+        if (sizes == null || sizes.length != n) {
+            throw new IllegalArgumentException("MaskRCNN.predict: expected " + n + " image sizes, got "
+                    + (sizes == null ? "null" : sizes.length));
+        }
+        int maxH = 0;
+        for (int i = 0; i < n; i++) {
+            if (sizes[i] == null || sizes[i].length != 2 || sizes[i][0] < 1 || sizes[i][1] < 1
+                    || sizes[i][0] > images.size(2) || sizes[i][1] > images.size(3)) {
+                throw new IllegalArgumentException("MaskRCNN.predict: image " + i + " has size "
+                        + Arrays.toString(sizes[i]) + " in a tensor of " + images.size(2) + "x" + images.size(3));
+            }
+            maxH = Math.max(maxH, sizes[i][0]);
+        }
         boolean was = training;
         setTraining(false);
         try {
@@ -447,14 +476,16 @@ public final class MaskRCNN {
             rpnHead.discard();
             List<Instances> result = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                double[] props = Rpn.propose(fo[i], fd[i], anchors, perLevel, h, w, config.rpn(), false).boxes();
+                int hi = sizes[i][0];
+                int wi = sizes[i][1];
+                double[] props = Rpn.propose(fo[i], fd[i], anchors, perLevel, hi, wi, config.rpn(), false).boxes();
                 RoiHeads.Detections det;
                 if (props.length == 0) {
                     det = new RoiHeads.Detections(new double[0], new double[0], new int[0]);
                 } else {
-                    INDArray pooled = boxPool.forward(pooledLevels, props, filled(props.length / 4, i), h);
+                    INDArray pooled = boxPool.forward(pooledLevels, props, filled(props.length / 4, i), maxH);
                     BoxHead.Output bo = boxHead.forward(pooled);
-                    det = RoiHeads.detect(doubles(bo.logits()), doubles(bo.deltas()), props, h, w,
+                    det = RoiHeads.detect(doubles(bo.logits()), doubles(bo.deltas()), props, hi, wi,
                             config.roiHeads());
                     boxHead.discard();
                     Memory.free(pooled, bo.logits(), bo.deltas());
@@ -463,7 +494,7 @@ public final class MaskRCNN {
                 if (det.size() == 0) {
                     probs = Memory.detachedZeros(config.dtype(), 0, 28, 28);
                 } else {
-                    INDArray mp = maskPool.forward(pooledLevels, det.boxes(), filled(det.size(), i), h);
+                    INDArray mp = maskPool.forward(pooledLevels, det.boxes(), filled(det.size(), i), maxH);
                     INDArray logits = maskHead.forward(mp);
                     maskHead.discard();
                     probs = Memory.detached(config.dtype(), det.size(), 28, 28);

@@ -315,6 +315,108 @@ class MaskRCNNTest {
     }
 
     /**
+     * torchvision's whole inference path, its {@code GeneralizedRCNNTransform} included, on two images of other
+     * sizes than the network's (70×90 and 64×64, min size 48, max size 80, non-trivial mean and std): normalised,
+     * resized to 48×61 and 48×48, padded into one 64×64 batch, each image's proposals and detections clipped to its
+     * own size, boxes scaled back and masks pasted into the original sizes. Same weights (ours, random), same
+     * float32 bounds as the whole-model parity: equal labels, boxes within 1e-3 px, scores within 1e-4, pasted mask
+     * IoU at least 0.99.
+     */
+    @Test
+    void transformResizesPadsAndMapsBackAsTorchvision() throws Exception {
+        Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
+        MaskRCNNConfig c = tiny();
+        MaskRCNNTransform transform = new MaskRCNNTransform(48, 80, new double[] {0.5, 0.4, 0.3},
+                new double[] {0.25, 0.2, 0.3}, 32);
+        Random rng = new Random(21);
+        List<org.segmentation.core.image.PlanarF32> images = new ArrayList<>();
+        for (int[] hw : new int[][] {{70, 90}, {64, 64}}) {
+            org.segmentation.core.image.PlanarF32 img = new org.segmentation.core.image.PlanarF32(3, hw[1], hw[0]);
+            for (int i = 0; i < img.data.length; i++) {
+                img.data[i] = (float) rng.nextDouble();
+            }
+            for (int ch = 0; ch < 3; ch++) {   // a bright block, so that some pixels stand out
+                for (int y = hw[0] / 4; y < hw[0] / 2; y++) {
+                    for (int x = hw[1] / 3; x < hw[1] * 2 / 3; x++) {
+                        img.set(ch, x, y, 2f);
+                    }
+                }
+            }
+            images.add(img);
+        }
+        MaskRCNN model = new MaskRCNN(c, 4);
+        MaskRCNNTransform.Batch batch = transform.prepare(images, DataType.FLOAT);
+        assertArrayEquals(new long[] {2, 3, 64, 64}, batch.tensor().shape());
+        assertArrayEquals(new int[] {48, 61}, batch.sizes()[0]);
+        assertArrayEquals(new int[] {48, 48}, batch.sizes()[1]);
+        List<org.segmentation.core.segment.InstanceSegmentation> ours = transform.restore(
+                model.predict(batch.tensor(), batch.sizes()), batch, 0.5);
+
+        com.fasterxml.jackson.databind.node.ObjectNode config = MaskRCNN.configToJson(c);
+        config.put("min_size", 48).put("max_size", 80);
+        config.putArray("image_mean").add(0.5).add(0.4).add(0.3);
+        config.putArray("image_std").add(0.25).add(0.2).add(0.3);
+        org.segmentation.nn.io.TensorFile.Builder in = org.segmentation.nn.io.TensorFile.builder();
+        model.toTensors().tensors().forEach(in::put);
+        for (int i = 0; i < images.size(); i++) {
+            org.segmentation.core.image.PlanarF32 img = images.get(i);
+            in.put("image" + i, org.segmentation.core.io.Tensor.f32(img.data.clone(), 3, img.height, img.width));
+        }
+        in.meta("config", config.toString());
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("maskrcnn");
+        java.nio.file.Path inFile = dir.resolve("in.safetensors");
+        java.nio.file.Path outFile = dir.resolve("out.safetensors");
+        org.segmentation.nn.io.SafeTensors.write(inFile, in.build());
+        TorchPeer.Result r = TorchPeer.script("torch_maskrcnn.py", "segment", inFile.toString(), outFile.toString());
+        assertEquals(0, r.exit(), r.output());
+        org.segmentation.nn.io.TensorFile out = org.segmentation.nn.io.SafeTensors.read(outFile);
+        double boxErr = 0;
+        double scoreErr = 0;
+        double worstIou = 1;
+        int total = 0;
+        for (int i = 0; i < images.size(); i++) {
+            int h = images.get(i).height;
+            int w = images.get(i).width;
+            org.segmentation.core.segment.InstanceSegmentation o = ours.get(i);
+            assertEquals(w, o.labels().width);
+            assertEquals(h, o.labels().height);
+            int[] labels = Arrays.stream(out.get("labels" + i).doubles()).mapToInt(v -> (int) v).toArray();
+            assertArrayEquals(labels, o.classes(), "image " + i);
+            total += labels.length;
+            double[] boxes = out.get("boxes" + i).doubles();
+            for (int k = 0; k < boxes.length; k++) {
+                boxErr = Math.max(boxErr, Math.abs(boxes[k] - o.boxes()[k]));
+            }
+            double[] scores = out.get("scores" + i).doubles();
+            for (int k = 0; k < scores.length; k++) {
+                scoreErr = Math.max(scoreErr, Math.abs(scores[k] - o.scores()[k]));
+            }
+            // each of our instances' pixels against torchvision's pasted mask > 0.5, where no higher-scoring
+            // detection took the pixel (our label map gives an overlap to the higher score)
+            double[] masks = out.get("masks" + i).doubles();
+            boolean[] taken = new boolean[h * w];
+            for (int d = 0; d < labels.length; d++) {
+                int inter = 0;
+                int union = 0;
+                for (int p = 0; p < h * w; p++) {
+                    boolean theirs = masks[d * h * w + p] > 0.5 && !taken[p];
+                    boolean mine = o.labels().data[p] == d + 1;
+                    inter += theirs && mine ? 1 : 0;
+                    union += theirs || mine ? 1 : 0;
+                    taken[p] |= masks[d * h * w + p] > 0.5;
+                }
+                worstIou = Math.min(worstIou, union == 0 ? 1 : (double) inter / union);
+            }
+        }
+        assertTrue(total > 0, "the comparison needs detections: " + r.output());
+        assertTrue(boxErr <= 1e-3, "box error " + boxErr + " px");
+        assertTrue(scoreErr <= 1e-4, "score error " + scoreErr);
+        assertTrue(worstIou >= 0.99, "mask IoU " + worstIou);
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("transform parity: {} detections, largest errors:"
+                + " boxes {} px, scores {}, worst mask IoU {}", total, boxErr, scoreErr, worstIou);
+    }
+
+    /**
      * Whole training step parity: torchvision's MaskRCNN, with our weights and both samplers replaced by the
      * anchors and proposals our step drew, gives the same five losses, the same gradient for every parameter and the
      * same updated running averages (float64). Tolerance 1e-9 relative to each tensor's scale: both sides compute
