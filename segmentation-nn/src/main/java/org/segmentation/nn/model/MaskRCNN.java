@@ -41,6 +41,9 @@ import org.segmentation.nn.param.ParameterBuffer;
  * thread at a time.
  */
 public final class MaskRCNN {
+    /** The {@code "architecture"} of a Mask R-CNN's {@code config.json}. */
+    public static final String ARCHITECTURE = "maskrcnn";
+
     private final MaskRCNNConfig config;
     private final ParameterBuffer params;
     private final Map<String, INDArray> buffers;
@@ -183,6 +186,7 @@ public final class MaskRCNN {
         }
         com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory
                 .instance.objectNode();
+        o.put("architecture", ARCHITECTURE).put("input_channels", c.backbone().inputChannels());
         o.put("block", c.backbone().block().name());
         Arrays.stream(c.backbone().blocks()).forEach(o.putArray("blocks")::add);
         Arrays.stream(c.backbone().widths()).forEach(o.putArray("widths")::add);
@@ -196,13 +200,98 @@ public final class MaskRCNN {
                 .put("rpn_pre_nms_test", r.preNmsTopNTest()).put("rpn_post_nms_test", r.postNmsTopNTest())
                 .put("rpn_nms", r.nmsThresh()).put("rpn_fg_iou", r.fgIouThresh()).put("rpn_bg_iou", r.bgIouThresh())
                 .put("rpn_batch", r.batchSizePerImage()).put("rpn_positive_fraction", r.positiveFraction())
-                .put("rpn_score", r.scoreThresh());
+                .put("rpn_score", r.scoreThresh()).put("rpn_min_size", r.minSize());
         org.segmentation.nn.detect.RoiHeadsConfig h = c.roiHeads();
         o.put("box_fg_iou", h.fgIouThresh()).put("box_bg_iou", h.bgIouThresh()).put("box_batch",
                 h.batchSizePerImage()).put("box_positive_fraction", h.positiveFraction())
                 .put("box_score", h.scoreThresh()).put("box_nms", h.nmsThresh())
                 .put("detections", h.detectionsPerImage());
+        o.put("dtype", c.dtype() == DataType.DOUBLE ? "float64" : "float32");
         return o;
+    }
+
+    private static final java.util.Set<String> CONFIG_KEYS = java.util.Set.of("architecture", "input_channels",
+            "block", "blocks", "widths", "stem", "fpn", "classes", "representation", "mask_width", "sizes", "ratios",
+            "rpn_pre_nms_train", "rpn_post_nms_train", "rpn_pre_nms_test", "rpn_post_nms_test", "rpn_nms",
+            "rpn_fg_iou", "rpn_bg_iou", "rpn_batch", "rpn_positive_fraction", "rpn_score", "rpn_min_size",
+            "box_fg_iou", "box_bg_iou", "box_batch", "box_positive_fraction", "box_score", "box_nms", "detections",
+            "dtype");
+    /** Fields a task-level model adds beside the architecture ({@code TrainedMaskRCNN}); the network ignores them. */
+    private static final java.util.Set<String> TASK_KEYS = java.util.Set.of("transform", "class_names");
+
+    /**
+     * Parses the fields written by {@link #configToJson}.
+     *
+     * @param file named in errors (may be null)
+     * @throws org.segmentation.nn.io.ModelFormatException naming the field on another architecture, a missing,
+     *     unknown or ill-typed field, or values that the configuration records reject
+     */
+    public static MaskRCNNConfig configFromJson(com.fasterxml.jackson.databind.JsonNode json, java.nio.file.Path file)
+            throws org.segmentation.nn.io.ModelFormatException {
+        if (json == null || !json.isObject()) {
+            throw new org.segmentation.nn.io.ModelFormatException(file, null, "the config is not a JSON object");
+        }
+        com.fasterxml.jackson.databind.JsonNode arch = json.get("architecture");
+        if (arch == null || !ARCHITECTURE.equals(arch.asText(null))) {
+            throw new org.segmentation.nn.io.ModelFormatException(file, null, "architecture is " + arch
+                    + ", expected \"" + ARCHITECTURE + "\"");
+        }
+        for (java.util.Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!CONFIG_KEYS.contains(key) && !TASK_KEYS.contains(key)) {
+                throw new org.segmentation.nn.io.ModelFormatException(file, null, "unknown config field \"" + key
+                        + "\"");
+            }
+        }
+        try {
+            String block = ConfigFields.field(json, "block", file).asText("");
+            if (!block.equals("BASIC") && !block.equals("BOTTLENECK")) {
+                throw new org.segmentation.nn.io.ModelFormatException(file, null, "config field \"block\" is "
+                        + json.get("block") + ", expected \"BASIC\" or \"BOTTLENECK\"");
+            }
+            ResNetConfig backbone = new ResNetConfig(ResNetConfig.Block.valueOf(block),
+                    ConfigFields.intArray(json, "blocks", file), ConfigFields.intArray(json, "widths", file),
+                    ConfigFields.intField(json, "stem", file), ConfigFields.intField(json, "input_channels", file));
+            int[] sizes = ConfigFields.intArray(json, "sizes", file);
+            AnchorGenerator anchors = AnchorGenerator.uniformRatios(Arrays.stream(sizes).asDoubleStream().toArray(),
+                    ConfigFields.numberArray(json, "ratios", file));
+            RpnConfig rpn = new RpnConfig(ConfigFields.intField(json, "rpn_pre_nms_train", file),
+                    ConfigFields.intField(json, "rpn_pre_nms_test", file),
+                    ConfigFields.intField(json, "rpn_post_nms_train", file),
+                    ConfigFields.intField(json, "rpn_post_nms_test", file),
+                    ConfigFields.numberField(json, "rpn_nms", file), ConfigFields.numberField(json, "rpn_fg_iou", file),
+                    ConfigFields.numberField(json, "rpn_bg_iou", file), ConfigFields.intField(json, "rpn_batch", file),
+                    ConfigFields.numberField(json, "rpn_positive_fraction", file),
+                    ConfigFields.numberField(json, "rpn_score", file),
+                    ConfigFields.numberField(json, "rpn_min_size", file));
+            org.segmentation.nn.detect.RoiHeadsConfig heads = new org.segmentation.nn.detect.RoiHeadsConfig(
+                    ConfigFields.numberField(json, "box_fg_iou", file), ConfigFields.numberField(json, "box_bg_iou",
+                    file), ConfigFields.intField(json, "box_batch", file),
+                    ConfigFields.numberField(json, "box_positive_fraction", file),
+                    ConfigFields.numberField(json, "box_score", file), ConfigFields.numberField(json, "box_nms", file),
+                    ConfigFields.intField(json, "detections", file));
+            return new MaskRCNNConfig(backbone, ConfigFields.intField(json, "fpn", file), anchors, rpn, heads,
+                    ConfigFields.intField(json, "classes", file), ConfigFields.intField(json, "representation", file),
+                    ConfigFields.intField(json, "mask_width", file), ConfigFields.dtypeField(json, file));
+        } catch (IllegalArgumentException e) {
+            throw new org.segmentation.nn.io.ModelFormatException(file, null, "invalid config: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The model of a loaded directory ({@link org.segmentation.nn.io.ModelFiles#loadModel}), in evaluation mode:
+     * the config is validated, then every tensor is checked before any is copied.
+     *
+     * @param dir the directory it was read from, named in errors
+     * @throws org.segmentation.nn.io.ModelFormatException if the config or a tensor does not fit
+     */
+    public static MaskRCNN fromSaved(org.segmentation.nn.io.SavedModel saved, java.nio.file.Path dir)
+            throws org.segmentation.nn.io.ModelFormatException {
+        MaskRCNNConfig config = configFromJson(saved.config(), dir.resolve(org.segmentation.nn.io.ModelFiles.CONFIG));
+        MaskRCNN model = new MaskRCNN(config, 0);
+        model.load(saved.weights());
+        model.setTraining(false);
+        return model;
     }
 
     /** A new model with PyTorch-style random initial weights drawn from {@code seed}. */

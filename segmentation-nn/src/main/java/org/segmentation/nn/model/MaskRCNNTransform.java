@@ -44,6 +44,18 @@ public record MaskRCNNTransform(int minSize, int maxSize, double[] mean, double[
         std = std.clone();
     }
 
+    /** The per-channel means, a copy. */
+    @Override
+    public double[] mean() {
+        return mean.clone();
+    }
+
+    /** The per-channel standard deviations, a copy. */
+    @Override
+    public double[] std() {
+        return std.clone();
+    }
+
     /** torchvision's settings for its ImageNet-initialised models, with the given sizes and padding to 32. */
     public static MaskRCNNTransform imagenet(int minSize, int maxSize) {
         return new MaskRCNNTransform(minSize, maxSize, new double[] {0.485, 0.456, 0.406},

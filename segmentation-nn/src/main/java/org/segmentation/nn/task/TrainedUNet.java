@@ -249,22 +249,23 @@ public final class TrainedUNet {
                     + "\"");
         }
         try {
-            return new InputNormalization(channels.intValue(), numbers(input, "mean", file),
-                    numbers(input, "std", file));
+            return new InputNormalization(channels.intValue(), numbers(input, "input", "mean", file),
+                    numbers(input, "input", "std", file));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, null, "input: " + e.getMessage(), e);
         }
     }
 
-    private static double[] numbers(JsonNode input, String key, Path file) throws ModelFormatException {
-        JsonNode a = input.get(key);
+    /** The numbers of array {@code parent.key}, named {@code what.key} in errors. */
+    static double[] numbers(JsonNode parent, String what, String key, Path file) throws ModelFormatException {
+        JsonNode a = parent.get(key);
         if (a == null || !a.isArray()) {
-            throw new ModelFormatException(file, null, "input." + key + " is " + a + ", not an array");
+            throw new ModelFormatException(file, null, what + "." + key + " is " + a + ", not an array");
         }
         double[] out = new double[a.size()];
         for (int i = 0; i < out.length; i++) {
             if (!a.get(i).isNumber()) {
-                throw new ModelFormatException(file, null, "input." + key + "[" + i + "] is " + a.get(i)
+                throw new ModelFormatException(file, null, what + "." + key + "[" + i + "] is " + a.get(i)
                         + ", not a number");
             }
             out[i] = a.get(i).doubleValue();
@@ -272,7 +273,7 @@ public final class TrainedUNet {
         return out;
     }
 
-    private static List<String> parseNames(JsonNode names, Path file) throws ModelFormatException {
+    static List<String> parseNames(JsonNode names, Path file) throws ModelFormatException {
         if (!names.isArray()) {
             throw new ModelFormatException(file, null, "\"class_names\" is " + names + ", not an array");
         }
