@@ -111,6 +111,58 @@ public final class MaskRCNN {
             return of(InstanceSegmentation.fromLabels(instances, classOf), dtype);
         }
 
+        /**
+         * The target of one image's COCO annotations: each non-crowd annotation's box (COCO's
+         * [x, y, width, height] as corners), its class and its decoded mask; masks may overlap, as COCO's do.
+         * Crowd annotations are left out, as torchvision's reference training does.
+         *
+         * @param classOf the class (≥ 1) of each category id; e.g. categories numbered 1..K−1 in file order
+         * @throws IllegalArgumentException if a category has no class, a class is below 1, or a mask is not of the
+         *     image's size
+         */
+        public static Target of(org.segmentation.core.coco.CocoDataset.Image image,
+                List<org.segmentation.core.coco.CocoDataset.Annotation> annotations, Map<Integer, Integer> classOf,
+                DataType dtype) {
+            List<org.segmentation.core.coco.CocoDataset.Annotation> kept = annotations.stream()
+                    .filter(a -> !a.crowd()).toList();
+            int g = kept.size();
+            int h = image.height();
+            int w = image.width();
+            double[] boxes = new double[4 * g];
+            int[] labels = new int[g];
+            float[] m = new float[g * h * w];
+            org.segmentation.core.image.Mask scratch = null;
+            for (int k = 0; k < g; k++) {
+                org.segmentation.core.coco.CocoDataset.Annotation a = kept.get(k);
+                Integer c = classOf.get(a.categoryId());
+                if (c == null || c < 1) {
+                    throw new IllegalArgumentException("MaskRCNN.Target.of: annotation " + a.id() + " has category "
+                            + a.categoryId() + ", whose class is " + c + "; classes start at 1");
+                }
+                if (a.mask().height() != h || a.mask().width() != w) {
+                    throw new IllegalArgumentException("MaskRCNN.Target.of: annotation " + a.id() + " has a "
+                            + a.mask().width() + "x" + a.mask().height() + " mask in a " + w + "x" + h + " image");
+                }
+                labels[k] = c;
+                double[] b = a.bbox();
+                boxes[4 * k] = b[0];
+                boxes[4 * k + 1] = b[1];
+                boxes[4 * k + 2] = b[0] + b[2];
+                boxes[4 * k + 3] = b[1] + b[3];
+                scratch = a.mask().decode(scratch);
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        if (scratch.unsafe_get(x, y)) {
+                            m[(k * h + y) * w + x] = 1;
+                        }
+                    }
+                }
+            }
+            INDArray masks = g == 0 ? Nd4j.zeros(dtype, 0, h, w)
+                    : Nd4j.create(m, new long[] {g, h, w}, 'c').castTo(dtype);
+            return new Target(boxes, labels, masks);
+        }
+
         /** The target of ground-truth instances: their boxes, classes and pixels (each label's own). */
         public static Target of(InstanceSegmentation truth, DataType dtype) {
             LabelMap l = truth.labels();

@@ -518,6 +518,40 @@ class MaskRCNNTest {
         assertTrue(Double.isFinite(l.total()) && l.mask() > 0, l.toString());
     }
 
+    @Test
+    void targetsOfCocoAnnotationsKeepOverlapsAndLeaveOutCrowds(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        java.nio.file.Path f = dir.resolve("instances.json");
+        java.nio.file.Files.writeString(f, """
+                {"images": [{"id": 1, "file_name": "a.png", "width": 6, "height": 4},
+                            {"id": 2, "file_name": "b.png", "width": 6, "height": 4}],
+                 "categories": [{"id": 7, "name": "cat"}, {"id": 9, "name": "dog"}],
+                 "annotations": [
+                   {"id": 1, "image_id": 1, "category_id": 9, "bbox": [0, 0, 3, 2],
+                    "segmentation": [[0, 0, 3, 0, 3, 2, 0, 2]]},
+                   {"id": 2, "image_id": 1, "category_id": 7, "bbox": [2, 1, 4, 3],
+                    "segmentation": [[2, 1, 6, 1, 6, 4, 2, 4]]},
+                   {"id": 3, "image_id": 1, "category_id": 7, "iscrowd": 1,
+                    "segmentation": {"size": [4, 6], "counts": [0, 24]}}]}
+                """);
+        org.segmentation.core.coco.CocoDataset d = org.segmentation.core.coco.CocoDataset.read(f, null);
+        Map<Integer, Integer> classOf = Map.of(7, 1, 9, 2);
+        MaskRCNN.Target t = MaskRCNN.Target.of(d.images().get(1L), d.annotations(1), classOf, DataType.FLOAT);
+        assertArrayEquals(new int[] {2, 1}, t.labels());
+        assertArrayEquals(new double[] {0, 0, 3, 2, 2, 1, 6, 4}, t.boxes());
+        assertArrayEquals(new long[] {2, 4, 6}, t.masks().shape());
+        // pixel (2, 1) lies in both masks
+        assertEquals(1, t.masks().getDouble(0, 1, 2), 0);
+        assertEquals(1, t.masks().getDouble(1, 1, 2), 0);
+        assertEquals(6, t.masks().sumNumber().intValue() - 12);
+        MaskRCNN.Target empty = MaskRCNN.Target.of(d.images().get(2L), d.annotations(2), classOf, DataType.FLOAT);
+        assertEquals(0, empty.labels().length);
+        assertArrayEquals(new long[] {0, 4, 6}, empty.masks().shape());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> MaskRCNN.Target.of(
+                d.images().get(1L), d.annotations(1), Map.of(7, 1), DataType.FLOAT));
+        assertTrue(e.getMessage().contains("annotation 1 has category 9"), e.getMessage());
+    }
+
     /** Every instance of the map became one target whose mask is its pixels, inside its box, of its class. */
     private static void checkAgainstMap(MaskRCNN.Target t, org.segmentation.core.image.LabelMap instances,
             org.segmentation.core.image.LabelMap classes) {
