@@ -418,6 +418,20 @@ public final class MaskRCNN {
      * @param rng draws the sampled anchors and proposals
      */
     public Losses trainStep(INDArray images, List<Target> targets, Random rng) {
+        int n = checkImages(images);
+        int[][] sizes = new int[n][];
+        Arrays.fill(sizes, new int[] {(int) images.size(2), (int) images.size(3)});
+        return trainStep(images, sizes, targets, rng);
+    }
+
+    /**
+     * One training pass on a batch of images of different sizes padded into one tensor (see
+     * {@link #predict(INDArray, int[][])}): image i's proposals are clipped to {@code sizes[i]}, and its target's
+     * masks are of that size, unpadded, as torchvision's transform leaves them.
+     *
+     * @param sizes per image, its height and width before padding
+     */
+    public Losses trainStep(INDArray images, int[][] sizes, List<Target> targets, Random rng) {
         if (!training) {
             throw new IllegalStateException("MaskRCNN.trainStep in evaluation mode; call setTraining(true)");
         }
@@ -426,12 +440,14 @@ public final class MaskRCNN {
             throw new IllegalArgumentException("MaskRCNN.trainStep: expected " + n + " targets, one per image, got "
                     + (targets == null ? "null" : targets.size()));
         }
+        int maxH = checkSizes("MaskRCNN.trainStep", images, sizes);
         int h = (int) images.size(2);
         int w = (int) images.size(3);
-        for (Target t : targets) {
-            if (t.masks().size(1) != h || t.masks().size(2) != w) {
-                throw new IllegalArgumentException("MaskRCNN target masks: expected " + h + "x" + w + ", got "
-                        + t.masks().size(1) + "x" + t.masks().size(2));
+        for (int i = 0; i < n; i++) {
+            Target t = targets.get(i);
+            if (t.masks().size(1) != sizes[i][0] || t.masks().size(2) != sizes[i][1]) {
+                throw new IllegalArgumentException("MaskRCNN target masks of image " + i + ": expected "
+                        + sizes[i][0] + "x" + sizes[i][1] + ", got " + t.masks().size(1) + "x" + t.masks().size(2));
             }
         }
         INDArray[] c = body.forward(images);
@@ -450,7 +466,8 @@ public final class MaskRCNN {
         BalancedSampler.Sample[] rpnSamples = new BalancedSampler.Sample[n];
         double[][] proposals = new double[n][];
         for (int i = 0; i < n; i++) {
-            proposals[i] = Rpn.propose(fo[i], fd[i], anchors, perLevel, h, w, config.rpn(), true).boxes();
+            proposals[i] = Rpn.propose(fo[i], fd[i], anchors, perLevel, sizes[i][0], sizes[i][1], config.rpn(),
+                    true).boxes();
             Rpn.Targets t = Rpn.assign(anchors, targets.get(i).boxes(), config.rpn().matcher());
             rpnLabels[i] = t.labels();
             rpnTargets[i] = BoxCoder.RPN.encode(t.matchedBoxes(), anchors, null);
@@ -490,7 +507,7 @@ public final class MaskRCNN {
         }
         RoiHeads.BoxLoss boxLoss = new RoiHeads.BoxLoss(0, 0, new double[0], new double[0]);
         if (total > 0) {   // none only if every proposal was filtered out and there is no ground truth
-            INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, h);
+            INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, maxH);
             BoxHead.Output bo = boxHead.forward(pooled);
             boxLoss = RoiHeads.boxLoss(doubles(bo.logits()), doubles(bo.deltas()), labels, regTargets);
             INDArray dPooled = boxHead.backward(array(boxLoss.dLogits(), bo.logits()), array(boxLoss.dRegression(),
@@ -541,7 +558,7 @@ public final class MaskRCNN {
                         .assign(mt);
                 start += mine.size();
             }
-            INDArray maskPooled = maskPool.forward(pooledLevels, posBoxes, posBatch, h);
+            INDArray maskPooled = maskPool.forward(pooledLevels, posBoxes, posBatch, maxH);
             INDArray maskLogits = maskHead.forward(maskPooled);
             RoiHeads.MaskLoss ml = RoiHeads.maskLoss(maskLogits, posLabels, maskTargets);
             maskLossValue = ml.loss();
@@ -584,19 +601,7 @@ public final class MaskRCNN {
      */
     public List<Instances> predict(INDArray images, int[][] sizes) {
         int n = checkImages(images);
-        if (sizes == null || sizes.length != n) {
-            throw new IllegalArgumentException("MaskRCNN.predict: expected " + n + " image sizes, got "
-                    + (sizes == null ? "null" : sizes.length));
-        }
-        int maxH = 0;
-        for (int i = 0; i < n; i++) {
-            if (sizes[i] == null || sizes[i].length != 2 || sizes[i][0] < 1 || sizes[i][1] < 1
-                    || sizes[i][0] > images.size(2) || sizes[i][1] > images.size(3)) {
-                throw new IllegalArgumentException("MaskRCNN.predict: image " + i + " has size "
-                        + Arrays.toString(sizes[i]) + " in a tensor of " + images.size(2) + "x" + images.size(3));
-            }
-            maxH = Math.max(maxH, sizes[i][0]);
-        }
+        int maxH = checkSizes("MaskRCNN.predict", images, sizes);
         boolean was = training;
         setTraining(false);
         try {
@@ -660,6 +665,25 @@ public final class MaskRCNN {
                 Shapes.ANY, Shapes.ANY);
         Shapes.requireType("MaskRCNN images", images, config.dtype());
         return (int) images.size(0);
+    }
+
+    /** Checks one (height, width) per image within the tensor; returns the largest height. */
+    private static int checkSizes(String what, INDArray images, int[][] sizes) {
+        long n = images.size(0);
+        if (sizes == null || sizes.length != n) {
+            throw new IllegalArgumentException(what + ": expected " + n + " image sizes, got "
+                    + (sizes == null ? "null" : sizes.length));
+        }
+        int maxH = 0;
+        for (int i = 0; i < n; i++) {
+            if (sizes[i] == null || sizes[i].length != 2 || sizes[i][0] < 1 || sizes[i][1] < 1
+                    || sizes[i][0] > images.size(2) || sizes[i][1] > images.size(3)) {
+                throw new IllegalArgumentException(what + ": image " + i + " has size " + Arrays.toString(sizes[i])
+                        + " in a tensor of " + images.size(2) + "x" + images.size(3));
+            }
+            maxH = Math.max(maxH, sizes[i][0]);
+        }
+        return maxH;
     }
 
     private static int[] filled(int length, int value) {

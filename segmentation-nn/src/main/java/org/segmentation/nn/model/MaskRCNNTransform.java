@@ -15,7 +15,9 @@ import org.segmentation.core.segment.InstanceSegmentation;
  * {@code align_corners=False}) by the factor {@code s = min(minSize / min(H, W), maxSize / max(H, W))} to
  * {@code floor(H·s) × floor(W·s)} pixels, and the batch is zero-padded at the bottom and right to the largest
  * height and width rounded up to a multiple of {@code sizeDivisible}. After detection, boxes are scaled back by
- * original / resized size per axis and the masks are pasted into the original image.
+ * original / resized size per axis and the masks are pasted into the original image. In training, the targets'
+ * boxes and masks are resized with their images ({@link #targets}). The training-time choice among several
+ * {@code min_size}s (torchvision's multi-scale augmentation) is not done here: one {@code minSize}.
  *
  * @param minSize the target of the shorter side (torchvision's {@code min_size}, 800 for its COCO models)
  * @param maxSize the cap of the longer side ({@code max_size}, 1333)
@@ -131,6 +133,63 @@ public record MaskRCNNTransform(int minSize, int maxSize, double[] mean, double[
         }
         INDArray tensor = Nd4j.create(batch, new long[] {n, c, ph, pw}, 'c').castTo(dtype);
         return new Batch(tensor, sizes, originals);
+    }
+
+    /**
+     * The training targets of a prepared batch: each image's boxes scaled by resized / original size per axis (the
+     * ratio in float32, as torchvision's {@code resize_boxes}), its masks resized to the image's resized size by
+     * nearest neighbour (PyTorch's {@code interpolate(mode='nearest')}: source index floor(d · in/out), the ratio
+     * in float32), unpadded.
+     *
+     * @throws IllegalArgumentException if a target's masks are not of its original image's size
+     */
+    public List<MaskRCNN.Target> targets(List<MaskRCNN.Target> originals, Batch batch) {
+        if (originals.size() != batch.sizes().length) {
+            throw new IllegalArgumentException("MaskRCNNTransform.targets: " + originals.size() + " targets for "
+                    + batch.sizes().length + " images");
+        }
+        List<MaskRCNN.Target> out = new ArrayList<>();
+        for (int i = 0; i < originals.size(); i++) {
+            MaskRCNN.Target t = originals.get(i);
+            int h = batch.originalSizes()[i][0];
+            int w = batch.originalSizes()[i][1];
+            int oh = batch.sizes()[i][0];
+            int ow = batch.sizes()[i][1];
+            if (t.masks().size(1) != h || t.masks().size(2) != w) {
+                throw new IllegalArgumentException("MaskRCNNTransform.targets: image " + i + " is " + w + "x" + h
+                        + ", its masks " + t.masks().size(2) + "x" + t.masks().size(1));
+            }
+            double ry = (float) oh / (float) h;
+            double rx = (float) ow / (float) w;
+            double[] boxes = t.boxes().clone();
+            for (int k = 0; k < boxes.length; k += 4) {
+                boxes[k] *= rx;
+                boxes[k + 1] *= ry;
+                boxes[k + 2] *= rx;
+                boxes[k + 3] *= ry;
+            }
+            int g = t.labels().length;
+            float sy = (float) h / oh;
+            float sx = (float) w / ow;
+            int[] srcX = new int[ow];
+            for (int x = 0; x < ow; x++) {
+                srcX[x] = Math.min((int) Math.floor(x * sx), w - 1);
+            }
+            double[] m = t.masks().castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            double[] r = new double[g * oh * ow];
+            for (int k = 0; k < g; k++) {
+                for (int y = 0; y < oh; y++) {
+                    int sy0 = Math.min((int) Math.floor(y * sy), h - 1);
+                    for (int x = 0; x < ow; x++) {
+                        r[(k * oh + y) * ow + x] = m[(k * h + sy0) * w + srcX[x]];
+                    }
+                }
+            }
+            INDArray masks = g == 0 ? Nd4j.zeros(t.masks().dataType(), 0, oh, ow)
+                    : Nd4j.create(r, new long[] {g, oh, ow}, 'c').castTo(t.masks().dataType());
+            out.add(new MaskRCNN.Target(boxes, t.labels().clone(), masks));
+        }
+        return out;
     }
 
     /**

@@ -422,8 +422,9 @@ class MaskRCNNTest {
      * same updated running averages (float64). Tolerance 1e-9 relative to each tensor's scale: both sides compute
      * in float64 and differ only in summation order, through some thirty layers.
      */
-    @Test
-    void trainingStepEqualsTorchvisionGivenTheSameSamples() throws Exception {
+    @ParameterizedTest(name = "transform {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void trainingStepEqualsTorchvisionGivenTheSameSamples(boolean transform) throws Exception {
         Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         MaskRCNNConfig f = tiny();
         MaskRCNNConfig c = new MaskRCNNConfig(f.backbone(), f.fpnChannels(), f.anchors(), f.rpn(), f.roiHeads(),
@@ -436,7 +437,34 @@ class MaskRCNNTest {
         }
         org.segmentation.nn.io.TensorFile before = model.toTensors();
         model.parameters().zeroGradients();
-        MaskRCNN.Losses losses = model.trainStep(images, targets, new Random(6));
+        MaskRCNN.Losses losses;
+        com.fasterxml.jackson.databind.node.ObjectNode config = MaskRCNN.configToJson(c);
+        if (transform) {
+            // with torchvision's transform: normalised, 64x64 resized to 48x48 (min size 48), padded to 64x64, the
+            // targets' boxes and masks resized with their images
+            MaskRCNNTransform tr = new MaskRCNNTransform(48, 80, new double[] {0.1, -0.2, 0.3},
+                    new double[] {1.5, 0.8, 1.2}, 32);
+            List<org.segmentation.core.image.PlanarF32> planar = new ArrayList<>();
+            double[] px = images.dup('c').data().asDouble();
+            for (int i = 0; i < 2; i++) {
+                org.segmentation.core.image.PlanarF32 p = new org.segmentation.core.image.PlanarF32(3, 64, 64);
+                for (int k = 0; k < p.data.length; k++) {
+                    p.data[k] = (float) px[i * p.data.length + k];
+                    px[i * p.data.length + k] = p.data[k];   // torchvision gets the same float values
+                }
+                planar.add(p);
+            }
+            images = Nd4j.create(px, new long[] {2, 3, 64, 64}, 'c');
+            MaskRCNNTransform.Batch b = tr.prepare(planar, DataType.DOUBLE);
+            assertArrayEquals(new int[] {48, 48}, b.sizes()[0]);
+            assertArrayEquals(new long[] {2, 3, 64, 64}, b.tensor().shape());
+            losses = model.trainStep(b.tensor(), b.sizes(), tr.targets(targets, b), new Random(6));
+            config.put("min_size", 48).put("max_size", 80);
+            config.putArray("image_mean").add(0.1).add(-0.2).add(0.3);
+            config.putArray("image_std").add(1.5).add(0.8).add(1.2);
+        } else {
+            losses = model.trainStep(images, targets, new Random(6));
+        }
         MaskRCNN.Samples samples = model.lastSamples();
 
         org.segmentation.nn.io.TensorFile.Builder in = org.segmentation.nn.io.TensorFile.builder();
@@ -454,7 +482,7 @@ class MaskRCNNTest {
             in.put("in.roi_pos" + i, indices(samples.roi()[i].positives()));
             in.put("in.roi_neg" + i, indices(samples.roi()[i].negatives()));
         }
-        in.meta("config", json(c));
+        in.meta("config", config.toString());
         java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("maskrcnn");
         java.nio.file.Path inFile = dir.resolve("in.safetensors");
         java.nio.file.Path outFile = dir.resolve("out.safetensors");
@@ -484,8 +512,8 @@ class MaskRCNNTest {
                     'c'));
             assertTrue(err < 1e-9, e.getKey() + " relative error " + err);
         }
-        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("training step parity: losses {}, worst gradient"
-                + " relative error {}", losses, worst);
+        org.slf4j.LoggerFactory.getLogger(MaskRCNNTest.class).info("training step parity (transform {}): losses {},"
+                + " worst gradient relative error {}", transform, losses, worst);
     }
 
     private static org.segmentation.core.io.Tensor indices(int[] idx) {
