@@ -269,7 +269,7 @@ public final class MaskRCNN {
             "box_fg_iou", "box_bg_iou", "box_batch", "box_positive_fraction", "box_score", "box_nms", "detections",
             "dtype");
     /** Fields a task-level model adds beside the architecture ({@code TrainedMaskRCNN}); the network ignores them. */
-    private static final java.util.Set<String> TASK_KEYS = java.util.Set.of("transform", "class_names");
+    private static final java.util.Set<String> TASK_KEYS = java.util.Set.of("transform", "input", "class_names");
 
     /**
      * Parses the fields written by {@link #configToJson}.

@@ -8,6 +8,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.segment.InstanceSegmentation;
+import org.segmentation.nn.predict.InputNormalization;
 
 /**
  * What torchvision's {@code GeneralizedRCNNTransform} does around a Mask R-CNN at inference: each image is
@@ -21,47 +22,24 @@ import org.segmentation.core.segment.InstanceSegmentation;
  *
  * @param minSize the target of the shorter side (torchvision's {@code min_size}, 800 for its COCO models)
  * @param maxSize the cap of the longer side ({@code max_size}, 1333)
- * @param mean per channel, subtracted first (ImageNet's 0.485, 0.456, 0.406 for torchvision's models)
- * @param std per channel, divided by (0.229, 0.224, 0.225)
+ * @param input the per-channel mean and std (ImageNet's for torchvision's models), applied in double precision
+ *     before the network's dtype, so that a float64 model sees torchvision's float64 normalisation
  * @param sizeDivisible the padded batch's height and width are multiples of this (32)
  */
-public record MaskRCNNTransform(int minSize, int maxSize, double[] mean, double[] std, int sizeDivisible) {
-    /** @throws IllegalArgumentException if a size is not positive, or mean and std differ in length or std has a 0 */
+public record MaskRCNNTransform(int minSize, int maxSize, InputNormalization input, int sizeDivisible) {
+    /** @throws IllegalArgumentException if a size is not positive or minSize exceeds maxSize */
     public MaskRCNNTransform {
-        if (minSize < 1 || maxSize < minSize || sizeDivisible < 1) {
-            throw new IllegalArgumentException("MaskRCNNTransform: expected 1 <= minSize <= maxSize and"
-                    + " sizeDivisible >= 1, got " + minSize + ", " + maxSize + ", " + sizeDivisible);
+        if (minSize < 1 || maxSize < minSize || sizeDivisible < 1 || input == null) {
+            throw new IllegalArgumentException("MaskRCNNTransform: expected 1 <= minSize <= maxSize,"
+                    + " sizeDivisible >= 1 and a normalisation, got " + minSize + ", " + maxSize + ", "
+                    + sizeDivisible + ", " + input);
         }
-        if (mean == null || std == null || mean.length != std.length || mean.length == 0) {
-            throw new IllegalArgumentException("MaskRCNNTransform: mean and std need one value per channel, got "
-                    + Arrays.toString(mean) + " and " + Arrays.toString(std));
-        }
-        for (double v : std) {
-            if (!(v > 0) || !Double.isFinite(v)) {
-                throw new IllegalArgumentException("MaskRCNNTransform: std must be positive, got "
-                        + Arrays.toString(std));
-            }
-        }
-        mean = mean.clone();
-        std = std.clone();
-    }
-
-    /** The per-channel means, a copy. */
-    @Override
-    public double[] mean() {
-        return mean.clone();
-    }
-
-    /** The per-channel standard deviations, a copy. */
-    @Override
-    public double[] std() {
-        return std.clone();
     }
 
     /** torchvision's settings for its ImageNet-initialised models, with the given sizes and padding to 32. */
     public static MaskRCNNTransform imagenet(int minSize, int maxSize) {
-        return new MaskRCNNTransform(minSize, maxSize, new double[] {0.485, 0.456, 0.406},
-                new double[] {0.229, 0.224, 0.225}, 32);
+        return new MaskRCNNTransform(minSize, maxSize, new InputNormalization(3, new double[] {0.485, 0.456, 0.406},
+                new double[] {0.229, 0.224, 0.225}), 32);
     }
 
     /**
@@ -75,7 +53,7 @@ public record MaskRCNNTransform(int minSize, int maxSize, double[] mean, double[
     }
 
     /**
-     * Normalises, resizes and pads images (C channels as {@code mean}, any sizes).
+     * Normalises, resizes and pads images (the normalisation's channels, any sizes).
      *
      * @throws IllegalArgumentException if there is no image or an image has another channel count
      */
@@ -83,7 +61,9 @@ public record MaskRCNNTransform(int minSize, int maxSize, double[] mean, double[
         if (images == null || images.isEmpty()) {
             throw new IllegalArgumentException("MaskRCNNTransform.prepare: no image");
         }
-        int c = mean.length;
+        int c = input.channels();
+        double[] mean = input.mean();
+        double[] std = input.std();
         int n = images.size();
         int[][] sizes = new int[n][];
         int[][] originals = new int[n][];

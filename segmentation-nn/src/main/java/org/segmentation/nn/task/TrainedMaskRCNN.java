@@ -4,12 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
-import org.segmentation.core.image.ConvertImage;
-import org.segmentation.core.io.ImageFiles;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.segment.InstanceSegmentation;
 import org.segmentation.nn.io.ModelFiles;
@@ -30,7 +27,8 @@ import org.segmentation.nn.model.MaskRCNNTransform;
  *
  * <p><b>Files.</b> {@link #save} writes a {@link ModelFiles} directory whose {@code config.json} holds the
  * {@link MaskRCNN#configToJson} fields (with {@code "architecture": "maskrcnn"}) plus {@code "transform":
- * {"min_size", "max_size", "mean", "std", "size_divisible"}} and {@code "class_names"}, and whose
+ * {"min_size", "max_size", "size_divisible"}}, the normalisation as {@code "input"} (as {@link TrainedUNet}
+ * writes it) and {@code "class_names"}, and whose
  * {@code model.safetensors} holds the weights under torchvision's state_dict names. Masks are thresholded at
  * {@link #MASK_THRESHOLD}.
  *
@@ -51,8 +49,8 @@ public final class TrainedMaskRCNN {
     public TrainedMaskRCNN(MaskRCNN network, MaskRCNNTransform transform, List<String> classNames) {
         Objects.requireNonNull(network, "network");
         Objects.requireNonNull(transform, "transform");
-        if (transform.mean().length != network.config().backbone().inputChannels()) {
-            throw new IllegalArgumentException("the transform normalises " + transform.mean().length
+        if (transform.input().channels() != network.config().backbone().inputChannels()) {
+            throw new IllegalArgumentException("the transform normalises " + transform.input().channels()
                     + " channel(s), the network takes " + network.config().backbone().inputChannels());
         }
         if (classNames.size() != network.config().classes()) {
@@ -75,16 +73,16 @@ public final class TrainedMaskRCNN {
         SavedModel saved = ModelFiles.loadModel(d);
         Path configFile = d.resolve(ModelFiles.CONFIG);
         JsonNode t = saved.config().get("transform");
+        JsonNode input = saved.config().get("input");
         JsonNode names = saved.config().get("class_names");
-        if (t == null || names == null) {
-            throw new ModelFormatException(configFile, null, "a Mask R-CNN model needs \"transform\" and"
-                    + " \"class_names\"");
+        if (t == null || input == null || names == null) {
+            throw new ModelFormatException(configFile, null, "a Mask R-CNN model needs \"transform\", \"input\""
+                    + " and \"class_names\"");
         }
         MaskRCNN network = MaskRCNN.fromSaved(saved, d);
         try {
             MaskRCNNTransform transform = new MaskRCNNTransform(integer(t, "min_size", configFile),
-                    integer(t, "max_size", configFile), TrainedUNet.numbers(t, "transform", "mean", configFile),
-                    TrainedUNet.numbers(t, "transform", "std", configFile),
+                    integer(t, "max_size", configFile), TrainedUNet.parseInput(input, configFile),
                     integer(t, "size_divisible", configFile));
             return new TrainedMaskRCNN(network, transform, TrainedUNet.parseNames(names, configFile));
         } catch (IllegalArgumentException e) {
@@ -112,11 +110,10 @@ public final class TrainedMaskRCNN {
     /** Saves as model directory {@code dir}, replacing a model directory already there (see {@link ModelFiles}). */
     public void save(Path dir) throws IOException {
         ObjectNode config = MaskRCNN.configToJson(network.config());
-        ObjectNode t = config.putObject("transform");
-        t.put("min_size", transform.minSize()).put("max_size", transform.maxSize());
-        java.util.Arrays.stream(transform.mean()).forEach(t.putArray("mean")::add);
-        java.util.Arrays.stream(transform.std()).forEach(t.putArray("std")::add);
-        t.put("size_divisible", transform.sizeDivisible());
+        config.putObject("transform").put("min_size", transform.minSize()).put("max_size", transform.maxSize())
+                .put("size_divisible", transform.sizeDivisible());
+        config.set("input", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(
+                TrainedUNet.inputFields(transform.input())));
         classNames.forEach(config.putArray("class_names")::add);
         ModelFiles.saveModel(dir, new SavedModel(config, network.toTensors()));
     }
@@ -161,12 +158,7 @@ public final class TrainedMaskRCNN {
      * @throws IOException naming the file if it cannot be decoded
      */
     public PlanarF32 read(Path imageFile) throws IOException {
-        if (!Files.isRegularFile(imageFile)) {
-            throw new FileNotFoundException("input image " + imageFile + (Files.exists(imageFile)
-                    ? " is not a file" : " does not exist"));
-        }
-        return ConvertImage.toUnitPlanar(ImageFiles.readBufferedImage(imageFile, ImageFiles.DEFAULT_MAX_PIXELS),
-                transform.mean().length);
+        return TrainedUNet.readUnit(imageFile, transform.input().channels());
     }
 
     private static int integer(JsonNode t, String key, Path file) throws ModelFormatException {

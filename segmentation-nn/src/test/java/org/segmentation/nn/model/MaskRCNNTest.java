@@ -326,8 +326,8 @@ class MaskRCNNTest {
     void transformResizesPadsAndMapsBackAsTorchvision() throws Exception {
         Peers.require(TorchPeer.available(), "no torchvision for " + TorchPeer.PYTHON);
         MaskRCNNConfig c = tiny();
-        MaskRCNNTransform transform = new MaskRCNNTransform(48, 80, new double[] {0.5, 0.4, 0.3},
-                new double[] {0.25, 0.2, 0.3}, 32);
+        MaskRCNNTransform transform = new MaskRCNNTransform(48, 80, new org.segmentation.nn.predict
+                .InputNormalization(3, new double[] {0.5, 0.4, 0.3}, new double[] {0.25, 0.2, 0.3}), 32);
         Random rng = new Random(21);
         List<org.segmentation.core.image.PlanarF32> images = new ArrayList<>();
         for (int[] hw : new int[][] {{70, 90}, {64, 64}}) {
@@ -442,8 +442,8 @@ class MaskRCNNTest {
         if (transform) {
             // with torchvision's transform: normalised, 64x64 resized to 48x48 (min size 48), padded to 64x64, the
             // targets' boxes and masks resized with their images
-            MaskRCNNTransform tr = new MaskRCNNTransform(48, 80, new double[] {0.1, -0.2, 0.3},
-                    new double[] {1.5, 0.8, 1.2}, 32);
+            MaskRCNNTransform tr = new MaskRCNNTransform(48, 80, new org.segmentation.nn.predict
+                    .InputNormalization(3, new double[] {0.1, -0.2, 0.3}, new double[] {1.5, 0.8, 1.2}), 32);
             List<org.segmentation.core.image.PlanarF32> planar = new ArrayList<>();
             double[] px = images.dup('c').data().asDouble();
             for (int i = 0; i < 2; i++) {

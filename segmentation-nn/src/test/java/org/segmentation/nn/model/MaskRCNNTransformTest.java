@@ -10,12 +10,13 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.nn.predict.InputNormalization;
 
 /** Hand-checked cases of {@link MaskRCNNTransform}; its parity with torchvision is in {@link MaskRCNNTest}. */
 class MaskRCNNTransformTest {
     @Test
     void anImageOfTheTargetSizeIsOnlyNormalisedAndPadded() {
-        MaskRCNNTransform t = new MaskRCNNTransform(4, 8, new double[] {0.5}, new double[] {0.25}, 8);
+        MaskRCNNTransform t = new MaskRCNNTransform(4, 8, new InputNormalization(1, new double[] {0.5}, new double[] {0.25}), 8);
         PlanarF32 img = new PlanarF32(1, 6, 4);   // 6 wide, 4 high: scale min(4/4, 8/6) = 1
         for (int i = 0; i < img.data.length; i++) {
             img.data[i] = i / 32f;
@@ -35,7 +36,7 @@ class MaskRCNNTransformTest {
     @Test
     void halvingAveragesPixelPairsWithHalfPixelCentres() {
         // 2x downscale: output pixel d samples source (d + 0.5) * 2 - 0.5 = 2d + 0.5, the mean of pixels 2d, 2d+1
-        MaskRCNNTransform t = new MaskRCNNTransform(2, 4, new double[] {0}, new double[] {1}, 1);
+        MaskRCNNTransform t = new MaskRCNNTransform(2, 4, InputNormalization.unit(1), 1);
         PlanarF32 img = new PlanarF32(1, 4, 4);
         for (int i = 0; i < 16; i++) {
             img.data[i] = i;
@@ -49,14 +50,11 @@ class MaskRCNNTransformTest {
 
     @Test
     void badSettingsAndImagesAreRejected() {
-        assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(0, 8, new double[] {0},
-                new double[] {1}, 32));
-        assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(8, 4, new double[] {0},
-                new double[] {1}, 32));
-        assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(4, 8, new double[] {0, 0},
-                new double[] {1}, 32));
-        assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(4, 8, new double[] {0},
-                new double[] {0}, 32));
+        assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(0, 8, InputNormalization.unit(1),
+                32));
+        assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(8, 4, InputNormalization.unit(1),
+                32));
+        assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(4, 8, null, 32));
         MaskRCNNTransform t = MaskRCNNTransform.imagenet(32, 64);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> t.prepare(List.of(new PlanarF32(1, 8, 8)), DataType.FLOAT));

@@ -58,7 +58,7 @@ class TrainedMaskRCNNTest {
                 .replaceAll("@[0-9a-f]+", ""));
         assertEquals(MaskRCNN.configToJson(tiny()), MaskRCNN.configToJson(loaded.network().config()));
         assertEquals(List.of("background", "cat", "dog", "bird"), loaded.classNames());
-        assertArrayEquals(new double[] {0.485, 0.456, 0.406}, loaded.transform().mean(), 0);
+        assertArrayEquals(new double[] {0.485, 0.456, 0.406}, loaded.transform().input().mean(), 0);
         assertEquals(80, loaded.transform().maxSize());
         PlanarF32 img = image(70, 50, 1);
         InstanceSegmentation a = model.segment(img);
@@ -100,16 +100,16 @@ class TrainedMaskRCNNTest {
         assertTrue(e.getMessage().contains("\"block\" is \"WIDE\""), e.getMessage());
 
         c = (ObjectNode) json.readTree(good);
-        ((ObjectNode) c.get("transform")).putArray("std").add(1).add(0).add(1);
+        ((ObjectNode) c.get("input")).putArray("std").add(1).add(0).add(1);
         Files.writeString(config, c.toString());
         e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m));
-        assertTrue(e.getMessage().contains("std must be positive"), e.getMessage());
+        assertTrue(e.getMessage().contains("std finite and > 0"), e.getMessage());
 
         c = (ObjectNode) json.readTree(good);
         c.remove("class_names");
         Files.writeString(config, c.toString());
         e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m));
-        assertTrue(e.getMessage().contains("needs \"transform\" and \"class_names\""), e.getMessage());
+        assertTrue(e.getMessage().contains("needs \"transform\", \"input\" and \"class_names\""), e.getMessage());
 
         new UNet(UNetConfig.of(3, 2).withDepth(2).withBaseFilters(4), 1).save(dir.resolve("unet"));
         e = assertThrows(ModelFormatException.class, () -> MaskRCNN.fromSaved(ModelFiles.loadModel(
