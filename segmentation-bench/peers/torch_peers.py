@@ -127,24 +127,35 @@ def conv_step(args):
     return call, prepare, lambda y: [digits(abs_sum(y)), digits(abs_sum(x.grad)), digits(abs_sum(w.grad))]
 
 
-def unet_model(args):
-    """The Java model's initial weights in torch_unet.UNet, and the batch."""
-    import torch
+def nn_python():
+    """Puts segmentation-nn's Python twins and safetensors reader on the path."""
     for d in (NN_PYTHON, NN_IO):
         if not os.path.isdir(d):
             sys.exit("torch_peers.py: %s not found; run it from a source checkout (peers/ beside segmentation-nn)"
                      % os.path.normpath(d))
         sys.path.insert(0, d)
+
+
+def load_java_weights(model, path, what):
+    """Loads a Java model's safetensors into `model` (strict but for num_batches_tracked)."""
+    import torch
     from check_safetensors import read_safetensors
+    tensors, _ = read_safetensors(path)
+    result = model.load_state_dict({k: torch.from_numpy(a.copy()) for k, (_, a) in tensors.items()}, strict=False)
+    if result.unexpected_keys or any(not k.endswith("num_batches_tracked") for k in result.missing_keys):
+        sys.exit("torch_peers.py: the Java model does not fit %s: %s" % (what, result))
+
+
+def unet_model(args):
+    """The Java model's initial weights in torch_unet.UNet, and the batch."""
+    import torch
+    nn_python()
     from torch_unet import UNet
     model_dir = os.path.join(args.inputs, "unet_%s_model" % args.arch)
     with open(os.path.join(model_dir, "config.json")) as f:
         config = json.load(f)
     model = UNet({k: config[k] for k in UNET_KEYS})
-    tensors, _ = read_safetensors(os.path.join(model_dir, "model.safetensors"))
-    result = model.load_state_dict({k: torch.from_numpy(a.copy()) for k, (_, a) in tensors.items()}, strict=False)
-    if result.unexpected_keys or any(not k.endswith("num_batches_tracked") for k in result.missing_keys):
-        sys.exit("torch_peers.py: the Java model does not fit torch_unet.UNet: %s" % (result,))
+    load_java_weights(model, os.path.join(model_dir, "model.safetensors"), "torch_unet.UNet")
     prefix = "unet_%s_b%d_s%d" % (args.arch, args.batch, args.size)
     x = tensor(args, prefix + "_x.npy")
     labels = tensor(args, prefix + "_labels.npy").long()
@@ -184,20 +195,13 @@ def unet_inference(args):
 def maskrcnn_model(args):
     """The Java model's configuration and initial weights in torchvision's MaskRCNN, and the batch."""
     import torch
-    for d in (NN_PYTHON, NN_IO):
-        if not os.path.isdir(d):
-            sys.exit("torch_peers.py: %s not found; run it from a source checkout (peers/ beside segmentation-nn)"
-                     % os.path.normpath(d))
-        sys.path.insert(0, d)
-    from check_safetensors import read_safetensors
+    nn_python()
     from torch_maskrcnn import build
     torch.set_num_threads(args.threads)   # importing torch_maskrcnn sets its own count
     with open(os.path.join(args.inputs, "maskrcnn_%s_config.json" % args.arch)) as f:
         model = build(json.load(f))
-    tensors, _ = read_safetensors(os.path.join(args.inputs, "maskrcnn_%s_model.safetensors" % args.arch))
-    result = model.load_state_dict({k: torch.from_numpy(a.copy()) for k, (_, a) in tensors.items()}, strict=False)
-    if result.unexpected_keys or any(not k.endswith("num_batches_tracked") for k in result.missing_keys):
-        sys.exit("torch_peers.py: the Java model does not fit torchvision's MaskRCNN: %s" % (result,))
+    load_java_weights(model, os.path.join(args.inputs, "maskrcnn_%s_model.safetensors" % args.arch),
+                      "torchvision's MaskRCNN")
     prefix = "maskrcnn_%s_b%d_s%d" % (args.arch, args.batch, args.size)
     x = tensor(args, prefix + "_x.npy")
     images = [x[i] for i in range(x.shape[0])]
