@@ -82,11 +82,16 @@ public final class CocoRle {
         } else {
             out.reshape(width, height);
         }
-        int p = 0;
+        int x = 0;
+        int y = 0;
         for (int i = 0; i < counts.length; i++) {
             boolean on = (i & 1) == 1;
-            for (int k = 0; k < counts[i]; k++, p++) {
-                out.unsafe_set(p / height, p % height, on);
+            for (int k = 0; k < counts[i]; k++) {
+                out.unsafe_set(x, y, on);
+                if (++y == height) {   // down the column, then the next column
+                    y = 0;
+                    x++;
+                }
             }
         }
         return out;
