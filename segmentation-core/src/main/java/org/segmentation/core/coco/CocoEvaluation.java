@@ -4,13 +4,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.segmentation.core.image.Mask;
 import org.segmentation.core.metrics.CocoAveragePrecision;
 
 /**
  * Mask AP of results against a COCO instances dataset, as COCO's evaluation code computes it for
  * {@code iouType='segm'} over all areas: every image of the dataset in ascending id order, every category, crowd
- * annotations ignored; see {@link CocoAveragePrecision} for the matching and the averaging.
+ * annotations ignored; see {@link CocoAveragePrecision} for the matching and the averaging. IoUs are computed on
+ * the run-length masks ({@link CocoRle#iou}), as COCO's code does, so a dataset of large images is not decoded.
  */
 public final class CocoEvaluation {
     private CocoEvaluation() {
@@ -36,50 +36,39 @@ public final class CocoEvaluation {
             list.add(d);
         }
         CocoAveragePrecision ap = new CocoAveragePrecision(maxDetections);
-        Mask scratch = null;
         for (Map.Entry<Long, List<CocoResults.Detection>> e : byImage.entrySet()) {
             CocoDataset.Image img = truth.images().get(e.getKey());
             List<CocoResults.Detection> dets = e.getValue();
             List<CocoDataset.Annotation> gts = truth.annotations(e.getKey());
-            int[] detClasses = new int[dets.size()];
-            double[] scores = new double[dets.size()];
-            boolean[][] detMasks = new boolean[dets.size()][];
-            for (int k = 0; k < dets.size(); k++) {
-                CocoResults.Detection d = dets.get(k);
-                detClasses[k] = d.categoryId();
-                scores[k] = d.score();
-                scratch = decode(d.mask(), img, scratch);
-                detMasks[k] = pixels(scratch);
+            java.util.SortedSet<Integer> categories = new java.util.TreeSet<>();
+            dets.forEach(d -> categories.add(d.categoryId()));
+            gts.forEach(g -> categories.add(g.categoryId()));
+            for (int c : categories) {
+                List<CocoResults.Detection> cd = dets.stream().filter(d -> d.categoryId() == c).toList();
+                List<CocoDataset.Annotation> cg = gts.stream().filter(g -> g.categoryId() == c).toList();
+                double[] scores = new double[cd.size()];
+                CocoRle[] dm = new CocoRle[cd.size()];
+                for (int k = 0; k < cd.size(); k++) {
+                    scores[k] = cd.get(k).score();
+                    dm[k] = checked(cd.get(k).mask(), img);
+                }
+                CocoRle[] gm = new CocoRle[cg.size()];
+                boolean[] crowd = new boolean[cg.size()];
+                for (int k = 0; k < cg.size(); k++) {
+                    gm[k] = checked(cg.get(k).mask(), img);
+                    crowd[k] = cg.get(k).crowd();
+                }
+                ap.add(c, scores, CocoRle.iou(dm, gm, crowd), crowd);
             }
-            int[] gtClasses = new int[gts.size()];
-            boolean[][] gtMasks = new boolean[gts.size()][];
-            boolean[] crowd = new boolean[gts.size()];
-            for (int k = 0; k < gts.size(); k++) {
-                gtClasses[k] = gts.get(k).categoryId();
-                crowd[k] = gts.get(k).crowd();
-                scratch = decode(gts.get(k).mask(), img, scratch);
-                gtMasks[k] = pixels(scratch);
-            }
-            ap.addMasks(detClasses, scores, detMasks, gtClasses, gtMasks, crowd);
         }
         return ap.compute();
     }
 
-    private static Mask decode(CocoRle rle, CocoDataset.Image img, Mask out) {
+    private static CocoRle checked(CocoRle rle, CocoDataset.Image img) {
         if (rle.width() != img.width() || rle.height() != img.height()) {
             throw new IllegalArgumentException("CocoEvaluation: a " + rle.width() + "x" + rle.height() + " mask for"
                     + " image " + img.id() + " of " + img.width() + "x" + img.height());
         }
-        return rle.decode(out);
-    }
-
-    private static boolean[] pixels(Mask m) {
-        boolean[] p = new boolean[m.width * m.height];
-        for (int y = 0; y < m.height; y++) {
-            for (int x = 0; x < m.width; x++) {
-                p[y * m.width + x] = m.unsafe_get(x, y);
-            }
-        }
-        return p;
+        return rle;
     }
 }

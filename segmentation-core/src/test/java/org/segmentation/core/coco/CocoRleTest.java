@@ -160,4 +160,51 @@ class CocoRleTest {
         e = assertThrows(IllegalArgumentException.class, () -> CocoRle.fromPolygon(new double[] {0, 0, 1, 1}, 4, 5));
         assertTrue(e.getMessage().contains("at least 6"), e.getMessage());
     }
+
+    @Test
+    void iouFromRunsEqualsIouFromPixels() {
+        Random rng = new Random(29);
+        for (int trial = 0; trial < 60; trial++) {
+            int h = 1 + rng.nextInt(20);
+            int w = 1 + rng.nextInt(20);
+            int nd = rng.nextInt(4);
+            int ng = rng.nextInt(4);
+            CocoRle[] d = new CocoRle[nd];
+            CocoRle[] g = new CocoRle[ng];
+            boolean[][] dp = new boolean[nd][];
+            boolean[][] gp = new boolean[ng][];
+            boolean[] crowd = new boolean[ng];
+            for (int k = 0; k < nd + ng; k++) {
+                Mask m = new Mask(w, h);
+                double p = rng.nextDouble();
+                boolean[] px = new boolean[w * h];
+                for (int i = 0; i < m.data.length; i++) {
+                    px[i] = rng.nextDouble() < p;
+                    m.data[i] = (byte) (px[i] ? 1 : 0);
+                }
+                if (k < nd) {
+                    d[k] = CocoRle.encode(m);
+                    dp[k] = px;
+                } else {
+                    g[k - nd] = CocoRle.encode(m);
+                    gp[k - nd] = px;
+                    crowd[k - nd] = rng.nextBoolean();
+                }
+            }
+            double[][] runs = CocoRle.iou(d, g, crowd);
+            double[][] pixels = org.segmentation.core.metrics.CocoAveragePrecision.maskIou(dp, gp, crowd);
+            for (int a = 0; a < nd; a++) {
+                assertArrayEquals(pixels[a], runs[a], 0, "trial " + trial);
+            }
+            if (nd > 0 && ng > 0) {
+                int inter = 0;
+                for (int i = 0; i < w * h; i++) {
+                    inter += dp[0][i] && gp[0][i] ? 1 : 0;
+                }
+                assertEquals(inter, d[0].intersectionArea(g[0]));
+            }
+        }
+        assertThrows(IllegalArgumentException.class, () -> CocoRle.of(2, 2, new int[] {4})
+                .intersectionArea(CocoRle.of(1, 4, new int[] {4})));
+    }
 }
