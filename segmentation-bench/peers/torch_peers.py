@@ -9,6 +9,8 @@ Run with the system Python that has PyTorch 1.13 and numpy (/usr/bin/python3 her
         --batch 8 --size 64
     /usr/bin/python3 torch_peers.py --workload unet-train-memory --peer pytorch --inputs DIR --arch standard \
         --batch 4 --size 256 --steps 100
+    /usr/bin/python3 torch_peers.py --workload maskrcnn-train-step --peer pytorch --inputs DIR --arch tiny \
+        --batch 2 --size 64
 
 Inputs (written by org.segmentation.bench.conv.ConvInputs and org.segmentation.bench.nn.UNetInputs):
 DIR/conv_n<N>_c<C>_s<H>_k<k>_{x,w,b,dy}.npy (C_in = C) or conv_n<N>_i<C_in>_c<C>_s<H>_k<k>_...;
@@ -16,6 +18,10 @@ DIR/unet_<arch>_b<N>_s<H>_{x,labels}.npy and DIR/unet_<arch>_model/ (config.json
 model's initial weights). The U-Net is torch_unet.UNet, the PyTorch twin of the Java UNet, imported from
 segmentation-nn/src/test/python; model.safetensors is parsed by check_safetensors.py from segmentation-nn's test
 resources (no safetensors package needed).
+The Mask R-CNN workloads read DIR/maskrcnn_<arch>_config.json and maskrcnn_<arch>_model.safetensors (the Java
+model's configuration and initial weights, torchvision's state_dict names) and maskrcnn_<arch>_b<N>_s<H>_x.npy with
+_boxes<i>.npy, _labels<i>.npy, _masks<i>.npy per image (org.segmentation.bench.nn.MaskRCNNInputs); the model is
+torchvision's MaskRCNN as torch_maskrcnn.py (segmentation-nn/src/test/python) builds it.
 
 Calls are timed by the rules of peer_timing.py. The check value of each workload is computed as the Java side
 computes its own (org.segmentation.bench.nn.NnWorkloads): sums of absolute values in float64, printed with
@@ -121,24 +127,35 @@ def conv_step(args):
     return call, prepare, lambda y: [digits(abs_sum(y)), digits(abs_sum(x.grad)), digits(abs_sum(w.grad))]
 
 
-def unet_model(args):
-    """The Java model's initial weights in torch_unet.UNet, and the batch."""
-    import torch
+def nn_python():
+    """Puts segmentation-nn's Python twins and safetensors reader on the path."""
     for d in (NN_PYTHON, NN_IO):
         if not os.path.isdir(d):
             sys.exit("torch_peers.py: %s not found; run it from a source checkout (peers/ beside segmentation-nn)"
                      % os.path.normpath(d))
         sys.path.insert(0, d)
+
+
+def load_java_weights(model, path, what):
+    """Loads a Java model's safetensors into `model` (strict but for num_batches_tracked)."""
+    import torch
     from check_safetensors import read_safetensors
+    tensors, _ = read_safetensors(path)
+    result = model.load_state_dict({k: torch.from_numpy(a.copy()) for k, (_, a) in tensors.items()}, strict=False)
+    if result.unexpected_keys or any(not k.endswith("num_batches_tracked") for k in result.missing_keys):
+        sys.exit("torch_peers.py: the Java model does not fit %s: %s" % (what, result))
+
+
+def unet_model(args):
+    """The Java model's initial weights in torch_unet.UNet, and the batch."""
+    import torch
+    nn_python()
     from torch_unet import UNet
     model_dir = os.path.join(args.inputs, "unet_%s_model" % args.arch)
     with open(os.path.join(model_dir, "config.json")) as f:
         config = json.load(f)
     model = UNet({k: config[k] for k in UNET_KEYS})
-    tensors, _ = read_safetensors(os.path.join(model_dir, "model.safetensors"))
-    result = model.load_state_dict({k: torch.from_numpy(a.copy()) for k, (_, a) in tensors.items()}, strict=False)
-    if result.unexpected_keys or any(not k.endswith("num_batches_tracked") for k in result.missing_keys):
-        sys.exit("torch_peers.py: the Java model does not fit torch_unet.UNet: %s" % (result,))
+    load_java_weights(model, os.path.join(model_dir, "model.safetensors"), "torch_unet.UNet")
     prefix = "unet_%s_b%d_s%d" % (args.arch, args.batch, args.size)
     x = tensor(args, prefix + "_x.npy")
     labels = tensor(args, prefix + "_labels.npy").long()
@@ -173,6 +190,50 @@ def unet_inference(args):
         with torch.no_grad():
             return model(x)
     return call, None, lambda logits: [digits(abs_sum(logits))]
+
+
+def maskrcnn_model(args):
+    """The Java model's configuration and initial weights in torchvision's MaskRCNN, and the batch."""
+    import torch
+    nn_python()
+    from torch_maskrcnn import build
+    torch.set_num_threads(args.threads)   # importing torch_maskrcnn sets its own count
+    with open(os.path.join(args.inputs, "maskrcnn_%s_config.json" % args.arch)) as f:
+        model = build(json.load(f))
+    load_java_weights(model, os.path.join(args.inputs, "maskrcnn_%s_model.safetensors" % args.arch),
+                      "torchvision's MaskRCNN")
+    prefix = "maskrcnn_%s_b%d_s%d" % (args.arch, args.batch, args.size)
+    x = tensor(args, prefix + "_x.npy")
+    images = [x[i] for i in range(x.shape[0])]
+    targets = [{"boxes": tensor(args, "%s_boxes%d.npy" % (prefix, i)),
+                "labels": tensor(args, "%s_labels%d.npy" % (prefix, i)).long(),
+                "masks": tensor(args, "%s_masks%d.npy" % (prefix, i))} for i in range(x.shape[0])]
+    return model, images, targets, torch
+
+
+def maskrcnn_train_step(args):
+    model, images, targets, torch = maskrcnn_model(args)
+    model.train()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8, weight_decay=0)
+
+    def call(_):
+        opt.zero_grad(set_to_none=True)
+        loss = sum(model(images, targets).values())
+        loss.backward()
+        opt.step()
+        return loss
+    return call, None, lambda _: None
+
+
+def maskrcnn_inference(args):
+    model, images, _, torch = maskrcnn_model(args)
+    model.eval()
+
+    def call(_):
+        with torch.no_grad():
+            return model(images)
+    return call, None, lambda out: [str(sum(int(o["scores"].numel()) for o in out)),
+                                    digits(sum(float(o["scores"].double().sum()) for o in out))]
 
 
 def status_kb(status, field):
@@ -218,6 +279,8 @@ WORKLOADS = {
     "unet-train-step": (unet_train_step, UNET),
     "unet-inference": (unet_inference, UNET),
     "unet-train-memory": (unet_train_memory, UNET + ("steps",)),
+    "maskrcnn-train-step": (maskrcnn_train_step, UNET),
+    "maskrcnn-inference": (maskrcnn_inference, UNET),
 }
 
 
@@ -228,7 +291,8 @@ def main():
     p.add_argument("--inputs", required=True, help="folder of the inputs")
     for name in ("n", "cin", "channels", "size", "kernel", "batch", "steps"):
         p.add_argument("--" + name, type=int, help="workload parameter (see the module help)")
-    p.add_argument("--arch", choices=("tiny", "standard", "wide"), help="U-Net architecture (UNetInputs.config)")
+    p.add_argument("--arch", choices=("tiny", "small", "standard", "wide"),
+                   help="U-Net (UNetInputs.config) or Mask R-CNN (MaskRCNNInputs.config) architecture")
     peer_timing.add_options(p, default_threads=2)
     args = p.parse_args()
     make, params = WORKLOADS[args.workload]

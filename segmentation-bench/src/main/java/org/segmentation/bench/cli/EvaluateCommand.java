@@ -9,6 +9,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.segmentation.classic.segment.ClassicSegmenters;
+import org.segmentation.core.coco.CocoDataset;
+import org.segmentation.core.coco.CocoEvaluation;
+import org.segmentation.core.coco.CocoResults;
+import org.segmentation.core.metrics.CocoAveragePrecision;
 import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.core.segment.Segmenter;
 import org.segmentation.core.segment.SegmenterRegistry;
@@ -56,6 +60,11 @@ final class EvaluateCommand implements Callable<Integer> {
                 description = "Generated data: cells (touching cells, 3 classes, instance labels) or composites"
                         + " (Fashion-MNIST items on textures, 11 classes).")
         Synthetic synthetic;
+
+        @Option(names = "--coco", paramLabel = "FILE",
+                description = "A COCO instances JSON: score the detections of --coco-results against it (COCO mask"
+                        + " AP@[.5:.95], AP50, AP75, per category and mean).")
+        Path coco;
     }
 
     /** The generators {@code --synthetic} accepts. */
@@ -120,12 +129,28 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Untimed warm-up runs on the first K images (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @Option(names = "--coco-results", paramLabel = "FILE",
+            description = "With --coco: the detections, a COCO results JSON (as 'seg predict' or pycocotools'"
+                    + " loadRes take).")
+    Path cocoResults;
+
+    @Option(names = "--max-detections", defaultValue = "100", paramLabel = "N",
+            description = "With --coco: detections kept per image and category, by score (default:"
+                    + " ${DEFAULT-VALUE}, COCO's).")
+    int maxDetections;
+
     @Option(names = "--boundary-tolerance", defaultValue = "" + EvaluationConfig.DEFAULT_BOUNDARY_TOLERANCE,
             paramLabel = "PX", description = "Boundary F1 matching distance in pixels (default: ${DEFAULT-VALUE}).")
     double boundaryTolerance;
 
     @Override
     public Integer call() throws Exception {
+        if (cocoResults != null && (source == null || source.coco == null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--coco-results needs --coco FILE");
+        }
+        if (source != null && source.coco != null) {
+            return evaluateCoco();
+        }
         SegmenterRegistry registry = ClassicSegmenters.registry()
                 .registerProviders(Thread.currentThread().getContextClassLoader());
         if (instances && model == null) {
@@ -152,7 +177,7 @@ final class EvaluateCommand implements Callable<Integer> {
         }
         if (source == null) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "missing the data: give --data DIR or --synthetic KIND");
+                    "missing the data: give --data DIR, --synthetic KIND or --coco FILE");
         }
         List<String> names = algorithms.isEmpty() ? registry.names() : algorithms;
         for (String name : names) {
@@ -212,6 +237,44 @@ final class EvaluateCommand implements Callable<Integer> {
         } else {
             printSummary(stdout, report);
         }
+        return 0;
+    }
+
+    /** {@code --coco}: COCO mask AP of a results file, printed as a table or one JSON object. */
+    private int evaluateCoco() throws java.io.IOException {
+        if (cocoResults == null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--coco needs --coco-results FILE");
+        }
+        if (maxDetections < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--max-detections must be at least 1, got "
+                    + maxDetections);
+        }
+        CocoDataset truth = CocoDataset.read(source.coco, null);
+        List<CocoResults.Detection> results = CocoResults.read(cocoResults, truth);
+        CocoAveragePrecision.Result r = CocoEvaluation.masks(truth, results, maxDetections);
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) {
+            com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                    .instance.objectNode();
+            o.put("truth", source.coco.toString()).put("results", cocoResults.toString())
+                    .put("images", truth.images().size()).put("detections", results.size())
+                    .put("ap", r.ap()).put("ap50", r.ap50()).put("ap75", r.ap75());
+            com.fasterxml.jackson.databind.node.ObjectNode per = o.putObject("per_category");
+            for (CocoAveragePrecision.CategoryAp c : r.perCategory().values()) {
+                per.putObject(Integer.toString(c.category())).put("name", truth.categories().get(c.category()).name())
+                        .put("ap", c.ap()).put("ap50", c.ap50()).put("ap75", c.ap75());
+            }
+            stdout.println(o.toString());
+            return 0;
+        }
+        stdout.printf(Locale.ROOT, "COCO mask AP of %s against %s: %d images, %d detections%n", cocoResults,
+                source.coco, truth.images().size(), results.size());
+        stdout.printf(Locale.ROOT, "%-24s %8s %8s %8s%n", "category", "AP", "AP50", "AP75");
+        for (CocoAveragePrecision.CategoryAp c : r.perCategory().values()) {
+            stdout.printf(Locale.ROOT, "%-24s %8.4f %8.4f %8.4f%n", c.category() + " "
+                    + truth.categories().get(c.category()).name(), c.ap(), c.ap50(), c.ap75());
+        }
+        stdout.printf(Locale.ROOT, "%-24s %8.4f %8.4f %8.4f%n", "mean", r.ap(), r.ap50(), r.ap75());
         return 0;
     }
 

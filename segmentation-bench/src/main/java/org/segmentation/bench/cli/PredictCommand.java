@@ -15,12 +15,14 @@ import org.segmentation.core.io.ImageFiles;
 import org.segmentation.core.io.NpyFiles;
 import org.segmentation.core.io.Tensor;
 import org.segmentation.core.label.LabelOps;
+import org.segmentation.core.segment.InstanceSegmentation;
 import org.segmentation.core.segment.SegmenterInput;
 import org.segmentation.core.visual.Overlay;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.predict.InstanceConfig;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.nn.task.TrainedMaskRCNN;
 import org.segmentation.nn.task.TrainedUNet;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -34,6 +36,12 @@ import picocli.CommandLine.Spec;
  * {@code --out}: {@code NAME.labels.png} (16-bit, raw labels: the class, 0 background; or with
  * {@code --instances} the cell, 0 background, 1..n cells), {@code NAME.overlay.png}, and with
  * {@code --probabilities} {@code NAME.probabilities.npy} (float32, (K, H, W)).
+ *
+ * <p>With a Mask R-CNN model ({@code "architecture": "maskrcnn"}), it writes per image
+ * {@code NAME.instances.png} (16-bit instance labels, 0 background, 1..n by descending score),
+ * {@code NAME.instances.json} (per instance: {@code id}, {@code class}, {@code class_name}, {@code score},
+ * {@code box} [x1, y1, x2, y2]) and {@code NAME.overlay.png} (instances and their boxes), and with {@code --coco}
+ * one COCO results file for all images. The U-Net options (tiles, flips, probabilities, watershed) do not apply.
  *
  * <p>With {@code --json}, stdout holds one JSON object per image, one per line: {@code algorithm} ("unet"),
  * {@code input}, {@code width}, {@code height}, {@code millis} (prediction alone), {@code regions} (distinct
@@ -79,8 +87,24 @@ final class PredictCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object per image on stdout instead of the summary.")
     boolean json;
 
+    @Option(names = "--coco", paramLabel = "FILE",
+            description = "Mask R-CNN: also write the detections of all images as a COCO results JSON to FILE,"
+                    + " image ids by file name from --coco-images, else 1..n in argument order.")
+    Path cocoResults;
+
+    @Option(names = "--coco-images", paramLabel = "FILE",
+            description = "Mask R-CNN with --coco: the COCO instances JSON whose images (by file name) give the"
+                    + " image ids, so that 'seg evaluate --coco' can score the results.")
+    Path cocoImages;
+
     @Override
     public Integer call() throws Exception {
+        if (TrainedMaskRCNN.describes(model)) {
+            return predictInstances();
+        }
+        if (cocoResults != null || cocoImages != null) {
+            throw usage("--coco and --coco-images need a Mask R-CNN model; " + model + " is a U-Net");
+        }
         PredictorConfig pc;
         try {
             pc = tile > 0 ? PredictorConfig.tiled(tile) : PredictorConfig.wholeImage();
@@ -137,6 +161,80 @@ final class PredictCommand implements Callable<Integer> {
                 stdout.printf(Locale.ROOT, "%s (%dx%d): %d %s in %.1f ms%n", input, image.width, image.height,
                         regions, instances ? "cells" : "classes present", millis);
             }
+        }
+        return 0;
+    }
+
+    /** The Mask R-CNN path: instances, their classes and boxes, overlays, and optionally COCO results. */
+    private int predictInstances() throws java.io.IOException {
+        if (tile > 0 || overlap >= 0 || tta || instances || probabilities) {
+            throw usage("--tile, --overlap, --tta, --instances and --probabilities apply to U-Nets; " + model
+                    + " is a Mask R-CNN");
+        }
+        if (cocoImages != null && cocoResults == null) {
+            throw usage("--coco-images needs --coco FILE");
+        }
+        java.util.Map<String, Long> ids = new java.util.HashMap<>();
+        if (cocoImages != null) {
+            for (org.segmentation.core.coco.CocoDataset.Image img : org.segmentation.core.coco.CocoDataset.read(
+                    cocoImages, null).images().values()) {
+                ids.put(Path.of(img.fileName()).getFileName().toString(), img.id());
+            }
+        }
+        TrainedMaskRCNN trained = TrainedMaskRCNN.load(model);
+        Files.createDirectories(out);
+        PrintWriter stdout = spec.commandLine().getOut();
+        java.util.Map<Long, InstanceSegmentation> results = new java.util.LinkedHashMap<>();
+        for (int n = 0; n < inputs.size(); n++) {
+            Path input = inputs.get(n);
+            Long id = (long) (n + 1);
+            if (cocoImages != null) {
+                id = ids.get(input.getFileName().toString());
+                if (id == null) {
+                    throw new java.io.FileNotFoundException("image " + input.getFileName() + " is not among the"
+                            + " images of " + cocoImages);
+                }
+            }
+            PlanarF32 unit = trained.read(input);
+            long t0 = System.nanoTime();
+            InstanceSegmentation found = trained.segment(unit);
+            double millis = (System.nanoTime() - t0) / 1e6;
+            results.put(id, found);
+            String stem = stem(input);
+            ImageFiles.writeLabels(found.labels(), out.resolve(stem + ".instances.png"));
+            com.fasterxml.jackson.databind.node.ArrayNode list = JsonNodeFactory.instance.arrayNode();
+            for (int i = 0; i < found.size(); i++) {
+                ObjectNode o = list.addObject().put("id", i + 1).put("class", found.classes()[i])
+                        .put("class_name", trained.classNames().get(found.classes()[i]))
+                        .put("score", found.scores()[i]);
+                com.fasterxml.jackson.databind.node.ArrayNode box = o.putArray("box");
+                for (int k = 0; k < 4; k++) {
+                    box.add(found.boxes()[4 * i + k]);
+                }
+            }
+            org.segmentation.core.io.AtomicFiles.write(out.resolve(stem + ".instances.json"),
+                    ch -> ch.write(java.nio.ByteBuffer.wrap((list + "\n").getBytes(
+                            java.nio.charset.StandardCharsets.UTF_8))));
+            SegmenterInput view = new SegmenterInput(stem, unit);
+            RgbU8 overlay = unit.channels == 3 ? Overlay.instances(view.rgb(), found, 0.45, null)
+                    : Overlay.instances(view.gray(), found, 0.45, null);
+            ImageFiles.writePng(overlay, out.resolve(stem + ".overlay.png"));
+            if (json) {
+                ObjectNode node = JsonNodeFactory.instance.objectNode();
+                node.put("algorithm", org.segmentation.nn.model.MaskRCNN.ARCHITECTURE);
+                node.put("input", input.toString());
+                node.put("width", unit.width);
+                node.put("height", unit.height);
+                node.put("millis", millis);
+                node.put("instances", found.size());
+                stdout.println(node);
+            } else {
+                stdout.printf(Locale.ROOT, "%s (%dx%d): %d instances in %.1f ms%n", input, unit.width, unit.height,
+                        found.size(), millis);
+            }
+        }
+        if (cocoResults != null) {
+            org.segmentation.core.coco.CocoResults.write(cocoResults, results);
         }
         return 0;
     }

@@ -32,6 +32,7 @@ public final class NnWorkloads {
     private static final Peer PYTORCH = new Peer("pytorch", SCRIPT, TORCH_THREADS);
     private static final String CONV = Conv2dBenchmark.class.getName() + ".";
     private static final String UNET = UNetBenchmark.class.getName() + ".";
+    private static final String MASKRCNN = MaskRCNNBenchmark.class.getName() + ".";
     private static final Peer ND4J_CONV2D = Peer.jmh("nd4j", CONV + "nd4jConv2d",
             Runtime.getRuntime().availableProcessors());
     private static final Peer ND4J_CONV2D_BP = Peer.jmh("nd4j", CONV + "nd4jConv2dBp",
@@ -58,6 +59,11 @@ public final class NnWorkloads {
     /** The U-Net cases: tiny at batch 8 of 64², standard at batch 4 of 256², wide at batch 2 of 256². */
     public static List<Map<String, String>> unetCases() {
         return List.of(unet("tiny", 8, 64), unet("standard", 4, 256), unet("wide", 2, 256));
+    }
+
+    /** The Mask R-CNN cases: tiny at batch 2 of 64², small at batch 2 of 128². */
+    public static List<Map<String, String>> maskRcnnCases() {
+        return List.of(unet("tiny", 2, 64), unet("small", 2, 128));
     }
 
     /** All neural workloads, in report order. */
@@ -123,7 +129,28 @@ public final class NnWorkloads {
                         (p, dir) -> {
                             UNetInputs.write(arch(p), batch(p), size(p), dir);
                             return null;
-                        }, null, Metric.PEAK_RSS, null));
+                        }, null, Metric.PEAK_RSS, null),
+                new Workload("maskrcnn-train-step", "Mask R-CNN training step (3 classes; arch tiny: basic-block"
+                        + " ResNet of widths 8-16, 16-channel FPN, 64 RPN and 64 box samples per image; small:"
+                        + " MaskRCNNConfig.small, ResNet widths 16-128, 64-channel FPN, 256 and 256 samples): zero"
+                        + " grads, the five losses of a batch of noisy images with 4 rectangles and ellipses each,"
+                        + " backward, Adam 1e-4, same initial weights and batch on both sides; each side draws its"
+                        + " own anchor and proposal samples. torchvision 0.14's MaskRCNN with its transform's"
+                        + " resizing off (no check: the samples differ)" + THREADS,
+                        MASKRCNN + "trainStep", maskRcnnCases(), unet("tiny", 1, 64), List.of(PYTORCH),
+                        (p, dir) -> {
+                            MaskRCNNInputs.write(arch(p), batch(p), size(p), dir);
+                            return null;
+                        }, null, Metric.TIME, null),
+                new Workload("maskrcnn-inference", "the same Mask R-CNNs in evaluation mode from the initial"
+                        + " weights: proposals, detections, masks pasted into the image (ours thresholded into an"
+                        + " instance label map, torchvision's left as probabilities) (check: detections and sum of"
+                        + " scores to 4 digits)" + THREADS,
+                        MASKRCNN + "inference", maskRcnnCases(), unet("tiny", 1, 64), List.of(PYTORCH),
+                        (p, dir) -> {
+                            MaskRCNNInputs.write(arch(p), batch(p), size(p), dir);
+                            return MaskRCNNInputs.inferenceCheck(arch(p), batch(p), size(p));
+                        }, null, Metric.TIME, null));
     }
 
     private static Map<String, String> conv(int n, int cin, int channels, int size) {

@@ -195,4 +195,50 @@ class EvaluateCommandTest {
         }
         ImageIO.write(img, "png", file.toFile());
     }
+
+    /**
+     * Two 4x5 images. Image 1: a cell (category 1) found exactly. Image 2: a blob (category 2) of 4 pixels found as
+     * 2 of them, IoU 0.5, a true positive at threshold 0.5 only. So category 1 has AP 1 and category 2 AP 0.1,
+     * AP50 1, AP75 0; the means are 0.55, 1 and 0.5.
+     */
+    @Test
+    void cocoResultsAreScoredWithMaskAp() throws Exception {
+        Path truth = dir.resolve("instances.json");
+        Files.writeString(truth, """
+                {"images": [{"id": 1, "file_name": "a.png", "width": 4, "height": 5},
+                            {"id": 2, "file_name": "b.png", "width": 4, "height": 5}],
+                 "categories": [{"id": 1, "name": "cell"}, {"id": 2, "name": "blob"}],
+                 "annotations": [
+                   {"id": 1, "image_id": 1, "category_id": 1, "segmentation": [[1, 1, 3, 1, 3, 3, 1, 3]]},
+                   {"id": 2, "image_id": 2, "category_id": 2, "segmentation": {"size": [5, 4], "counts": [5, 2, 3, 2, 8]}}]}
+                """);
+        Path results = dir.resolve("results.json");
+        Files.writeString(results, """
+                [{"image_id": 1, "category_id": 1, "score": 0.9, "segmentation": [[1, 1, 3, 1, 3, 3, 1, 3]]},
+                 {"image_id": 2, "category_id": 2, "score": 0.8, "segmentation": {"size": [5, 4], "counts": [5, 2, 13]}}]
+                """);
+        Result r = run("evaluate", "--coco", truth.toString(), "--coco-results", results.toString(), "--json");
+        assertEquals(0, r.code(), r.err());
+        JsonNode o = JSON.readTree(r.out());
+        assertEquals(0.55, o.get("ap").doubleValue(), 1e-12);
+        assertEquals(1.0, o.get("ap50").doubleValue(), 1e-12);
+        assertEquals(0.5, o.get("ap75").doubleValue(), 1e-12);
+        assertEquals(1.0, o.get("per_category").get("1").get("ap").doubleValue(), 1e-12);
+        assertEquals("blob", o.get("per_category").get("2").get("name").textValue());
+        assertEquals(0.1, o.get("per_category").get("2").get("ap").doubleValue(), 1e-12);
+
+        Result text = run("evaluate", "--coco", truth.toString(), "--coco-results", results.toString());
+        assertEquals(0, text.code(), text.err());
+        assertTrue(text.out().contains("2 blob") && text.out().lines().anyMatch(l -> l.startsWith("mean")
+                && l.contains("0.5500") && l.contains("1.0000")), text.out());
+
+        Files.writeString(results, "[{\"image_id\": 2, \"category_id\": 3, \"score\": 0.5, \"segmentation\":"
+                + " {\"size\": [5, 4], \"counts\": [20]}}]");
+        Result bad = run("evaluate", "--coco", truth.toString(), "--coco-results", results.toString());
+        assertEquals(1, bad.code());
+        assertTrue(bad.err().contains(results + ": result 0 (image 2): category 3 is not among the categories"
+                + " [1, 2]"), bad.err());
+        assertEquals(2, run("evaluate", "--coco", truth.toString()).code());
+        assertEquals(2, run("evaluate", "--synthetic", "cells", "--coco-results", results.toString()).code());
+    }
 }

@@ -20,7 +20,8 @@ class NnWorkloadsTest {
     void workloadsAreWellFormedAndNameTheirBenchmarksParams() throws Exception {
         List<Workload> nn = NnWorkloads.all();
         assertEquals(List.of("conv-forward", "conv-backward-data", "conv-backward-weights", "conv-step",
-                "unet-train-step", "unet-inference", "unet-train-memory"), nn.stream().map(Workload::name).toList());
+                "unet-train-step", "unet-inference", "unet-train-memory", "maskrcnn-train-step", "maskrcnn-inference"),
+                nn.stream().map(Workload::name).toList());
         Set<String> names = new HashSet<>();
         for (Workload w : ClassicWorkloads.all()) {
             names.add(w.name());
@@ -37,7 +38,9 @@ class NnWorkloadsTest {
             for (boolean quick : new boolean[] {false, true}) {
                 for (Map<String, String> p : w.cases(quick)) {
                     assertEquals(declared, p.keySet(), w.name() + " sets every @Param of " + w.benchmark());
-                    p.forEach((k, v) -> assertTrue(k.equals("arch") ? UNetInputs.ARCHITECTURES.contains(v)
+                    List<String> archs = w.name().startsWith("maskrcnn") ? MaskRCNNInputs.ARCHITECTURES
+                            : UNetInputs.ARCHITECTURES;
+                    p.forEach((k, v) -> assertTrue(k.equals("arch") ? archs.contains(v)
                             : Integer.parseInt(v) > 0, w.name() + " " + p));
                     if (w.flops() != null) {
                         assertTrue(w.flops().of(p) > 0, w.name());

@@ -6,6 +6,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.segment.InstanceSegmentation;
 
 /**
  * COCO-style average precision of scored detections (Lin et al., Microsoft COCO, 2014), as the reference
@@ -123,6 +125,75 @@ public final class CocoAveragePrecision {
         }
         perCategory.computeIfAbsent(category, c -> new ArrayList<>()).add(new ImageEval(s, matched, ignored,
                 positives));
+    }
+
+    /**
+     * Adds one image's instances by mask IoU ({@link #maskIou}): for each category that has detections or ground
+     * truth in the image, its detections against its ground truths.
+     *
+     * @param detections scored instances; each one's mask is its pixels in the label map
+     * @param truth the ground truth (scores ignored), of the same size
+     * @param crowd per ground-truth instance, whether it is a crowd region; null for none
+     * @throws IllegalArgumentException if the sizes differ or {@code crowd} has another length
+     */
+    public void addMasks(InstanceSegmentation detections, InstanceSegmentation truth, boolean[] crowd) {
+        detections.labels().checkSameShape(truth.labels(), "ground-truth label map");
+        addMasks(detections.classes(), detections.scores(), pixels(detections), truth.classes(), pixels(truth),
+                crowd == null ? new boolean[truth.size()] : crowd);
+    }
+
+    /**
+     * Adds one image's instances, given as flat masks of one size (e.g. ground truth whose instances overlap, as
+     * COCO's may): per category present, {@link #add} with their {@link #maskIou}.
+     */
+    public void addMasks(int[] detClasses, double[] detScores, boolean[][] detMasks, int[] truthClasses,
+            boolean[][] truthMasks, boolean[] crowd) {
+        if (detScores.length != detClasses.length || detMasks.length != detClasses.length
+                || truthMasks.length != truthClasses.length || crowd.length != truthClasses.length) {
+            throw new IllegalArgumentException("CocoAveragePrecision.addMasks: " + detClasses.length + " classes, "
+                    + detScores.length + " scores, " + detMasks.length + " masks of detections; "
+                    + truthClasses.length + " classes, " + truthMasks.length + " masks, " + crowd.length
+                    + " crowd flags of ground truth");
+        }
+        java.util.SortedSet<Integer> categories = new java.util.TreeSet<>();
+        Arrays.stream(detClasses).forEach(categories::add);
+        Arrays.stream(truthClasses).forEach(categories::add);
+        for (int c : categories) {
+            int[] d = indicesOf(detClasses, c);
+            int[] g = indicesOf(truthClasses, c);
+            double[] s = new double[d.length];
+            boolean[][] dm = new boolean[d.length][];
+            for (int k = 0; k < d.length; k++) {
+                s[k] = detScores[d[k]];
+                dm[k] = detMasks[d[k]];
+            }
+            boolean[][] gm = new boolean[g.length][];
+            boolean[] gc = new boolean[g.length];
+            for (int k = 0; k < g.length; k++) {
+                gm[k] = truthMasks[g[k]];
+                gc[k] = crowd[g[k]];
+            }
+            add(c, s, maskIou(dm, gm, gc), gc);
+        }
+    }
+
+    private static int[] indicesOf(int[] classes, int c) {
+        return java.util.stream.IntStream.range(0, classes.length).filter(i -> classes[i] == c).toArray();
+    }
+
+    /** Each instance's pixels as a flat row-major array. */
+    private static boolean[][] pixels(InstanceSegmentation inst) {
+        LabelMap l = inst.labels();
+        boolean[][] out = new boolean[inst.size()][l.width * l.height];
+        for (int y = 0; y < l.height; y++) {
+            for (int x = 0; x < l.width; x++) {
+                int v = l.unsafe_get(x, y);
+                if (v > 0) {
+                    out[v - 1][y * l.width + x] = true;
+                }
+            }
+        }
+        return out;
     }
 
     /**

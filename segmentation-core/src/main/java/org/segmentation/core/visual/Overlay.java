@@ -8,6 +8,7 @@ import org.segmentation.core.image.Mask;
 import org.segmentation.core.image.Palette;
 import org.segmentation.core.image.RgbU8;
 import org.segmentation.core.metrics.Boundaries;
+import org.segmentation.core.segment.InstanceSegmentation;
 
 /**
  * Draws segmentations over images for inspection: colour blending of regions and region outlines.
@@ -196,6 +197,45 @@ public final class Overlay {
             }
         }
         return dst;
+    }
+
+    /**
+     * Draws detected instances onto a colour image: each instance's pixels blended in its label's colour (as
+     * {@link #blend(RgbU8, LabelMap, double, RgbU8)}), then its box outlined one pixel wide in its class's colour
+     * ({@link Palette#label} of the class), the box's corners rounded to pixels and clipped to the image.
+     *
+     * @throws IllegalArgumentException if the shapes differ or {@code alpha} is outside {@code [0, 1]}
+     */
+    public static RgbU8 instances(RgbU8 image, InstanceSegmentation instances, double alpha, RgbU8 dst) {
+        dst = blend(image, instances.labels(), alpha, dst);
+        double[] b = instances.boxes();
+        for (int i = 0; i < instances.size(); i++) {
+            int colour = Palette.label(instances.classes()[i]);
+            int x1 = clamp((int) Math.round(b[4 * i]), dst.width - 1);
+            int y1 = clamp((int) Math.round(b[4 * i + 1]), dst.height - 1);
+            int x2 = clamp((int) Math.round(b[4 * i + 2]) - 1, dst.width - 1);
+            int y2 = clamp((int) Math.round(b[4 * i + 3]) - 1, dst.height - 1);
+            for (int x = x1; x <= x2; x++) {
+                setPixel(dst.data, dst.startIndex + y1 * dst.stride + 3 * x, colour);
+                setPixel(dst.data, dst.startIndex + y2 * dst.stride + 3 * x, colour);
+            }
+            for (int y = y1; y <= y2; y++) {
+                setPixel(dst.data, dst.startIndex + y * dst.stride + 3 * x1, colour);
+                setPixel(dst.data, dst.startIndex + y * dst.stride + 3 * x2, colour);
+            }
+        }
+        return dst;
+    }
+
+    /** Detected instances drawn onto a gray image; see {@link #instances(RgbU8, InstanceSegmentation, double, RgbU8)}. */
+    public static RgbU8 instances(GrayU8 image, InstanceSegmentation instances, double alpha, RgbU8 dst) {
+        image.checkSameShape(instances.labels(), "label image");
+        dst = ConvertImage.grayToRgb(image, dst);
+        return instances(dst, instances, alpha, dst);
+    }
+
+    private static int clamp(int v, int max) {
+        return Math.max(0, Math.min(max, v));
     }
 
     /** {@code dst} shaped like {@code image} and holding its pixels; nothing to copy when drawing in place. */

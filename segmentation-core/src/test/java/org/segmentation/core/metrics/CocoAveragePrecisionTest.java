@@ -104,4 +104,34 @@ class CocoAveragePrecisionTest {
         assertThrows(IllegalArgumentException.class, () -> new CocoAveragePrecision().add(1, new double[2],
                 new double[1][1], new boolean[1]));
     }
+
+    @Test
+    void addMasksGroupsByCategoryAndMatchesByMaskIou() {
+        // 4x1 image. Truth: class 1 = pixels {0, 1}, class 2 = pixel {3}. Detections: class 1 (0.9) = pixel {0}
+        // (IoU 1/2), class 2 (0.8) = pixel {3} (IoU 1), class 2 (0.7) = pixel {2}, a false positive ranked second
+        org.segmentation.core.image.LabelMap truth = org.segmentation.core.image.LabelMap.wrap(new int[] {1, 1, 0,
+            2}, 4, 1);
+        org.segmentation.core.image.LabelMap det = org.segmentation.core.image.LabelMap.wrap(new int[] {1, 0, 3,
+            2}, 4, 1);
+        CocoAveragePrecision ap = new CocoAveragePrecision();
+        ap.addMasks(new org.segmentation.core.segment.InstanceSegmentation(det, new int[] {1, 2, 2},
+                new double[] {0.9, 0.8, 0.7}, new double[] {0, 0, 1, 1, 3, 0, 4, 1, 2, 0, 3, 1}),
+                org.segmentation.core.segment.InstanceSegmentation.fromLabels(truth, new int[] {0, 1, 2}), null);
+        CocoAveragePrecision.Result r = ap.compute();
+        // class 1: a true positive at threshold 0.5 only: AP 1/10, AP50 1, AP75 0
+        assertEquals(0.1, r.perCategory().get(1).ap(), EPS);
+        assertEquals(1, r.perCategory().get(1).ap50(), EPS);
+        assertEquals(0, r.perCategory().get(1).ap75(), EPS);
+        // class 2: the true positive ranks first, so the false positive does not lower the envelope: AP 1
+        assertEquals(1, r.perCategory().get(2).ap(), EPS);
+        assertEquals(0.55, r.ap(), EPS);
+        // the same as adding each category's IoU matrix by hand
+        CocoAveragePrecision manual = new CocoAveragePrecision();
+        manual.add(1, new double[] {0.9}, new double[][] {{0.5}}, new boolean[1]);
+        manual.add(2, new double[] {0.8, 0.7}, new double[][] {{1}, {0}}, new boolean[1]);
+        assertEquals(manual.compute().ap(), r.ap(), 0);
+        assertThrows(IllegalArgumentException.class, () -> ap.addMasks(
+                org.segmentation.core.segment.InstanceSegmentation.empty(4, 1),
+                org.segmentation.core.segment.InstanceSegmentation.empty(2, 2), null));
+    }
 }

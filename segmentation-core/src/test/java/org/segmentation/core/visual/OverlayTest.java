@@ -169,4 +169,27 @@ class OverlayTest {
         assertEquals("negative label -3 at (2, 1)", e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Overlay.blend(img, labels, 0.5, null));
     }
+
+    @Test
+    void instancesAreBlendedAndOutlinedInTheirClassColour() {
+        GrayU8 img = gray(5, 4, new int[20]);
+        LabelMap labels = LabelMap.wrap(new int[] {
+            0, 0, 0, 0, 0,
+            0, 1, 1, 0, 0,
+            0, 1, 1, 0, 0,
+            0, 0, 0, 0, 0}, 5, 4);
+        // box [0.6, 0.6, 3.4, 3.4) rounds to pixels 1..2 (x2, y2 exclusive); a second box leaves the image
+        org.segmentation.core.segment.InstanceSegmentation inst = new org.segmentation.core.segment
+                .InstanceSegmentation(labels, new int[] {2, 1}, new double[] {0.9, 0.5},
+                new double[] {0.6, 0.6, 3.4, 3.4, 3, 2, 9, 9});
+        RgbU8 out = Overlay.instances(img, inst, 1.0, null);
+        // every pixel of instance 1 lies on its box's outline: class 2's colour
+        assertEquals(GREEN, out.getRgb(1, 1));
+        assertEquals(GREEN, out.getRgb(2, 2));
+        // the second box, clipped to x 3..4, y 2..3, in class 1's colour; pixels outside both stay black
+        assertEquals(RED, out.getRgb(3, 2));
+        assertEquals(RED, out.getRgb(4, 3));
+        assertEquals(0, out.getRgb(0, 0));
+        assertEquals(0, out.getRgb(4, 0));
+    }
 }

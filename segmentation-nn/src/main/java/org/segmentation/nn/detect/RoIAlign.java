@@ -125,55 +125,62 @@ public final class RoIAlign {
      */
     void forward(INDArray x, double[] boxes, int[] batchIndex, int[] which, INDArray y) {
         x = Scalars.contiguous(x);
-        int channels = (int) x.size(1);
-        int h = (int) x.size(2);
-        int w = (int) x.size(3);
-        int plane = h * w;
         int bins = outH * outW;
         Scalars xs = Scalars.of(x);
         Scalars ys = Scalars.of(y);
-        Samples s = new Samples();
         double[] row = new double[bins];
-        for (int r : which) {
-            s.compute(boxes, r, h, w);
-            for (int c = 0; c < channels; c++) {
-                int base = (batchIndex[r] * channels + c) * plane;
-                for (int bin = 0; bin < bins; bin++) {
-                    double sum = 0;
-                    for (int t = s.start[bin]; t < s.start[bin + 1]; t++) {
-                        sum += s.weight[t] * xs.get(base + s.index[t]);
-                    }
-                    row[bin] = sum;
+        eachRegionAndChannel(boxes, batchIndex, which, x.shape(), (s, plane, out) -> {
+            for (int bin = 0; bin < bins; bin++) {
+                double sum = 0;
+                for (int t = s.start[bin]; t < s.start[bin + 1]; t++) {
+                    sum += s.weight[t] * xs.get(plane + s.index[t]);
                 }
-                ys.set((r * channels + c) * bins, row, bins);
+                row[bin] = sum;
             }
-        }
+            ys.set(out, row, bins);
+        });
     }
 
     /** Adds the gradients of the regions listed in {@code which} into {@code dX} (N,C,H,W), c-contiguous. */
     void backward(INDArray dY, double[] boxes, int[] batchIndex, int[] which, INDArray dX) {
         dY = Scalars.contiguous(dY);
-        int channels = (int) dX.size(1);
-        int h = (int) dX.size(2);
-        int w = (int) dX.size(3);
-        int plane = h * w;
         int bins = outH * outW;
         Scalars ds = Scalars.of(dY);
         Scalars dxs = Scalars.of(dX);
-        Samples s = new Samples();
         double[] row = new double[bins];
+        eachRegionAndChannel(boxes, batchIndex, which, dX.shape(), (s, plane, out) -> {
+            ds.get(out, row, bins);
+            for (int bin = 0; bin < bins; bin++) {
+                double g = row[bin];
+                for (int t = s.start[bin]; t < s.start[bin + 1]; t++) {
+                    int at = plane + s.index[t];
+                    dxs.set(at, dxs.get(at) + s.weight[t] * g);
+                }
+            }
+        });
+    }
+
+    /** One pass's work on one region and channel, given the region's taps and the two tensors' offsets. */
+    @FunctionalInterface
+    private interface RegionChannelPass {
+        /**
+         * @param plane offset of the region's image and the channel in the (N,C,H,W) feature map
+         * @param out offset of the region and channel in the (K,C,outH,outW) pooled tensor
+         */
+        void apply(Samples taps, int plane, int out);
+    }
+
+    /** Runs {@code pass} over the regions in {@code which} and every channel of a feature map of {@code shape}. */
+    private void eachRegionAndChannel(double[] boxes, int[] batchIndex, int[] which, long[] shape,
+            RegionChannelPass pass) {
+        int channels = (int) shape[1];
+        int h = (int) shape[2];
+        int w = (int) shape[3];
+        Samples s = new Samples();
         for (int r : which) {
             s.compute(boxes, r, h, w);
             for (int c = 0; c < channels; c++) {
-                int base = (batchIndex[r] * channels + c) * plane;
-                ds.get((r * channels + c) * bins, row, bins);
-                for (int bin = 0; bin < bins; bin++) {
-                    double g = row[bin];
-                    for (int t = s.start[bin]; t < s.start[bin + 1]; t++) {
-                        int at = base + s.index[t];
-                        dxs.set(at, dxs.get(at) + s.weight[t] * g);
-                    }
-                }
+                pass.apply(s, (batchIndex[r] * channels + c) * h * w, (r * channels + c) * outH * outW);
             }
         }
     }

@@ -12,6 +12,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.segment.InstanceSegmentation;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.detect.AnchorGenerator;
@@ -24,6 +25,7 @@ import org.segmentation.nn.detect.MaskPaste;
 import org.segmentation.nn.detect.MultiScaleRoIAlign;
 import org.segmentation.nn.detect.RoiHeads;
 import org.segmentation.nn.detect.Rpn;
+import org.segmentation.nn.detect.RpnConfig;
 import org.segmentation.nn.detect.RpnHead;
 import org.segmentation.nn.param.ParameterBuffer;
 
@@ -39,6 +41,9 @@ import org.segmentation.nn.param.ParameterBuffer;
  * thread at a time.
  */
 public final class MaskRCNN {
+    /** The {@code "architecture"} of a Mask R-CNN's {@code config.json}. */
+    public static final String ARCHITECTURE = "maskrcnn";
+
     private final MaskRCNNConfig config;
     private final ParameterBuffer params;
     private final Map<String, INDArray> buffers;
@@ -79,63 +84,101 @@ public final class MaskRCNN {
          * @throws IllegalArgumentException if the maps differ in size or an instance's class is 0 (background)
          */
         public static Target fromInstances(LabelMap instances, LabelMap classes, DataType dtype) {
-            int w = instances.width;
-            int h = instances.height;
-            if (classes != null && (classes.width != w || classes.height != h)) {
-                throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance map " + w + "x" + h
-                        + " but class map " + classes.width + "x" + classes.height);
+            if (classes != null && (classes.width != instances.width || classes.height != instances.height)) {
+                throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance map " + instances.width
+                        + "x" + instances.height + " but class map " + classes.width + "x" + classes.height);
             }
             int max = instances.maxLabel();
-            int[] minX = new int[max + 1];
-            int[] minY = new int[max + 1];
-            int[] maxX = new int[max + 1];
-            int[] maxY = new int[max + 1];
-            Arrays.fill(minX, Integer.MAX_VALUE);
-            Arrays.fill(minY, Integer.MAX_VALUE);
-            Arrays.fill(maxX, -1);
-            Arrays.fill(maxY, -1);
             Map<Integer, Map<Integer, Integer>> votes = new java.util.HashMap<>();
-            for (int y = 0; y < h; y++) {
-                for (int x = 0; x < w; x++) {
+            for (int y = 0; y < instances.height; y++) {
+                for (int x = 0; x < instances.width; x++) {
                     int id = instances.get(x, y);
-                    if (id <= 0) {
-                        continue;
+                    if (id > 0) {
+                        int c = classes == null ? 1 : classes.get(x, y);
+                        votes.computeIfAbsent(id, k -> new java.util.TreeMap<>()).merge(c, 1, Integer::sum);
                     }
-                    minX[id] = Math.min(minX[id], x);
-                    minY[id] = Math.min(minY[id], y);
-                    maxX[id] = Math.max(maxX[id], x);
-                    maxY[id] = Math.max(maxY[id], y);
-                    int c = classes == null ? 1 : classes.get(x, y);
-                    votes.computeIfAbsent(id, k -> new java.util.TreeMap<>()).merge(c, 1, Integer::sum);
                 }
             }
-            int[] ids = java.util.stream.IntStream.rangeClosed(1, max).filter(i -> maxX[i] >= 0).toArray();
-            double[] boxes = new double[4 * ids.length];
-            int[] labels = new int[ids.length];
-            float[] m = new float[ids.length * h * w];
-            for (int k = 0; k < ids.length; k++) {
-                int id = ids[k];
-                boxes[4 * k] = minX[id];
-                boxes[4 * k + 1] = minY[id];
-                boxes[4 * k + 2] = maxX[id] + 1;
-                boxes[4 * k + 3] = maxY[id] + 1;
-                labels[k] = votes.get(id).entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow()
-                        .getKey();
-                if (labels[k] <= 0) {
-                    throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance " + id
-                            + " is mostly class " + labels[k] + "; object classes start at 1");
+            int[] classOf = new int[max + 1];
+            for (Map.Entry<Integer, Map<Integer, Integer>> e : votes.entrySet()) {
+                int c = e.getValue().entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow().getKey();
+                if (c <= 0) {
+                    throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance " + e.getKey()
+                            + " is mostly class " + c + "; object classes start at 1");
                 }
-                for (int y = minY[id]; y <= maxY[id]; y++) {
-                    for (int x = minX[id]; x <= maxX[id]; x++) {
-                        if (instances.get(x, y) == id) {
+                classOf[e.getKey()] = c;
+            }
+            return of(InstanceSegmentation.fromLabels(instances, classOf), dtype);
+        }
+
+        /**
+         * The target of one image's COCO annotations: each non-crowd annotation's box (COCO's
+         * [x, y, width, height] as corners), its class and its decoded mask; masks may overlap, as COCO's do.
+         * Crowd annotations are left out, as torchvision's reference training does.
+         *
+         * @param classOf the class (≥ 1) of each category id; e.g. categories numbered 1..K−1 in file order
+         * @throws IllegalArgumentException if a category has no class, a class is below 1, or a mask is not of the
+         *     image's size
+         */
+        public static Target of(org.segmentation.core.coco.CocoDataset.Image image,
+                List<org.segmentation.core.coco.CocoDataset.Annotation> annotations, Map<Integer, Integer> classOf,
+                DataType dtype) {
+            List<org.segmentation.core.coco.CocoDataset.Annotation> kept = annotations.stream()
+                    .filter(a -> !a.crowd()).toList();
+            int g = kept.size();
+            int h = image.height();
+            int w = image.width();
+            double[] boxes = new double[4 * g];
+            int[] labels = new int[g];
+            float[] m = new float[g * h * w];
+            org.segmentation.core.image.Mask scratch = null;
+            for (int k = 0; k < g; k++) {
+                org.segmentation.core.coco.CocoDataset.Annotation a = kept.get(k);
+                Integer c = classOf.get(a.categoryId());
+                if (c == null || c < 1) {
+                    throw new IllegalArgumentException("MaskRCNN.Target.of: annotation " + a.id() + " has category "
+                            + a.categoryId() + ", whose class is " + c + "; classes start at 1");
+                }
+                if (a.mask().height() != h || a.mask().width() != w) {
+                    throw new IllegalArgumentException("MaskRCNN.Target.of: annotation " + a.id() + " has a "
+                            + a.mask().width() + "x" + a.mask().height() + " mask in a " + w + "x" + h + " image");
+                }
+                labels[k] = c;
+                double[] b = a.bbox();
+                boxes[4 * k] = b[0];
+                boxes[4 * k + 1] = b[1];
+                boxes[4 * k + 2] = b[0] + b[2];
+                boxes[4 * k + 3] = b[1] + b[3];
+                scratch = a.mask().decode(scratch);
+                for (int y = 0; y < h; y++) {
+                    for (int x = 0; x < w; x++) {
+                        if (scratch.unsafe_get(x, y)) {
                             m[(k * h + y) * w + x] = 1;
                         }
                     }
                 }
             }
-            INDArray masks = ids.length == 0 ? Nd4j.zeros(dtype, 0, h, w)
-                    : Nd4j.create(m, new long[] {ids.length, h, w}, 'c').castTo(dtype);
+            INDArray masks = g == 0 ? Nd4j.zeros(dtype, 0, h, w)
+                    : Nd4j.create(m, new long[] {g, h, w}, 'c').castTo(dtype);
             return new Target(boxes, labels, masks);
+        }
+
+        /** The target of ground-truth instances: their boxes, classes and pixels (each label's own). */
+        public static Target of(InstanceSegmentation truth, DataType dtype) {
+            LabelMap l = truth.labels();
+            int g = truth.size();
+            float[] m = new float[g * l.height * l.width];
+            for (int y = 0; y < l.height; y++) {
+                for (int x = 0; x < l.width; x++) {
+                    int v = l.unsafe_get(x, y);
+                    if (v > 0) {
+                        m[((v - 1) * l.height + y) * l.width + x] = 1;
+                    }
+                }
+            }
+            INDArray masks = g == 0 ? Nd4j.zeros(dtype, 0, l.height, l.width)
+                    : Nd4j.create(m, new long[] {g, l.height, l.width}, 'c').castTo(dtype);
+            return new Target(truth.boxes().clone(), truth.classes().clone(), masks);
         }
     }
 
@@ -153,20 +196,154 @@ public final class MaskRCNN {
         }
 
         /**
-         * The masks pasted into a height×width image and thresholded into one instance label map
-         * ({@link MaskPaste#labelMap}): instance i + 1 is detection i, a higher-scoring detection keeps overlaps.
+         * The detections as the library's instance result: the masks pasted into a height×width image and
+         * thresholded into one instance label map ({@link MaskPaste#labelMap}; instance i + 1 is detection i, a
+         * higher-scoring detection keeps overlaps), with each detection's class, score and box.
          *
          * @param threshold mask probability above which a pixel belongs to an instance (torchvision's users: 0.5)
          */
-        public LabelMap labelMap(int height, int width, double threshold) {
+        public InstanceSegmentation segmentation(int height, int width, double threshold) {
             int m = (int) maskProbabilities.size(2);
             double[][] masks = new double[size()][];
             for (int d = 0; d < size(); d++) {
                 masks[d] = maskProbabilities.get(org.nd4j.linalg.indexing.NDArrayIndex.point(d)).castTo(DataType.DOUBLE)
                         .dup('c').reshape(-1).toDoubleVector();
             }
-            return MaskPaste.labelMap(masks, m, boxes, height, width, threshold);
+            LabelMap labelMap = MaskPaste.labelMap(masks, m, boxes, height, width, threshold);
+            return new InstanceSegmentation(labelMap, labels.clone(), scores.clone(), boxes.clone());
         }
+    }
+
+    /**
+     * The configuration as one flat JSON object whose keys name torchvision's {@code MaskRCNN} arguments, as the
+     * peer scripts build the same model from it: {@code block}, {@code blocks}, {@code widths}, {@code stem} (the
+     * ResNet), {@code fpn}, {@code classes}, {@code representation}, {@code mask_width}, {@code sizes} (one anchor
+     * size per level), {@code ratios}, the RPN's {@code rpn_pre_nms_train}, {@code rpn_post_nms_train},
+     * {@code rpn_pre_nms_test}, {@code rpn_post_nms_test}, {@code rpn_nms}, {@code rpn_fg_iou}, {@code rpn_bg_iou},
+     * {@code rpn_batch}, {@code rpn_positive_fraction}, {@code rpn_score}, and the heads' {@code box_fg_iou},
+     * {@code box_bg_iou}, {@code box_batch}, {@code box_positive_fraction}, {@code box_score}, {@code box_nms},
+     * {@code detections}.
+     *
+     * @throws IllegalArgumentException if the anchors have more than one size per level or differ in their ratios
+     *     between levels, which torchvision's arguments cannot express here
+     */
+    public static com.fasterxml.jackson.databind.node.ObjectNode configToJson(MaskRCNNConfig c) {
+        double[][] sizes = c.anchors().sizes();
+        double[][] ratios = c.anchors().ratios();
+        for (int l = 0; l < sizes.length; l++) {
+            if (sizes[l].length != 1 || !Arrays.equals(ratios[l], ratios[0])) {
+                throw new IllegalArgumentException("MaskRCNN.configToJson: expected one anchor size per level and the"
+                        + " same ratios on every level, got " + c.anchors());
+            }
+        }
+        com.fasterxml.jackson.databind.node.ObjectNode o = com.fasterxml.jackson.databind.node.JsonNodeFactory
+                .instance.objectNode();
+        o.put("architecture", ARCHITECTURE).put("input_channels", c.backbone().inputChannels());
+        o.put("block", c.backbone().block().name());
+        Arrays.stream(c.backbone().blocks()).forEach(o.putArray("blocks")::add);
+        Arrays.stream(c.backbone().widths()).forEach(o.putArray("widths")::add);
+        o.put("stem", c.backbone().stemWidth());
+        o.put("fpn", c.fpnChannels()).put("classes", c.classes()).put("representation", c.representation())
+                .put("mask_width", c.maskWidth());
+        Arrays.stream(sizes).forEach(s -> o.withArray("sizes").add((int) s[0]));
+        Arrays.stream(ratios[0]).forEach(o.putArray("ratios")::add);
+        RpnConfig r = c.rpn();
+        o.put("rpn_pre_nms_train", r.preNmsTopNTrain()).put("rpn_post_nms_train", r.postNmsTopNTrain())
+                .put("rpn_pre_nms_test", r.preNmsTopNTest()).put("rpn_post_nms_test", r.postNmsTopNTest())
+                .put("rpn_nms", r.nmsThresh()).put("rpn_fg_iou", r.fgIouThresh()).put("rpn_bg_iou", r.bgIouThresh())
+                .put("rpn_batch", r.batchSizePerImage()).put("rpn_positive_fraction", r.positiveFraction())
+                .put("rpn_score", r.scoreThresh()).put("rpn_min_size", r.minSize());
+        org.segmentation.nn.detect.RoiHeadsConfig h = c.roiHeads();
+        o.put("box_fg_iou", h.fgIouThresh()).put("box_bg_iou", h.bgIouThresh()).put("box_batch",
+                h.batchSizePerImage()).put("box_positive_fraction", h.positiveFraction())
+                .put("box_score", h.scoreThresh()).put("box_nms", h.nmsThresh())
+                .put("detections", h.detectionsPerImage());
+        o.put("dtype", c.dtype() == DataType.DOUBLE ? "float64" : "float32");
+        return o;
+    }
+
+    private static final java.util.Set<String> CONFIG_KEYS = java.util.Set.of("architecture", "input_channels",
+            "block", "blocks", "widths", "stem", "fpn", "classes", "representation", "mask_width", "sizes", "ratios",
+            "rpn_pre_nms_train", "rpn_post_nms_train", "rpn_pre_nms_test", "rpn_post_nms_test", "rpn_nms",
+            "rpn_fg_iou", "rpn_bg_iou", "rpn_batch", "rpn_positive_fraction", "rpn_score", "rpn_min_size",
+            "box_fg_iou", "box_bg_iou", "box_batch", "box_positive_fraction", "box_score", "box_nms", "detections",
+            "dtype");
+    /** Fields a task-level model adds beside the architecture ({@code TrainedMaskRCNN}); the network ignores them. */
+    private static final java.util.Set<String> TASK_KEYS = java.util.Set.of("transform", "input", "class_names");
+
+    /**
+     * Parses the fields written by {@link #configToJson}.
+     *
+     * @param file named in errors (may be null)
+     * @throws org.segmentation.nn.io.ModelFormatException naming the field on another architecture, a missing,
+     *     unknown or ill-typed field, or values that the configuration records reject
+     */
+    public static MaskRCNNConfig configFromJson(com.fasterxml.jackson.databind.JsonNode json, java.nio.file.Path file)
+            throws org.segmentation.nn.io.ModelFormatException {
+        if (json == null || !json.isObject()) {
+            throw new org.segmentation.nn.io.ModelFormatException(file, null, "the config is not a JSON object");
+        }
+        com.fasterxml.jackson.databind.JsonNode arch = json.get("architecture");
+        if (arch == null || !ARCHITECTURE.equals(arch.asText(null))) {
+            throw new org.segmentation.nn.io.ModelFormatException(file, null, "architecture is " + arch
+                    + ", expected \"" + ARCHITECTURE + "\"");
+        }
+        for (java.util.Iterator<String> it = json.fieldNames(); it.hasNext(); ) {
+            String key = it.next();
+            if (!CONFIG_KEYS.contains(key) && !TASK_KEYS.contains(key)) {
+                throw new org.segmentation.nn.io.ModelFormatException(file, null, "unknown config field \"" + key
+                        + "\"");
+            }
+        }
+        try {
+            String block = ConfigFields.field(json, "block", file).asText("");
+            if (!block.equals("BASIC") && !block.equals("BOTTLENECK")) {
+                throw new org.segmentation.nn.io.ModelFormatException(file, null, "config field \"block\" is "
+                        + json.get("block") + ", expected \"BASIC\" or \"BOTTLENECK\"");
+            }
+            ResNetConfig backbone = new ResNetConfig(ResNetConfig.Block.valueOf(block),
+                    ConfigFields.intArray(json, "blocks", file), ConfigFields.intArray(json, "widths", file),
+                    ConfigFields.intField(json, "stem", file), ConfigFields.intField(json, "input_channels", file));
+            int[] sizes = ConfigFields.intArray(json, "sizes", file);
+            AnchorGenerator anchors = AnchorGenerator.uniformRatios(Arrays.stream(sizes).asDoubleStream().toArray(),
+                    ConfigFields.numberArray(json, "ratios", file));
+            RpnConfig rpn = new RpnConfig(ConfigFields.intField(json, "rpn_pre_nms_train", file),
+                    ConfigFields.intField(json, "rpn_pre_nms_test", file),
+                    ConfigFields.intField(json, "rpn_post_nms_train", file),
+                    ConfigFields.intField(json, "rpn_post_nms_test", file),
+                    ConfigFields.numberField(json, "rpn_nms", file), ConfigFields.numberField(json, "rpn_fg_iou", file),
+                    ConfigFields.numberField(json, "rpn_bg_iou", file), ConfigFields.intField(json, "rpn_batch", file),
+                    ConfigFields.numberField(json, "rpn_positive_fraction", file),
+                    ConfigFields.numberField(json, "rpn_score", file),
+                    ConfigFields.numberField(json, "rpn_min_size", file));
+            org.segmentation.nn.detect.RoiHeadsConfig heads = new org.segmentation.nn.detect.RoiHeadsConfig(
+                    ConfigFields.numberField(json, "box_fg_iou", file), ConfigFields.numberField(json, "box_bg_iou",
+                    file), ConfigFields.intField(json, "box_batch", file),
+                    ConfigFields.numberField(json, "box_positive_fraction", file),
+                    ConfigFields.numberField(json, "box_score", file), ConfigFields.numberField(json, "box_nms", file),
+                    ConfigFields.intField(json, "detections", file));
+            return new MaskRCNNConfig(backbone, ConfigFields.intField(json, "fpn", file), anchors, rpn, heads,
+                    ConfigFields.intField(json, "classes", file), ConfigFields.intField(json, "representation", file),
+                    ConfigFields.intField(json, "mask_width", file), ConfigFields.dtypeField(json, file));
+        } catch (IllegalArgumentException e) {
+            throw new org.segmentation.nn.io.ModelFormatException(file, null, "invalid config: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The model of a loaded directory ({@link org.segmentation.nn.io.ModelFiles#loadModel}), in evaluation mode:
+     * the config is validated, then every tensor is checked before any is copied.
+     *
+     * @param dir the directory it was read from, named in errors
+     * @throws org.segmentation.nn.io.ModelFormatException if the config or a tensor does not fit
+     */
+    public static MaskRCNN fromSaved(org.segmentation.nn.io.SavedModel saved, java.nio.file.Path dir)
+            throws org.segmentation.nn.io.ModelFormatException {
+        MaskRCNNConfig config = configFromJson(saved.config(), dir.resolve(org.segmentation.nn.io.ModelFiles.CONFIG));
+        MaskRCNN model = new MaskRCNN(config, 0);
+        model.load(saved.weights());
+        model.setTraining(false);
+        return model;
     }
 
     /** A new model with PyTorch-style random initial weights drawn from {@code seed}. */
@@ -241,6 +418,20 @@ public final class MaskRCNN {
      * @param rng draws the sampled anchors and proposals
      */
     public Losses trainStep(INDArray images, List<Target> targets, Random rng) {
+        int n = checkImages(images);
+        int[][] sizes = new int[n][];
+        Arrays.fill(sizes, new int[] {(int) images.size(2), (int) images.size(3)});
+        return trainStep(images, sizes, targets, rng);
+    }
+
+    /**
+     * One training pass on a batch of images of different sizes padded into one tensor (see
+     * {@link #predict(INDArray, int[][])}): image i's proposals are clipped to {@code sizes[i]}, and its target's
+     * masks are of that size, unpadded, as torchvision's transform leaves them.
+     *
+     * @param sizes per image, its height and width before padding
+     */
+    public Losses trainStep(INDArray images, int[][] sizes, List<Target> targets, Random rng) {
         if (!training) {
             throw new IllegalStateException("MaskRCNN.trainStep in evaluation mode; call setTraining(true)");
         }
@@ -249,12 +440,14 @@ public final class MaskRCNN {
             throw new IllegalArgumentException("MaskRCNN.trainStep: expected " + n + " targets, one per image, got "
                     + (targets == null ? "null" : targets.size()));
         }
+        int maxH = checkSizes("MaskRCNN.trainStep", images, sizes);
         int h = (int) images.size(2);
         int w = (int) images.size(3);
-        for (Target t : targets) {
-            if (t.masks().size(1) != h || t.masks().size(2) != w) {
-                throw new IllegalArgumentException("MaskRCNN target masks: expected " + h + "x" + w + ", got "
-                        + t.masks().size(1) + "x" + t.masks().size(2));
+        for (int i = 0; i < n; i++) {
+            Target t = targets.get(i);
+            if (t.masks().size(1) != sizes[i][0] || t.masks().size(2) != sizes[i][1]) {
+                throw new IllegalArgumentException("MaskRCNN target masks of image " + i + ": expected "
+                        + sizes[i][0] + "x" + sizes[i][1] + ", got " + t.masks().size(1) + "x" + t.masks().size(2));
             }
         }
         INDArray[] c = body.forward(images);
@@ -273,7 +466,8 @@ public final class MaskRCNN {
         BalancedSampler.Sample[] rpnSamples = new BalancedSampler.Sample[n];
         double[][] proposals = new double[n][];
         for (int i = 0; i < n; i++) {
-            proposals[i] = Rpn.propose(fo[i], fd[i], anchors, perLevel, h, w, config.rpn(), true).boxes();
+            proposals[i] = Rpn.propose(fo[i], fd[i], anchors, perLevel, sizes[i][0], sizes[i][1], config.rpn(),
+                    true).boxes();
             Rpn.Targets t = Rpn.assign(anchors, targets.get(i).boxes(), config.rpn().matcher());
             rpnLabels[i] = t.labels();
             rpnTargets[i] = BoxCoder.RPN.encode(t.matchedBoxes(), anchors, null);
@@ -313,7 +507,7 @@ public final class MaskRCNN {
         }
         RoiHeads.BoxLoss boxLoss = new RoiHeads.BoxLoss(0, 0, new double[0], new double[0]);
         if (total > 0) {   // none only if every proposal was filtered out and there is no ground truth
-            INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, h);
+            INDArray pooled = boxPool.forward(pooledLevels, boxes, batch, maxH);
             BoxHead.Output bo = boxHead.forward(pooled);
             boxLoss = RoiHeads.boxLoss(doubles(bo.logits()), doubles(bo.deltas()), labels, regTargets);
             INDArray dPooled = boxHead.backward(array(boxLoss.dLogits(), bo.logits()), array(boxLoss.dRegression(),
@@ -364,7 +558,7 @@ public final class MaskRCNN {
                         .assign(mt);
                 start += mine.size();
             }
-            INDArray maskPooled = maskPool.forward(pooledLevels, posBoxes, posBatch, h);
+            INDArray maskPooled = maskPool.forward(pooledLevels, posBoxes, posBatch, maxH);
             INDArray maskLogits = maskHead.forward(maskPooled);
             RoiHeads.MaskLoss ml = RoiHeads.maskLoss(maskLogits, posLabels, maskTargets);
             maskLossValue = ml.loss();
@@ -391,6 +585,23 @@ public final class MaskRCNN {
      */
     public List<Instances> predict(INDArray images) {
         int n = checkImages(images);
+        int[][] sizes = new int[n][];
+        Arrays.fill(sizes, new int[] {(int) images.size(2), (int) images.size(3)});
+        return predict(images, sizes);
+    }
+
+    /**
+     * Detections for a batch of images of different sizes padded into one tensor, as torchvision batches them:
+     * image i fills the top-left {@code sizes[i][0]} × {@code sizes[i][1]} pixels of its slice, and its proposals
+     * and detections are clipped to that size; anchors span the padded tensor, and RoIAlign's level scales are
+     * measured against the largest image height.
+     *
+     * @param sizes per image, its height and width before padding
+     * @throws IllegalArgumentException if a size is missing, not positive or larger than the tensor
+     */
+    public List<Instances> predict(INDArray images, int[][] sizes) {
+        int n = checkImages(images);
+        int maxH = checkSizes("MaskRCNN.predict", images, sizes);
         boolean was = training;
         setTraining(false);
         try {
@@ -411,14 +622,16 @@ public final class MaskRCNN {
             rpnHead.discard();
             List<Instances> result = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                double[] props = Rpn.propose(fo[i], fd[i], anchors, perLevel, h, w, config.rpn(), false).boxes();
+                int hi = sizes[i][0];
+                int wi = sizes[i][1];
+                double[] props = Rpn.propose(fo[i], fd[i], anchors, perLevel, hi, wi, config.rpn(), false).boxes();
                 RoiHeads.Detections det;
                 if (props.length == 0) {
                     det = new RoiHeads.Detections(new double[0], new double[0], new int[0]);
                 } else {
-                    INDArray pooled = boxPool.forward(pooledLevels, props, filled(props.length / 4, i), h);
+                    INDArray pooled = boxPool.forward(pooledLevels, props, filled(props.length / 4, i), maxH);
                     BoxHead.Output bo = boxHead.forward(pooled);
-                    det = RoiHeads.detect(doubles(bo.logits()), doubles(bo.deltas()), props, h, w,
+                    det = RoiHeads.detect(doubles(bo.logits()), doubles(bo.deltas()), props, hi, wi,
                             config.roiHeads());
                     boxHead.discard();
                     Memory.free(pooled, bo.logits(), bo.deltas());
@@ -427,7 +640,7 @@ public final class MaskRCNN {
                 if (det.size() == 0) {
                     probs = Memory.detachedZeros(config.dtype(), 0, 28, 28);
                 } else {
-                    INDArray mp = maskPool.forward(pooledLevels, det.boxes(), filled(det.size(), i), h);
+                    INDArray mp = maskPool.forward(pooledLevels, det.boxes(), filled(det.size(), i), maxH);
                     INDArray logits = maskHead.forward(mp);
                     maskHead.discard();
                     probs = Memory.detached(config.dtype(), det.size(), 28, 28);
@@ -452,6 +665,25 @@ public final class MaskRCNN {
                 Shapes.ANY, Shapes.ANY);
         Shapes.requireType("MaskRCNN images", images, config.dtype());
         return (int) images.size(0);
+    }
+
+    /** Checks one (height, width) per image within the tensor; returns the largest height. */
+    private static int checkSizes(String what, INDArray images, int[][] sizes) {
+        long n = images.size(0);
+        if (sizes == null || sizes.length != n) {
+            throw new IllegalArgumentException(what + ": expected " + n + " image sizes, got "
+                    + (sizes == null ? "null" : sizes.length));
+        }
+        int maxH = 0;
+        for (int i = 0; i < n; i++) {
+            if (sizes[i] == null || sizes[i].length != 2 || sizes[i][0] < 1 || sizes[i][1] < 1
+                    || sizes[i][0] > images.size(2) || sizes[i][1] > images.size(3)) {
+                throw new IllegalArgumentException(what + ": image " + i + " has size " + Arrays.toString(sizes[i])
+                        + " in a tensor of " + images.size(2) + "x" + images.size(3));
+            }
+            maxH = Math.max(maxH, sizes[i][0]);
+        }
+        return maxH;
     }
 
     private static int[] filled(int length, int value) {

@@ -58,8 +58,8 @@ public final class ResNet {
                 String name = prefix + "layer" + (s + 1) + "." + b;
                 int stride = b == 0 && s > 0 ? 2 : 1;
                 stages[s][b] = config.block() == ResNetConfig.Block.BASIC
-                        ? new BasicBlock(params, buffers, name, in, config.widths()[s], stride, rng)
-                        : new Bottleneck(params, buffers, name, in, config.widths()[s], stride, rng);
+                        ? Block.basic(params, buffers, name, in, config.widths()[s], stride, rng)
+                        : Block.bottleneck(params, buffers, name, in, config.widths()[s], stride, rng);
                 in = config.outChannels(s);
             }
         }
@@ -191,14 +191,122 @@ public final class ResNet {
         }
     }
 
-    /** A residual block: forward caches what its backward needs; its output belongs to the caller. */
-    private interface Block {
-        INDArray forward(INDArray x);
+    /**
+     * A residual block, torchvision's {@code BasicBlock} or {@code Bottleneck}: a chain of convolution + batch norm
+     * stages (named {@code conv1}/{@code bn1}, {@code conv2}/{@code bn2}, ...), each batch norm with a fused ReLU
+     * but the last, then relu(chain(x) + shortcut(x)). Forward caches every stage's convolution and batch-norm
+     * output for backward; the block's output belongs to the caller.
+     */
+    private static final class Block {
+        final StridedConv2d[] convs;
+        final BatchNorm2d[] bns;
+        final Downsample downsample;   // null for the identity
+        final Relu relu = new Relu();
+        final INDArray[] convOut;
+        final INDArray[] bnOut;        // the last one is the block's output, not kept here
+        boolean training = true;
+
+        /** torchvision's {@code BasicBlock}: two 3×3 convolutions, the first with the stride; width outputs. */
+        static Block basic(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name, int in,
+                int width, int stride, Random rng) {
+            return new Block(params, buffers, name, in, width, new int[] {width, width}, new int[] {3, 3},
+                    new int[] {stride, 1}, rng);
+        }
+
+        /** torchvision's {@code Bottleneck} (ResNet v1.5, the stride on the 3×3): 1×1, 3×3, 1×1 to 4·width. */
+        static Block bottleneck(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name, int in,
+                int width, int stride, Random rng) {
+            int out = width * ResNetConfig.Block.BOTTLENECK.expansion();
+            return new Block(params, buffers, name, in, out, new int[] {width, width, out}, new int[] {1, 3, 1},
+                    new int[] {1, stride, 1}, rng);
+        }
+
+        private Block(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name, int in, int out,
+                int[] widths, int[] kernels, int[] strides, Random rng) {
+            int n = widths.length;
+            convs = new StridedConv2d[n];
+            bns = new BatchNorm2d[n];
+            int c = in;
+            int stride = 1;
+            for (int i = 0; i < n; i++) {
+                convs[i] = conv(params, name + ".conv" + (i + 1), c, widths[i], kernels[i], strides[i],
+                        kernels[i] / 2, rng);
+                bns[i] = batchNorm(params, buffers, name + ".bn" + (i + 1), widths[i], i < n - 1);
+                c = widths[i];
+                stride *= strides[i];
+            }
+            downsample = stride != 1 || in != out
+                    ? new Downsample(params, buffers, name + ".downsample", in, out, stride, rng) : null;
+            convOut = new INDArray[n];
+            bnOut = new INDArray[n];
+        }
+
+        INDArray forward(INDArray x) {
+            INDArray h = x;
+            for (int i = 0; i < convs.length; i++) {
+                convOut[i] = convs[i].forward(h);
+                h = bns[i].forward(convOut[i]);
+                bnOut[i] = h;
+            }
+            INDArray sum = h;
+            bnOut[convs.length - 1] = null;
+            addShortcut(sum, x, downsample, training);
+            if (!training) {
+                release();
+            }
+            return relu.forward(sum, sum);
+        }
 
         /** @return the gradient of the block's input, a new detached array */
-        INDArray backward(INDArray dY);
+        INDArray backward(INDArray dY) {
+            INDArray dSum = relu.backward(dY);
+            INDArray d = dSum;
+            for (int i = convs.length - 1; i >= 0; i--) {
+                INDArray dConv = bns[i].backward(d);   // reads convOut[i], and bnOut[i] for its fused ReLU
+                if (d != dSum) {
+                    Memory.free(d);
+                }
+                Memory.free(convOut[i]);
+                if (bnOut[i] != null) {
+                    Memory.free(bnOut[i]);
+                }
+                d = convs[i].backward(dConv);
+                Memory.free(dConv);
+            }
+            INDArray dX = d;
+            if (downsample == null) {
+                dX.addi(dSum);
+            } else {
+                INDArray dS = downsample.backward(dSum);
+                dX.addi(dS);
+                Memory.free(dS);
+            }
+            Memory.free(dSum);
+            java.util.Arrays.fill(convOut, null);
+            java.util.Arrays.fill(bnOut, null);
+            return dX;
+        }
 
-        void setTraining(boolean training);
+        private void release() {
+            for (int i = 0; i < convs.length; i++) {
+                Memory.free(convOut[i]);
+                if (bnOut[i] != null) {
+                    Memory.free(bnOut[i]);
+                }
+                convOut[i] = null;
+                bnOut[i] = null;
+            }
+        }
+
+        void setTraining(boolean training) {
+            this.training = training;
+            for (BatchNorm2d bn : bns) {
+                bn.setTraining(training);
+            }
+            if (downsample != null) {
+                downsample.bn.setTraining(training);
+            }
+        }
     }
 
     /** The 1×1 convolution and batch norm of a shortcut that changes the stride or the channel count. */
@@ -225,165 +333,6 @@ public final class ResNet {
             INDArray dX = conv.backward(d);
             Memory.free(d);
             return dX;
-        }
-    }
-
-    /** torchvision's {@code BasicBlock}: relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x)). */
-    private static final class BasicBlock implements Block {
-        final StridedConv2d conv1;
-        final BatchNorm2d bn1;
-        final StridedConv2d conv2;
-        final BatchNorm2d bn2;
-        final Downsample downsample;   // null for the identity
-        final Relu relu = new Relu();
-        INDArray a;
-        INDArray b;
-        INDArray c;
-        boolean training = true;
-
-        BasicBlock(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name, int in, int width,
-                int stride, Random rng) {
-            conv1 = conv(params, name + ".conv1", in, width, 3, stride, 1, rng);
-            bn1 = batchNorm(params, buffers, name + ".bn1", width, true);
-            conv2 = conv(params, name + ".conv2", width, width, 3, 1, 1, rng);
-            bn2 = batchNorm(params, buffers, name + ".bn2", width, false);
-            downsample = stride != 1 || in != width
-                    ? new Downsample(params, buffers, name + ".downsample", in, width, stride, rng) : null;
-        }
-
-        @Override
-        public INDArray forward(INDArray x) {
-            a = conv1.forward(x);
-            b = bn1.forward(a);
-            c = conv2.forward(b);
-            INDArray sum = bn2.forward(c);
-            addShortcut(sum, x, downsample, training);
-            if (!training) {
-                Memory.free(a, b, c);
-                a = b = c = null;
-            }
-            return relu.forward(sum, sum);
-        }
-
-        @Override
-        public INDArray backward(INDArray dY) {
-            INDArray dSum = relu.backward(dY);
-            INDArray dC = bn2.backward(dSum);
-            Memory.free(c);
-            INDArray dB = conv2.backward(dC);
-            Memory.free(dC);
-            INDArray dA = bn1.backward(dB);   // reads a, and b for its fused ReLU
-            Memory.free(dB, a, b);
-            INDArray dX = conv1.backward(dA);
-            Memory.free(dA);
-            if (downsample == null) {
-                dX.addi(dSum);
-            } else {
-                INDArray dS = downsample.backward(dSum);
-                dX.addi(dS);
-                Memory.free(dS);
-            }
-            Memory.free(dSum);
-            a = b = c = null;
-            return dX;
-        }
-
-        @Override
-        public void setTraining(boolean training) {
-            this.training = training;
-            bn1.setTraining(training);
-            bn2.setTraining(training);
-            if (downsample != null) {
-                downsample.bn.setTraining(training);
-            }
-        }
-    }
-
-    /**
-     * torchvision's {@code Bottleneck} (ResNet v1.5, the stride on the 3×3):
-     * relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x)), 4·width output channels.
-     */
-    private static final class Bottleneck implements Block {
-        final StridedConv2d conv1;
-        final BatchNorm2d bn1;
-        final StridedConv2d conv2;
-        final BatchNorm2d bn2;
-        final StridedConv2d conv3;
-        final BatchNorm2d bn3;
-        final Downsample downsample;
-        final Relu relu = new Relu();
-        INDArray a;
-        INDArray b;
-        INDArray c;
-        INDArray d;
-        INDArray e;
-        boolean training = true;
-
-        Bottleneck(ParameterBuffer.Builder params, Map<String, INDArray> buffers, String name, int in, int width,
-                int stride, Random rng) {
-            int out = width * ResNetConfig.Block.BOTTLENECK.expansion();
-            conv1 = conv(params, name + ".conv1", in, width, 1, 1, 0, rng);
-            bn1 = batchNorm(params, buffers, name + ".bn1", width, true);
-            conv2 = conv(params, name + ".conv2", width, width, 3, stride, 1, rng);
-            bn2 = batchNorm(params, buffers, name + ".bn2", width, true);
-            conv3 = conv(params, name + ".conv3", width, out, 1, 1, 0, rng);
-            bn3 = batchNorm(params, buffers, name + ".bn3", out, false);
-            downsample = stride != 1 || in != out
-                    ? new Downsample(params, buffers, name + ".downsample", in, out, stride, rng) : null;
-        }
-
-        @Override
-        public INDArray forward(INDArray x) {
-            a = conv1.forward(x);
-            b = bn1.forward(a);
-            c = conv2.forward(b);
-            d = bn2.forward(c);
-            e = conv3.forward(d);
-            INDArray sum = bn3.forward(e);
-            addShortcut(sum, x, downsample, training);
-            if (!training) {
-                Memory.free(a, b, c, d, e);
-                a = b = c = d = e = null;
-            }
-            return relu.forward(sum, sum);
-        }
-
-        @Override
-        public INDArray backward(INDArray dY) {
-            INDArray dSum = relu.backward(dY);
-            INDArray dE = bn3.backward(dSum);
-            Memory.free(e);
-            INDArray dD = conv3.backward(dE);
-            Memory.free(dE);
-            INDArray dC = bn2.backward(dD);   // reads c, and d for its fused ReLU
-            Memory.free(dD, c, d);
-            INDArray dB = conv2.backward(dC);
-            Memory.free(dC);
-            INDArray dA = bn1.backward(dB);
-            Memory.free(dB, a, b);
-            INDArray dX = conv1.backward(dA);
-            Memory.free(dA);
-            if (downsample == null) {
-                dX.addi(dSum);
-            } else {
-                INDArray dS = downsample.backward(dSum);
-                dX.addi(dS);
-                Memory.free(dS);
-            }
-            Memory.free(dSum);
-            a = b = c = d = e = null;
-            return dX;
-        }
-
-        @Override
-        public void setTraining(boolean training) {
-            this.training = training;
-            bn1.setTraining(training);
-            bn2.setTraining(training);
-            bn3.setTraining(training);
-            if (downsample != null) {
-                downsample.bn.setTraining(training);
-            }
         }
     }
 }

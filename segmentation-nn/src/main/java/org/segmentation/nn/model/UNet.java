@@ -1,5 +1,11 @@
 package org.segmentation.nn.model;
 
+import static org.segmentation.nn.model.ConfigFields.boolField;
+import static org.segmentation.nn.model.ConfigFields.dtypeField;
+import static org.segmentation.nn.model.ConfigFields.enumField;
+import static org.segmentation.nn.model.ConfigFields.intField;
+import static org.segmentation.nn.model.ConfigFields.numberField;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -408,64 +414,6 @@ public final class UNet implements SegmentationModel {
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(file, null, "invalid config: " + e.getMessage(), e);
         }
-    }
-
-    private static JsonNode field(JsonNode json, String key, Path file) throws ModelFormatException {
-        JsonNode v = json.get(key);
-        if (v == null || v.isNull()) {
-            throw new ModelFormatException(file, null, "config field \"" + key + "\" is missing");
-        }
-        return v;
-    }
-
-    private static int intField(JsonNode json, String key, Path file) throws ModelFormatException {
-        JsonNode v = field(json, key, file);
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
-            throw new ModelFormatException(file, null, "config field \"" + key + "\" is " + v + ", not an int");
-        }
-        return v.intValue();
-    }
-
-    private static double numberField(JsonNode json, String key, Path file) throws ModelFormatException {
-        JsonNode v = field(json, key, file);
-        if (!v.isNumber()) {
-            throw new ModelFormatException(file, null, "config field \"" + key + "\" is " + v + ", not a number");
-        }
-        return v.doubleValue();
-    }
-
-    private static boolean boolField(JsonNode json, String key, Path file) throws ModelFormatException {
-        JsonNode v = field(json, key, file);
-        if (!v.isBoolean()) {
-            throw new ModelFormatException(file, null, "config field \"" + key + "\" is " + v + ", not a boolean");
-        }
-        return v.booleanValue();
-    }
-
-    private static <E extends Enum<E>> E enumField(JsonNode json, String key, Class<E> type, Path file)
-            throws ModelFormatException {
-        JsonNode v = field(json, key, file);
-        if (v.isTextual()) {
-            for (E e : type.getEnumConstants()) {
-                if (e.name().toLowerCase(java.util.Locale.ROOT).equals(v.textValue())) {
-                    return e;
-                }
-            }
-        }
-        throw new ModelFormatException(file, null, "config field \"" + key + "\" is " + v + ", expected one of "
-                + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(java.util.Locale.ROOT));
-    }
-
-    private static DataType dtypeField(JsonNode json, Path file) throws ModelFormatException {
-        JsonNode v = field(json, "dtype", file);
-        if (v.isTextual() && v.textValue().equals("float32")) {
-            return DataType.FLOAT;
-        }
-        if (v.isTextual() && v.textValue().equals("float64")) {
-            return DataType.DOUBLE;
-        }
-        throw new ModelFormatException(file, null, "config field \"dtype\" is " + v
-                + ", expected \"float32\" or \"float64\"");
     }
 
     // ---------------------------------------------------------------- blocks

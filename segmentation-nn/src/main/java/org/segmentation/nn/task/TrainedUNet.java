@@ -130,14 +130,19 @@ public final class TrainedUNet {
 
     static Map<String, Object> configFields(UNet network, InputNormalization normalization, List<String> names) {
         Map<String, Object> fields = UNet.configFields(network.config());
+        fields.put("input", inputFields(normalization));
+        fields.put("class_names", List.copyOf(names));
+        return fields;
+    }
+
+    /** The {@code "input"} object of a model's {@code config.json}, which {@link #parseInput} reads. */
+    static Map<String, Object> inputFields(InputNormalization normalization) {
         Map<String, Object> input = new LinkedHashMap<>();
         input.put("channels", normalization.channels());
         input.put("scale", UNIT_SCALE);
         input.put("mean", normalization.mean());
         input.put("std", normalization.std());
-        fields.put("input", input);
-        fields.put("class_names", List.copyOf(names));
-        return fields;
+        return input;
     }
 
     public UNet network() {
@@ -196,12 +201,17 @@ public final class TrainedUNet {
      * @throws IOException naming the file if it cannot be decoded
      */
     public PlanarF32 read(Path imageFile) throws IOException {
+        return readUnit(imageFile, normalization.channels());
+    }
+
+    /** An image file decoded with {@code channels} channels and scaled to [0, 1]; see {@link #read}. */
+    static PlanarF32 readUnit(Path imageFile, int channels) throws IOException {
         if (!Files.isRegularFile(imageFile)) {
             throw new FileNotFoundException("input image " + imageFile + (Files.exists(imageFile)
                     ? " is not a file" : " does not exist"));
         }
         return ConvertImage.toUnitPlanar(ImageFiles.readBufferedImage(imageFile, ImageFiles.DEFAULT_MAX_PIXELS),
-                normalization.channels());
+                channels);
     }
 
     /**
@@ -235,7 +245,7 @@ public final class TrainedUNet {
         return network.outputChannels() == 1 ? 2 : network.outputChannels();
     }
 
-    private static InputNormalization parseInput(JsonNode input, Path file) throws ModelFormatException {
+    static InputNormalization parseInput(JsonNode input, Path file) throws ModelFormatException {
         if (!input.isObject()) {
             throw new ModelFormatException(file, null, "\"input\" is " + input + ", not an object");
         }
@@ -272,7 +282,7 @@ public final class TrainedUNet {
         return out;
     }
 
-    private static List<String> parseNames(JsonNode names, Path file) throws ModelFormatException {
+    static List<String> parseNames(JsonNode names, Path file) throws ModelFormatException {
         if (!names.isArray()) {
             throw new ModelFormatException(file, null, "\"class_names\" is " + names + ", not an array");
         }

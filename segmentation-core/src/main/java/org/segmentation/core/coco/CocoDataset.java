@@ -1,0 +1,160 @@
+package org.segmentation.core.coco;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A COCO instances dataset (the {@code instances_*.json} layout that CVAT, Label Studio and public datasets
+ * export): its categories, images and instance annotations, each annotation's mask decoded from its polygons
+ * (rasterised as COCO's mask API does, {@link CocoRle#fromPolygon}, several polygons united) or its run-length
+ * encoding (compressed string or uncompressed counts).
+ *
+ * <p>Reading checks what later steps would otherwise trip over, and fails with a {@link CocoFormatException}
+ * naming the file, the record and the value: duplicate ids, an annotation of an image not listed, an image file
+ * missing from the image folder, an unknown category id, a polygon vertex outside its image (no clipping: such an
+ * annotation was drawn for another image size), a run-length mask that is malformed or of another size than its
+ * image. Category ids must be at least 1, as 0 denotes background throughout this library.
+ *
+ * <p>Immutable.
+ */
+public final class CocoDataset {
+    /** A category: id (≥ 1), name and the optional super-category ("" when absent). */
+    public record Category(int id, String name, String supercategory) {
+    }
+
+    /** An image: id, file name relative to the image folder, and size in pixels. */
+    public record Image(long id, String fileName, int width, int height) {
+    }
+
+    /**
+     * One instance: its id, image, category, mask, box {x, y, width, height} as the file gives it (or the mask's
+     * tight box when absent), crowd flag, and area (the file's, or the mask's pixel count when absent).
+     */
+    public record Annotation(long id, long imageId, int categoryId, CocoRle mask, double[] bbox, boolean crowd,
+            double area) {
+    }
+
+    private final Map<Integer, Category> categories;
+    private final Map<Long, Image> images;
+    private final Map<Long, List<Annotation>> annotations;
+
+    private CocoDataset(Map<Integer, Category> categories, Map<Long, Image> images,
+            Map<Long, List<Annotation>> annotations) {
+        this.categories = Collections.unmodifiableMap(categories);
+        this.images = Collections.unmodifiableMap(images);
+        this.annotations = annotations;
+    }
+
+    /** The categories by id, in the file's order. */
+    public Map<Integer, Category> categories() {
+        return categories;
+    }
+
+    /** The images by id, in the file's order. */
+    public Map<Long, Image> images() {
+        return images;
+    }
+
+    /** The annotations of one image, in the file's order (empty for an image without instances). */
+    public List<Annotation> annotations(long imageId) {
+        if (!images.containsKey(imageId)) {
+            throw new IllegalArgumentException("CocoDataset: no image " + imageId);
+        }
+        return annotations.getOrDefault(imageId, List.of());
+    }
+
+    /**
+     * Reads an instances JSON.
+     *
+     * @param imageDir the folder the images' {@code file_name}s are relative to, each of which must exist; null
+     *     to check no files
+     * @throws NoSuchFileException if the JSON file does not exist
+     * @throws CocoFormatException if it is not valid JSON or not a consistent COCO instances file (see the class
+     *     comment)
+     */
+    public static CocoDataset read(Path json, Path imageDir) throws IOException {
+        if (!Files.isRegularFile(json)) {
+            throw new NoSuchFileException(json.toString(), null, "COCO instances JSON not found");
+        }
+        CocoJson r = new CocoJson(json);
+        JsonNode root = r.parse();
+        if (!root.isObject()) {
+            throw r.error("expected a JSON object with images, annotations and categories");
+        }
+        Map<Integer, Category> categories = new LinkedHashMap<>();
+        for (JsonNode c : r.array(root, "categories", "the file")) {
+            int id = (int) r.integer(c, "id", "a category");
+            String what = "category " + id;
+            if (id < 1) {
+                throw r.error(what + ": ids must be at least 1 (0 is background)");
+            }
+            Category cat = new Category(id, r.text(c, "name", what), c.path("supercategory").asText(""));
+            if (categories.put(id, cat) != null) {
+                throw r.error(what + " is listed twice");
+            }
+        }
+        Map<Long, Image> images = new LinkedHashMap<>();
+        for (JsonNode i : r.array(root, "images", "the file")) {
+            long id = r.integer(i, "id", "an image");
+            String what = "image " + id;
+            Image img = new Image(id, r.text(i, "file_name", what), (int) r.integer(i, "width", what),
+                    (int) r.integer(i, "height", what));
+            if (img.width() < 1 || img.height() < 1) {
+                throw r.error(what + ": size " + img.width() + "x" + img.height() + " is not positive");
+            }
+            if (images.put(id, img) != null) {
+                throw r.error(what + " is listed twice");
+            }
+            if (imageDir != null && !Files.isRegularFile(imageDir.resolve(img.fileName()))) {
+                throw r.error(what + ": file " + imageDir.resolve(img.fileName()) + " does not exist");
+            }
+        }
+        Map<Long, List<Annotation>> annotations = new LinkedHashMap<>();
+        java.util.Set<Long> annotationIds = new java.util.HashSet<>();
+        for (JsonNode a : r.array(root, "annotations", "the file")) {
+            long id = r.integer(a, "id", "an annotation");
+            long imageId = r.integer(a, "image_id", "annotation " + id);
+            String what = "annotation " + id + " (image " + imageId + ")";
+            if (!annotationIds.add(id)) {
+                throw r.error("annotation " + id + " is listed twice");
+            }
+            Image img = images.get(imageId);
+            if (img == null) {
+                throw r.error(what + ": image " + imageId + " is not among the file's " + images.size()
+                        + " images");
+            }
+            int category = (int) r.integer(a, "category_id", what);
+            if (!categories.containsKey(category)) {
+                throw r.error(what + ": category " + category + " is not among the categories "
+                        + categories.keySet());
+            }
+            boolean crowd = a.path("iscrowd").asInt(0) != 0;
+            CocoRle mask = r.segmentation(a.get("segmentation"), img, what);
+            double[] bbox;
+            JsonNode b = a.get("bbox");
+            if (b == null || b.isNull()) {
+                bbox = java.util.Arrays.stream(mask.bbox()).asDoubleStream().toArray();
+            } else {
+                if (!b.isArray() || b.size() != 4 || !b.get(0).isNumber() || !b.get(1).isNumber()
+                        || !b.get(2).isNumber() || !b.get(3).isNumber()) {
+                    throw r.error(what + ": bbox must be 4 numbers [x, y, width, height], got " + b);
+                }
+                bbox = new double[] {b.get(0).doubleValue(), b.get(1).doubleValue(), b.get(2).doubleValue(),
+                    b.get(3).doubleValue()};
+            }
+            double area = a.hasNonNull("area") ? a.get("area").doubleValue() : mask.area();
+            annotations.computeIfAbsent(imageId, k -> new ArrayList<>()).add(new Annotation(id, imageId, category,
+                    mask, bbox, crowd, area));
+        }
+        annotations.replaceAll((k, v) -> Collections.unmodifiableList(v));
+        return new CocoDataset(categories, images, annotations);
+    }
+}

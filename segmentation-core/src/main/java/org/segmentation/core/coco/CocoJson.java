@@ -1,0 +1,113 @@
+package org.segmentation.core.coco;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** Field access into a COCO JSON file that names the file and the record in every error. */
+record CocoJson(Path file) {
+    /** The file's JSON, never null. */
+    JsonNode parse() throws IOException {
+        try {
+            JsonNode root = new ObjectMapper().readTree(file.toFile());
+            if (root == null) {
+                throw error("empty file");
+            }
+            return root;
+        } catch (JsonProcessingException e) {
+            throw new CocoFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    CocoFormatException error(String problem) {
+        return new CocoFormatException(file, problem);
+    }
+
+    Iterable<JsonNode> array(JsonNode parent, String field, String what) throws CocoFormatException {
+        JsonNode a = parent.get(field);
+        if (a == null || !a.isArray()) {
+            throw error(what + ": \"" + field + "\" must be an array, got " + (a == null ? "nothing" : a));
+        }
+        return a;
+    }
+
+    long integer(JsonNode parent, String field, String what) throws CocoFormatException {
+        JsonNode v = parent.get(field);
+        if (v == null || !v.canConvertToLong() || !v.isIntegralNumber()) {
+            throw error(what + ": \"" + field + "\" must be an integer, got " + (v == null ? "nothing" : v));
+        }
+        return v.longValue();
+    }
+
+    String text(JsonNode parent, String field, String what) throws CocoFormatException {
+        JsonNode v = parent.get(field);
+        if (v == null || !v.isTextual()) {
+            throw error(what + ": \"" + field + "\" must be a string, got " + (v == null ? "nothing" : v));
+        }
+        return v.textValue();
+    }
+
+    /** Polygons [[x, y, ...], ...] or an RLE {"counts": string or [ints], "size": [h, w]}. */
+    CocoRle segmentation(JsonNode s, CocoDataset.Image img, String what) throws CocoFormatException {
+        int h = img.height();
+        int w = img.width();
+        try {
+            if (s != null && s.isArray()) {
+                if (s.isEmpty()) {
+                    throw error(what + ": segmentation has no polygons");
+                }
+                CocoRle[] parts = new CocoRle[s.size()];
+                for (int p = 0; p < parts.length; p++) {
+                    JsonNode poly = s.get(p);
+                    if (!poly.isArray()) {
+                        throw error(what + ": polygon " + p + " must be an array of numbers, got " + poly);
+                    }
+                    double[] xy = new double[poly.size()];
+                    for (int i = 0; i < xy.length; i++) {
+                        if (!poly.get(i).isNumber()) {
+                            throw error(what + ": polygon " + p + " has " + poly.get(i) + " at " + i);
+                        }
+                        xy[i] = poly.get(i).doubleValue();
+                    }
+                    try {
+                        parts[p] = CocoRle.fromPolygon(xy, h, w);
+                    } catch (IllegalArgumentException e) {
+                        throw error(what + ": polygon " + p + ": " + e.getMessage());
+                    }
+                }
+                return CocoRle.union(parts);
+            }
+            if (s != null && s.isObject()) {
+                JsonNode size = s.get("size");
+                if (size == null || !size.isArray() || size.size() != 2 || !size.get(0).isInt()
+                        || !size.get(1).isInt()) {
+                    throw error(what + ": RLE size must be [height, width], got " + size);
+                }
+                if (size.get(0).intValue() != h || size.get(1).intValue() != w) {
+                    throw error(what + ": RLE size " + size + " differs from the image's [" + h + ", " + w
+                            + "]");
+                }
+                JsonNode counts = s.get("counts");
+                if (counts != null && counts.isTextual()) {
+                    return CocoRle.fromCompressedString(counts.textValue(), h, w);
+                }
+                if (counts != null && counts.isArray()) {
+                    int[] c = new int[counts.size()];
+                    for (int i = 0; i < c.length; i++) {
+                        if (!counts.get(i).isInt()) {
+                            throw error(what + ": RLE count " + i + " is " + counts.get(i));
+                        }
+                        c[i] = counts.get(i).intValue();
+                    }
+                    return CocoRle.of(h, w, c);
+                }
+                throw error(what + ": RLE counts must be a string or an array of integers, got " + counts);
+            }
+        } catch (IllegalArgumentException e) {
+            throw error(what + ": bad RLE: " + e.getMessage());
+        }
+        throw error(what + ": segmentation must be a list of polygons or an RLE object, got " + s);
+    }
+}

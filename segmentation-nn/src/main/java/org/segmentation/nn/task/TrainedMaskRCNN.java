@@ -1,0 +1,171 @@
+package org.segmentation.nn.task;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.segment.InstanceSegmentation;
+import org.segmentation.nn.io.ModelFiles;
+import org.segmentation.nn.io.ModelFormatException;
+import org.segmentation.nn.io.SavedModel;
+import org.segmentation.nn.model.MaskRCNN;
+import org.segmentation.nn.model.MaskRCNNTransform;
+
+/**
+ * A Mask R-CNN with everything its predictions need: the transform it was trained with (normalisation of [0, 1]
+ * intensities, resizing) and the names of its classes. Loading one and finding the instances of a file takes two
+ * lines:
+ *
+ * <pre>{@code
+ * TrainedMaskRCNN model = TrainedMaskRCNN.load(Path.of("runs/items"));
+ * InstanceSegmentation found = model.segment(Path.of("photo.png"));   // classes: model.classNames()
+ * }</pre>
+ *
+ * <p><b>Files.</b> {@link #save} writes a {@link ModelFiles} directory whose {@code config.json} holds the
+ * {@link MaskRCNN#configToJson} fields (with {@code "architecture": "maskrcnn"}) plus {@code "transform":
+ * {"min_size", "max_size", "size_divisible"}}, the normalisation as {@code "input"} (as {@link TrainedUNet}
+ * writes it) and {@code "class_names"}, and whose
+ * {@code model.safetensors} holds the weights under torchvision's state_dict names. Masks are thresholded at
+ * {@link #MASK_THRESHOLD}.
+ *
+ * <p>One call at a time (the network serves one thread).
+ */
+public final class TrainedMaskRCNN {
+    /** Mask probability above which a pixel belongs to an instance, as torchvision's users threshold. */
+    public static final double MASK_THRESHOLD = 0.5;
+
+    private final MaskRCNN network;
+    private final MaskRCNNTransform transform;
+    private final List<String> classNames;
+
+    /**
+     * @param classNames one per class, background first
+     * @throws IllegalArgumentException if the transform's channels or the number of names do not fit the network
+     */
+    public TrainedMaskRCNN(MaskRCNN network, MaskRCNNTransform transform, List<String> classNames) {
+        Objects.requireNonNull(network, "network");
+        Objects.requireNonNull(transform, "transform");
+        if (transform.input().channels() != network.config().backbone().inputChannels()) {
+            throw new IllegalArgumentException("the transform normalises " + transform.input().channels()
+                    + " channel(s), the network takes " + network.config().backbone().inputChannels());
+        }
+        if (classNames.size() != network.config().classes()) {
+            throw new IllegalArgumentException(network.config().classes() + " class names needed, got "
+                    + classNames.size() + ": " + classNames);
+        }
+        this.network = network;
+        this.transform = transform;
+        this.classNames = List.copyOf(classNames);
+    }
+
+    /**
+     * Loads a model directory, or the {@value TrainedUNet#MODEL_DIR} folder inside a training output folder.
+     *
+     * @throws FileNotFoundException naming {@code dir} if it holds no model
+     * @throws ModelFormatException naming the file and the problem if the model is malformed or not a Mask R-CNN
+     */
+    public static TrainedMaskRCNN load(Path dir) throws IOException {
+        Path d = TrainedUNet.resolve(dir);
+        SavedModel saved = ModelFiles.loadModel(d);
+        Path configFile = d.resolve(ModelFiles.CONFIG);
+        JsonNode t = saved.config().get("transform");
+        JsonNode input = saved.config().get("input");
+        JsonNode names = saved.config().get("class_names");
+        if (t == null || input == null || names == null) {
+            throw new ModelFormatException(configFile, null, "a Mask R-CNN model needs \"transform\", \"input\""
+                    + " and \"class_names\"");
+        }
+        MaskRCNN network = MaskRCNN.fromSaved(saved, d);
+        try {
+            MaskRCNNTransform transform = new MaskRCNNTransform(integer(t, "min_size", configFile),
+                    integer(t, "max_size", configFile), TrainedUNet.parseInput(input, configFile),
+                    integer(t, "size_divisible", configFile));
+            return new TrainedMaskRCNN(network, transform, TrainedUNet.parseNames(names, configFile));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(configFile, null, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Whether {@code dir} (a model directory or a training output folder) holds a Mask R-CNN: its
+     * {@code config.json} says {@code "architecture": "maskrcnn"}. Reads only that file.
+     *
+     * @throws FileNotFoundException naming {@code dir} if it holds no model
+     * @throws ModelFormatException if the config file is not JSON
+     */
+    public static boolean describes(Path dir) throws IOException {
+        Path config = TrainedUNet.resolve(dir).resolve(ModelFiles.CONFIG);
+        try {
+            JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile());
+            return root != null && MaskRCNN.ARCHITECTURE.equals(root.path("architecture").asText(null));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new ModelFormatException(config, null, "not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** Saves as model directory {@code dir}, replacing a model directory already there (see {@link ModelFiles}). */
+    public void save(Path dir) throws IOException {
+        ObjectNode config = MaskRCNN.configToJson(network.config());
+        config.putObject("transform").put("min_size", transform.minSize()).put("max_size", transform.maxSize())
+                .put("size_divisible", transform.sizeDivisible());
+        config.set("input", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(
+                TrainedUNet.inputFields(transform.input())));
+        classNames.forEach(config.putArray("class_names")::add);
+        ModelFiles.saveModel(dir, new SavedModel(config, network.toTensors()));
+    }
+
+    public MaskRCNN network() {
+        return network;
+    }
+
+    public MaskRCNNTransform transform() {
+        return transform;
+    }
+
+    /** One name per class id, background (0) first. */
+    public List<String> classNames() {
+        return classNames;
+    }
+
+    /**
+     * The instances of an image file (PNG, JPEG, TIFF, BMP), in its own size.
+     *
+     * @throws FileNotFoundException naming the file if it does not exist
+     * @throws IOException naming the file if it cannot be decoded
+     */
+    public InstanceSegmentation segment(Path imageFile) throws IOException {
+        return segment(read(imageFile));
+    }
+
+    /**
+     * The instances of an image with intensities in [0, 1] (as the datasets give them).
+     *
+     * @throws IllegalArgumentException if its channel count is not the model's
+     */
+    public InstanceSegmentation segment(PlanarF32 unitImage) {
+        return transform.segment(network, List.of(unitImage), MASK_THRESHOLD).get(0);
+    }
+
+    /**
+     * An image file decoded with the model's channel count and scaled to [0, 1] ({@link ConvertImage#toUnitPlanar}):
+     * the model's input before its transform, and what an overlay is drawn on.
+     *
+     * @throws FileNotFoundException naming the file if it does not exist
+     * @throws IOException naming the file if it cannot be decoded
+     */
+    public PlanarF32 read(Path imageFile) throws IOException {
+        return TrainedUNet.readUnit(imageFile, transform.input().channels());
+    }
+
+    private static int integer(JsonNode t, String key, Path file) throws ModelFormatException {
+        JsonNode v = t.get(key);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw new ModelFormatException(file, null, "transform field \"" + key + "\" is " + v + ", not an int");
+        }
+        return v.intValue();
+    }
+}

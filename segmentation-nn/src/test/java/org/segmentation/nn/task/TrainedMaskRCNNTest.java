@@ -1,0 +1,119 @@
+package org.segmentation.nn.task;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.segment.InstanceSegmentation;
+import org.segmentation.nn.detect.AnchorGenerator;
+import org.segmentation.nn.detect.RoiHeadsConfig;
+import org.segmentation.nn.detect.RpnConfig;
+import org.segmentation.nn.io.ModelFiles;
+import org.segmentation.nn.io.ModelFormatException;
+import org.segmentation.nn.model.MaskRCNN;
+import org.segmentation.nn.model.MaskRCNNConfig;
+import org.segmentation.nn.model.MaskRCNNTransform;
+import org.segmentation.nn.model.ResNetConfig;
+import org.segmentation.nn.model.UNet;
+import org.segmentation.nn.model.UNetConfig;
+
+class TrainedMaskRCNNTest {
+    @TempDir
+    Path dir;
+
+    private static MaskRCNNConfig tiny() {
+        return new MaskRCNNConfig(new ResNetConfig(ResNetConfig.Block.BOTTLENECK, new int[] {1, 1, 1, 1},
+                new int[] {4, 4, 8, 8}, 8, 3), 16, AnchorGenerator.small(),
+                new RpnConfig(150, 100, 80, 50, 0.7, 0.7, 0.3, 64, 0.5, 0.0, 1e-3),
+                new RoiHeadsConfig(0.5, 0.5, 64, 0.25, 0.05, 0.5, 15), 4, 32, 8, DataType.FLOAT);
+    }
+
+    private static PlanarF32 image(int w, int h, long seed) {
+        Random rng = new Random(seed);
+        PlanarF32 img = new PlanarF32(3, w, h);
+        for (int i = 0; i < img.data.length; i++) {
+            img.data[i] = (float) rng.nextDouble();
+        }
+        return img;
+    }
+
+    @Test
+    void savedModelLoadsWithItsConfigTransformAndNamesAndPredictsTheSame() throws Exception {
+        TrainedMaskRCNN model = new TrainedMaskRCNN(new MaskRCNN(tiny(), 3), MaskRCNNTransform.imagenet(48, 80),
+                List.of("background", "cat", "dog", "bird"));
+        model.save(dir.resolve("m"));
+        TrainedMaskRCNN loaded = TrainedMaskRCNN.load(dir.resolve("m"));
+        assertEquals(tiny().toString().replaceAll("@[0-9a-f]+", ""), loaded.network().config().toString()
+                .replaceAll("@[0-9a-f]+", ""));
+        assertEquals(MaskRCNN.configToJson(tiny()), MaskRCNN.configToJson(loaded.network().config()));
+        assertEquals(List.of("background", "cat", "dog", "bird"), loaded.classNames());
+        assertArrayEquals(new double[] {0.485, 0.456, 0.406}, loaded.transform().input().mean(), 0);
+        assertEquals(80, loaded.transform().maxSize());
+        PlanarF32 img = image(70, 50, 1);
+        InstanceSegmentation a = model.segment(img);
+        InstanceSegmentation b = loaded.segment(img);
+        assertTrue(a.size() > 0, "random weights score every class about 1/4, above the 0.05 threshold");
+        assertEquals(70, b.labels().width);
+        assertArrayEquals(a.classes(), b.classes());
+        assertArrayEquals(a.scores(), b.scores(), 0);
+        assertArrayEquals(a.boxes(), b.boxes(), 0);
+        assertArrayEquals(a.labels().data, b.labels().data);
+    }
+
+    @Test
+    void badModelFoldersAreTypedErrorsNamingTheField() throws Exception {
+        TrainedMaskRCNN model = new TrainedMaskRCNN(new MaskRCNN(tiny(), 3), MaskRCNNTransform.imagenet(48, 80),
+                TrainedUNet.defaultClassNames(4));
+        Path m = dir.resolve("m");
+        model.save(m);
+        Path config = m.resolve(ModelFiles.CONFIG);
+        ObjectMapper json = new ObjectMapper();
+        String good = Files.readString(config);
+
+        ObjectNode c = (ObjectNode) json.readTree(good);
+        c.put("fpn", 32);   // the weights are of a 16-channel FPN
+        Files.writeString(config, c.toString());
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m));
+        assertTrue(e.getMessage().contains("backbone.fpn"), e.getMessage());
+
+        c = (ObjectNode) json.readTree(good);
+        c.put("anchor_sizes", 3);
+        Files.writeString(config, c.toString());
+        e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m));
+        assertTrue(e.getMessage().contains("unknown config field \"anchor_sizes\""), e.getMessage());
+
+        c = (ObjectNode) json.readTree(good);
+        c.put("block", "WIDE");
+        Files.writeString(config, c.toString());
+        e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m));
+        assertTrue(e.getMessage().contains("\"block\" is \"WIDE\""), e.getMessage());
+
+        c = (ObjectNode) json.readTree(good);
+        ((ObjectNode) c.get("input")).putArray("std").add(1).add(0).add(1);
+        Files.writeString(config, c.toString());
+        e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m));
+        assertTrue(e.getMessage().contains("std finite and > 0"), e.getMessage());
+
+        c = (ObjectNode) json.readTree(good);
+        c.remove("class_names");
+        Files.writeString(config, c.toString());
+        e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m));
+        assertTrue(e.getMessage().contains("needs \"transform\", \"input\" and \"class_names\""), e.getMessage());
+
+        new UNet(UNetConfig.of(3, 2).withDepth(2).withBaseFilters(4), 1).save(dir.resolve("unet"));
+        e = assertThrows(ModelFormatException.class, () -> MaskRCNN.fromSaved(ModelFiles.loadModel(
+                dir.resolve("unet")), dir.resolve("unet")));
+        assertTrue(e.getMessage().contains("architecture is \"unet\", expected \"maskrcnn\""), e.getMessage());
+    }
+}
