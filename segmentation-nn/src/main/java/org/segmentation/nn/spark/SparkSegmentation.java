@@ -129,7 +129,7 @@ public final class SparkSegmentation {
 
     /** The label file of an input URI or path: the output folder, the name without extension, the suffix. */
     public static Path outputFile(Path outputDir, String input) {
-        return outputDir.resolve(stem(fileName(input)) + LABELS_SUFFIX);
+        return outputDir.resolve(BinaryImages.stem(BinaryImages.fileName(input)) + LABELS_SUFFIX);
     }
 
     private static void refuseDuplicateStems(Dataset<Row> files, String input) {
@@ -164,19 +164,13 @@ public final class SparkSegmentation {
 
     private static Row segmentOne(String path, byte[] content, Segmenter segmenter, int channels, Path tmp,
             Path outputDir) throws IOException {
-        String name = fileName(path);
-        Path local = tmp.resolve(name);
+        String name = BinaryImages.fileName(path);
         BufferedImage decoded;
         try {
-            Files.write(local, content);
-            decoded = ImageFiles.readBufferedImage(local, ImageFiles.DEFAULT_MAX_PIXELS);
+            decoded = BinaryImages.read(path, content, tmp,
+                    f -> ImageFiles.readBufferedImage(f, ImageFiles.DEFAULT_MAX_PIXELS));
         } catch (ImageFormatException e) {
-            // the reader names the temporary copy; the row names the input
-            String problem = e.getMessage().startsWith(local.toString())
-                    ? e.getMessage().substring(local.toString().length()) : ": " + e.getMessage();
-            return error(path, null, "ImageFormatException: " + path + problem);
-        } finally {
-            Files.deleteIfExists(local);
+            return error(path, null, "ImageFormatException: " + e.getMessage());
         }
         PlanarF32 image = ConvertImage.toUnitPlanar(decoded, channels != 0 ? channels : storedChannels(decoded));
         SegmenterInput input = new SegmenterInput(name, image);
@@ -239,14 +233,5 @@ public final class SparkSegmentation {
             }
         }
         return counts;
-    }
-
-    private static String fileName(String path) {
-        return path.substring(path.lastIndexOf('/') + 1);
-    }
-
-    private static String stem(String name) {
-        int dot = name.lastIndexOf('.');
-        return dot > 0 ? name.substring(0, dot) : name;
     }
 }
