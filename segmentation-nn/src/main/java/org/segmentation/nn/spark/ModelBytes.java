@@ -4,9 +4,6 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.segmentation.nn.io.ModelFiles;
@@ -21,13 +18,15 @@ public final class ModelBytes implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final String source;
-    private final Map<String, byte[]> files;
+    private final DirectoryBytes files;
     private final int channels;
+    private final int outputChannels;
 
-    private ModelBytes(String source, Map<String, byte[]> files, int channels) {
+    private ModelBytes(String source, DirectoryBytes files, int channels, int outputChannels) {
         this.source = source;
         this.files = files;
         this.channels = channels;
+        this.outputChannels = outputChannels;
     }
 
     /**
@@ -40,11 +39,8 @@ public final class ModelBytes implements Serializable {
     public static ModelBytes read(Path dir) throws IOException {
         TrainedUNet model = TrainedUNet.load(dir);
         Path d = Files.isRegularFile(dir.resolve(ModelFiles.CONFIG)) ? dir : dir.resolve(TrainedUNet.MODEL_DIR);
-        Map<String, byte[]> files = new LinkedHashMap<>();
-        for (String name : new String[] {ModelFiles.CONFIG, ModelFiles.WEIGHTS}) {
-            files.put(name, Files.readAllBytes(d.resolve(name)));
-        }
-        return new ModelBytes(d.toString(), files, model.normalization().channels());
+        return new ModelBytes(d.toString(), DirectoryBytes.read(d, ModelFiles.CONFIG, ModelFiles.WEIGHTS),
+                model.normalization().channels(), model.network().outputChannels());
     }
 
     /** {@link #read} and broadcast: each executor receives the bytes once, whatever its number of tasks. */
@@ -57,9 +53,16 @@ public final class ModelBytes implements Serializable {
      * the broadcast model: each partition loads the model from the broadcast bytes once.
      *
      * @param instances watershed instances of a 3-class model instead of class ids
+     * @throws IllegalArgumentException on the driver, naming the model, if {@code instances} is asked of a model
+     *     without 3 classes
      */
     public static SegmenterFactory segmenterFactory(Broadcast<ModelBytes> model, String name, boolean instances) {
-        int channels = model.value().channels;
+        ModelBytes bytes = model.value();
+        if (instances && bytes.outputChannels != 3) {
+            throw new IllegalArgumentException("instances need a 3-class model (background, interior, boundary); "
+                    + bytes.source + " has " + bytes.outputChannels + " output channel(s)");
+        }
+        int channels = bytes.channels;
         return new SegmenterFactory() {
             private static final long serialVersionUID = 1L;
 
@@ -87,7 +90,7 @@ public final class ModelBytes implements Serializable {
 
     /** Total size of the files in bytes. */
     public long size() {
-        return files.values().stream().mapToLong(b -> b.length).sum();
+        return files.size();
     }
 
     /**
@@ -96,19 +99,6 @@ public final class ModelBytes implements Serializable {
      * @throws IOException if the temporary directory cannot be written
      */
     public TrainedUNet load() throws IOException {
-        Path dir = Files.createTempDirectory("segmentation-model-");
-        try {
-            for (Map.Entry<String, byte[]> f : files.entrySet()) {
-                Files.write(dir.resolve(f.getKey()), f.getValue());
-            }
-            return TrainedUNet.load(dir);
-        } finally {
-            try (Stream<Path> all = Files.list(dir)) {
-                for (Path f : (Iterable<Path>) all::iterator) {
-                    Files.delete(f);
-                }
-            }
-            Files.delete(dir);
-        }
+        return files.withCopy("segmentation-model-", TrainedUNet::load);
     }
 }
