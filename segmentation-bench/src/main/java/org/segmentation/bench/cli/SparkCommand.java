@@ -138,6 +138,11 @@ final class SparkCommand {
                 description = "Folder with images/ and masks/, at the same path on every executor.")
         Path data;
 
+        @Option(names = "--classes", defaultValue = "0", paramLabel = "N",
+                description = "Classes of --data, background included; 0 infers them from the masks, which every"
+                        + " task then reads (default).")
+        int classes;
+
         @Option(names = "--synthetic-cells", paramLabel = "N", defaultValue = "0",
                 description = "Train on N synthetic cell images instead of --data.")
         int synthetic;

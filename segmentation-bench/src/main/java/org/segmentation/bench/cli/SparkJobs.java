@@ -42,8 +42,18 @@ final class SparkJobs {
     private SparkJobs() {
     }
 
-    /** A session on {@code master}, or on the one spark-submit set when null. */
+    /**
+     * A session on {@code master}, or on the one spark-submit set when null. Under {@code seg.sh} the log binding is
+     * slf4j-simple, at INFO by default: Spark's, Hadoop's and Netty's loggers are set to WARN unless the user set
+     * them (slf4j-simple reads a logger's level when the logger is created, which is after this).
+     */
     static SparkSession session(String master, String app) {
+        for (String name : new String[] {"org.apache", "org.sparkproject", "io.netty"}) {
+            String key = "org.slf4j.simpleLogger.log." + name;
+            if (System.getProperty(key) == null) {
+                System.setProperty(key, "warn");
+            }
+        }
         SparkSession.Builder b = SparkSession.builder().appName(app);
         if (master != null) {
             b.master(master);
@@ -115,7 +125,7 @@ final class SparkJobs {
     }
 
     static int train(PrintWriter out, String master, SparkCommand.Train o) throws IOException {
-        UNetSetup setup = (o.data != null ? UNetSetup.onFolder(o.data)
+        UNetSetup setup = (o.data != null ? UNetSetup.onFolder(o.data).withClasses(o.classes)
                 : UNetSetup.onSyntheticCells(o.synthetic, o.size))
                 .withModel(o.depth, o.baseFilters).withSchedule(o.batchSize, o.epochs, o.steps, o.learningRate)
                 .withSeed(o.seed);

@@ -22,7 +22,9 @@ import org.segmentation.nn.train.TrainerConfig.Interval;
  *
  * @param folder the dataset folder ({@code images/}, {@code masks/}), or null for synthetic cells
  * @param channels image channels the network takes (1 or 3)
- * @param classes classes, background included ({@link FolderDataset.Config#INFER} to infer from the masks)
+ * @param classes classes, background included, or {@link FolderDataset.Config#INFER} to infer them from the
+ *     masks, which reads every mask whenever {@link #trainer()} is called (on the driver and in every task of every
+ *     round): give the count for a large folder
  * @param syntheticCount number of synthetic images (used when {@code folder} is null)
  * @param syntheticSize side of the square synthetic images
  * @param depth U-Net depth
@@ -64,6 +66,11 @@ public record UNetSetup(String folder, int channels, int classes, int syntheticC
         return new UNetSetup(null, 1, 3, count, size, UNetTraining.DEFAULT_DEPTH, UNetTraining.DEFAULT_BASE_FILTERS,
                 UNetTraining.DEFAULT_BATCH_SIZE, UNetTraining.DEFAULT_EPOCHS, 0, UNetTraining.DEFAULT_LEARNING_RATE,
                 0);
+    }
+
+    public UNetSetup withClasses(int classes) {
+        return new UNetSetup(folder, channels, classes, syntheticCount, syntheticSize, depth, baseFilters, batchSize,
+                epochs, maxSteps, learningRate, seed);
     }
 
     public UNetSetup withModel(int depth, int baseFilters) {
