@@ -43,15 +43,15 @@ public final class SparkEvaluation {
 
     /**
      * The pooled confusion matrix of every prediction under {@code predictions} against its mask under
-     * {@code masks}.
+     * {@code masks}. A file that cannot be decoded, or a label out of range, fails the job as the single-machine
+     * evaluator fails: Spark throws a {@code SparkException} (undeclared, from Scala) whose cause names the file and
+     * the pixel.
      *
      * @param predictions a folder (read recursively) or glob of label files
      * @param masks a folder (read recursively) or glob of target masks
      * @param ignore the masks' label of unlabelled pixels, or {@link IgnoreLabel#NONE}
      * @throws IllegalArgumentException naming a file if a mask has no prediction or a prediction no mask, or if no
      *     pair is found
-     * @throws org.apache.spark.SparkException if a file cannot be decoded, or a label is out of range (the cause
-     *     names the file and the pixel); the whole job fails, as the single-machine evaluator does
      */
     public static ConfusionMatrix confusion(SparkSession spark, String predictions, String masks, int numClasses,
             IgnoreLabel ignore) {

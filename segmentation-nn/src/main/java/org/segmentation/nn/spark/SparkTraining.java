@@ -114,7 +114,9 @@ public final class SparkTraining {
 
     /**
      * Trains with {@code workers} tasks that average every {@code localSteps} steps, from the last completed
-     * round in {@code checkpointDir} if there is one.
+     * round in {@code checkpointDir} if there is one. A round that fails after Spark's task retries throws Spark's
+     * {@code SparkException} (undeclared, from Scala); the checkpoint of the last completed round stays in place for a
+     * resume.
      *
      * @param checkpointDir where {@code last/} is written after every round, or null for a temporary directory
      *     deleted at the end
@@ -122,8 +124,6 @@ public final class SparkTraining {
      * @throws IllegalArgumentException if {@code workers} or {@code localSteps} is below 1, a worker's share gives no
      *     batch, or the checkpoint in {@code checkpointDir} was written by a run with other workers, local steps or
      *     seed
-     * @throws org.apache.spark.SparkException if a round fails after Spark's task retries; the checkpoint of the
-     *     last completed round stays in place for a resume
      */
     public static Result fit(JavaSparkContext sc, Setup setup, int workers, int localSteps, Path checkpointDir,
             SegmentationDataset validation) throws IOException {
