@@ -61,7 +61,9 @@ import org.segmentation.core.segment.SegmenterInput;
  * <p><b>Task retries.</b> A retried task (after an executor is lost, or any failure of the task) segments its
  * partition again and renames the same bytes over the same names: the output has exactly one complete file per
  * image, never a duplicate or a partial file, whatever attempt wrote it. The result rows come from the successful
- * attempt only, so there is one per image.
+ * attempt only, so there is one per image. An executor killed in the middle of a write can leave a hidden
+ * temporary file ({@code .NAME.labels.png.<random>.tmp}) beside the outputs, never a partial file under an output's
+ * name.
  *
  * <p><b>Errors.</b> An image that cannot be decoded ({@link ImageFormatException}), or that its segmenter refuses
  * (an {@link IllegalArgumentException} or {@link IllegalStateException}, e.g. an unsupported channel count), gives
