@@ -15,10 +15,20 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 cpfile="$root/segmentation-bench/target/seg.classpath"
+scope=runtime
+spark_opts=""
+if [ "${1:-}" = spark ]; then
+    # `seg spark` needs Spark, a provided dependency. The dependency plugin's only scope holding both the provided
+    # jars and the runtime slf4j binding is "test" (which adds JUnit, unused). Spark also needs JDK packages opened
+    # on Java 17; the list is the parent pom's spark.addOpens.
+    cpfile="$root/segmentation-bench/target/seg-spark.classpath"
+    scope=test
+    spark_opts="$(sed -n 's:.*<spark.addOpens>\(.*\)</spark.addOpens>.*:\1:p' "$root/pom.xml")"
+fi
 # shellcheck disable=SC2086
 mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests -DnoShade package \
     org.apache.maven.plugins:maven-dependency-plugin:2.8:build-classpath \
-    -Dmdep.outputFile="$cpfile" -Dmdep.includeScope=runtime
+    -Dmdep.outputFile="$cpfile" -Dmdep.includeScope="$scope"
 # OpenMP threads that spin while waiting for work waste the CPU that ND4J's other thread and the PyTorch peers
 # need: on the shared 2-core machine a U-Net training step took 6x longer with spinning (see
 # segmentation-bench/README.md). Sleeping waiters cost little on an idle machine, so they are the default here.
@@ -31,6 +41,6 @@ export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
 export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-8589934592}"
 export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
 # shellcheck disable=SC2086
-exec java -Djava.awt.headless=true ${JAVA_OPTS:-} \
+exec java -Djava.awt.headless=true $spark_opts ${JAVA_OPTS:-} \
     -cp "$root/segmentation-bench/target/classes:$(cat "$cpfile")" \
     "${SEG_MAIN:-org.segmentation.bench.cli.SegCli}" "$@"

@@ -17,7 +17,7 @@ import picocli.CommandLine.ScopeType;
         version = "segmentation 0.1.0-SNAPSHOT",
         description = "Image segmentation: classic algorithms, U-Net training and inference, evaluation, benchmarks.",
         subcommands = {DemoCommand.class, EvaluateCommand.class, SegmentCommand.class, TrainCommand.class,
-            PredictCommand.class, BenchCommand.class, ExperimentCommand.class,
+            PredictCommand.class, BenchCommand.class, ExperimentCommand.class, SparkCommand.class,
             CommandLine.HelpCommand.class})
 public final class SegCli {
     /** Exit code of a failure that is not a usage error. */

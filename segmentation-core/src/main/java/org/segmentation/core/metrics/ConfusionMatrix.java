@@ -57,6 +57,35 @@ public final class ConfusionMatrix {
         this.counts = new long[numClasses * numClasses];
     }
 
+    /**
+     * A matrix holding {@code counts}, row-major {@code [truth][pred]} as {@link #counts()} returns them: to
+     * rebuild a matrix that was counted elsewhere (another process or machine) and shipped as its counts.
+     *
+     * @param counts copied
+     * @throws IllegalArgumentException as the constructor, if {@code counts} has not {@code N^2} entries or one is
+     *     negative
+     */
+    public static ConfusionMatrix fromCounts(int numClasses, IgnoreLabel ignoreLabel, long[] counts) {
+        ConfusionMatrix m = new ConfusionMatrix(numClasses, ignoreLabel);
+        if (counts.length != m.counts.length) {
+            throw new IllegalArgumentException(numClasses + " classes need " + m.counts.length + " counts, got "
+                    + counts.length);
+        }
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] < 0) {
+                throw new IllegalArgumentException("count [" + i / numClasses + "][" + i % numClasses + "] is "
+                        + counts[i]);
+            }
+        }
+        System.arraycopy(counts, 0, m.counts, 0, counts.length);
+        return m;
+    }
+
+    /** A copy of the counts, row-major {@code [truth][pred]}: {@code counts()[t * N + p] == count(t, p)}. */
+    public long[] counts() {
+        return counts.clone();
+    }
+
     /** Number of classes {@code N}. */
     public int numClasses() {
         return numClasses;

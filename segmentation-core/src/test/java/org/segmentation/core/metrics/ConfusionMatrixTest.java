@@ -145,4 +145,21 @@ class ConfusionMatrixTest {
         assertThrows(IllegalArgumentException.class, () -> new ConfusionMatrix(0));
         assertThrows(IllegalArgumentException.class, () -> cm.count(3, 0));
     }
+
+    @Test
+    void countsRoundTripThroughFromCounts() {
+        ConfusionMatrix cm = new ConfusionMatrix(3, IgnoreLabel.of(9)).add(
+                LabelMap.wrap(new int[] {0, 1, 2, 9, 2, 1}, 3, 2), LabelMap.wrap(new int[] {0, 2, 2, 0, 1, 1}, 3, 2));
+        long[] counts = cm.counts();
+        assertArrayEquals(new long[] {1, 0, 0, 0, 1, 1, 0, 1, 1}, counts);
+        ConfusionMatrix back = ConfusionMatrix.fromCounts(3, IgnoreLabel.of(9), counts);
+        counts[0] = 100; // copied in and out
+        assertEquals(1, back.count(0, 0));
+        assertEquals(cm.meanIoU(), back.meanIoU());
+        assertEquals(cm.pixelAccuracy(), back.pixelAccuracy());
+        assertThrows(IllegalArgumentException.class, () -> ConfusionMatrix.fromCounts(3, IgnoreLabel.NONE, new long[8]));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> ConfusionMatrix.fromCounts(2, IgnoreLabel.NONE, new long[] {1, -1, 0, 0}));
+        assertTrue(e.getMessage().contains("[0][1] is -1"), e.getMessage());
+    }
 }
