@@ -37,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * (Isensee et al., Nature Methods 2021): probabilities, not logits, are blended. A pixel covered by one tile gets
  * that tile's probability exactly (up to rounding).
  *
+ * <p><b>Large images.</b> Without tiles, an image whose padded size exceeds
+ * {@link PredictorConfig#maxWholePixels()} is tiled by itself (tiles of {@link PredictorConfig#AUTO_TILE}
+ * overlapping by a quarter, one per forward pass), so that memory stays bounded whatever the image size; its
+ * probabilities then differ from a whole-image pass by the blending, near the tile borders.
+ *
  * <p><b>Test-time augmentation.</b> With {@code flipTta}, the probabilities of the image, its horizontal, vertical
  * and double flips (each flipped back) are averaged.
  *
@@ -63,6 +68,8 @@ public final class Predictor {
     private final PredictorConfig config;
     private final DataType dtype;
     private final INDArray gaussian; // (T,T) blending weights, null without tiles
+    private final int autoTile;        // tile side for images above config.maxWholePixels(), 0 with tiles
+    private final INDArray autoGaussian; // (autoTile,autoTile), null with tiles
 
     /**
      * @throws IllegalArgumentException if the tile size is not a multiple of the model's size multiple
@@ -79,12 +86,16 @@ public final class Predictor {
         this.model = model;
         this.config = config;
         this.dtype = model.parameters().dataType();
-        if (config.tileSize() > 0) {
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            if (config.tileSize() > 0) {
                 this.gaussian = gaussianWeights(config.tileSize(), dtype);
+                this.autoTile = 0;
+                this.autoGaussian = null;
+            } else {
+                this.gaussian = null;
+                this.autoTile = (int) roundUp(PredictorConfig.AUTO_TILE, m);
+                this.autoGaussian = gaussianWeights(autoTile, dtype);
             }
-        } else {
-            this.gaussian = null;
         }
     }
 
@@ -207,11 +218,13 @@ public final class Predictor {
                 throw new IllegalArgumentException("expected images of shape (C,H,W) = (" + c + ",*,*), got ("
                         + im.channels + "," + im.height + "," + im.width + ")");
             }
+            checkFinite(im);
         }
-        int batch = config.tileSize() > 0 ? 1 : config.batchSize();
         int i = 0;
         while (i < images.size()) {
             int j = i + 1;
+            PlanarF32 im = images.get(i);
+            int batch = config.tileSize() > 0 || autoTiled(im.height, im.width) ? 1 : config.batchSize();
             while (j < images.size() && j - i < batch && images.get(j).isSameShape(images.get(i))) {
                 j++;
             }
@@ -219,6 +232,21 @@ public final class Predictor {
                 consumer.accept(predict(toBatch(images.subList(i, j))), i);
             }
             i = j;
+        }
+    }
+
+    /** A NaN or infinite input would spread through every convolution into labels that look like results. */
+    private static void checkFinite(PlanarF32 im) {
+        for (int ch = 0; ch < im.channels; ch++) {
+            for (int y = 0; y < im.height; y++) {
+                int s = im.startIndex + ch * im.planeStride + y * im.stride;
+                for (int x = 0; x < im.width; x++) {
+                    if (!Float.isFinite(im.data[s + x])) {
+                        throw new IllegalArgumentException("input value " + im.data[s + x] + " at channel " + ch
+                                + ", (" + x + ", " + y + ") is not finite");
+                    }
+                }
+            }
         }
     }
 
@@ -234,13 +262,23 @@ public final class Predictor {
         return sum.divi(4);
     }
 
+    /** True when an image of this size runs in tiles although the config asks for whole images. */
+    private boolean autoTiled(long h, long w) {
+        int m = model.sizeMultiple();
+        return config.tileSize() == 0 && roundUp(h, m) * roundUp(w, m) > config.maxWholePixels();
+    }
+
     private INDArray predictOnce(INDArray x) {
         long h = x.size(2), w = x.size(3);
         int m = model.sizeMultiple();
-        long ph = roundUp(Math.max(h, config.tileSize()), m);
-        long pw = roundUp(Math.max(w, config.tileSize()), m);
+        boolean auto = autoTiled(h, w);
+        int t = auto ? autoTile : config.tileSize();
+        long ph = roundUp(Math.max(h, t), m);
+        long pw = roundUp(Math.max(w, t), m);
         INDArray padded = pad(x, ph - h, pw - w, config.padding());
-        INDArray p = config.tileSize() == 0 ? probabilitiesOf(logits(padded)) : tiled(padded);
+        INDArray p = t == 0 ? probabilitiesOf(logits(padded))
+                : auto ? tiled(padded, t, t / 4, autoGaussian, 1)
+                : tiled(padded, t, config.tileOverlap(), gaussian, config.batchSize());
         if (ph == h && pw == w) {
             return p;
         }
@@ -267,11 +305,10 @@ public final class Predictor {
      * Sliding windows over padded images (N,C,Hp,Wp), Hp and Wp at least one tile and multiples of the size
      * multiple: the Gaussian-weighted mean of the tiles' probabilities, (N,K,Hp,Wp).
      */
-    private INDArray tiled(INDArray x) {
-        int t = config.tileSize();
+    private INDArray tiled(INDArray x, int t, int overlap, INDArray gaussian, int batchSize) {
         long n = x.size(0), c = x.size(1), hp = x.size(2), wp = x.size(3);
-        long[] ys = tileStarts(hp, t, config.tileOverlap(), model.sizeMultiple());
-        long[] xs = tileStarts(wp, t, config.tileOverlap(), model.sizeMultiple());
+        long[] ys = tileStarts(hp, t, overlap, model.sizeMultiple());
+        long[] xs = tileStarts(wp, t, overlap, model.sizeMultiple());
         LOG.debug("{} x {} tiles of {} over {}x{}", ys.length, xs.length, t, hp, wp);
         INDArray weight = Nd4j.zeros(dtype, hp, wp);                                 // (Hp,Wp)
         for (long y : ys) {
@@ -288,8 +325,8 @@ public final class Predictor {
             }
         }
         INDArray acc = null;                                                        // (N,K,Hp,Wp)
-        for (int from = 0; from < tiles.size(); from += config.batchSize()) {
-            int b = Math.min(config.batchSize(), tiles.size() - from);
+        for (int from = 0; from < tiles.size(); from += batchSize) {
+            int b = Math.min(batchSize, tiles.size() - from);
             INDArray batch = Nd4j.createUninitialized(dtype, b, c, t, t);           // (B,C,T,T)
             for (int j = 0; j < b; j++) {
                 long[] tile = tiles.get(from + j);
