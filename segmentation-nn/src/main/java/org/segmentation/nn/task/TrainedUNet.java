@@ -196,12 +196,20 @@ public final class TrainedUNet {
      * @throws IOException naming the file if it cannot be decoded
      */
     public PlanarF32 read(Path imageFile) throws IOException {
+        return read(imageFile, ImageFiles.DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * {@link #read(Path)} with a limit on the pixels the file's header may declare.
+     *
+     * @throws IOException naming the file if it cannot be decoded or declares more than {@code maxPixels}
+     */
+    public PlanarF32 read(Path imageFile, long maxPixels) throws IOException {
         if (!Files.isRegularFile(imageFile)) {
             throw new FileNotFoundException("input image " + imageFile + (Files.exists(imageFile)
                     ? " is not a file" : " does not exist"));
         }
-        return ConvertImage.toUnitPlanar(ImageFiles.readBufferedImage(imageFile, ImageFiles.DEFAULT_MAX_PIXELS),
-                normalization.channels());
+        return ImageFiles.readUnitPlanar(imageFile, normalization.channels(), maxPixels);
     }
 
     /**
