@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.segmentation.core.image.ConvertImage;
+import org.segmentation.core.io.AtomicFiles;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.io.ImageFiles;
@@ -223,7 +224,8 @@ public final class TrainedUNet {
     }
 
     /** A model directory itself, or the {@value #MODEL_DIR} folder inside {@code dir}. */
-    static Path resolve(Path dir) throws FileNotFoundException {
+    static Path resolve(Path given) throws IOException {
+        Path dir = AtomicFiles.existingDirectory(given);
         if (!Files.isDirectory(dir)) {
             throw new FileNotFoundException("model folder " + dir + (Files.exists(dir) ? " is not a folder"
                     : " does not exist"));
@@ -231,7 +233,7 @@ public final class TrainedUNet {
         if (Files.isRegularFile(dir.resolve(ModelFiles.CONFIG))) {
             return dir;
         }
-        Path inner = dir.resolve(MODEL_DIR);
+        Path inner = AtomicFiles.existingDirectory(dir.resolve(MODEL_DIR));
         if (Files.isRegularFile(inner.resolve(ModelFiles.CONFIG))) {
             return inner;
         }

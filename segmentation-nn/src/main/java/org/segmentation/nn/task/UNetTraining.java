@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.io.AtomicFiles;
 import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
@@ -409,7 +410,8 @@ public final class UNetTraining {
         return FolderDataset.open(folder, new FolderDataset.Config(channels, classes, ignoreLabel));
     }
 
-    private static UNetConfig checkpointConfig(Path checkpoint) throws IOException {
+    private static UNetConfig checkpointConfig(Path given) throws IOException {
+        Path checkpoint = AtomicFiles.existingDirectory(given);
         if (!Files.isDirectory(checkpoint)) {
             throw new FileNotFoundException("checkpoint folder " + checkpoint + (Files.exists(checkpoint)
                     ? " is not a folder" : " does not exist"));
