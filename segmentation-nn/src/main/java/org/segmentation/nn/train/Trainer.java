@@ -262,9 +262,11 @@ public final class Trainer {
         }
         ObjectNode extra = s.extra();
         JsonNode bpe = extra.get("batches_per_epoch");
-        if (bpe == null || !bpe.canConvertToLong() || s.epoch() > Integer.MAX_VALUE) {
-            throw new ModelFormatException(stateFile, null, "extra.batches_per_epoch is missing or epoch too large");
+        if (bpe == null || !bpe.isIntegralNumber() || !bpe.canConvertToInt() || bpe.intValue() < 1) {
+            throw new ModelFormatException(stateFile, null, "extra.batches_per_epoch is "
+                    + (bpe == null ? "missing" : bpe.toString()) + ", not a positive integer");
         }
+        checkPosition(stateFile, s.epoch(), s.step(), bpe.intValue(), extra);
         ModelWeights.load(model, cp.model().weights());
         optimizer.loadState(cp.optimizer());
         epoch = (int) s.epoch();
@@ -279,6 +281,37 @@ public final class Trainer {
         List<ValidationResult> vs = history.validations();
         lastValidation = vs.isEmpty() ? null : vs.get(vs.size() - 1);
         LOG.info("resumed from {} at epoch {}, step {}", checkpointDir, epoch, step);
+    }
+
+    /**
+     * A checkpoint's position must be one this trainer can have written: {@code epoch} complete epochs and part
+     * of the next, {@code epoch*bpe <= step < (epoch+1)*bpe}, and a best step no later than the step. A
+     * hand-edited step (10^18 steps "trained" in no time) or epoch is refused instead of ending the run at once.
+     */
+    private static void checkPosition(Path stateFile, long epoch, long step, int bpe, ObjectNode extra)
+            throws ModelFormatException {
+        if (epoch > Integer.MAX_VALUE || epoch > Long.MAX_VALUE / bpe - 1) {
+            throw new ModelFormatException(stateFile, null, "epoch " + epoch + " is out of range");
+        }
+        if (step < epoch * bpe || step >= (epoch + 1) * bpe) {
+            throw new ModelFormatException(stateFile, null, "step " + step + " does not lie in epoch " + epoch
+                    + " of " + bpe + " batches (steps " + epoch * bpe + ".." + ((epoch + 1) * bpe - 1)
+                    + "); the file was not written by this trainer or was edited");
+        }
+        JsonNode bestStep = extra.get("best_step");
+        if (bestStep != null && (!bestStep.canConvertToLong() || bestStep.longValue() < -1
+                || bestStep.longValue() > step)) {
+            throw new ModelFormatException(stateFile, null, "extra.best_step " + bestStep + " is not in -1.." + step);
+        }
+        JsonNode since = extra.get("validations_since_best");
+        if (since != null && (!since.canConvertToInt() || since.intValue() < 0)) {
+            throw new ModelFormatException(stateFile, null, "extra.validations_since_best " + since
+                    + " is not a non-negative integer");
+        }
+        JsonNode best = extra.get("best");
+        if (best != null && (!best.isNumber() || !Double.isFinite(best.doubleValue()))) {
+            throw new ModelFormatException(stateFile, null, "extra.best " + best + " is not a finite number");
+        }
     }
 
     /**
