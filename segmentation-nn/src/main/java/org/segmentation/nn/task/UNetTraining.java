@@ -106,6 +106,7 @@ public final class UNetTraining {
     private int classes = FolderDataset.Config.INFER;
     private IgnoreLabel ignoreLabel = IgnoreLabel.NONE;
     private int crop;
+    private boolean scanData = true;
     private SegmentationDataset validation;
     private double validationFraction = DEFAULT_VALIDATION_FRACTION;
     private UNetConfig model;
@@ -163,6 +164,15 @@ public final class UNetTraining {
     /** The mask value of a folder's unlabelled pixels (255 in PASCAL VOC); {@link IgnoreLabel#NONE} by default. */
     public UNetTraining ignoreLabel(IgnoreLabel ignoreLabel) {
         this.ignoreLabel = Objects.requireNonNull(ignoreLabel, "ignoreLabel");
+        return this;
+    }
+
+    /**
+     * Whether a folder's samples are all decoded once before training ({@link FolderDataset#scan}), so that a bad
+     * file fails at once rather than when it is first drawn (default true; turn it off for huge datasets).
+     */
+    public UNetTraining scanData(boolean scan) {
+        this.scanData = scan;
         return this;
     }
 
@@ -407,7 +417,8 @@ public final class UNetTraining {
             throw new FileNotFoundException("data folder " + folder + (Files.exists(folder) ? " is not a folder"
                     : " does not exist"));
         }
-        return FolderDataset.open(folder, new FolderDataset.Config(channels, classes, ignoreLabel));
+        FolderDataset d = FolderDataset.open(folder, new FolderDataset.Config(channels, classes, ignoreLabel));
+        return scanData ? d.scan() : d;
     }
 
     private static UNetConfig checkpointConfig(Path given) throws IOException {
