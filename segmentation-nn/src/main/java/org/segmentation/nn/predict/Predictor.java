@@ -403,7 +403,7 @@ public final class Predictor {
      * without repeating the edge (numpy's "reflect"); a pad longer than the image reflects again, as numpy does,
      * and a single row or column is repeated.
      */
-    static INDArray pad(INDArray x, long padH, long padW, PredictorConfig.Padding mode) {
+    public static INDArray pad(INDArray x, long padH, long padW, PredictorConfig.Padding mode) {
         if (padH == 0 && padW == 0) {
             return x;
         }

@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.metrics.ConfusionMatrix;
@@ -36,6 +37,7 @@ import org.segmentation.nn.optim.GradientClipping;
 import org.segmentation.nn.optim.Optimizer;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.predict.Predictor;
+import org.segmentation.nn.predict.PredictorConfig;
 import org.segmentation.nn.train.TrainerConfig.Interval;
 import org.segmentation.nn.train.TrainerConfig.ScheduleUnit;
 import org.segmentation.nn.train.TrainingListener.CheckpointKind;
@@ -347,7 +349,7 @@ public final class Trainer {
             int hw = batch.height * batch.width;
             float[] scores;
             INDArray x = inputs.images(batch, dt);
-            INDArray logits = model.forward(x);
+            INDArray logits = forwardPadded(model, x);
             INDArray target = inputs.target(batch, k, dt);
             try (MemoryWorkspace ws = Memory.scratch()) {
                 LossResult r = loss.compute(logits, target);
@@ -369,6 +371,27 @@ public final class Trainer {
         }
         return new ValidationResult(step, epoch, pixels == 0 ? Double.NaN : weightedLoss / pixels, cm.meanIoU(),
                 cm.meanDice(), cm.pixelAccuracy(), cm.iou(), cm.dice());
+    }
+
+    /**
+     * The logits of images of any size, as {@link Predictor} computes them: extended at the bottom and right to
+     * a multiple of the model's size multiple by reflection, and cropped back. Training crops its samples to a
+     * valid size, but validation images are used whole.
+     */
+    private static INDArray forwardPadded(SegmentationModel model, INDArray x) {
+        long h = x.size(2), w = x.size(3);
+        int m = model.sizeMultiple();
+        long ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m;
+        if (ph == h && pw == w) {
+            return model.forward(x);
+        }
+        INDArray padded = Predictor.pad(x, ph - h, pw - w, PredictorConfig.Padding.REFLECT);
+        INDArray full = model.forward(padded);
+        Memory.free(padded);
+        INDArray logits = full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, h),
+                NDArrayIndex.interval(0, w)).dup('c');
+        Memory.free(full);
+        return logits;
     }
 
     /** Validates, records, saves the best checkpoint; returns whether early stopping ends the run. */
