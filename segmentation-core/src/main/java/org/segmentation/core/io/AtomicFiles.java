@@ -207,6 +207,9 @@ public final class AtomicFiles {
      */
     private static List<Path> siblings(Path target, String suffix) throws IOException {
         Path parent = parentOf(target);
+        if (!Files.isDirectory(parent)) {
+            return List.of();
+        }
         String prefix = "." + target.getFileName() + ".";
         try (Stream<Path> all = Files.list(parent)) {
             return all.filter(p -> {

@@ -188,6 +188,7 @@ class AtomicFilesTest {
         }
         // nothing at all: the target is reported as given, for the reader to say it is missing
         assertEquals(dir.resolve("none"), AtomicFiles.existingDirectory(dir.resolve("none")));
+        assertEquals(dir.resolve("no/such"), AtomicFiles.existingDirectory(dir.resolve("no/such")));
     }
 
     private static void deleteTree(Path d) throws IOException {
