@@ -118,6 +118,19 @@ public final class UNet implements SegmentationModel {
         buffers = Collections.unmodifiableMap(bufs);
     }
 
+    /** A new U-Net of the same config with a copy of this one's parameters and buffers, in evaluation mode. */
+    @Override
+    public UNet inferenceCopy() {
+        UNet copy = new UNet(config, 0);
+        try {
+            ModelWeights.load(copy, ModelWeights.toTensors(this));
+        } catch (ModelFormatException e) {
+            throw new IllegalStateException("a U-Net's own weights do not fit a U-Net of its config", e);
+        }
+        copy.setTraining(false);
+        return copy;
+    }
+
     public UNetConfig config() {
         return config;
     }

@@ -3,6 +3,8 @@ package org.segmentation.nn.predict;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -46,11 +48,14 @@ import org.slf4j.LoggerFactory;
  * and double flips (each flipped back) are averaged.
  *
  * <p><b>Threads.</b> Safe to call from several threads at once. The model's layers cache their inputs in
- * fields, so the forward pass runs while holding the model's monitor ({@code synchronized (model)}): predictors
- * sharing one model also exclude each other, but a trainer that uses the same model without that monitor must
- * not run at the same time. Padding, tiling, flips, softmax and blending run outside the lock, in the calling
- * thread's own workspace. The lock was chosen over a pool of replicas because the layers keep their weights in
- * one parameter buffer per model (a replica would need its own), and the forward pass is what dominates anyway.
+ * fields, so with {@link PredictorConfig#concurrency()} 1 (the default) the forward pass runs while holding the
+ * model's monitor ({@code synchronized (model)}): predictors sharing one model also exclude each other, but a
+ * trainer that uses the same model without that monitor must not run at the same time. With concurrency n &gt; 1
+ * the predictor makes n copies of the model when it is built ({@link SegmentationModel#inferenceCopy}) and each
+ * forward pass takes an idle one, so up to n threads run the network in parallel, each in its own copy's fields
+ * and its own thread's workspaces; the results are bit-identical to one thread's, as the same operations run on
+ * the same values. Padding, tiling, flips, softmax and blending run outside the lock, in the calling thread's own
+ * workspace.
  *
  * <p><b>Memory.</b> The model's forward pass keeps nothing in evaluation mode and frees each activation once
  * consumed ({@link Memory}); its logits are freed as soon as they are turned into probabilities. The padding,
@@ -70,6 +75,7 @@ public final class Predictor {
     private final INDArray gaussian; // (T,T) blending weights, null without tiles
     private final int autoTile;        // tile side for images above config.maxWholePixels(), 0 with tiles
     private final INDArray autoGaussian; // (autoTile,autoTile), null with tiles
+    private final BlockingQueue<SegmentationModel> copies; // idle model copies; null with concurrency 1
 
     /**
      * @throws IllegalArgumentException if the tile size is not a multiple of the model's size multiple
@@ -95,6 +101,16 @@ public final class Predictor {
                 this.gaussian = null;
                 this.autoTile = (int) roundUp(PredictorConfig.AUTO_TILE, m);
                 this.autoGaussian = gaussianWeights(autoTile, dtype);
+            }
+            if (config.concurrency() > 1) {
+                this.copies = new ArrayBlockingQueue<>(config.concurrency());
+                synchronized (model) {
+                    for (int i = 0; i < config.concurrency(); i++) {
+                        copies.add(model.inferenceCopy());
+                    }
+                }
+            } else {
+                this.copies = null;
             }
         }
     }
@@ -286,11 +302,28 @@ public final class Predictor {
                 .dup('c');
     }
 
-    /** The forward pass, the only step that touches the model's state: under its monitor. */
+    /**
+     * The forward pass, the only step that touches a model's state: on the model under its monitor, or on an idle
+     * copy, which no other thread uses until it is put back.
+     */
     private INDArray logits(INDArray x) {
-        synchronized (model) {
-            model.setTraining(false);
-            return model.forward(x);
+        if (copies == null) {
+            synchronized (model) {
+                model.setTraining(false);
+                return model.forward(x);
+            }
+        }
+        SegmentationModel copy;
+        try {
+            copy = copies.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for an idle model copy", e);
+        }
+        try {
+            return copy.forward(x);
+        } finally {
+            copies.add(copy);
         }
     }
 

@@ -16,9 +16,16 @@ package org.segmentation.nn.predict;
  *     one forward pass; a larger one is tiled by itself with tiles of {@link #AUTO_TILE} (rounded up to the
  *     model's size multiple) overlapping by a quarter tile, one tile per forward pass, so that the memory of a
  *     prediction does not grow with the image (default {@link #DEFAULT_MAX_WHOLE_PIXELS})
+ * @param concurrency forward passes that may run at once, from different threads, in 1..{@link #MAX_CONCURRENCY}
+ *     (default 1: one at a time, on the model itself, under its lock); above 1 the predictor runs on that many
+ *     copies of the model's weights taken when it is built ({@code SegmentationModel#inferenceCopy}), so that
+ *     later changes to the model (training) do not reach it. Each extra copy costs the model's parameter memory.
+ *     Give ND4J one thread per forward pass then ({@code OMP_NUM_THREADS=1}), or threads multiply
  */
 public record PredictorConfig(int tileSize, int tileOverlap, Padding padding, boolean flipTta, int batchSize,
-        long maxWholePixels) {
+        long maxWholePixels, int concurrency) {
+    /** The largest {@code concurrency} accepted. */
+    public static final int MAX_CONCURRENCY = 256;
     /** The largest tile side accepted: the Gaussian weights of a larger tile alone would take gigabytes. */
     public static final int MAX_TILE = 4096;
     /** Side of the tiles of an image larger than {@code maxWholePixels}. */
@@ -56,6 +63,10 @@ public record PredictorConfig(int tileSize, int tileOverlap, Padding padding, bo
         if (maxWholePixels < 1) {
             throw new IllegalArgumentException("maxWholePixels must be >= 1, got " + maxWholePixels);
         }
+        if (concurrency < 1 || concurrency > MAX_CONCURRENCY) {
+            throw new IllegalArgumentException("concurrency must be in 1.." + MAX_CONCURRENCY + ", got "
+                    + concurrency);
+        }
     }
 
     /**
@@ -63,31 +74,35 @@ public record PredictorConfig(int tileSize, int tileOverlap, Padding padding, bo
      * batches of 4.
      */
     public static PredictorConfig wholeImage() {
-        return new PredictorConfig(0, 0, Padding.REFLECT, false, 4, DEFAULT_MAX_WHOLE_PIXELS);
+        return new PredictorConfig(0, 0, Padding.REFLECT, false, 4, DEFAULT_MAX_WHOLE_PIXELS, 1);
     }
 
     /** Sliding windows of {@code tileSize} overlapping by half a tile, reflect padding, no flips, 4 per batch. */
     public static PredictorConfig tiled(int tileSize) {
-        return new PredictorConfig(tileSize, tileSize / 2, Padding.REFLECT, false, 4, DEFAULT_MAX_WHOLE_PIXELS);
+        return new PredictorConfig(tileSize, tileSize / 2, Padding.REFLECT, false, 4, DEFAULT_MAX_WHOLE_PIXELS, 1);
     }
 
     public PredictorConfig withTileOverlap(int tileOverlap) {
-        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels);
+        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels, concurrency);
     }
 
     public PredictorConfig withPadding(Padding padding) {
-        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels);
+        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels, concurrency);
     }
 
     public PredictorConfig withFlipTta(boolean flipTta) {
-        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels);
+        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels, concurrency);
     }
 
     public PredictorConfig withBatchSize(int batchSize) {
-        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels);
+        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels, concurrency);
     }
 
     public PredictorConfig withMaxWholePixels(long maxWholePixels) {
-        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels);
+        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels, concurrency);
+    }
+
+    public PredictorConfig withConcurrency(int concurrency) {
+        return new PredictorConfig(tileSize, tileOverlap, padding, flipTta, batchSize, maxWholePixels, concurrency);
     }
 }

@@ -477,4 +477,36 @@ class UNetPredictorTest {
         e = assertThrows(IllegalArgumentException.class, () -> PredictorConfig.tiled(1 << 30));
         assertTrue(e.getMessage().contains("tileSize must be in 0.." + PredictorConfig.MAX_TILE), e.getMessage());
     }
+
+    @Test
+    void eightThreadsOnOnePredictorWithCopiesGiveTheSingleThreadedResultsBitForBit() throws Exception {
+        UNet net = model(1, 11);
+        List<PlanarF32> images = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            images.add(image(1, 24 + 4 * (i % 3), 20 + 4 * (i % 2), 100 + i));
+        }
+        Predictor single = new Predictor(net, PredictorConfig.wholeImage());
+        List<float[]> expected = new ArrayList<>();
+        for (PlanarF32 im : images) {
+            expected.add(single.probabilities(im).data);
+        }
+        Predictor parallel = new Predictor(net, PredictorConfig.wholeImage().withConcurrency(8));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<float[]>> results = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                for (PlanarF32 im : images) {
+                    results.add(pool.submit(() -> parallel.probabilities(im).data));
+                }
+            }
+            for (int k = 0; k < results.size(); k++) {
+                assertArrayEquals(expected.get(k % images.size()), results.get(k).get(), 0f, "prediction " + k);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // the copies are a snapshot: changing the model afterwards does not reach them
+        net.parameters().parameters().get(0).value().addi(1);
+        assertArrayEquals(expected.get(0), parallel.probabilities(images.get(0)).data, 0f);
+    }
 }
