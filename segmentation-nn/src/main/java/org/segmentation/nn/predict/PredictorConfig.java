@@ -26,8 +26,12 @@ public record PredictorConfig(int tileSize, int tileOverlap, Padding padding, bo
         long maxWholePixels, int concurrency) {
     /** The largest {@code concurrency} accepted. */
     public static final int MAX_CONCURRENCY = 256;
-    /** The largest tile side accepted: the Gaussian weights of a larger tile alone would take gigabytes. */
-    public static final int MAX_TILE = 4096;
+    /**
+     * The largest tile side accepted. The forward pass of a 2048² tile through the default U-Net already holds
+     * gigabytes, and at 3072² a convolution's column buffer overflows ND4J's int-indexed buffers; larger images
+     * are tiled.
+     */
+    public static final int MAX_TILE = 2048;
     /** Side of the tiles of an image larger than {@code maxWholePixels}. */
     public static final int AUTO_TILE = 512;
     /**
