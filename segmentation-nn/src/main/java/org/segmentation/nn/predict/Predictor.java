@@ -41,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Large images.</b> Without tiles, an image whose padded size exceeds
  * {@link PredictorConfig#maxWholePixels()} is tiled by itself (tiles of {@link PredictorConfig#AUTO_TILE}
- * overlapping by a quarter, one per forward pass), so that memory stays bounded whatever the image size; its
- * probabilities then differ from a whole-image pass by the blending, near the tile borders.
+ * overlapping by a quarter, one per forward pass), so that the network's activations are those of one tile
+ * whatever the image size (the blended probabilities still take K floats per pixel); its probabilities then
+ * differ from a whole-image pass by the blending, near the tile borders.
  *
  * <p><b>Test-time augmentation.</b> With {@code flipTta}, the probabilities of the image, its horizontal, vertical
  * and double flips (each flipped back) are averaged.

@@ -14,8 +14,8 @@ package org.segmentation.nn.predict;
  * @param batchSize images or tiles per forward pass, at least 1 (default 4)
  * @param maxWholePixels without tiles ({@code tileSize} 0), the largest padded image, in pixels, that runs as
  *     one forward pass; a larger one is tiled by itself with tiles of {@link #AUTO_TILE} (rounded up to the
- *     model's size multiple) overlapping by a quarter tile, one tile per forward pass, so that the memory of a
- *     prediction does not grow with the image (default {@link #DEFAULT_MAX_WHOLE_PIXELS})
+ *     model's size multiple) overlapping by a quarter tile, one tile per forward pass, so that the network's
+ *     activations are those of one tile whatever the image size (default {@link #DEFAULT_MAX_WHOLE_PIXELS})
  * @param concurrency forward passes that may run at once, from different threads, in 1..{@link #MAX_CONCURRENCY}
  *     (default 1: one at a time, on the model itself, under its lock); above 1 the predictor runs on that many
  *     copies of the model's weights taken when it is built ({@code SegmentationModel#inferenceCopy}), so that
