@@ -61,9 +61,9 @@ final class PredictCommand implements Callable<Integer> {
     boolean probabilities;
 
     @Option(names = "--tile", defaultValue = "0", paramLabel = "SIZE",
-            description = "Predict in SIZE x SIZE tiles blended with Gaussian weights, up to "
-                    + PredictorConfig.MAX_TILE + "; 0 for the whole image, which is tiled by itself above "
-                    + "1024x1024 (default: ${DEFAULT-VALUE}).")
+            description = "Predict in SIZE x SIZE tiles blended with Gaussian weights, up to 2048 (the"
+                    + " library's PredictorConfig.MAX_TILE); 0 for the whole image, which is tiled by itself above"
+                    + " 1024x1024 (default: ${DEFAULT-VALUE}).")
     int tile;
 
     @Option(names = "--overlap", paramLabel = "PX",

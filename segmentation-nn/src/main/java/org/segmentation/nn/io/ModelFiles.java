@@ -32,8 +32,9 @@ import org.segmentation.core.io.AtomicFiles;
  * target ({@link AtomicFiles#writeDirectory}), so a crash never leaves a directory that mixes files of two saves
  * or holds a half-written file. A crash between moving the old directory aside and moving the new one in leaves
  * no directory under the target's name; loading then reads the complete hidden copy
- * ({@link AtomicFiles#existingDirectory}), and the next save restores the name and deletes the debris. Every file also carries the same random {@code save_id} (in the JSON files and
- * in the safetensors {@code __metadata__}), and loading rejects files whose ids differ: a reader that opens the
+ * ({@code AtomicFiles.existingDirectory}), and the next save restores the name and deletes the debris. Every
+ * file also carries the same random {@code save_id} (in the JSON files and in the safetensors
+ * {@code __metadata__}), and loading rejects files whose ids differ: a reader that opens the
  * files while another process replaces the directory gets a {@link ModelFormatException}, never a mismatched
  * model, and may simply retry. Files without a {@code save_id} (made by other tools) are accepted as long as
  * none of the directory's files has one.
