@@ -63,23 +63,23 @@ class ReaderFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void png(byte[] data) throws IOException {
         readImage(data);
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void tiff(byte[] data) throws IOException {
         readImage(data);
     }
 
     /** JPEG and BMP seeds. */
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void jpegBmp(byte[] data) throws IOException {
         readImage(data);
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void npy(byte[] data) throws IOException {
         try {
             NpyFiles.read(write(data));

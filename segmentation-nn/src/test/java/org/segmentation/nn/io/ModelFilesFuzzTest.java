@@ -34,7 +34,7 @@ class ModelFilesFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void safetensors(byte[] data) throws IOException {
         Path f = DIR.resolve("fuzz.safetensors");
         Files.write(f, data);
@@ -45,7 +45,7 @@ class ModelFilesFuzzTest {
         }
     }
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "15s")
     void config(byte[] data) throws IOException {
         Files.write(DIR.resolve(ModelFiles.CONFIG), data);
         try {
