@@ -69,13 +69,19 @@ final class PredictCommand implements Callable<Integer> {
     boolean probabilities;
 
     @Option(names = "--tile", defaultValue = "0", paramLabel = "SIZE",
-            description = "Predict in SIZE x SIZE tiles blended with Gaussian weights; 0 for the whole image"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description = "Predict in SIZE x SIZE tiles blended with Gaussian weights, up to 2048 (the"
+                    + " library's PredictorConfig.MAX_TILE); 0 for the whole image, which is tiled by itself above"
+                    + " 1024x1024 (default: ${DEFAULT-VALUE}).")
     int tile;
 
-    @Option(names = "--overlap", defaultValue = "-1", paramLabel = "PX",
-            description = "Overlap of neighbouring tiles (default: a quarter of the tile).")
-    int overlap;
+    @Option(names = "--overlap", paramLabel = "PX",
+            description = "Overlap of neighbouring tiles, in [0, SIZE) (default: half a tile).")
+    Integer overlap;
+
+    @Option(names = "--max-pixels", paramLabel = "N",
+            description = "Refuse images whose header declares more than N pixels (default: "
+                    + ImageFiles.DEFAULT_MAX_PIXELS + ").")
+    long maxPixels = ImageFiles.DEFAULT_MAX_PIXELS;
 
     @Option(names = "--tta", description = "Average over the four flips (test-time augmentation).")
     boolean tta;
@@ -106,12 +112,23 @@ final class PredictCommand implements Callable<Integer> {
             throw usage("--coco and --coco-images need a Mask R-CNN model; " + model + " is a U-Net");
         }
         PredictorConfig pc;
+        if (tile < 0 || tile > PredictorConfig.MAX_TILE) {
+            throw usage("--tile must be in 0.." + PredictorConfig.MAX_TILE + " (0 = whole image), got " + tile);
+        }
+        if (overlap != null && tile == 0) {
+            throw usage("--overlap needs --tile");
+        }
+        if (overlap != null && (overlap < 0 || overlap >= tile)) {
+            throw usage("--overlap must be in [0, " + tile + ") for --tile " + tile + ", got " + overlap);
+        }
+        if (maxPixels < 1) {
+            throw usage("--max-pixels must be >= 1, got " + maxPixels);
+        }
+        CliFiles.checkOutputDirectory(out, "--out");
         try {
             pc = tile > 0 ? PredictorConfig.tiled(tile) : PredictorConfig.wholeImage();
-            if (tile > 0 && overlap >= 0) {
+            if (overlap != null) {
                 pc = pc.withTileOverlap(overlap);
-            } else if (tile == 0 && overlap >= 0) {
-                throw new IllegalArgumentException("--overlap needs --tile");
             }
             pc = pc.withFlipTta(tta);
         } catch (IllegalArgumentException e) {
@@ -132,7 +149,7 @@ final class PredictCommand implements Callable<Integer> {
         Files.createDirectories(out);
         PrintWriter stdout = spec.commandLine().getOut();
         for (Path input : inputs) {
-            PlanarF32 unit = trained.read(input);
+            PlanarF32 unit = trained.read(input, maxPixels);
             PlanarF32 image = trained.normalization().apply(unit);
             long t0 = System.nanoTime();
             LabelMap labels = instances ? predictor.instances(image, InstanceConfig.defaults())
@@ -167,7 +184,7 @@ final class PredictCommand implements Callable<Integer> {
 
     /** The Mask R-CNN path: instances, their classes and boxes, overlays, and optionally COCO results. */
     private int predictInstances() throws java.io.IOException {
-        if (tile > 0 || overlap >= 0 || tta || instances || probabilities) {
+        if (tile > 0 || overlap != null || tta || instances || probabilities) {
             throw usage("--tile, --overlap, --tta, --instances and --probabilities apply to U-Nets; " + model
                     + " is a Mask R-CNN");
         }

@@ -8,8 +8,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The command-line tool. Exit codes: 0 success, 2 usage error (picocli's default), 1 failure with a one-line
- * message naming the cause; a stack trace is printed only with {@code --verbose}.
+ * The command-line tool. Exit codes: 0 success, 2 usage error (picocli's default: an option out of range, a
+ * missing argument), 1 failure (a file that cannot be read or written, a computation that fails); either way
+ * one line on stderr names the cause, and a stack trace is printed only with {@code --verbose}.
  */
 @Command(
         name = "seg",
@@ -37,6 +38,14 @@ public final class SegCli {
         CommandLine cli = new CommandLine(root);
         cli.setOut(out);
         cli.setErr(err);
+        // One line, like every other failure; the full usage would bury the message under a page of options.
+        cli.setParameterExceptionHandler((ex, arguments) -> {
+            CommandLine failed = ex.getCommandLine();
+            failed.getErr().println("error: " + oneLine(ex) + " (see '"
+                    + failed.getCommandSpec().qualifiedName() + " --help')");
+            failed.getErr().flush();
+            return failed.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cli.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             boolean verbose = parseResult.matchedOptionValue("--verbose", false)
                     || parseResult.subcommands().stream()
@@ -49,7 +58,15 @@ public final class SegCli {
             err.flush();
             return EXIT_FAILURE;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // Thrown past picocli's handlers; the heap is likely free again now that the command's data is gone.
+            err.println("error: not enough memory (Java heap) for this input; raise the JVM's -Xmx or lower"
+                    + " --max-pixels");
+            err.flush();
+            return EXIT_FAILURE;
+        }
     }
 
     /** The exception's message on one line, prefixed by its type when the message alone would say too little. */

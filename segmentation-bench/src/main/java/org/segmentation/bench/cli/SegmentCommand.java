@@ -92,6 +92,9 @@ final class SegmentCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** More clusters than this would make k-means++ seeding (k passes over the image) run for hours. */
+    static final int MAX_CLUSTERS = 256;
+
     @Parameters(index = "0", paramLabel = "IMAGE", description = "Input image (PNG, JPEG, TIFF, BMP).")
     Path input;
 
@@ -108,6 +111,11 @@ final class SegmentCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of the text summary.")
     boolean json;
+
+    @Option(names = "--max-pixels", paramLabel = "N",
+            description = "Refuse images whose header declares more than N pixels (default: "
+                    + ImageFiles.DEFAULT_MAX_PIXELS + ").")
+    long maxPixels = ImageFiles.DEFAULT_MAX_PIXELS;
 
     @Option(names = "--classes", defaultValue = "3", paramLabel = "N",
             description = "multi-otsu: classes, 2..5 (default: ${DEFAULT-VALUE}).")
@@ -184,6 +192,8 @@ final class SegmentCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Connectivity conn = connectivity();
         checkOptions();
+        CliFiles.checkOutputFile(out, "--out");
+        CliFiles.checkOutputFile(overlay, "--overlay");
         if (!Files.isRegularFile(input)) {
             throw new FileNotFoundException("input image " + input + (Files.exists(input) ? " is not a file"
                     : " does not exist"));
@@ -192,8 +202,8 @@ final class SegmentCommand implements Callable<Integer> {
         boolean colour = info.bands() >= 3 && !info.indexed()
                 && (algorithm == Algorithm.KMEANS || algorithm == Algorithm.REGION_GROW
                         || algorithm == Algorithm.FLOOD);
-        RgbU8 rgb = colour ? ImageFiles.readRgb(input) : null;
-        GrayU8 gray = colour ? null : ImageFiles.readGrayU8(input);
+        RgbU8 rgb = colour ? ImageFiles.readRgb(input, maxPixels) : null;
+        GrayU8 gray = colour ? null : ImageFiles.readGrayU8(input, maxPixels);
         int width = colour ? rgb.width : gray.width;
         int height = colour ? rgb.height : gray.height;
         LabelMap markerLabels = null;
@@ -202,7 +212,7 @@ final class SegmentCommand implements Callable<Integer> {
             if (!Files.isRegularFile(file)) {
                 throw new FileNotFoundException("marker image " + file + " does not exist");
             }
-            markerLabels = ImageFiles.readLabels(file);
+            markerLabels = ImageFiles.readLabels(file, maxPixels);
             if (markerLabels.width != width || markerLabels.height != height) {
                 throw new IllegalArgumentException(String.format(Locale.ROOT,
                         "marker image %s is %dx%d but %s is %dx%d", file, markerLabels.width,
@@ -354,6 +364,9 @@ final class SegmentCommand implements Callable<Integer> {
 
     /** Option values that cannot work, reported as usage errors before any file is read. */
     private void checkOptions() {
+        if (maxPixels < 1) {
+            throw usage("--max-pixels must be >= 1, got " + maxPixels);
+        }
         switch (algorithm) {
             case MULTI_OTSU -> {
                 if (classes < MultiOtsuOps.MIN_CLASSES || classes > MultiOtsuOps.MAX_CLASSES) {
@@ -362,8 +375,8 @@ final class SegmentCommand implements Callable<Integer> {
                 }
             }
             case KMEANS -> {
-                if (k < 1) {
-                    throw usage("-k must be >= 1, got " + k);
+                if (k < 1 || k > MAX_CLUSTERS) {
+                    throw usage("-k must be in 1.." + MAX_CLUSTERS + ", got " + k);
                 }
                 featureSpace();
             }

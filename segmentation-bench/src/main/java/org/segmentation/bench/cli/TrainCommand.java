@@ -17,6 +17,7 @@ import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
 import org.segmentation.nn.optim.Sgd;
+import org.segmentation.nn.predict.PredictorConfig;
 import org.segmentation.nn.task.TrainedUNet;
 import org.segmentation.nn.task.UNetTraining;
 import org.segmentation.nn.train.Trainer;
@@ -137,6 +138,11 @@ final class TrainCommand implements Callable<Integer> {
             description = "Threads preparing batches, 0 for the training thread (default: ${DEFAULT-VALUE}).")
     int threads;
 
+    @Option(names = "--scan", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Decode every image and mask of --data once before training, so that a bad file fails at"
+                    + " once (default: on; --no-scan for huge datasets).")
+    boolean scan;
+
     @Option(names = "--json", description = "Print one JSON object on stdout at the end; no progress bar.")
     boolean json;
 
@@ -148,7 +154,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         UNetTraining training;
         if (source.data != null) {
-            training = UNetTraining.onFolder(source.data).channels(channels).classes(classes).crop(size);
+            training = UNetTraining.onFolder(source.data).channels(channels).classes(classes).crop(size)
+                    .scanData(scan);
         } else {
             try {
                 training = UNetTraining.on(EvaluateCommand.synthetic(source.synthetic, count, seed, size));
@@ -232,6 +239,9 @@ final class TrainCommand implements Callable<Integer> {
         }
     }
 
+    /** Classes of a 16-bit label PNG, the most a mask file can hold. */
+    static final int MAX_CLASSES = 65536;
+
     /** Option values that cannot work, reported as usage errors before anything is read. */
     private void checkOptions() {
         List<String> problems = new ArrayList<>();
@@ -253,8 +263,26 @@ final class TrainCommand implements Callable<Integer> {
         if (threads < 0) {
             problems.add("--threads must be >= 0, got " + threads);
         }
-        if (size < 0) {
-            problems.add("--size must be >= 0, got " + size);
+        if (size < 0 || size > PredictorConfig.MAX_TILE) {
+            problems.add("--size must be in 0.." + PredictorConfig.MAX_TILE + ", got " + size);
+        }
+        if (channels != 1 && channels != 3) {
+            problems.add("--channels must be 1 or 3, got " + channels);
+        }
+        if (classes < 0 || classes > MAX_CLASSES) {
+            problems.add("--classes must be in 0.." + MAX_CLASSES + " (0 infers them), got " + classes);
+        }
+        if (epochs < 1) {
+            problems.add("--epochs must be >= 1, got " + epochs);
+        }
+        if (batchSize < 1 || batchSize > 4096) {
+            problems.add("--batch-size must be in 1..4096, got " + batchSize);
+        }
+        if (steps < 0) {
+            problems.add("--steps must be >= 0 (0 = no limit), got " + steps);
+        }
+        if (threads > 256) {
+            problems.add("--threads must be at most 256, got " + threads);
         }
         if (resume == null) {
             try {

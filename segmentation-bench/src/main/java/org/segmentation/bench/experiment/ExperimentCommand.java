@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "reproducible experiments behind the project's claims",
-        subcommands = {CellsExperimentCommand.class, CompositesExperimentCommand.class,
+        subcommands = {CellsExperimentCommand.class, CompositesExperimentCommand.class, KillResumeCommand.class,
             CommandLine.HelpCommand.class})
 public final class ExperimentCommand implements Runnable {
     @CommandLine.Spec

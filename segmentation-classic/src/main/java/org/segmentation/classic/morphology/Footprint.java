@@ -16,9 +16,16 @@ public final class Footprint {
     }
 
     /**
+     * The largest radius accepted: beyond it the row arithmetic ({@code r*r}, {@code 2r+1}) would be close to
+     * overflowing and a filter would run for hours; it is also far beyond the side of any image this library reads
+     * (see {@code ImageFiles.DEFAULT_MAX_PIXELS}).
+     */
+    public static final int MAX_RADIUS = 8192;
+
+    /**
      * The {@code (2r+1) x (2r+1)} square.
      *
-     * @throws IllegalArgumentException if {@code r < 0}
+     * @throws IllegalArgumentException if {@code r < 0} or {@code r > MAX_RADIUS}
      */
     public static Footprint square(int r) {
         check(r);
@@ -30,7 +37,7 @@ public final class Footprint {
     /**
      * The disk of radius {@code r}: offsets with {@code dx^2 + dy^2 <= r^2}, as {@code skimage.morphology.disk}.
      *
-     * @throws IllegalArgumentException if {@code r < 0}
+     * @throws IllegalArgumentException if {@code r < 0} or {@code r > MAX_RADIUS}
      */
     public static Footprint disk(int r) {
         check(r);
@@ -46,8 +53,8 @@ public final class Footprint {
     }
 
     private static void check(int r) {
-        if (r < 0) {
-            throw new IllegalArgumentException("footprint radius must be >= 0, got " + r);
+        if (r < 0 || r > MAX_RADIUS) {
+            throw new IllegalArgumentException("footprint radius must be in 0.." + MAX_RADIUS + ", got " + r);
         }
     }
 

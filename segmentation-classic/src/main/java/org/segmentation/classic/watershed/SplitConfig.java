@@ -1,6 +1,7 @@
 package org.segmentation.classic.watershed;
 
 import java.util.Objects;
+import org.segmentation.classic.morphology.Footprint;
 import org.segmentation.core.image.Connectivity;
 
 /**
@@ -21,11 +22,13 @@ public record SplitConfig(boolean brightObjects, int backgroundRadius, int openi
     /** Validates. */
     public SplitConfig {
         Objects.requireNonNull(connectivity, "connectivity");
-        if (backgroundRadius < 0) {
-            throw new IllegalArgumentException("backgroundRadius must be >= 0, got " + backgroundRadius);
+        if (backgroundRadius < 0 || backgroundRadius > Footprint.MAX_RADIUS) {
+            throw new IllegalArgumentException("backgroundRadius must be in 0.." + Footprint.MAX_RADIUS + ", got "
+                    + backgroundRadius);
         }
-        if (openingRadius < 0) {
-            throw new IllegalArgumentException("openingRadius must be >= 0, got " + openingRadius);
+        if (openingRadius < 0 || openingRadius > Footprint.MAX_RADIUS) {
+            throw new IllegalArgumentException("openingRadius must be in 0.." + Footprint.MAX_RADIUS + ", got "
+                    + openingRadius);
         }
         if (minDistance < 1) {
             throw new IllegalArgumentException("minDistance must be >= 1, got " + minDistance);

@@ -185,7 +185,10 @@ public final class ConvertImage {
     /**
      * Any {@link BufferedImage} to 8-bit RGB. Gray images are replicated into the three channels, palette images
      * are expanded through their palette, alpha is dropped (not composited), and samples deeper than 8 bits are
-     * rounded to 8 ({@code round(v*255/max)}).
+     * rounded to 8 ({@code round(v*255/max)}). Signed and floating-point samples are mapped as described at
+     * {@link #toGrayU8}.
+     *
+     * @throws IllegalArgumentException if a floating-point sample is not a finite number in [0, 1]
      */
     public static RgbU8 toRgb(BufferedImage src, RgbU8 dst) {
         dst = ImageBase.output(dst, src.getWidth(), src.getHeight(), RgbU8::new);
@@ -196,6 +199,19 @@ public final class ConvertImage {
             return grayToRgb(gray, dst);
         }
         int w = src.getWidth();
+        if (!(cm instanceof IndexColorModel) && !isUnsignedInteger(raster)) {
+            double[] unit = new double[w];
+            for (int y = 0; y < src.getHeight(); y++) {
+                int d = dst.startIndex + y * dst.stride;
+                for (int c = 0; c < 3; c++) {
+                    unitRow(raster, y, c, unit);
+                    for (int x = 0; x < w; x++) {
+                        dst.data[d + 3 * x + c] = (byte) Math.round(unit[x] * 255);
+                    }
+                }
+            }
+            return dst;
+        }
         int[] row = new int[w];
         for (int y = 0; y < src.getHeight(); y++) {
             src.getRGB(0, y, w, 1, row, 0, w);
@@ -214,6 +230,12 @@ public final class ConvertImage {
      * Any {@link BufferedImage} to 8-bit gray. A single-band gray image is read from its raster without colour
      * management (Java's {@code getRGB} would apply a gamma to gray images); samples of other depths are scaled
      * to 0..255 with rounding. Colour and palette images go through {@link #luma}.
+     *
+     * <p>Signed integer samples (16- or 32-bit TIFF) map their whole range linearly onto 0..255, keeping their
+     * order (-32768 black, 32767 white). Floating-point samples are intensities in [0, 1] (the scikit-image and
+     * tifffile convention) and become {@code round(255 v)}.
+     *
+     * @throws IllegalArgumentException if a floating-point sample is not a finite number in [0, 1]
      */
     public static GrayU8 toGrayU8(BufferedImage src, GrayU8 dst) {
         int w = src.getWidth();
@@ -223,6 +245,17 @@ public final class ConvertImage {
         if (src.getColorModel() instanceof IndexColorModel || raster.getNumBands() > 2) {
             RgbU8 rgb = toRgb(src, null);
             return rgbToGray(rgb, dst);
+        }
+        if (!isUnsignedInteger(raster)) {
+            double[] unit = new double[w];
+            for (int y = 0; y < h; y++) {
+                unitRow(raster, y, 0, unit);
+                int d = dst.startIndex + y * dst.stride;
+                for (int x = 0; x < w; x++) {
+                    dst.data[d + x] = (byte) Math.round(unit[x] * 255);
+                }
+            }
+            return dst;
         }
         int bits = raster.getSampleModel().getSampleSize(0);
         long max = (1L << bits) - 1;
@@ -240,7 +273,11 @@ public final class ConvertImage {
     /**
      * A single-band {@link BufferedImage} to 16-bit gray with its raw sample values, not rescaled: an 8-bit file
      * gives 0..255, a 16-bit file 0..65535. Colour images are converted to 8-bit gray first (see
-     * {@link #toGrayU8}).
+     * {@link #toGrayU8}). Signed samples are shifted by 32768 (16-bit) so that their order is kept; 32-bit signed
+     * samples keep their top 16 bits after the same shift; floating-point samples in [0, 1] become
+     * {@code round(65535 v)}.
+     *
+     * @throws IllegalArgumentException if a floating-point sample is not a finite number in [0, 1]
      */
     public static GrayU16 toGrayU16(BufferedImage src, GrayU16 dst) {
         int w = src.getWidth();
@@ -256,6 +293,17 @@ public final class ConvertImage {
             }
             return dst;
         }
+        if (!isUnsignedInteger(raster)) {
+            double[] unit = new double[w];
+            for (int y = 0; y < h; y++) {
+                unitRow(raster, y, 0, unit);
+                int d = dst.startIndex + y * dst.stride;
+                for (int x = 0; x < w; x++) {
+                    dst.data[d + x] = (short) Math.round(unit[x] * 65535);
+                }
+            }
+            return dst;
+        }
         int[] row = new int[w];
         for (int y = 0; y < h; y++) {
             raster.getSamples(0, y, w, 1, 0, row);
@@ -265,6 +313,50 @@ public final class ConvertImage {
             }
         }
         return dst;
+    }
+
+    /**
+     * True when the raster holds unsigned integer samples (8- or 16-bit, or fewer bits): the only kind whose raw
+     * value is its intensity. Signed 16- and 32-bit and floating-point samples, which TIFF files may hold, go
+     * through {@link #unitRow}.
+     */
+    private static boolean isUnsignedInteger(Raster raster) {
+        int type = raster.getTransferType();
+        // Packed pixels (TYPE_INT_RGB) travel as ints too, but their samples are 8-bit fields.
+        return type == DataBuffer.TYPE_BYTE || type == DataBuffer.TYPE_USHORT
+                || (type == DataBuffer.TYPE_INT && raster.getSampleModel().getSampleSize(0) < 32);
+    }
+
+    /**
+     * Row {@code y} of one band of a raster with signed or floating-point samples, as intensities in [0, 1]. Signed
+     * integers map their whole range linearly, so order is kept: {@code (v - MIN) / (MAX - MIN)} (for 16 bits,
+     * -32768 is black and 32767 white). Floating-point samples are taken as intensities in [0, 1], the
+     * convention of scikit-image and tifffile; there is no natural range to rescale others from, so a sample
+     * outside [0, 1], NaN or infinite is refused rather than clipped.
+     *
+     * @throws IllegalArgumentException naming the pixel and value of the first float sample that is not a
+     *     finite number in [0, 1]
+     */
+    private static void unitRow(Raster raster, int y, int band, double[] unit) {
+        int w = raster.getWidth();
+        int type = raster.getTransferType();
+        raster.getSamples(raster.getMinX(), raster.getMinY() + y, w, 1, band, unit);
+        if (type == DataBuffer.TYPE_FLOAT || type == DataBuffer.TYPE_DOUBLE) {
+            for (int x = 0; x < w; x++) {
+                double v = unit[x];
+                if (!(v >= 0 && v <= 1)) {
+                    throw new IllegalArgumentException("floating-point sample " + v + " at (" + x + ", " + y
+                            + ") is not in [0, 1]; float images must hold intensities in [0, 1]"
+                            + (Double.isFinite(v) ? " (rescale it, or save it as 8- or 16-bit integers)" : ""));
+                }
+            }
+            return;
+        }
+        double min = type == DataBuffer.TYPE_SHORT ? Short.MIN_VALUE : Integer.MIN_VALUE;
+        double range = type == DataBuffer.TYPE_SHORT ? 65535.0 : 4294967295.0;
+        for (int x = 0; x < w; x++) {
+            unit[x] = (unit[x] - min) / range;
+        }
     }
 
     /** 8-bit gray to a {@code TYPE_BYTE_GRAY} image, values copied exactly. */
@@ -313,10 +405,12 @@ public final class ConvertImage {
 
     /**
      * A decoded image as intensities in [0, 1] with {@code channels} channels, the input a network sees: 8-bit
-     * samples over 255, 16-bit gray over 65535. One channel converts colour to gray (BT.601 luma) and keeps a
+     * samples over 255, 16-bit gray over 65535, signed and floating-point gray as at {@link #toGrayU8} but
+     * without rounding. One channel converts colour to gray (BT.601 luma) and keeps a
      * 16-bit gray image's precision; three replicate gray into R, G and B (16-bit gray rounded to 8 bits first).
      *
-     * @throws IllegalArgumentException if {@code channels} is neither 1 nor 3
+     * @throws IllegalArgumentException if {@code channels} is neither 1 nor 3, or a floating-point sample is not
+     *     a finite number in [0, 1]
      */
     public static PlanarF32 toUnitPlanar(BufferedImage src, int channels) {
         if (channels != 1 && channels != 3) {
@@ -324,7 +418,18 @@ public final class ConvertImage {
         }
         PlanarF32 out = new PlanarF32(channels, src.getWidth(), src.getHeight());
         if (channels == 1) {
-            if (isGray16(src)) {
+            Raster raster = src.getRaster();
+            boolean gray = !(src.getColorModel() instanceof IndexColorModel) && raster.getNumBands() <= 2;
+            if (gray && !isUnsignedInteger(raster)) {
+                double[] unit = new double[src.getWidth()];
+                for (int y = 0; y < src.getHeight(); y++) {
+                    unitRow(raster, y, 0, unit);
+                    int d = out.startIndex + y * out.stride;
+                    for (int x = 0; x < unit.length; x++) {
+                        out.data[d + x] = (float) unit[x];
+                    }
+                }
+            } else if (isGray16(src)) {
                 toF32(toGrayU16(src, null), 1f / 65535f, out.channel(0));
             } else {
                 toF32(toGrayU8(src, null), 1f / 255f, out.channel(0));

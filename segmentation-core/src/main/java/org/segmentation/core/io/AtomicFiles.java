@@ -74,16 +74,23 @@ public final class AtomicFiles {
     }
 
     /**
-     * Replaces (or creates) directory {@code target} with one that {@code content} fills: into a temporary
-     * directory {@code .<name>.<random>} next to it, whose files are forced to disk, then renamed to
-     * {@code target}.
+     * Replaces (or creates) directory {@code target} with one that {@code content} fills, so that a crash at any
+     * moment leaves a complete directory that {@link #existingDirectory} finds: the old one or the new one, never
+     * a mix or a half-written one.
      *
-     * <p>When {@code target} does not exist, the rename is one atomic step. When it exists (a directory
-     * containing only regular files whose names are in {@code replaceable}), it is first renamed to
-     * {@code .<name>.<random>.old}, the new directory is renamed into place, and the old one deleted: a reader
-     * in between finds no {@code target} (never a mix of old and new files), and a crash in between leaves both
-     * complete directories as hidden siblings of {@code target}. On any failure the temporary directory is
-     * deleted and {@code target} keeps its old content (moved back if it had been moved away).
+     * <p>Steps, each a rename within {@code target}'s parent:
+     * <ol>
+     *   <li>{@code content} fills {@code .<name>.<random>.partial}, whose files are then forced to disk;</li>
+     *   <li>it is renamed {@code .<name>.<random>.new}: complete from now on;</li>
+     *   <li>an existing {@code target} (a directory holding only regular files whose names are in
+     *       {@code replaceable}) is renamed {@code .<name>.<random>.old};</li>
+     *   <li>the {@code .new} directory is renamed {@code target}, and the {@code .old} one deleted.</li>
+     * </ol>
+     * A crash between steps 3 and 4 leaves no {@code target}, but a complete {@code .new} and {@code .old}: a
+     * reader then uses {@link #existingDirectory}, and the next write to {@code target} first finishes the
+     * interrupted replace ({@link #recoverDirectory}), deleting the debris of killed writes. On a failure that
+     * is not a crash the {@code .partial} directory is deleted and {@code target} keeps its old content (moved
+     * back if it had been moved away). One writer per target at a time.
      *
      * @param replaceable names of the files an existing {@code target} may hold; a directory holding anything
      *     else is not replaced (it is probably not one this program wrote)
@@ -92,35 +99,40 @@ public final class AtomicFiles {
     public static void writeDirectory(Path target, Set<String> replaceable, DirectoryWriter content)
             throws IOException {
         Path parent = parentOf(target);
+        recoverDirectory(target);
         checkReplaceable(target, replaceable);
-        Path tmp = Files.createDirectory(parent.resolve(hiddenName(target, "")));
+        String stem = hiddenName(target, "");
+        Path partial = Files.createDirectory(parent.resolve(stem + PARTIAL));
+        Path complete = parent.resolve(stem + NEW);
         try {
-            content.write(tmp);
-            try (Stream<Path> files = Files.walk(tmp)) {
+            content.write(partial);
+            try (Stream<Path> files = Files.walk(partial)) {
                 for (Path f : files.filter(Files::isRegularFile).collect(Collectors.toList())) {
                     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
                         ch.force(true);
                     }
                 }
             }
-            syncDirectory(tmp);
+            syncDirectory(partial);
             checkReplaceable(target, replaceable);
+            Files.move(partial, complete, StandardCopyOption.ATOMIC_MOVE);
+            syncDirectory(parent);
         } catch (Throwable t) {
-            deleteTreeQuietly(tmp, t);
+            deleteTreeQuietly(Files.exists(partial) ? partial : complete, t);
             throw t;
         }
         Path old = null;
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
-            old = parent.resolve(tmp.getFileName() + ".old");
+            old = parent.resolve(stem + OLD);
             try {
                 Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
             } catch (Throwable t) {
-                deleteTreeQuietly(tmp, t);
+                deleteTreeQuietly(complete, t);
                 throw t;
             }
         }
         try {
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(complete, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (Throwable t) {
             if (old != null) {
                 try {
@@ -128,17 +140,100 @@ public final class AtomicFiles {
                 } catch (IOException restore) {
                     t.addSuppressed(restore);
                     LOG.error("Replacing {} failed; the old directory is in {}, the new one in {}", target, old,
-                            tmp);
+                            complete);
                     throw t;
                 }
             }
-            deleteTreeQuietly(tmp, t);
+            deleteTreeQuietly(complete, t);
             throw t;
         }
         syncDirectory(parent);
         if (old != null) {
             deleteTreeQuietly(old, null);
         }
+    }
+
+    /**
+     * The directory a reader of {@code target} should read: {@code target} itself when it exists; otherwise, when
+     * a {@link #writeDirectory} was killed between moving the old directory aside and moving the new one in, the
+     * complete new one (or, failing that, the old one) under its hidden name; otherwise {@code target}, whose
+     * absence the reader reports. Changes nothing on disk, so it is safe while a writer runs.
+     */
+    public static Path existingDirectory(Path target) throws IOException {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            return target;
+        }
+        Path done = newest(siblings(target, NEW));
+        if (done == null) {
+            done = newest(siblings(target, OLD));
+        }
+        if (done != null) {
+            LOG.warn("{} is missing (a save was interrupted); reading the complete copy {}", target, done);
+            return done;
+        }
+        return target;
+    }
+
+    /**
+     * Finishes or undoes a {@link #writeDirectory} of {@code target} that a crash interrupted, and deletes its
+     * debris: a missing {@code target} is restored from the newest complete {@code .new} directory, else from
+     * the {@code .old} one; then every hidden {@code .partial}, {@code .new} and {@code .old} sibling of
+     * {@code target} is deleted. Must not run while another process writes {@code target}.
+     */
+    public static void recoverDirectory(Path target) throws IOException {
+        if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            Path restore = existingDirectory(target);
+            if (!restore.equals(target)) {
+                Files.move(restore, target, StandardCopyOption.ATOMIC_MOVE);
+                syncDirectory(parentOf(target));
+                LOG.warn("Restored {} from {}, left by an interrupted save", target, restore);
+            }
+        }
+        for (String suffix : new String[] {PARTIAL, NEW, OLD, ""}) {
+            for (Path debris : siblings(target, suffix)) {
+                LOG.info("Deleting {}, left by an interrupted save of {}", debris, target);
+                deleteTreeQuietly(debris, null);
+            }
+        }
+    }
+
+    private static final String PARTIAL = ".partial";
+    private static final String NEW = ".new";
+    private static final String OLD = ".old";
+
+    /**
+     * The hidden siblings {@code .<name>.<16 hex digits><suffix>} of {@code target} that are directories; with
+     * suffix "" the temporary directories of earlier versions, which had no suffix.
+     */
+    private static List<Path> siblings(Path target, String suffix) throws IOException {
+        Path parent = parentOf(target);
+        if (!Files.isDirectory(parent)) {
+            return List.of();
+        }
+        String prefix = "." + target.getFileName() + ".";
+        try (Stream<Path> all = Files.list(parent)) {
+            return all.filter(p -> {
+                String n = p.getFileName().toString();
+                if (!n.startsWith(prefix) || !n.endsWith(suffix)) {
+                    return false;
+                }
+                String id = n.substring(prefix.length(), n.length() - suffix.length());
+                return id.matches("[0-9a-f]{1,16}") && Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+            }).collect(Collectors.toList());
+        }
+    }
+
+    private static Path newest(List<Path> dirs) throws IOException {
+        Path best = null;
+        long bestTime = Long.MIN_VALUE;
+        for (Path d : dirs) {
+            long t = Files.getLastModifiedTime(d).toMillis();
+            if (best == null || t > bestTime) {
+                best = d;
+                bestTime = t;
+            }
+        }
+        return best;
     }
 
     /** {@code .<name>.<random><suffix>}: hidden, beside the target, unlikely to collide. */

@@ -31,6 +31,7 @@ import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.Mask;
 import org.segmentation.core.image.Palette;
+import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 
 /**
@@ -50,8 +51,15 @@ import org.segmentation.core.image.RgbU8;
  * are written as their visible pixels.
  */
 public final class ImageFiles {
-    /** Default limit on {@code width*height} for reads: 2^28 pixels (16384 x 16384). */
-    public static final long DEFAULT_MAX_PIXELS = 1L << 28;
+    /**
+     * Default limit on {@code width*height} for reads: 2^24 = 16,777,216 pixels (4096 x 4096, or a 16-megapixel
+     * photo). The heaviest operations of the library on one image (k-means in L*a*b* space, split-touching, the
+     * watershed) hold up to about 60 bytes per pixel, so at this limit they fit a 1 GB heap, the JVM's default
+     * (a quarter of the memory) on a 4 GB machine; at twice the pixels k-means ran out of a 2 GB heap. Pillow, for
+     * scale, warns above 89 million pixels. Larger images can be read with an explicit {@code maxPixels} and a
+     * larger heap.
+     */
+    public static final long DEFAULT_MAX_PIXELS = 1L << 24;
 
     private ImageFiles() {
     }
@@ -145,8 +153,29 @@ public final class ImageFiles {
                 throw new ImageFormatException(file, "corrupt or truncated " + format + ": "
                         + String.join("; ", warnings));
             }
+            checkFinite(file, image.getRaster());
             return image;
         });
+    }
+
+    /** NaN and infinite samples mean nothing to any algorithm here and would flow into every result unseen. */
+    private static void checkFinite(Path file, Raster raster) throws ImageFormatException {
+        int type = raster.getTransferType();
+        if (type != DataBuffer.TYPE_FLOAT && type != DataBuffer.TYPE_DOUBLE) {
+            return;
+        }
+        double[] row = new double[raster.getWidth()];
+        for (int b = 0; b < raster.getNumBands(); b++) {
+            for (int y = 0; y < raster.getHeight(); y++) {
+                raster.getSamples(raster.getMinX(), raster.getMinY() + y, row.length, 1, b, row);
+                for (int x = 0; x < row.length; x++) {
+                    if (!Double.isFinite(row[x])) {
+                        throw new ImageFormatException(file, "sample " + row[x] + " at (" + x + ", " + y
+                                + "), band " + b + ": NaN and infinite samples are not accepted");
+                    }
+                }
+            }
+        }
     }
 
     /** {@link #readGrayU8(Path, long)} with {@link #DEFAULT_MAX_PIXELS}. */
@@ -193,6 +222,20 @@ public final class ImageFiles {
      */
     public static RgbU8 readRgb(Path file, long maxPixels) throws IOException {
         return read(file, maxPixels, image -> ConvertImage.toRgb(image, null));
+    }
+
+    /**
+     * Intensities in [0, 1] with {@code channels} channels, the input a network sees (see
+     * {@link ConvertImage#toUnitPlanar}).
+     *
+     * @throws ImageFormatException see {@link #readBufferedImage}, and for a floating-point sample outside [0, 1]
+     * @throws IllegalArgumentException if {@code channels} is neither 1 nor 3
+     */
+    public static PlanarF32 readUnitPlanar(Path file, int channels, long maxPixels) throws IOException {
+        if (channels != 1 && channels != 3) {
+            throw new IllegalArgumentException("channels must be 1 or 3, got " + channels);
+        }
+        return read(file, maxPixels, image -> ConvertImage.toUnitPlanar(image, channels));
     }
 
     /** {@link #readMask(Path, long)} with {@link #DEFAULT_MAX_PIXELS}. */
@@ -378,6 +421,8 @@ public final class ImageFiles {
         BufferedImage image = readBufferedImage(file, maxPixels);
         try {
             return conversion.apply(image);
+        } catch (IllegalArgumentException e) {
+            throw new ImageFormatException(file, e.getMessage(), e);
         } catch (OutOfMemoryError e) {
             throw new ImageFormatException(file, "not enough memory to convert the " + image.getWidth() + "x"
                     + image.getHeight() + " image", e);

@@ -139,4 +139,63 @@ class AtomicFilesTest {
                 () -> AtomicFiles.writeDirectory(f, Set.of("a"), tmp -> Files.writeString(tmp.resolve("a"), "")));
         assertEquals(List.of("mine", "plain"), listing(dir));
     }
+
+    /** A complete directory "a" = text under a hidden name, as a killed writeDirectory leaves it. */
+    private Path leftover(String name, String text) throws IOException {
+        Path d = Files.createDirectory(dir.resolve(name));
+        Files.writeString(d.resolve("a"), text);
+        return d;
+    }
+
+    /**
+     * Every state a kill can leave between the renames of writeDirectory (old save "1", new save "2"): readers
+     * find a complete directory with the newest complete save, and the next write restores the name, deletes
+     * the debris and replaces the directory.
+     */
+    @Test
+    void everyCrashPointLeavesACompleteDirectoryAndTheNextWriteCleansUp() throws IOException {
+        Set<String> own = Set.of("a");
+        String[][] states = {
+            // {target content or null, hidden siblings "suffix=content"...,  expected content read}
+            {"1", ".ckpt.00aa.partial=2", "1"},          // killed while writing the new save
+            {"1", ".ckpt.00aa.new=2", "1"},              // killed after it was complete, before the old moved
+            {null, ".ckpt.00aa.new=2", ".ckpt.00aa.old=1", "2"},  // killed between the two moves: the gap
+            {"2", ".ckpt.00aa.old=1", "2"},              // killed before the old one was deleted
+            {null, ".ckpt.00aa.old=1", "1"},             // the new one lost (a failed move)
+            {"1", ".ckpt.0123456789abcdef=x", "1"},      // an earlier version's temporary directory
+        };
+        for (String[] state : states) {
+            Path d = dir.resolve("ckpt");
+            if (state[0] != null) {
+                leftover("ckpt", state[0]);
+            }
+            for (int k = 1; k < state.length - 1; k++) {
+                String[] kv = state[k].split("=");
+                leftover(kv[0], kv[1]);
+            }
+            String expected = state[state.length - 1];
+            Path found = AtomicFiles.existingDirectory(d);
+            assertEquals(expected, Files.readString(found.resolve("a")), String.join(" ", state));
+            AtomicFiles.recoverDirectory(d);
+            assertEquals(List.of("ckpt"), listing(dir), String.join(" ", state));
+            assertEquals(expected, Files.readString(d.resolve("a")));
+            leftover(".ckpt.00bb.partial", "junk");
+            AtomicFiles.writeDirectory(d, own, tmp -> Files.writeString(tmp.resolve("a"), "3"));
+            assertEquals(List.of("ckpt"), listing(dir), "debris deleted by the next write");
+            assertEquals("3", Files.readString(d.resolve("a")));
+            AtomicFiles.recoverDirectory(d);
+            deleteTree(d);
+        }
+        // nothing at all: the target is reported as given, for the reader to say it is missing
+        assertEquals(dir.resolve("none"), AtomicFiles.existingDirectory(dir.resolve("none")));
+        assertEquals(dir.resolve("no/such"), AtomicFiles.existingDirectory(dir.resolve("no/such")));
+    }
+
+    private static void deleteTree(Path d) throws IOException {
+        try (Stream<Path> s = Files.walk(d)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).collect(Collectors.toList())) {
+                Files.delete(p);
+            }
+        }
+    }
 }

@@ -23,12 +23,17 @@ final class DatasetImageReader {
     }
 
     /**
-     * Reads an image scaled to [0, 1] with {@code channels} channels ({@link ConvertImage#toUnitPlanar}).
+     * Reads an image scaled to [0, 1] with {@code channels} channels ({@link ImageFiles#readUnitPlanar}).
      *
      * @throws DatasetException naming the file if it cannot be read or decoded
      */
     static PlanarF32 readImage(Path file, int channels) {
-        return ConvertImage.toUnitPlanar(decode(file, "image"), channels);
+        try {
+            return ImageFiles.readUnitPlanar(file, channels, ImageFiles.DEFAULT_MAX_PIXELS);
+        } catch (IOException e) {
+            // ImageFormatException's message starts with the file name.
+            throw new DatasetException(file, "cannot read image file " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -63,15 +68,6 @@ final class DatasetImageReader {
             return ConvertImage.toGrayU8(img, null);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read resource " + name + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static BufferedImage decode(Path file, String what) {
-        try {
-            return ImageFiles.readBufferedImage(file, ImageFiles.DEFAULT_MAX_PIXELS);
-        } catch (IOException e) {
-            // ImageFormatException's message starts with the file name.
-            throw new DatasetException(file, "cannot read " + what + " file " + e.getMessage(), e);
         }
     }
 }

@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * they blend labels. Images may be any format {@link javax.imageio.ImageIO} reads; they are scaled to [0, 1] and
  * converted to the configured channel count.
  *
- * <p>The pairing is checked when the dataset is opened; each sample's files are decoded on every {@link #get}, so
- * a dataset larger than memory works and several threads may read at once. Samples are ordered by stem.
+ * <p>The pairing is checked when the dataset is opened, and {@link #scan} decodes every sample once to find bad
+ * files before training; each sample's files are decoded on every {@link #get}, so a dataset larger than memory
+ * works and several threads may read at once. Samples are ordered by stem.
  */
 public final class FolderDataset implements SegmentationDataset {
     private static final Logger LOG = LoggerFactory.getLogger(FolderDataset.class);
@@ -199,6 +200,34 @@ public final class FolderDataset implements SegmentationDataset {
             throw new DatasetException(maskFile, "mask " + maskFile + ": " + bad);
         }
         return new Sample(image, target);
+    }
+
+    /**
+     * Decodes every sample once, so that a file the training would fail on hours later (an unreadable or
+     * unsupported image, NaN samples, a mask of another size, a label out of range) fails now. Costs one read of
+     * the whole dataset; skip it for datasets too large to read twice.
+     *
+     * @return this dataset
+     * @throws DatasetException naming the first file that cannot be used, and how many samples were found bad
+     */
+    public FolderDataset scan() {
+        DatasetException first = null;
+        int bad = 0;
+        for (int i = 0; i < size(); i++) {
+            try {
+                get(i);
+            } catch (DatasetException e) {
+                bad++;
+                if (first == null) {
+                    first = e;
+                }
+            }
+        }
+        if (first != null) {
+            throw new DatasetException(first.file(), first.getMessage() + (bad > 1 ? " (and " + (bad - 1)
+                    + " more bad sample" + (bad > 2 ? "s" : "") + " of " + size() + ")" : ""), first);
+        }
+        return this;
     }
 
     /** The image file of sample {@code index}. */

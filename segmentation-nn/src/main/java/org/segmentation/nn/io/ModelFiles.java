@@ -30,8 +30,11 @@ import org.segmentation.core.io.AtomicFiles;
  *
  * <p><b>Consistency.</b> A save writes every file into a fresh hidden sibling directory and renames it to the
  * target ({@link AtomicFiles#writeDirectory}), so a crash never leaves a directory that mixes files of two saves
- * or holds a half-written file. Every file also carries the same random {@code save_id} (in the JSON files and
- * in the safetensors {@code __metadata__}), and loading rejects files whose ids differ: a reader that opens the
+ * or holds a half-written file. A crash between moving the old directory aside and moving the new one in leaves
+ * no directory under the target's name; loading then reads the complete hidden copy
+ * ({@code AtomicFiles.existingDirectory}), and the next save restores the name and deletes the debris. Every
+ * file also carries the same random {@code save_id} (in the JSON files and in the safetensors
+ * {@code __metadata__}), and loading rejects files whose ids differ: a reader that opens the
  * files while another process replaces the directory gets a {@link ModelFormatException}, never a mismatched
  * model, and may simply retry. Files without a {@code save_id} (made by other tools) are accepted as long as
  * none of the directory's files has one.
@@ -112,7 +115,8 @@ public final class ModelFiles {
      * @throws ModelFormatException if a file is missing, malformed, of a newer format version, or from another
      *     save than the others
      */
-    public static SavedModel loadModel(Path dir) throws IOException {
+    public static SavedModel loadModel(Path given) throws IOException {
+        Path dir = AtomicFiles.existingDirectory(given);
         Map<String, String> ids = new LinkedHashMap<>();
         SavedModel model = readModel(dir, ids);
         checkSameSave(dir, ids);
@@ -125,7 +129,8 @@ public final class ModelFiles {
      * @throws ModelFormatException if a file is missing, malformed, of a newer format version, or from another
      *     save than the others
      */
-    public static Checkpoint loadCheckpoint(Path dir) throws IOException {
+    public static Checkpoint loadCheckpoint(Path given) throws IOException {
+        Path dir = AtomicFiles.existingDirectory(given);
         Map<String, String> ids = new LinkedHashMap<>();
         SavedModel model = readModel(dir, ids);
         TensorFile optimizer = readTensors(dir.resolve(OPTIMIZER), ids);

@@ -21,11 +21,18 @@ import org.segmentation.nn.param.Parameter;
  * {@code model.safetensors} file. Names are the parameters' own ({@code "down1.conv1.weight"}), which are chosen
  * to equal the keys of the same PyTorch module's {@code state_dict}.
  *
- * <p>Loading is all or nothing: every name, shape and dtype is checked before any value is written, so a
- * mismatched file never leaves a half-loaded model. PyTorch's {@code *.num_batches_tracked} counters, which
+ * <p>Loading is all or nothing: every name, shape, dtype and value (finite, bounded) is checked before any value
+ * is written, so a mismatched file never leaves a half-loaded model. PyTorch's {@code *.num_batches_tracked} counters, which
  * this library does not use, are accepted and ignored.
  */
 public final class ModelWeights {
+    /**
+     * The largest magnitude a loaded weight or buffer may have. Trained weights are of order 1 and batch-norm
+     * statistics of inputs in [0, 1] far below this; a value beyond it overflows float32 activations within a
+     * few layers.
+     */
+    public static final double MAX_ABS_VALUE = 1e6;
+
     /** Suffix of the batch-norm step counters in PyTorch state dicts, ignored on load. */
     public static final String NUM_BATCHES_TRACKED = ".num_batches_tracked";
 
@@ -91,11 +98,33 @@ public final class ModelWeights {
                 throw new ModelFormatException(source, name, "has shape " + Arrays.toString(t.shape())
                         + ", the model needs " + Arrays.toString(target.shape()));
             }
+            checkValues(source, name, t);
             writes.add(() -> target.assign(want == DType.F64
                     ? Nd4j.createFromArray(t.doubles()).reshape('c', t.shape())
                     : Nd4j.createFromArray(t.floats()).reshape('c', t.shape())));
         }
         writes.forEach(Runnable::run);
+    }
+
+    /**
+     * Refuses values no trained network holds, which would otherwise load and predict plausible-looking
+     * background everywhere: NaN, infinities, magnitudes above {@link #MAX_ABS_VALUE}, and negative batch-norm
+     * running variances (whose square root is NaN).
+     */
+    private static void checkValues(Path source, String name, Tensor t) throws ModelFormatException {
+        boolean variance = name.endsWith("running_var");
+        double[] v = t.dtype() == DType.F64 ? t.doubles() : null;
+        float[] f = v == null ? t.floats() : null;
+        int n = v != null ? v.length : f.length;
+        for (int i = 0; i < n; i++) {
+            double x = v != null ? v[i] : f[i];
+            if (!(Math.abs(x) <= MAX_ABS_VALUE) || (variance && x < 0)) {
+                throw new ModelFormatException(source, name, "holds " + x + " at flat index " + i + "; "
+                        + (variance && x < 0 ? "a running variance cannot be negative"
+                        : "weights must be finite with magnitude at most " + MAX_ABS_VALUE)
+                        + " (a diverged or corrupted model?)");
+            }
+        }
     }
 
     /** Parameters (declaration order) then buffers, by name; fails on a name used twice. */

@@ -48,6 +48,18 @@ public interface SegmentationModel {
     default void reseed(long seed) {
     }
 
+    /**
+     * A copy for inference in another thread: the same architecture, its own copy of this model's parameters
+     * and buffers, in evaluation mode, sharing no mutable state with this model. {@code Predictor} runs one
+     * forward pass per copy at a time, so that several threads predict in parallel.
+     *
+     * @throws UnsupportedOperationException if the model cannot be copied (the default)
+     */
+    default SegmentationModel inferenceCopy() {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be copied for parallel"
+                + " inference");
+    }
+
     /** Training mode (batch statistics, dropout on) or evaluation mode. */
     void setTraining(boolean training);
 

@@ -125,6 +125,19 @@ public final class UNet implements SegmentationModel {
         buffers = Collections.unmodifiableMap(bufs);
     }
 
+    /** A new U-Net of the same config with a copy of this one's parameters and buffers, in evaluation mode. */
+    @Override
+    public UNet inferenceCopy() {
+        UNet copy = new UNet(config, 0);
+        try {
+            ModelWeights.load(copy, ModelWeights.toTensors(this));
+        } catch (ModelFormatException e) {
+            throw new IllegalStateException("a U-Net's own weights do not fit a U-Net of its config", e);
+        }
+        copy.setTraining(false);
+        return copy;
+    }
+
     public UNetConfig config() {
         return config;
     }
@@ -344,10 +357,40 @@ public final class UNet implements SegmentationModel {
      */
     public static UNet fromSaved(SavedModel saved, Path dir, long seed) throws ModelFormatException {
         UNetConfig config = configFromJson(saved.config(), dir.resolve(ModelFiles.CONFIG));
+        checkSizeBeforeAllocation(config, saved, dir);
         UNet model = new UNet(config, seed);
         ModelWeights.load(model, saved.weights());
         model.setTraining(false);
         return model;
+    }
+
+    /**
+     * A hand-edited config (classes or base_filters of a billion) would make the constructor allocate gigabytes
+     * before the weights' shapes are compared. The second 3x3 convolution of each level alone holds
+     * {@code 9 f^2} weights ({@code f} its filters) and the head {@code classes * baseFilters}: a lower bound on
+     * the parameters, which a weights file that fits the config must hold at least. Checked only for networks of
+     * more than {@link #PREALLOCATION_CHECK_PARAMETERS} parameters, which are costly to allocate.
+     */
+    private static final double PREALLOCATION_CHECK_PARAMETERS = 1 << 22;
+
+    private static void checkSizeBeforeAllocation(UNetConfig c, SavedModel saved, Path dir)
+            throws ModelFormatException {
+        double needed = (double) c.classes() * c.baseFilters();
+        for (int level = 0; level <= c.depth(); level++) {
+            double f = (double) c.baseFilters() * (1L << level);
+            needed += 9 * f * f;
+        }
+        long held = 0;
+        for (org.segmentation.core.io.Tensor t : saved.weights().tensors().values()) {
+            held += t.numel();
+        }
+        // A small mismatch is left to ModelWeights.load, whose message names the first tensor that differs.
+        if (needed > held && needed > PREALLOCATION_CHECK_PARAMETERS) {
+            throw new ModelFormatException(dir.resolve(ModelFiles.CONFIG), null, String.format(java.util.Locale.ROOT,
+                    "declares a network of at least %.0f parameters (classes %d, depth %d, base_filters %d), but %s"
+                    + " holds only %d values; the config does not fit the weights", needed, c.classes(), c.depth(),
+                    c.baseFilters(), ModelFiles.WEIGHTS, held));
+        }
     }
 
     private static final Set<String> CONFIG_KEYS = Set.of("architecture", "input_channels", "classes", "depth",

@@ -3,6 +3,8 @@ package org.segmentation.nn.predict;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -37,15 +39,24 @@ import org.slf4j.LoggerFactory;
  * (Isensee et al., Nature Methods 2021): probabilities, not logits, are blended. A pixel covered by one tile gets
  * that tile's probability exactly (up to rounding).
  *
+ * <p><b>Large images.</b> Without tiles, an image whose padded size exceeds
+ * {@link PredictorConfig#maxWholePixels()} is tiled by itself (tiles of {@link PredictorConfig#AUTO_TILE}
+ * overlapping by a quarter, one per forward pass), so that the network's activations are those of one tile
+ * whatever the image size (the blended probabilities still take K floats per pixel); its probabilities then
+ * differ from a whole-image pass by the blending, near the tile borders.
+ *
  * <p><b>Test-time augmentation.</b> With {@code flipTta}, the probabilities of the image, its horizontal, vertical
  * and double flips (each flipped back) are averaged.
  *
  * <p><b>Threads.</b> Safe to call from several threads at once. The model's layers cache their inputs in
- * fields, so the forward pass runs while holding the model's monitor ({@code synchronized (model)}): predictors
- * sharing one model also exclude each other, but a trainer that uses the same model without that monitor must
- * not run at the same time. Padding, tiling, flips, softmax and blending run outside the lock, in the calling
- * thread's own workspace. The lock was chosen over a pool of replicas because the layers keep their weights in
- * one parameter buffer per model (a replica would need its own), and the forward pass is what dominates anyway.
+ * fields, so with {@link PredictorConfig#concurrency()} 1 (the default) the forward pass runs while holding the
+ * model's monitor ({@code synchronized (model)}): predictors sharing one model also exclude each other, but a
+ * trainer that uses the same model without that monitor must not run at the same time. With concurrency n &gt; 1
+ * the predictor makes n copies of the model when it is built ({@link SegmentationModel#inferenceCopy}) and each
+ * forward pass takes an idle one, so up to n threads run the network in parallel, each in its own copy's fields
+ * and its own thread's workspaces; the results are bit-identical to one thread's, as the same operations run on
+ * the same values. Padding, tiling, flips, softmax and blending run outside the lock, in the calling thread's own
+ * workspace.
  *
  * <p><b>Memory.</b> The model's forward pass keeps nothing in evaluation mode and frees each activation once
  * consumed ({@link Memory}); its logits are freed as soon as they are turned into probabilities. The padding,
@@ -63,6 +74,9 @@ public final class Predictor {
     private final PredictorConfig config;
     private final DataType dtype;
     private final INDArray gaussian; // (T,T) blending weights, null without tiles
+    private final int autoTile;        // tile side for images above config.maxWholePixels(), 0 with tiles
+    private final INDArray autoGaussian; // (autoTile,autoTile), null with tiles
+    private final BlockingQueue<SegmentationModel> copies; // idle model copies; null with concurrency 1
 
     /**
      * @throws IllegalArgumentException if the tile size is not a multiple of the model's size multiple
@@ -79,12 +93,26 @@ public final class Predictor {
         this.model = model;
         this.config = config;
         this.dtype = model.parameters().dataType();
-        if (config.tileSize() > 0) {
-            try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            if (config.tileSize() > 0) {
                 this.gaussian = gaussianWeights(config.tileSize(), dtype);
+                this.autoTile = 0;
+                this.autoGaussian = null;
+            } else {
+                this.gaussian = null;
+                this.autoTile = (int) roundUp(PredictorConfig.AUTO_TILE, m);
+                this.autoGaussian = gaussianWeights(autoTile, dtype);
             }
-        } else {
-            this.gaussian = null;
+            if (config.concurrency() > 1) {
+                this.copies = new ArrayBlockingQueue<>(config.concurrency());
+                synchronized (model) {
+                    for (int i = 0; i < config.concurrency(); i++) {
+                        copies.add(model.inferenceCopy());
+                    }
+                }
+            } else {
+                this.copies = null;
+            }
         }
     }
 
@@ -207,11 +235,13 @@ public final class Predictor {
                 throw new IllegalArgumentException("expected images of shape (C,H,W) = (" + c + ",*,*), got ("
                         + im.channels + "," + im.height + "," + im.width + ")");
             }
+            checkFinite(im);
         }
-        int batch = config.tileSize() > 0 ? 1 : config.batchSize();
         int i = 0;
         while (i < images.size()) {
             int j = i + 1;
+            PlanarF32 im = images.get(i);
+            int batch = config.tileSize() > 0 || autoTiled(im.height, im.width) ? 1 : config.batchSize();
             while (j < images.size() && j - i < batch && images.get(j).isSameShape(images.get(i))) {
                 j++;
             }
@@ -219,6 +249,21 @@ public final class Predictor {
                 consumer.accept(predict(toBatch(images.subList(i, j))), i);
             }
             i = j;
+        }
+    }
+
+    /** A NaN or infinite input would spread through every convolution into labels that look like results. */
+    private static void checkFinite(PlanarF32 im) {
+        for (int ch = 0; ch < im.channels; ch++) {
+            for (int y = 0; y < im.height; y++) {
+                int s = im.startIndex + ch * im.planeStride + y * im.stride;
+                for (int x = 0; x < im.width; x++) {
+                    if (!Float.isFinite(im.data[s + x])) {
+                        throw new IllegalArgumentException("input value " + im.data[s + x] + " at channel " + ch
+                                + ", (" + x + ", " + y + ") is not finite");
+                    }
+                }
+            }
         }
     }
 
@@ -234,13 +279,23 @@ public final class Predictor {
         return sum.divi(4);
     }
 
+    /** True when an image of this size runs in tiles although the config asks for whole images. */
+    private boolean autoTiled(long h, long w) {
+        int m = model.sizeMultiple();
+        return config.tileSize() == 0 && roundUp(h, m) * roundUp(w, m) > config.maxWholePixels();
+    }
+
     private INDArray predictOnce(INDArray x) {
         long h = x.size(2), w = x.size(3);
         int m = model.sizeMultiple();
-        long ph = roundUp(Math.max(h, config.tileSize()), m);
-        long pw = roundUp(Math.max(w, config.tileSize()), m);
+        boolean auto = autoTiled(h, w);
+        int t = auto ? autoTile : config.tileSize();
+        long ph = roundUp(Math.max(h, t), m);
+        long pw = roundUp(Math.max(w, t), m);
         INDArray padded = pad(x, ph - h, pw - w, config.padding());
-        INDArray p = config.tileSize() == 0 ? probabilitiesOf(logits(padded)) : tiled(padded);
+        INDArray p = t == 0 ? probabilitiesOf(logits(padded))
+                : auto ? tiled(padded, t, t / 4, autoGaussian, 1)
+                : tiled(padded, t, config.tileOverlap(), gaussian, config.batchSize());
         if (ph == h && pw == w) {
             return p;
         }
@@ -248,11 +303,28 @@ public final class Predictor {
                 .dup('c');
     }
 
-    /** The forward pass, the only step that touches the model's state: under its monitor. */
+    /**
+     * The forward pass, the only step that touches a model's state: on the model under its monitor, or on an idle
+     * copy, which no other thread uses until it is put back.
+     */
     private INDArray logits(INDArray x) {
-        synchronized (model) {
-            model.setTraining(false);
-            return model.forward(x);
+        if (copies == null) {
+            synchronized (model) {
+                model.setTraining(false);
+                return model.forward(x);
+            }
+        }
+        SegmentationModel copy;
+        try {
+            copy = copies.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for an idle model copy", e);
+        }
+        try {
+            return copy.forward(x);
+        } finally {
+            copies.add(copy);
         }
     }
 
@@ -267,11 +339,10 @@ public final class Predictor {
      * Sliding windows over padded images (N,C,Hp,Wp), Hp and Wp at least one tile and multiples of the size
      * multiple: the Gaussian-weighted mean of the tiles' probabilities, (N,K,Hp,Wp).
      */
-    private INDArray tiled(INDArray x) {
-        int t = config.tileSize();
+    private INDArray tiled(INDArray x, int t, int overlap, INDArray gaussian, int batchSize) {
         long n = x.size(0), c = x.size(1), hp = x.size(2), wp = x.size(3);
-        long[] ys = tileStarts(hp, t, config.tileOverlap(), model.sizeMultiple());
-        long[] xs = tileStarts(wp, t, config.tileOverlap(), model.sizeMultiple());
+        long[] ys = tileStarts(hp, t, overlap, model.sizeMultiple());
+        long[] xs = tileStarts(wp, t, overlap, model.sizeMultiple());
         LOG.debug("{} x {} tiles of {} over {}x{}", ys.length, xs.length, t, hp, wp);
         INDArray weight = Nd4j.zeros(dtype, hp, wp);                                 // (Hp,Wp)
         for (long y : ys) {
@@ -288,8 +359,8 @@ public final class Predictor {
             }
         }
         INDArray acc = null;                                                        // (N,K,Hp,Wp)
-        for (int from = 0; from < tiles.size(); from += config.batchSize()) {
-            int b = Math.min(config.batchSize(), tiles.size() - from);
+        for (int from = 0; from < tiles.size(); from += batchSize) {
+            int b = Math.min(batchSize, tiles.size() - from);
             INDArray batch = Nd4j.createUninitialized(dtype, b, c, t, t);           // (B,C,T,T)
             for (int j = 0; j < b; j++) {
                 long[] tile = tiles.get(from + j);
@@ -366,7 +437,7 @@ public final class Predictor {
      * without repeating the edge (numpy's "reflect"); a pad longer than the image reflects again, as numpy does,
      * and a single row or column is repeated.
      */
-    static INDArray pad(INDArray x, long padH, long padW, PredictorConfig.Padding mode) {
+    public static INDArray pad(INDArray x, long padH, long padW, PredictorConfig.Padding mode) {
         if (padH == 0 && padW == 0) {
             return x;
         }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.io.ImageFiles;
 import org.segmentation.core.segment.InstanceSegmentation;
 import org.segmentation.nn.io.ModelFiles;
 import org.segmentation.nn.io.ModelFormatException;
@@ -158,7 +159,7 @@ public final class TrainedMaskRCNN {
      * @throws IOException naming the file if it cannot be decoded
      */
     public PlanarF32 read(Path imageFile) throws IOException {
-        return TrainedUNet.readUnit(imageFile, transform.input().channels());
+        return TrainedUNet.readUnit(imageFile, transform.input().channels(), ImageFiles.DEFAULT_MAX_PIXELS);
     }
 
     private static int integer(JsonNode t, String key, Path file) throws ModelFormatException {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.segmentation.core.image.ConvertImage;
+import org.segmentation.core.io.AtomicFiles;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.io.ImageFiles;
@@ -201,17 +202,25 @@ public final class TrainedUNet {
      * @throws IOException naming the file if it cannot be decoded
      */
     public PlanarF32 read(Path imageFile) throws IOException {
-        return readUnit(imageFile, normalization.channels());
+        return read(imageFile, ImageFiles.DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * {@link #read(Path)} with a limit on the pixels the file's header may declare.
+     *
+     * @throws IOException naming the file if it cannot be decoded or declares more than {@code maxPixels}
+     */
+    public PlanarF32 read(Path imageFile, long maxPixels) throws IOException {
+        return readUnit(imageFile, normalization.channels(), maxPixels);
     }
 
     /** An image file decoded with {@code channels} channels and scaled to [0, 1]; see {@link #read}. */
-    static PlanarF32 readUnit(Path imageFile, int channels) throws IOException {
+    static PlanarF32 readUnit(Path imageFile, int channels, long maxPixels) throws IOException {
         if (!Files.isRegularFile(imageFile)) {
             throw new FileNotFoundException("input image " + imageFile + (Files.exists(imageFile)
                     ? " is not a file" : " does not exist"));
         }
-        return ConvertImage.toUnitPlanar(ImageFiles.readBufferedImage(imageFile, ImageFiles.DEFAULT_MAX_PIXELS),
-                channels);
+        return ImageFiles.readUnitPlanar(imageFile, channels, maxPixels);
     }
 
     /**
@@ -225,7 +234,8 @@ public final class TrainedUNet {
     }
 
     /** A model directory itself, or the {@value #MODEL_DIR} folder inside {@code dir}. */
-    static Path resolve(Path dir) throws FileNotFoundException {
+    static Path resolve(Path given) throws IOException {
+        Path dir = AtomicFiles.existingDirectory(given);
         if (!Files.isDirectory(dir)) {
             throw new FileNotFoundException("model folder " + dir + (Files.exists(dir) ? " is not a folder"
                     : " does not exist"));
@@ -233,7 +243,7 @@ public final class TrainedUNet {
         if (Files.isRegularFile(dir.resolve(ModelFiles.CONFIG))) {
             return dir;
         }
-        Path inner = dir.resolve(MODEL_DIR);
+        Path inner = AtomicFiles.existingDirectory(dir.resolve(MODEL_DIR));
         if (Files.isRegularFile(inner.resolve(ModelFiles.CONFIG))) {
             return inner;
         }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.io.AtomicFiles;
 import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
@@ -105,6 +106,7 @@ public final class UNetTraining {
     private int classes = FolderDataset.Config.INFER;
     private IgnoreLabel ignoreLabel = IgnoreLabel.NONE;
     private int crop;
+    private boolean scanData = true;
     private SegmentationDataset validation;
     private double validationFraction = DEFAULT_VALIDATION_FRACTION;
     private UNetConfig model;
@@ -162,6 +164,15 @@ public final class UNetTraining {
     /** The mask value of a folder's unlabelled pixels (255 in PASCAL VOC); {@link IgnoreLabel#NONE} by default. */
     public UNetTraining ignoreLabel(IgnoreLabel ignoreLabel) {
         this.ignoreLabel = Objects.requireNonNull(ignoreLabel, "ignoreLabel");
+        return this;
+    }
+
+    /**
+     * Whether a folder's samples are all decoded once before training ({@link FolderDataset#scan}), so that a bad
+     * file fails at once rather than when it is first drawn (default true; turn it off for huge datasets).
+     */
+    public UNetTraining scanData(boolean scan) {
+        this.scanData = scan;
         return this;
     }
 
@@ -406,10 +417,12 @@ public final class UNetTraining {
             throw new FileNotFoundException("data folder " + folder + (Files.exists(folder) ? " is not a folder"
                     : " does not exist"));
         }
-        return FolderDataset.open(folder, new FolderDataset.Config(channels, classes, ignoreLabel));
+        FolderDataset d = FolderDataset.open(folder, new FolderDataset.Config(channels, classes, ignoreLabel));
+        return scanData ? d.scan() : d;
     }
 
-    private static UNetConfig checkpointConfig(Path checkpoint) throws IOException {
+    private static UNetConfig checkpointConfig(Path given) throws IOException {
+        Path checkpoint = AtomicFiles.existingDirectory(given);
         if (!Files.isDirectory(checkpoint)) {
             throw new FileNotFoundException("checkpoint folder " + checkpoint + (Files.exists(checkpoint)
                     ? " is not a folder" : " does not exist"));

@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.metrics.ConfusionMatrix;
@@ -36,6 +37,7 @@ import org.segmentation.nn.optim.GradientClipping;
 import org.segmentation.nn.optim.Optimizer;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.predict.Predictor;
+import org.segmentation.nn.predict.PredictorConfig;
 import org.segmentation.nn.train.TrainerConfig.Interval;
 import org.segmentation.nn.train.TrainerConfig.ScheduleUnit;
 import org.segmentation.nn.train.TrainingListener.CheckpointKind;
@@ -262,9 +264,11 @@ public final class Trainer {
         }
         ObjectNode extra = s.extra();
         JsonNode bpe = extra.get("batches_per_epoch");
-        if (bpe == null || !bpe.canConvertToLong() || s.epoch() > Integer.MAX_VALUE) {
-            throw new ModelFormatException(stateFile, null, "extra.batches_per_epoch is missing or epoch too large");
+        if (bpe == null || !bpe.isIntegralNumber() || !bpe.canConvertToInt() || bpe.intValue() < 1) {
+            throw new ModelFormatException(stateFile, null, "extra.batches_per_epoch is "
+                    + (bpe == null ? "missing" : bpe.toString()) + ", not a positive integer");
         }
+        checkPosition(stateFile, s.epoch(), s.step(), bpe.intValue(), extra);
         ModelWeights.load(model, cp.model().weights());
         optimizer.loadState(cp.optimizer());
         epoch = (int) s.epoch();
@@ -279,6 +283,37 @@ public final class Trainer {
         List<ValidationResult> vs = history.validations();
         lastValidation = vs.isEmpty() ? null : vs.get(vs.size() - 1);
         LOG.info("resumed from {} at epoch {}, step {}", checkpointDir, epoch, step);
+    }
+
+    /**
+     * A checkpoint's position must be one this trainer can have written: {@code epoch} complete epochs and part
+     * of the next, {@code epoch*bpe <= step < (epoch+1)*bpe}, and a best step no later than the step. A
+     * hand-edited step (10^18 steps "trained" in no time) or epoch is refused instead of ending the run at once.
+     */
+    private static void checkPosition(Path stateFile, long epoch, long step, int bpe, ObjectNode extra)
+            throws ModelFormatException {
+        if (epoch > Integer.MAX_VALUE || epoch > Long.MAX_VALUE / bpe - 1) {
+            throw new ModelFormatException(stateFile, null, "epoch " + epoch + " is out of range");
+        }
+        if (step < epoch * bpe || step >= (epoch + 1) * bpe) {
+            throw new ModelFormatException(stateFile, null, "step " + step + " does not lie in epoch " + epoch
+                    + " of " + bpe + " batches (steps " + epoch * bpe + ".." + ((epoch + 1) * bpe - 1)
+                    + "); the file was not written by this trainer or was edited");
+        }
+        JsonNode bestStep = extra.get("best_step");
+        if (bestStep != null && (!bestStep.canConvertToLong() || bestStep.longValue() < -1
+                || bestStep.longValue() > step)) {
+            throw new ModelFormatException(stateFile, null, "extra.best_step " + bestStep + " is not in -1.." + step);
+        }
+        JsonNode since = extra.get("validations_since_best");
+        if (since != null && (!since.canConvertToInt() || since.intValue() < 0)) {
+            throw new ModelFormatException(stateFile, null, "extra.validations_since_best " + since
+                    + " is not a non-negative integer");
+        }
+        JsonNode best = extra.get("best");
+        if (best != null && (!best.isNumber() || !Double.isFinite(best.doubleValue()))) {
+            throw new ModelFormatException(stateFile, null, "extra.best " + best + " is not a finite number");
+        }
     }
 
     /**
@@ -314,7 +349,7 @@ public final class Trainer {
             int hw = batch.height * batch.width;
             float[] scores;
             INDArray x = inputs.images(batch, dt);
-            INDArray logits = model.forward(x);
+            INDArray logits = forwardPadded(model, x);
             INDArray target = inputs.target(batch, k, dt);
             try (MemoryWorkspace ws = Memory.scratch()) {
                 LossResult r = loss.compute(logits, target);
@@ -336,6 +371,27 @@ public final class Trainer {
         }
         return new ValidationResult(step, epoch, pixels == 0 ? Double.NaN : weightedLoss / pixels, cm.meanIoU(),
                 cm.meanDice(), cm.pixelAccuracy(), cm.iou(), cm.dice());
+    }
+
+    /**
+     * The logits of images of any size, as {@link Predictor} computes them: extended at the bottom and right to
+     * a multiple of the model's size multiple by reflection, and cropped back. Training crops its samples to a
+     * valid size, but validation images are used whole.
+     */
+    private static INDArray forwardPadded(SegmentationModel model, INDArray x) {
+        long h = x.size(2), w = x.size(3);
+        int m = model.sizeMultiple();
+        long ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m;
+        if (ph == h && pw == w) {
+            return model.forward(x);
+        }
+        INDArray padded = Predictor.pad(x, ph - h, pw - w, PredictorConfig.Padding.REFLECT);
+        INDArray full = model.forward(padded);
+        Memory.free(padded);
+        INDArray logits = full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, h),
+                NDArrayIndex.interval(0, w)).dup('c');
+        Memory.free(full);
+        return logits;
     }
 
     /** Validates, records, saves the best checkpoint; returns whether early stopping ends the run. */

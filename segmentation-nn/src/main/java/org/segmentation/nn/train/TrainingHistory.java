@@ -179,7 +179,13 @@ public final class TrainingHistory {
      * @throws IOException if the file cannot be read or is not such a history
      */
     public static TrainingHistory read(Path jsonFile) throws IOException {
-        JsonNode root = JSON.readTree(Files.readAllBytes(jsonFile));
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(jsonFile));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IOException(jsonFile + ": not a valid training history (" + e.getOriginalMessage()
+                    + "); delete it to resume with the history started afresh", e);
+        }
         JsonNode st = root == null ? null : root.get("steps");
         JsonNode vs = root == null ? null : root.get("validations");
         if (st == null || vs == null || !vs.isArray()) {

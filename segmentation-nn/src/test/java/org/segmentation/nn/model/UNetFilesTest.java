@@ -131,6 +131,38 @@ class UNetFilesTest {
         assertTrue(e.tensor().contains(".bn"), e.getMessage());
         e = assertBad(good, json.replace("\"transposed\"", "\"bilinear\""), "shape");
         assertEquals("up1.up.weight", e.tensor());
+        // absurd sizes are refused from the config and the weights' size, before the network is allocated
+        assertBad(good, json.replace("\"classes\" : 3", "\"classes\" : 1000000000"),
+                "declares a network of at least");
+        assertBad(good, json.replace("\"base_filters\" : 4", "\"base_filters\" : 16000"),
+                "declares a network of at least");
+    }
+
+    @Test
+    void nonFiniteHugeAndNegativeVarianceWeightsAreRefusedAtLoad() throws Exception {
+        Path good = dir.resolve("good");
+        new UNet(small(), 1).save(good);
+        TensorFile weights = SafeTensors.read(good.resolve(ModelFiles.WEIGHTS));
+        String conv = "down1.conv1.weight";
+        String variance = weights.tensors().keySet().stream().filter(n -> n.endsWith("running_var")).findFirst()
+                .orElseThrow();
+        Object[][] cases = {{conv, Float.NaN, "holds NaN"}, {conv, Float.POSITIVE_INFINITY, "holds Infinity"},
+            {conv, 1e30f, "magnitude at most"}, {variance, -1f, "running variance cannot be negative"}};
+        for (Object[] c : cases) {
+            Path bad = copy(good, "bad-" + c[0] + c[1]);
+            java.util.Map<String, org.segmentation.core.io.Tensor> tensors = new java.util.LinkedHashMap<>(
+                    weights.tensors());
+            org.segmentation.core.io.Tensor t = tensors.get((String) c[0]);
+            float[] v = t.floats().clone();
+            v[v.length - 1] = (Float) c[1];
+            tensors.put((String) c[0], org.segmentation.core.io.Tensor.f32(v, t.shape()));
+            SafeTensors.write(bad.resolve(ModelFiles.WEIGHTS), new TensorFile(tensors, java.util.Map.of()));
+            Files.writeString(bad.resolve(ModelFiles.CONFIG), Files.readString(bad.resolve(ModelFiles.CONFIG))
+                    .replaceFirst("\"save_id\" : \"[^\"]*\",", ""));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> UNet.load(bad));
+            assertEquals(c[0], e.tensor());
+            assertTrue(e.getMessage().contains((String) c[2]), e.getMessage());
+        }
     }
 
     @Test

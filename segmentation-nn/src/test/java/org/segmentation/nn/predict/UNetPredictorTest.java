@@ -446,4 +446,67 @@ class UNetPredictorTest {
     static Path resource(String name) throws URISyntaxException {
         return Path.of(UNetPredictorTest.class.getResource(name).toURI());
     }
+
+    @Test
+    void wholeImageAboveTheLimitIsTiledByItselfExactlyAsWithExplicitTiles() {
+        UNet net = model(1, 3);
+        PlanarF32 im = image(1, 600, 520, 5);
+        // 600 x 520 is above a limit of 512 x 512, so it runs in tiles of AUTO_TILE overlapping by a quarter,
+        // one per forward pass: the same computation as asking for those tiles
+        PlanarF32 auto = new Predictor(net, PredictorConfig.wholeImage().withMaxWholePixels(512 * 512))
+                .probabilities(im);
+        int t = PredictorConfig.AUTO_TILE;
+        PlanarF32 explicit = new Predictor(net, PredictorConfig.tiled(t).withTileOverlap(t / 4).withBatchSize(1))
+                .probabilities(im);
+        assertArrayEquals(explicit.data, auto.data, 0f);
+        // below the limit the image still runs whole: the same as a predictor with an unreachable limit
+        PlanarF32 small = image(1, 100, 60, 6);
+        assertArrayEquals(new Predictor(net, PredictorConfig.wholeImage().withMaxWholePixels(Long.MAX_VALUE))
+                .probabilities(small).data, new Predictor(net, PredictorConfig.wholeImage()).probabilities(small).data,
+                0f);
+    }
+
+    @Test
+    void nonFiniteInputAndAbsurdTilesAreRefused() {
+        UNet net = model(1, 3);
+        PlanarF32 im = image(1, 16, 16, 5);
+        im.data[37] = Float.NaN;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new Predictor(net, PredictorConfig.wholeImage()).labels(im));
+        assertTrue(e.getMessage().contains("NaN at channel 0, (5, 2) is not finite"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> PredictorConfig.tiled(1 << 30));
+        assertTrue(e.getMessage().contains("tileSize must be in 0.." + PredictorConfig.MAX_TILE), e.getMessage());
+    }
+
+    @Test
+    void eightThreadsOnOnePredictorWithCopiesGiveTheSingleThreadedResultsBitForBit() throws Exception {
+        UNet net = model(1, 11);
+        List<PlanarF32> images = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            images.add(image(1, 24 + 4 * (i % 3), 20 + 4 * (i % 2), 100 + i));
+        }
+        Predictor single = new Predictor(net, PredictorConfig.wholeImage());
+        List<float[]> expected = new ArrayList<>();
+        for (PlanarF32 im : images) {
+            expected.add(single.probabilities(im).data);
+        }
+        Predictor parallel = new Predictor(net, PredictorConfig.wholeImage().withConcurrency(8));
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<float[]>> results = new ArrayList<>();
+            for (int round = 0; round < 4; round++) {
+                for (PlanarF32 im : images) {
+                    results.add(pool.submit(() -> parallel.probabilities(im).data));
+                }
+            }
+            for (int k = 0; k < results.size(); k++) {
+                assertArrayEquals(expected.get(k % images.size()), results.get(k).get(), 0f, "prediction " + k);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // the copies are a snapshot: changing the model afterwards does not reach them
+        net.parameters().parameters().get(0).value().addi(1);
+        assertArrayEquals(expected.get(0), parallel.probabilities(images.get(0)).data, 0f);
+    }
 }
