@@ -34,16 +34,16 @@ import org.segmentation.nn.io.SafeTensors;
 import org.segmentation.nn.io.TensorFile;
 
 /**
- * The hostile-input corpus ({@code corpus/hostile}, issue 14): every case must end in a typed exception naming the
+ * The hostile-input corpus ({@code segmentation-core/src/test/hostile}, issue 14): every case must end in a typed exception naming the
  * file, or through the {@code seg} tool in exit code 1 (a bad file) or 2 (a bad option) with one line on stderr
  * naming the file or option and the problem, and no stack trace; the unusual but valid cases must succeed.
  *
- * <p>File cases come from {@code corpus/hostile/cases.tsv}, written with the files by {@code generate.py}. Cases
+ * <p>File cases come from {@code segmentation-core/src/test/hostile/cases.tsv}, written with the files by {@code generate.py}. Cases
  * that need a trained model, a checkpoint or a dataset folder are derived here from a tiny model trained once for
  * the class, and the option cases are listed here.
  */
 class HostileCorpusTest {
-    private static final Path CORPUS = Path.of("..", "corpus", "hostile");
+    private static final Path CORPUS = Path.of("..", "segmentation-core", "src", "test", "hostile");
     private static final String[] TINY = {"--synthetic", "cells", "--count", "8", "--size", "32", "--depth", "2",
         "--base-filters", "4", "--batch-size", "2", "--val-fraction", "0.25", "--seed", "7", "--threads", "0"};
 

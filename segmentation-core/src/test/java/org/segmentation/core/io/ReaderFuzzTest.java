@@ -12,7 +12,7 @@ import java.nio.file.Path;
  * overflow or a hang is a finding.
  *
  * <p>Under {@code mvn test} each target runs once per seed in {@code ReaderFuzzTestInputs/<target>/} (test
- * resources, copied from {@code corpus/hostile}) and per crash reproducer saved there, as regression tests. With
+ * resources, copied from {@code segmentation-core/src/test/hostile}) and per crash reproducer saved there, as regression tests. With
  * {@code JAZZER_FUZZ=1} and one target selected ({@code -Dtest=ReaderFuzzTest#png}) Jazzer mutates the seeds for
  * {@code maxDuration}, as {@code .ci/run} does; a crashing input is saved beside the seeds, to be committed.
  *

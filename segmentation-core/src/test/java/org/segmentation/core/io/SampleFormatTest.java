@@ -14,11 +14,11 @@ import org.segmentation.core.image.PlanarF32;
 import org.segmentation.core.image.RgbU8;
 
 /**
- * Floating-point and signed TIFF samples, read from the hostile-input corpus ({@code corpus/hostile}, written by
+ * Floating-point and signed TIFF samples, read from the hostile-input corpus ({@code segmentation-core/src/test/hostile}, written by
  * its {@code generate.py}): each file is one row of three pixels whose values the script states.
  */
 class SampleFormatTest {
-    private static final Path FILES = Path.of("..", "corpus", "hostile", "files");
+    private static final Path FILES = Path.of("src", "test", "hostile", "files");
 
     private static int[] gray8(String name) throws IOException {
         GrayU8 g = ImageFiles.readGrayU8(FILES.resolve(name));

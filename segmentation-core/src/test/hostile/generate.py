@@ -2,7 +2,7 @@
 """Writes the hostile-input corpus: files that a reader of this library must refuse with a typed error naming the
 file and the problem, or read correctly (the unusual but valid ones), and cases.tsv, which says which.
 
-Run from anywhere: /usr/bin/python3 corpus/hostile/generate.py. Only the standard library is used, and every
+Run from anywhere: /usr/bin/python3 segmentation-core/src/test/hostile/generate.py. Only the standard library is used, and every
 file is built byte by byte, so the output is the same on every machine. The tests
 (org.segmentation.bench.cli.HostileCorpusTest) read cases.tsv; each line is
 
