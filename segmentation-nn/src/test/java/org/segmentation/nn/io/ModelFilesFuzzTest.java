@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import org.junit.jupiter.api.Tag;
 import org.segmentation.nn.model.ModelWeights;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
@@ -18,6 +19,7 @@ import org.segmentation.nn.task.TrainedUNet;
  * {@code ModelFilesFuzzTestInputs/<target>/}; see {@code org.segmentation.core.io.ReaderFuzzTest} for how the
  * two modes run.
  */
+@Tag("fuzz")   // its own surefire execution, with the heap that Jazzer's class-path scan needs
 class ModelFilesFuzzTest {
     private static final Path DIR = scratchModel();
 
