@@ -152,8 +152,9 @@ public final class TrainedMaskRCNN {
     }
 
     /**
-     * An image file decoded with the model's channel count and scaled to [0, 1] ({@link ConvertImage#toUnitPlanar}):
-     * the model's input before its transform, and what an overlay is drawn on.
+     * An image file decoded with the model's channel count and scaled to [0, 1]
+     * ({@link org.segmentation.core.image.ConvertImage#toUnitPlanar}): the model's input before its transform, and
+     * what an overlay is drawn on.
      *
      * @throws FileNotFoundException naming the file if it does not exist
      * @throws IOException naming the file if it cannot be decoded
