@@ -8,10 +8,17 @@ import java.util.concurrent.ForkJoinTask;
  * thread takes the first range, the others go to a shared pool of daemon threads. Used for the Java loops of the
  * CPU kernels (Winograd tile transforms, batch norm's channel loops), which touch only {@link java.nio.Buffer}s and
  * heap arrays, never ND4J ops, so they may run on any thread.
+ *
+ * <p><b>How many threads.</b> A kernel asks {@link #threads()}: every core by default, fewer inside
+ * {@link #withThreads} (a Spark task or one of several concurrent predictions takes one core this way), and 1 inside
+ * a range body, so that nested kernels never multiply threads.
  */
 public final class ParallelRanges {
-    /** The number of ranges the kernels split their loops into: one per core. */
+    /** The cores of the machine: the default number of ranges. */
     public static final int THREADS = Runtime.getRuntime().availableProcessors();
+
+    /** The calling thread's limit, if it has one. */
+    private static final ThreadLocal<Integer> LIMIT = new ThreadLocal<>();
 
     /** One worker per core beyond the caller's; fork-join workers are daemons, so the pool never keeps the JVM up. */
     private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1,
@@ -25,6 +32,43 @@ public final class ParallelRanges {
     private ParallelRanges() {
     }
 
+    /** The threads a kernel called on this thread may use: its {@link #withThreads} limit, else every core. */
+    public static int threads() {
+        Integer limit = LIMIT.get();
+        return limit == null ? THREADS : limit;
+    }
+
+    /** Runs {@code body} with the kernels it calls on this thread limited to {@code threads} threads (≥ 1). */
+    public static void withThreads(int threads, Runnable body) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        Integer before = LIMIT.get();
+        LIMIT.set(threads);
+        try {
+            body.run();
+        } finally {
+            restore(before);
+        }
+    }
+
+    private static void restore(Integer limit) {
+        if (limit == null) {
+            LIMIT.remove();
+        } else {
+            LIMIT.set(limit);
+        }
+    }
+
+    /** {@link #run(int, int, Body)} with {@link #threads()} threads. */
+    public static void run(int count, Body body) {
+        run(count, threads(), body);
+    }
+
+    /**
+     * Runs body over {@code [0, count)} split into at most {@code threads} contiguous ranges, in parallel; the first
+     * range on the calling thread. Each body runs with a limit of one thread, so kernels it calls stay sequential.
+     */
     public static void run(int count, int threads, Body body) {
         int parts = Math.max(1, Math.min(threads, count));
         if (parts == 1) {
@@ -34,11 +78,11 @@ public final class ParallelRanges {
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
         for (int p = 1; p < parts; p++) {
             int from = (int) ((long) count * p / parts), to = (int) ((long) count * (p + 1) / parts);
-            tasks[p - 1] = POOL.submit(() -> body.run(from, to));
+            tasks[p - 1] = POOL.submit(() -> sequential(body, from, to));
         }
         Throwable failure = null;
         try {
-            body.run(0, count / parts);
+            sequential(body, 0, count / parts);
         } catch (RuntimeException | Error e) {
             failure = e;
         }
@@ -56,6 +100,16 @@ public final class ParallelRanges {
         }
         if (failure instanceof Error e) {
             throw e;
+        }
+    }
+
+    private static void sequential(Body body, int from, int to) {
+        Integer before = LIMIT.get();
+        LIMIT.set(1);
+        try {
+            body.run(from, to);
+        } finally {
+            restore(before);
         }
     }
 }

@@ -5,6 +5,7 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Gemm;
 import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.Scalars;
 
@@ -30,10 +31,14 @@ import org.segmentation.nn.Scalars;
  *       (K, T) · (T, C), accumulated over the chunks of tiles, then one 6×6 → 3×3 transform per (k, c).</li>
  * </ul>
  *
- * <p><b>Memory.</b> The tiles are processed in chunks of whole tile rows, sized so that each transform-domain
- * chunk holds at most {@link #CHUNK} scalars. The chunks live in grow-only work buffers that belong to the
- * calling thread and are shared by every layer ({@link ConvScratch}), allocated outside any ND4J workspace; nothing
- * is kept between calls, so backward-weights recomputes the input transform from x.
+ * <p><b>Blocks.</b> The tiles are processed in blocks of whole tile rows, about {@link #BLOCK_TILES} tiles each,
+ * and each thread takes a run of blocks and carries one block at a time through all three stages: input transform
+ * (36, C, tiles), 36 single-threaded GEMMs into (36, K, tiles), output transform. A block's transform domain then
+ * stays in the core's cache between the stages, where a layer-wide chunk (the earlier design) went out to memory
+ * and back twice: for 32 channels that traffic, not the arithmetic, set the time. Backward-weights gives each
+ * thread its own (36, K, C) accumulator, summed in a fixed order at the end, so results depend on the thread count
+ * but not on timing. The work buffers belong to the thread that runs the block ({@link ConvScratch}), outside any
+ * ND4J workspace; nothing is kept between calls, so backward-weights recomputes the input transform from x.
  *
  * <p><b>Accuracy.</b> F(4×4, 3×3) in float32 rounds more than the direct sum, because its transforms scale values
  * by up to 25 before the products: on unit-Gaussian inputs with up to 40 channels its error is at most about
@@ -41,42 +46,44 @@ import org.segmentation.nn.Scalars;
  * double-precision direct convolution ({@code Conv2dAlgorithmsTest} asserts 2e-5).
  *
  * <p><b>Backends.</b> The transforms are Java loops over the ND4J buffers' memory ({@link FloatBuffer} views) and the
- * products are ND4J GEMMs ({@link Nd4j#gemm}), so this algorithm runs on the CPU backend only, for float32 and
- * 3×3 kernels ({@link #supports}). {@link AutoConv2d} falls back to the ND4J-only {@link ShiftedGemmConv2d}
- * everywhere else. The transforms run on {@code threads} Java threads, split over channels. Each transform step is
- * a set of loops over tiles that each write one array: Java 17's JIT compiles such a loop to SIMD, but not a loop
- * that writes several arrays (six outputs in one loop ran at 2.2 ns per tile, six one-output loops at 0.7 ns).
+ * products are {@link Gemm#sgemm} calls (the BLAS directly, on one thread), so this algorithm runs on the CPU
+ * backend only, for float32 and 3×3 kernels ({@link #supports}). {@link AutoConv2d} falls back to the ND4J-only
+ * {@link ShiftedGemmConv2d} everywhere else. The blocks are split over {@link ParallelRanges#threads()} threads.
+ * Each transform step is a set of loops over tiles that each write one array: Java 17's JIT compiles such a loop to
+ * SIMD, but not a loop that writes several arrays (six outputs in one loop ran at 2.2 ns per tile, six one-output
+ * loops at 0.7 ns).
  */
 public final class WinogradConv2d implements Conv2dAlgorithm {
-    /**
-     * Scalars of one transform-domain chunk, 16 Mi (64 MB of float32): each GEMM call has a fixed cost (the call,
-     * waking ND4J's threads), so fewer, larger chunks are faster, down to a few per layer.
-     */
-    static final long CHUNK = 1L << 24;
-    /** Tiles a transform handles at once per channel: its 36 vectors of them stay in the L1 and L2 caches. */
-    private static final int BLOCK_TILES = 256;
+    /** Tiles per block, about: its transform domain, 36·(C + K)·tiles scalars, stays in L2 for up to ~64 channels. */
+    static final int BLOCK_TILES = 128;
     private static final int POS = 36;
 
     private final int threads;
-    private final long chunk;
+    private final int blockTiles;
 
-    /** Transforms on one thread per core. */
+    /** Blocks on {@link ParallelRanges#threads()} threads, as many as the caller allows. */
     public WinogradConv2d() {
-        this(ParallelRanges.THREADS);
+        this.threads = 0;
+        this.blockTiles = BLOCK_TILES;
     }
 
-    /** @param threads Java threads for the transforms, at least 1 */
+    /** @param threads threads for the blocks, at least 1 */
     public WinogradConv2d(int threads) {
-        this(threads, CHUNK);
+        this(threads, BLOCK_TILES);
     }
 
-    /** For tests: another chunk size in scalars (one tile row per chunk at the least). */
-    WinogradConv2d(int threads, long chunk) {
-        if (threads < 1 || chunk < 1) {
-            throw new IllegalArgumentException("threads and chunk must be positive, got " + threads + ", " + chunk);
+    /** For tests and tuning: a fixed thread count and another block size in tiles (one tile row at the least). */
+    WinogradConv2d(int threads, int blockTiles) {
+        if (threads < 1 || blockTiles < 1) {
+            throw new IllegalArgumentException("threads and blockTiles must be positive, got " + threads + ", "
+                    + blockTiles);
         }
         this.threads = threads;
-        this.chunk = chunk;
+        this.blockTiles = blockTiles;
+    }
+
+    private int threads() {
+        return threads == 0 ? ParallelRanges.threads() : threads;
     }
 
     /** Whether this algorithm computes a convolution with these weights (K,C,k,k): float32, 3×3, CPU backend. */
@@ -89,20 +96,18 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
     public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
         require(w, x, y);
         int k = (int) w.size(0), c = (int) w.size(1);
-        ConvScratch s = ConvScratch.get();
-        INDArray u = s.buffer(ConvScratch.FILTER, (long) POS * k * c);
+        INDArray u = ConvScratch.get().buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, false, u);
-        convolve(x, u, c, k, b, y, s);
+        convolve(x, u, c, k, b, y);
     }
 
     @Override
     public void backwardData(INDArray dY, INDArray w, INDArray dX) {
         require(w, dY, dX);
         int k = (int) w.size(0), c = (int) w.size(1);
-        ConvScratch s = ConvScratch.get();
-        INDArray u = s.buffer(ConvScratch.FILTER, (long) POS * k * c);
+        INDArray u = ConvScratch.get().buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, true, u);
-        convolve(dY, u, k, c, null, dX, s);
+        convolve(dY, u, k, c, null, dX);
     }
 
     @Override
@@ -111,27 +116,44 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         int n = (int) x.size(0), c = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3);
         int k = (int) dY.size(1);
         int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
-        int rowsPerChunk = rowsPerChunk(Math.max(c, k), tw, rows);
-        ConvScratch s = ConvScratch.get();
-        INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * c * rowsPerChunk * tw);
-        INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * rowsPerChunk * tw);
-        INDArray acc = s.buffer(ConvScratch.ACCUMULATOR, (long) POS * k * c);
+        int br = blockRows(tw, rows), blocks = (rows + br - 1) / br;
+        int parts = Math.max(1, Math.min(threads(), blocks));
+        long kc = (long) POS * k * c;
         INDArray xc = Scalars.contiguous(x);
         INDArray dYc = Scalars.contiguous(dY);
-        INDArray acc3 = acc.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, (long) POS * k * c))
-                .reshape('c', POS, k, c);
-        for (int r0 = 0; r0 < rows; r0 += rowsPerChunk) {
-            int nr = Math.min(rowsPerChunk, rows - r0), tc = nr * tw;
-            inputTransform(xc, c, h, wd, th, tw, r0, nr, v);
-            gradientTransform(dYc, k, h, wd, th, tw, r0, nr, d);
-            INDArray v3 = view3(v, c, tc);
-            INDArray d3 = view3(d, k, tc);
-            for (int xi = 0; xi < POS; xi++) {
-                Nd4j.gemm(d3.slice(xi), v3.slice(xi), acc3.slice(xi), false, true, 1.0, r0 == 0 ? 0.0 : 1.0);
+        // part p accumulates into acc[p·36KC ..]: the caller's buffer, so no part's result depends on when
+        // another thread next runs a kernel
+        INDArray acc = ConvScratch.get().buffer(ConvScratch.ACCUMULATOR, parts * kc);
+        Flat xF = new Flat(xc), dYF = new Flat(dYc);
+        ParallelRanges.run(blocks, parts, (from, to) -> {
+            long at = (long) partOf(from, blocks, parts) * kc;
+            ConvScratch s = ConvScratch.get();
+            INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * c * br * tw);
+            INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * br * tw);
+            Flat vF = new Flat(v), dF = new Flat(d);
+            Work work = new Work(br * tw, 6 * (4 * tw + 2));
+            for (int blk = from; blk < to; blk++) {
+                int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
+                inputTransform(xF, c, h, wd, th, tw, r0, nr, vF, work);
+                gradientTransform(dYF, k, h, wd, th, tw, r0, nr, dF, work);
+                for (int xi = 0; xi < POS; xi++) {   // acc[ξ] (K, C) += d[ξ] (K, tc) · v[ξ]ᵀ (tc, C)
+                    Gemm.sgemm(false, true, k, c, tc, 1f, d, (long) xi * k * tc, tc, v, (long) xi * c * tc, tc,
+                            blk == from ? 0f : 1f, acc, at + (long) xi * k * c, c);
+                }
+            }
+        });
+        weightGradient(acc, parts, k, c, dW);
+        dB.addi(dY.sum(0, 2, 3));
+    }
+
+    /** The index of the part of {@link ParallelRanges#run} that starts at block {@code from}. */
+    private static int partOf(int from, int count, int parts) {
+        for (int p = 0; p < parts; p++) {
+            if ((int) ((long) count * p / parts) == from) {
+                return p;
             }
         }
-        weightGradient(acc, k, c, dW);
-        dB.addi(dY.sum(0, 2, 3));
+        throw new IllegalStateException("no part starts at " + from);
     }
 
     private static void require(INDArray w, INDArray... tensors) {
@@ -147,42 +169,71 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         }
     }
 
-    /** Tile rows per chunk: as many as keep 36·channels·tiles within the chunk, at least 1, at most all. */
-    private int rowsPerChunk(int channels, int tw, int rows) {
-        long perRow = (long) POS * channels * tw;
-        return (int) Math.max(1, Math.min(rows, chunk / perRow));
+    /**
+     * Tile rows per block: about {@link #blockTiles} tiles, at least one row, and few enough rows that every thread
+     * gets a block.
+     */
+    private int blockRows(int tw, int rows) {
+        int br = Math.max(1, (blockTiles + tw / 2) / tw);
+        return Math.max(1, Math.min(br, (rows + threads() - 1) / threads()));
     }
 
-    /** The first 36·rows·cols scalars of a flat work buffer as (36, rows, cols). */
-    private static INDArray view3(INDArray flat, long rows, long cols) {
-        return flat.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, POS * rows * cols))
-                .reshape('c', POS, rows, cols);
+    /** A flat float32 array's memory: a buffer over all of it, and where the array starts in it. */
+    private static final class Flat {
+        final FloatBuffer buffer;
+        final int offset;
+
+        Flat(INDArray a) {
+            buffer = a.data().asNioFloat();
+            offset = (int) a.offset();
+        }
+    }
+
+    /** One thread's transform vectors for blocks of up to {@code tiles} tiles. */
+    private static final class Work {
+        final float[] rows;
+        final float[][] a36;
+        final float[][] b36;
+        final float[][] c24;
+        final float[][] d16;
+
+        Work(int tiles, int rowScalars) {
+            rows = new float[rowScalars];
+            a36 = new float[36][tiles];
+            b36 = new float[36][tiles];
+            c24 = new float[24][tiles];
+            d16 = new float[16][tiles];
+        }
     }
 
     /**
      * out (N,Co,H,W) = the Winograd convolution of in (N,Ci,H,W) with the transformed filters u (36, Co, Ci), plus
      * the bias if one is given.
      */
-    private void convolve(INDArray in, INDArray u, int ci, int co, INDArray bias, INDArray out, ConvScratch s) {
+    private void convolve(INDArray in, INDArray u, int ci, int co, INDArray bias, INDArray out) {
         int n = (int) in.size(0), h = (int) in.size(2), wd = (int) in.size(3);
         int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
-        int rowsPerChunk = rowsPerChunk(Math.max(ci, co), tw, rows);
-        INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * ci * rowsPerChunk * tw);
-        INDArray m = s.buffer(ConvScratch.PRODUCT, (long) POS * co * rowsPerChunk * tw);
+        int br = blockRows(tw, rows), blocks = (rows + br - 1) / br;
         INDArray inC = Scalars.contiguous(in);
         INDArray outC = Scalars.contiguous(out);
-        INDArray u3 = view3(u, co, ci);
         float[] b = bias == null ? new float[co] : Scalars.contiguous(bias).toFloatVector();
-        for (int r0 = 0; r0 < rows; r0 += rowsPerChunk) {
-            int nr = Math.min(rowsPerChunk, rows - r0), tc = nr * tw;
-            inputTransform(inC, ci, h, wd, th, tw, r0, nr, v);
-            INDArray v3 = view3(v, ci, tc);
-            INDArray m3 = view3(m, co, tc);
-            for (int xi = 0; xi < POS; xi++) {
-                Nd4j.gemm(u3.slice(xi), v3.slice(xi), m3.slice(xi), false, false, 1.0, 0.0);
+        Flat inF = new Flat(inC), outF = new Flat(outC);
+        ParallelRanges.run(blocks, threads(), (from, to) -> {
+            ConvScratch s = ConvScratch.get();
+            INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * ci * br * tw);
+            INDArray m = s.buffer(ConvScratch.PRODUCT, (long) POS * co * br * tw);
+            Flat vF = new Flat(v), mF = new Flat(m);
+            Work work = new Work(br * tw, 6 * (4 * tw + 2));
+            for (int blk = from; blk < to; blk++) {
+                int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
+                inputTransform(inF, ci, h, wd, th, tw, r0, nr, vF, work);
+                for (int xi = 0; xi < POS; xi++) {   // m[ξ] (Co, tc) = u[ξ] (Co, Ci) · v[ξ] (Ci, tc)
+                    Gemm.sgemm(false, false, co, tc, ci, 1f, u, (long) xi * co * ci, ci, v, (long) xi * ci * tc,
+                            tc, 0f, m, (long) xi * co * tc, tc);
+                }
+                outputTransform(mF, co, h, wd, th, tw, r0, nr, b, outF, work);
             }
-            outputTransform(m, co, h, wd, th, tw, r0, nr, b, outC);
-        }
+        });
         if (outC != out) {
             out.assign(outC);
         }
@@ -202,7 +253,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         FloatBuffer ub = u.data().asNioFloat();
         int uOff = (int) u.offset();
         int outer = rotated ? c : k, inner = rotated ? k : c;
-        ParallelRanges.run(outer, threads, (from, to) -> {
+        ParallelRanges.run(outer, threads(), (from, to) -> {
             float[][] g = new float[9][inner];   // tap (u, v) of every filter of the row
             float[][] t = new float[18][inner];  // G g: (a, v)
             float[][] f = new float[36][inner];  // G g Gᵀ: (a, b)
@@ -258,51 +309,48 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     /**
      * v (36, C, tiles) = Bᵀ d B for the 6×6 padded input patch d of every channel and tile of tile rows
-     * r0..r0+nr−1 (tile row r = n·TH + ty), tiles in (row, tx) order. Per channel, the 36 patch values of every
-     * tile of the chunk are first gathered into 36 vectors over the tiles, so that both passes of the transform are
-     * long loops over tiles, with one array per vector, which the JIT compiles to SIMD; the channel's chunk is then
-     * written with 36 bulk copies.
+     * r0..r0+nr−1 (tile row r = n·TH + ty), tiles in (row, tx) order, on the calling thread. Per channel, the 36
+     * patch values of every tile of the block are first gathered into 36 vectors over the tiles, so that both passes
+     * of the transform are loops over tiles, with one array per vector, which the JIT compiles to SIMD; the
+     * channel's block is then written with 36 bulk copies.
      */
-    private void inputTransform(INDArray x, int c, int h, int wd, int th, int tw, int r0, int nr, INDArray v) {
-        FloatBuffer xb = x.data().asNioFloat();
-        FloatBuffer vb = v.data().asNioFloat();
-        int xOff = (int) x.offset(), vOff = (int) v.offset();
+    private static void inputTransform(Flat x, int c, int h, int wd, int th, int tw, int r0, int nr, Flat v,
+            Work work) {
+        FloatBuffer xb = x.buffer, vb = v.buffer;
+        int xOff = x.offset, vOff = v.offset;
         int tc = nr * tw, wp = 4 * tw + 2;
-        int blockRows = Math.max(1, Math.min(nr, BLOCK_TILES / tw)), bt = blockRows * tw;
-        ParallelRanges.run(c, threads, (from, to) -> {
-            float[] rows = new float[6 * wp];
-            float[][] d = new float[36][bt];  // patch value (i, j) of every tile; then Bᵀ d B at (a, b)
-            float[][] t = new float[36][bt];  // Bᵀ d: Bᵀ applied down the columns
-            for (int ch = from; ch < to; ch++) {
-                for (int b0 = r0; b0 < r0 + nr; b0 += blockRows) {
-                    int b1 = Math.min(b0 + blockRows, r0 + nr), nb = (b1 - b0) * tw;
-                    for (int r = b0; r < b1; r++) {
-                        int n = r / th, ty = r % th, at = (r - b0) * tw;
-                        Arrays.fill(rows, 0f);
-                        for (int i = 0; i < 6; i++) {
-                            int yy = 4 * ty - 1 + i;
-                            if (yy >= 0 && yy < h) {
-                                xb.get(xOff + ((n * c + ch) * h + yy) * wd, rows, i * wp + 1, wd);
-                            }
-                        }
-                        gather(rows, wp, 6, tw, d, at);
-                    }
-                    for (int j = 0; j < 6; j++) {     // Bᵀ down column j: (i, j) of d to (a, j) of t
-                        bt(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j],
-                                t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], nb);
-                    }
-                    for (int a = 0; a < 6; a++) {     // Bᵀ along row a: (a, j) of t to (a, b) of d
-                        int o = a * 6;
-                        bt(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5],
-                                d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], nb);
-                    }
-                    int at = vOff + ch * tc + (b0 - r0) * tw;
-                    for (int xi = 0; xi < POS; xi++) {
-                        vb.put(at + xi * c * tc, d[xi], 0, nb);
+        float[] rows = work.rows;
+        float[][] d = work.a36;  // patch value (i, j) of every tile; then Bᵀ d B at (a, b)
+        float[][] t = work.b36;  // Bᵀ d: Bᵀ applied down the columns
+        for (int ch = 0; ch < c; ch++) {
+            for (int r = r0; r < r0 + nr; r++) {
+                int n = r / th, ty = r % th, at = (r - r0) * tw;
+                for (int i = 0; i < 6; i++) {   // row i: 0, x[yy, 0..W−1], zeros up to 4·TW + 2 (or all zeros)
+                    int yy = 4 * ty - 1 + i;
+                    if (yy >= 0 && yy < h) {
+                        rows[i * wp] = 0f;
+                        xb.get(xOff + ((n * c + ch) * h + yy) * wd, rows, i * wp + 1, wd);
+                        Arrays.fill(rows, i * wp + 1 + wd, (i + 1) * wp, 0f);
+                    } else {
+                        Arrays.fill(rows, i * wp, (i + 1) * wp, 0f);
                     }
                 }
+                gather(rows, wp, 6, tw, d, at);
             }
-        });
+            for (int j = 0; j < 6; j++) {     // Bᵀ down column j: (i, j) of d to (a, j) of t
+                bt(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j],
+                        t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], tc);
+            }
+            for (int a = 0; a < 6; a++) {     // Bᵀ along row a: (a, j) of t to (a, b) of d
+                int o = a * 6;
+                bt(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5],
+                        d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], tc);
+            }
+            int at = vOff + ch * tc;
+            for (int xi = 0; xi < POS; xi++) {
+                vb.put(at + xi * c * tc, d[xi], 0, tc);
+            }
+        }
     }
 
     /**
@@ -352,59 +400,52 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
     }
 
     /**
-     * out (N,Co,H,W), tile rows r0..r0+nr−1: Aᵀ M A (+ bias) of every output channel and tile, cropped to H×W. As
-     * in {@link #inputTransform}, both passes are long loops over the chunk's tiles.
+     * out (N,Co,H,W), tile rows r0..r0+nr−1: Aᵀ M A (+ bias) of every output channel and tile, cropped to H×W, on
+     * the calling thread. As in {@link #inputTransform}, both passes are loops over the block's tiles.
      */
-    private void outputTransform(INDArray m, int co, int h, int wd, int th, int tw, int r0, int nr, float[] bias,
-            INDArray out) {
-        FloatBuffer mb = m.data().asNioFloat();
-        FloatBuffer ob = out.data().asNioFloat();
-        int mOff = (int) m.offset(), oOff = (int) out.offset();
+    private static void outputTransform(Flat m, int co, int h, int wd, int th, int tw, int r0, int nr,
+            float[] bias, Flat out, Work work) {
+        FloatBuffer mb = m.buffer, ob = out.buffer;
+        int mOff = m.offset, oOff = out.offset;
         int tc = nr * tw, ow = 4 * tw;
-        int blockRows = Math.max(1, Math.min(nr, BLOCK_TILES / tw)), bt = blockRows * tw;
-        ParallelRanges.run(co, threads, (from, to) -> {
-            float[][] mc = new float[36][bt];  // the channel's products at (a, b)
-            float[][] q = new float[24][bt];   // Aᵀ M: (i, b)
-            float[][] o = new float[16][bt];   // Aᵀ M A: output (i, j) of every tile
-            float[] rows = new float[4 * ow];
-            for (int ko = from; ko < to; ko++) {
-                float b = bias[ko];
-                for (int b0 = r0; b0 < r0 + nr; b0 += blockRows) {
-                    int b1 = Math.min(b0 + blockRows, r0 + nr), nb = (b1 - b0) * tw;
-                    int from0 = mOff + ko * tc + (b0 - r0) * tw;
-                    for (int xi = 0; xi < POS; xi++) {
-                        mb.get(from0 + xi * co * tc, mc[xi], 0, nb);
-                    }
-                    for (int j = 0; j < 6; j++) {          // Aᵀ down column j
-                        at(mc[j], mc[6 + j], mc[12 + j], mc[18 + j], mc[24 + j], mc[30 + j],
-                                q[j], q[6 + j], q[12 + j], q[18 + j], nb, 0f);
-                    }
-                    for (int i = 0; i < 4; i++) {          // Aᵀ along row i, plus the bias
-                        int qi = i * 6, oi = i * 4;
-                        at(q[qi], q[qi + 1], q[qi + 2], q[qi + 3], q[qi + 4], q[qi + 5],
-                                o[oi], o[oi + 1], o[oi + 2], o[oi + 3], nb, b);
-                    }
-                    for (int r = b0; r < b1; r++) {
-                        int n = r / th, ty = r % th, at = (r - b0) * tw;
-                        for (int i = 0; i < 4; i++) {
-                            for (int j = 0; j < 4; j++) {
-                                float[] oij = o[i * 4 + j];
-                                int dst = i * ow + j;
-                                for (int tx = 0; tx < tw; tx++) {
-                                    rows[dst + 4 * tx] = oij[at + tx];
-                                }
-                            }
-                        }
-                        for (int i = 0; i < 4; i++) {
-                            int yy = 4 * ty + i;
-                            if (yy < h) {
-                                ob.put(oOff + ((n * co + ko) * h + yy) * wd, rows, i * ow, wd);
-                            }
+        float[][] mc = work.a36;  // the channel's products at (a, b)
+        float[][] q = work.c24;   // Aᵀ M: (i, b)
+        float[][] o = work.d16;   // Aᵀ M A: output (i, j) of every tile
+        float[] rows = work.rows;
+        for (int ko = 0; ko < co; ko++) {
+            float b = bias[ko];
+            int from0 = mOff + ko * tc;
+            for (int xi = 0; xi < POS; xi++) {
+                mb.get(from0 + xi * co * tc, mc[xi], 0, tc);
+            }
+            for (int j = 0; j < 6; j++) {          // Aᵀ down column j
+                at(mc[j], mc[6 + j], mc[12 + j], mc[18 + j], mc[24 + j], mc[30 + j],
+                        q[j], q[6 + j], q[12 + j], q[18 + j], tc, 0f);
+            }
+            for (int i = 0; i < 4; i++) {          // Aᵀ along row i, plus the bias
+                int qi = i * 6, oi = i * 4;
+                at(q[qi], q[qi + 1], q[qi + 2], q[qi + 3], q[qi + 4], q[qi + 5],
+                        o[oi], o[oi + 1], o[oi + 2], o[oi + 3], tc, b);
+            }
+            for (int r = r0; r < r0 + nr; r++) {
+                int n = r / th, ty = r % th, at = (r - r0) * tw;
+                for (int i = 0; i < 4; i++) {
+                    for (int j = 0; j < 4; j++) {
+                        float[] oij = o[i * 4 + j];
+                        int dst = i * ow + j;
+                        for (int tx = 0; tx < tw; tx++) {
+                            rows[dst + 4 * tx] = oij[at + tx];
                         }
                     }
                 }
+                for (int i = 0; i < 4; i++) {
+                    int yy = 4 * ty + i;
+                    if (yy < h) {
+                        ob.put(oOff + ((n * co + ko) * h + yy) * wd, rows, i * ow, wd);
+                    }
+                }
             }
-        });
+        }
     }
 
     /** For every t in 0..n−1: (y0..y3)[t] = Aᵀ (m0..m5)[t] + add. */
@@ -426,49 +467,45 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     /**
      * d (36, K, tiles) = A g Aᵀ for the 4×4 tile g of dY (zero beyond H×W) of every channel and tile of tile rows
-     * r0..r0+nr−1, as long loops over the chunk's tiles.
+     * r0..r0+nr−1, as loops over the block's tiles, on the calling thread.
      */
-    private void gradientTransform(INDArray dY, int k, int h, int wd, int th, int tw, int r0, int nr, INDArray d) {
-        FloatBuffer gb = dY.data().asNioFloat();
-        FloatBuffer db = d.data().asNioFloat();
-        int gOff = (int) dY.offset(), dOff = (int) d.offset();
+    private static void gradientTransform(Flat dY, int k, int h, int wd, int th, int tw, int r0, int nr, Flat d,
+            Work work) {
+        FloatBuffer gb = dY.buffer, db = d.buffer;
+        int gOff = dY.offset, dOff = d.offset;
         int tc = nr * tw, ow = 4 * tw;
-        int blockRows = Math.max(1, Math.min(nr, BLOCK_TILES / tw)), bt = blockRows * tw;
-        ParallelRanges.run(k, threads, (from, to) -> {
-            float[] rows = new float[4 * ow];
-            float[][] g = new float[16][bt];   // value (i, j) of every tile
-            float[][] t = new float[24][bt];   // A g: (a, j)
-            float[][] dc = new float[36][bt];  // A g Aᵀ: (a, b)
-            for (int ko = from; ko < to; ko++) {
-                for (int b0 = r0; b0 < r0 + nr; b0 += blockRows) {
-                    int b1 = Math.min(b0 + blockRows, r0 + nr), nb = (b1 - b0) * tw;
-                    for (int r = b0; r < b1; r++) {
-                        int n = r / th, ty = r % th, at = (r - b0) * tw;
-                        Arrays.fill(rows, 0f);
-                        for (int i = 0; i < 4; i++) {
-                            int yy = 4 * ty + i;
-                            if (yy < h) {
-                                gb.get(gOff + ((n * k + ko) * h + yy) * wd, rows, i * ow, wd);
-                            }
-                        }
-                        gather(rows, ow, 4, tw, g, at);
-                    }
-                    for (int j = 0; j < 4; j++) {          // A down column j
-                        a(g[j], g[4 + j], g[8 + j], g[12 + j], t[j], t[4 + j], t[8 + j], t[12 + j], t[16 + j],
-                                t[20 + j], nb);
-                    }
-                    for (int a = 0; a < 6; a++) {          // A along row a
-                        int ti = a * 4, o = a * 6;
-                        a(t[ti], t[ti + 1], t[ti + 2], t[ti + 3], dc[o], dc[o + 1], dc[o + 2], dc[o + 3],
-                                dc[o + 4], dc[o + 5], nb);
-                    }
-                    int at = dOff + ko * tc + (b0 - r0) * tw;
-                    for (int xi = 0; xi < POS; xi++) {
-                        db.put(at + xi * k * tc, dc[xi], 0, nb);
+        float[] rows = work.rows;
+        float[][] g = work.d16;   // value (i, j) of every tile
+        float[][] t = work.c24;   // A g: (a, j)
+        float[][] dc = work.a36;  // A g Aᵀ: (a, b)
+        for (int ko = 0; ko < k; ko++) {
+            for (int r = r0; r < r0 + nr; r++) {
+                int n = r / th, ty = r % th, at = (r - r0) * tw;
+                for (int i = 0; i < 4; i++) {   // row i: dY[yy, 0..W−1], zeros up to 4·TW (or all zeros)
+                    int yy = 4 * ty + i;
+                    if (yy < h) {
+                        gb.get(gOff + ((n * k + ko) * h + yy) * wd, rows, i * ow, wd);
+                        Arrays.fill(rows, i * ow + wd, (i + 1) * ow, 0f);
+                    } else {
+                        Arrays.fill(rows, i * ow, (i + 1) * ow, 0f);
                     }
                 }
+                gather(rows, ow, 4, tw, g, at);
             }
-        });
+            for (int j = 0; j < 4; j++) {          // A down column j
+                a(g[j], g[4 + j], g[8 + j], g[12 + j], t[j], t[4 + j], t[8 + j], t[12 + j], t[16 + j],
+                        t[20 + j], tc);
+            }
+            for (int a = 0; a < 6; a++) {          // A along row a
+                int ti = a * 4, o = a * 6;
+                a(t[ti], t[ti + 1], t[ti + 2], t[ti + 3], dc[o], dc[o + 1], dc[o + 2], dc[o + 3],
+                        dc[o + 4], dc[o + 5], tc);
+            }
+            int at = dOff + ko * tc;
+            for (int xi = 0; xi < POS; xi++) {
+                db.put(at + xi * k * tc, dc[xi], 0, tc);
+            }
+        }
     }
 
     /** For every t in 0..n−1: (y0..y5)[t] = A (v0..v3)[t], A = (Aᵀ)ᵀ. */
@@ -491,22 +528,31 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
     }
 
     /**
-     * dW[k,c] (3×3) += Gᵀ Z G with Z (6×6) = acc[:, k, c] of the accumulated (36, K, C) products; one k at a time,
-     * as loops over c.
+     * dW[k,c] (3×3) += Gᵀ Z G with Z (6×6) = Σ_p acc[p, :, k, c], the sum of the parts' accumulated (36, K, C)
+     * products in part order; one k at a time, as loops over c.
      */
-    private void weightGradient(INDArray acc, int k, int c, INDArray dW) {
+    private void weightGradient(INDArray acc, int parts, int k, int c, INDArray dW) {
         INDArray dWc = Scalars.contiguous(dW);
         FloatBuffer ab = acc.data().asNioFloat();
         FloatBuffer wb = dWc.data().asNioFloat();
         int aOff = (int) acc.offset(), wOff = (int) dWc.offset();
-        ParallelRanges.run(k, threads, (from, to) -> {
+        long kc = (long) POS * k * c;
+        ParallelRanges.run(k, threads(), (from, to) -> {
             float[][] z = new float[36][c];   // (a, b) of every c
+            float[] part = new float[c];
             float[][] t = new float[18][c];   // Gᵀ Z: (u, b)
             float[][] g = new float[9][c];    // Gᵀ Z G: (u, v)
             float[] row = new float[9 * c];   // dW[k] (C, 3, 3)
             for (int ko = from; ko < to; ko++) {
                 for (int xi = 0; xi < POS; xi++) {
                     ab.get(aOff + (xi * k + ko) * c, z[xi], 0, c);
+                    for (int p = 1; p < parts; p++) {
+                        ab.get((int) (aOff + p * kc + (xi * k + ko) * c), part, 0, c);
+                        float[] zx = z[xi];
+                        for (int ch = 0; ch < c; ch++) {
+                            zx[ch] += part[ch];
+                        }
+                    }
                 }
                 for (int b = 0; b < 6; b++) {     // Gᵀ down column b
                     gt(z[b], z[6 + b], z[12 + b], z[18 + b], z[24 + b], z[30 + b], t[b], t[6 + b], t[12 + b], c);

@@ -1,0 +1,120 @@
+package org.segmentation.nn;
+
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasNoTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasRowMajor;
+import static org.bytedeco.openblas.global.openblas_nolapack.CblasTrans;
+import static org.bytedeco.openblas.global.openblas_nolapack.blas_set_num_threads;
+import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
+
+import java.util.Arrays;
+import org.bytedeco.javacpp.FloatPointer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * General matrix products of the kernels: {@code C = α·op(A)·op(B) + β·C}, op(X) = X or Xᵀ.
+ *
+ * <p><b>Backends.</b> On the CPU backend, float32 products call the BLAS that ND4J itself links (OpenBLAS, through
+ * JavaCPP's {@code cblas_sgemm}) directly on the arrays' memory. That skips ND4J's op dispatch, which costs about
+ * 30 µs per call: more than a whole 32×32×256 product (3 µs), and the Winograd convolutions make 36 products per
+ * block of tiles. Every other case (another data type, another backend) runs {@link Nd4j#gemm} on views, so
+ * {@code -Pcuda} runs the same code.
+ *
+ * <p><b>Threads.</b> On the CPU backend the BLAS is set to one thread when this class loads; the parallelism comes
+ * from the callers instead: {@link #gemm} splits the larger dimension of C over {@link ParallelRanges#threads()}
+ * Java threads, and the Winograd kernels run one single-threaded product per block of tiles on each thread. So two
+ * products on two threads (two Spark tasks, two predictions) each get one core, instead of each waking a BLAS
+ * thread per core. ND4J's own {@code mmul} shares this BLAS and therefore also runs on one thread once this class
+ * has loaded.
+ */
+public final class Gemm {
+    private static final boolean DIRECT = Scalars.hostMemory();
+    /** Below this many multiply-adds per part, splitting a product over threads costs more than it saves. */
+    private static final long MIN_PART = 1L << 21;
+
+    static {
+        if (DIRECT) {
+            blas_set_num_threads(1);
+        }
+    }
+
+    private Gemm() {
+    }
+
+    /**
+     * c (M,N) = α·op(a)·op(b) + β·c, op(a) (M,K), op(b) (K,N), for 2-D arrays of one data type; c is modified and
+     * must not share memory with a or b. Splits the larger of M and N over {@link ParallelRanges#threads()}
+     * threads when the product is large enough.
+     */
+    public static void gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
+            double beta) {
+        long m = c.size(0), n = c.size(1), k = transA ? a.size(0) : a.size(1);
+        if (a.rank() != 2 || b.rank() != 2 || c.rank() != 2 || (transA ? a.size(1) : a.size(0)) != m
+                || (transB ? b.size(0) : b.size(1)) != n || (transB ? b.size(1) : b.size(0)) != k) {
+            throw new IllegalArgumentException("gemm shapes do not agree: a " + Arrays.toString(a.shape())
+                    + (transA ? "ᵀ" : "") + ", b " + Arrays.toString(b.shape()) + (transB ? "ᵀ" : "") + ", c "
+                    + Arrays.toString(c.shape()));
+        }
+        if (!direct(a) || !direct(b) || !direct(c) || c.dataType() != a.dataType()
+                || b.dataType() != a.dataType()) {
+            Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
+            return;
+        }
+        int parts = (int) Math.max(1, Math.min(ParallelRanges.threads(), m * n * k / MIN_PART));
+        boolean splitRows = m >= n;
+        int count = (int) (splitRows ? m : n);
+        ParallelRanges.run(count, parts, (from, to) -> {
+            long aOff = splitRows ? (transA ? from : (long) from * a.stride(0)) : 0;
+            long bOff = splitRows ? 0 : (transB ? (long) from * b.stride(0) : from);
+            long cOff = splitRows ? (long) from * c.stride(0) : from;
+            cblas(transA, transB, splitRows ? to - from : (int) m, splitRows ? (int) n : to - from, (int) k,
+                    (float) alpha, a, aOff, (int) a.stride(0), b, bOff, (int) b.stride(0), (float) beta, c, cOff,
+                    (int) c.stride(0));
+        });
+    }
+
+    /**
+     * c = α·op(A)·op(B) + β·c on the calling thread only, for float32 row-major matrices stored in flat
+     * c-contiguous buffers: A starts at element {@code aOff} of {@code a} (counted from {@code a.offset()}) with
+     * leading dimension {@code lda}, and likewise B and C. op(A) is (M,K), op(B) (K,N), C (M,N).
+     */
+    public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, INDArray a,
+            long aOff, int lda, INDArray b, long bOff, int ldb, float beta, INDArray c, long cOff, int ldc) {
+        if (DIRECT && a.dataType() == DataType.FLOAT && b.dataType() == DataType.FLOAT
+                && c.dataType() == DataType.FLOAT) {
+            cblas(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            return;
+        }
+        INDArray av = matrix(a, aOff, transA ? k : m, transA ? m : k, lda);
+        INDArray bv = matrix(b, bOff, transB ? n : k, transB ? k : n, ldb);
+        INDArray cv = matrix(c, cOff, m, n, ldc);
+        Nd4j.gemm(av, bv, cv, transA, transB, alpha, beta);
+    }
+
+    /** Whether a is a float32 host matrix with unit column stride and row stride ≥ its columns: BLAS can read it. */
+    private static boolean direct(INDArray a) {
+        return DIRECT && a.dataType() == DataType.FLOAT && a.stride(1) == 1 && a.stride(0) >= Math.max(1, a.size(1))
+                && a.stride(0) <= Integer.MAX_VALUE;
+    }
+
+    private static void cblas(boolean transA, boolean transB, int m, int n, int k, float alpha, INDArray a,
+            long aOff, int lda, INDArray b, long bOff, int ldb, float beta, INDArray c, long cOff, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
+                alpha, at(a, aOff), Math.max(1, lda), at(b, bOff), Math.max(1, ldb), beta, at(c, cOff),
+                Math.max(1, ldc));
+    }
+
+    /** A pointer to element {@code off} of a's view (a.offset() + off of its buffer). */
+    private static FloatPointer at(INDArray a, long off) {
+        return new FloatPointer(a.data().addressPointer()).position(a.offset() + off);
+    }
+
+    /** The (rows, cols) matrix with row stride ld starting at element off of a's view. */
+    private static INDArray matrix(INDArray a, long off, long rows, long cols, int ld) {
+        return Nd4j.create(a.data(), new long[] {rows, cols}, new long[] {ld, 1}, a.offset() + off, 'c');
+    }
+}
