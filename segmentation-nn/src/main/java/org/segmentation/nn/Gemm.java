@@ -76,8 +76,8 @@ public final class Gemm {
 
     /**
      * c = α·op(A)·op(B) + β·c on the calling thread only, for float32 row-major matrices stored in flat
-     * c-contiguous buffers: A starts at element {@code aOff} of {@code a} (counted from {@code a.offset()}) with
-     * leading dimension {@code lda}, and likewise B and C. op(A) is (M,K), op(B) (K,N), C (M,N).
+     * c-contiguous buffers: A starts at element {@code aOff} of the array {@code a} (its first element being 0)
+     * with leading dimension {@code lda}, and likewise B and C. op(A) is (M,K), op(B) (K,N), C (M,N).
      */
     public static void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha, INDArray a,
             long aOff, int lda, INDArray b, long bOff, int ldb, float beta, INDArray c, long cOff, int ldc) {
@@ -108,13 +108,22 @@ public final class Gemm {
                 Math.max(1, ldc));
     }
 
-    /** A pointer to element {@code off} of a's view (a.offset() + off of its buffer). */
+    /** A pointer to element {@code off} of a's view. */
     private static FloatPointer at(INDArray a, long off) {
-        return new FloatPointer(a.data().addressPointer()).position(a.offset() + off);
+        return new FloatPointer(a.data().addressPointer()).position(start(a) + off);
+    }
+
+    /**
+     * Where a's first element lies in {@code a.data()}. A view's data() is itself a view buffer whose address
+     * already includes the view's offset (and whose {@code offset()} equals the array's), so this is 0 for every
+     * view ND4J makes; it is computed rather than assumed.
+     */
+    private static long start(INDArray a) {
+        return a.offset() - a.data().offset();
     }
 
     /** The (rows, cols) matrix with row stride ld starting at element off of a's view. */
     private static INDArray matrix(INDArray a, long off, long rows, long cols, int ld) {
-        return Nd4j.create(a.data(), new long[] {rows, cols}, new long[] {ld, 1}, a.offset() + off, 'c');
+        return Nd4j.create(a.data(), new long[] {rows, cols}, new long[] {ld, 1}, start(a) + off, 'c');
     }
 }

@@ -5,6 +5,7 @@ import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Gemm;
 import org.segmentation.nn.Scalars;
 
 /**
@@ -85,7 +86,7 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
             INDArray s = chunk.get(interval(0, rows * len)).reshape('c', rows, len);
             INDArray q = qChunk.get(interval(0, b * len)).reshape('c', b, len);     // (B, samples·L)
             stack(src, m, i * l, wp, k, sign, s);
-            Nd4j.gemm(w2, s, q, false, false, 1.0, 0.0);
+            Gemm.gemm(w2, s, q, false, false, 1.0, 0.0);
             crop(q, p, h, wd, i, out);
         }
     }
@@ -114,7 +115,7 @@ public final class ShiftedGemmConv2d implements Conv2dAlgorithm {
             long len = Math.min(samples, n - i) * l;
             INDArray st = chunk.get(interval(0, c * k * k * len)).reshape('c', c * k * k, len);
             stack(padded, m, i * l, wp, k, 1, st);
-            Nd4j.gemm(dYq.get(all(), interval(i * l, i * l + len)), st, dW2d, false, true, 1.0, 1.0);
+            Gemm.gemm(dYq.get(all(), interval(i * l, i * l + len)), st, dW2d, false, true, 1.0, 1.0);
         }
         dW.addi(dW2d.reshape(dW.shape()));
         dB.addi(dY.sum(0, 2, 3));

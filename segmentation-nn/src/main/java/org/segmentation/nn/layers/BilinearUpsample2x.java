@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Gemm;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 
@@ -35,11 +36,11 @@ public final class BilinearUpsample2x {
         INDArray y = Memory.detached(dt, n, c, 2 * h, 2 * w);
         try (MemoryWorkspace ws = Memory.scratch()) {
             INDArray t = Nd4j.createUninitialized(dt, n, c, h, 2 * w);              // (N,C,H,2W)
-            Nd4j.gemm(x.dup('c').reshape('c', n * c * h, w), uW, t.reshape('c', n * c * h, 2 * w), false, true, 1,
+            Gemm.gemm(x.dup('c').reshape('c', n * c * h, w), uW, t.reshape('c', n * c * h, 2 * w), false, true, 1,
                     0);
             INDArray tT = t.permute(0, 1, 3, 2).dup('c');                           // (N,C,2W,H)
             INDArray yT = Nd4j.createUninitialized(dt, n, c, 2 * w, 2 * h);         // (N,C,2W,2H)
-            Nd4j.gemm(tT.reshape('c', n * c * 2 * w, h), uH, yT.reshape('c', n * c * 2 * w, 2 * h), false, true, 1,
+            Gemm.gemm(tT.reshape('c', n * c * 2 * w, h), uH, yT.reshape('c', n * c * 2 * w, 2 * h), false, true, 1,
                     0);
             y.assign(yT.permute(0, 1, 3, 2));
         }
@@ -60,11 +61,11 @@ public final class BilinearUpsample2x {
         INDArray dX = Memory.detached(dt, n, c, h, w);
         try (MemoryWorkspace ws = Memory.scratch()) {
             INDArray t = Nd4j.createUninitialized(dt, n, c, 2 * h, w);              // (N,C,2H,W)
-            Nd4j.gemm(dY.dup('c').reshape('c', n * c * 2 * h, 2 * w), uW, t.reshape('c', n * c * 2 * h, w),
+            Gemm.gemm(dY.dup('c').reshape('c', n * c * 2 * h, 2 * w), uW, t.reshape('c', n * c * 2 * h, w),
                     false, false, 1, 0);
             INDArray tT = t.permute(0, 1, 3, 2).dup('c');                           // (N,C,W,2H)
             INDArray dXt = Nd4j.createUninitialized(dt, n, c, w, h);                // (N,C,W,H)
-            Nd4j.gemm(tT.reshape('c', n * c * w, 2 * h), uH, dXt.reshape('c', n * c * w, h), false, false, 1, 0);
+            Gemm.gemm(tT.reshape('c', n * c * w, 2 * h), uH, dXt.reshape('c', n * c * w, h), false, false, 1, 0);
             dX.assign(dXt.permute(0, 1, 3, 2));
         }
         return dX;

@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Gemm;
 import org.segmentation.nn.Bcast;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.ParallelRanges;
@@ -90,7 +91,7 @@ public final class ConvTranspose2x2 {
             INDArray w2d = weight.value().reshape('c', inChannels, outChannels * 4L);       // (C, K·2·2)
             INDArray y6 = Nd4j.createUninitialized(dtype, outChannels * 4L, h * w);          // (K·2·2, H·W)
             for (long i = 0; i < n; i++) {
-                Nd4j.gemm(w2d, sample(x, i), y6, true, false, 1.0, 0.0);
+                Gemm.gemm(w2d, sample(x, i), y6, true, false, 1.0, 0.0);
                 INDArray yi = sampleOf(y, i);
                 INDArray yc = Scalars.contiguous(yi);
                 interleave(y6, yc, h, w);
@@ -124,8 +125,8 @@ public final class ConvTranspose2x2 {
             INDArray g = Nd4j.createUninitialized(dtype, outChannels * 4L, h * w);           // (K·2·2, H·W)
             for (long i = 0; i < n; i++) {
                 deinterleave(Scalars.contiguous(sampleOf(dY, i)), h, w, g);   // a view's sample: no copy if contiguous
-                Nd4j.gemm(sample(x, i), g, dW2d, false, true, 1.0, 1.0);
-                Nd4j.gemm(w2d, g, sample(dX, i), false, false, 1.0, 0.0);
+                Gemm.gemm(sample(x, i), g, dW2d, false, true, 1.0, 1.0);
+                Gemm.gemm(w2d, g, sample(dX, i), false, false, 1.0, 0.0);
             }
             bias.grad().addi(dY.sum(0, 2, 3));
         }

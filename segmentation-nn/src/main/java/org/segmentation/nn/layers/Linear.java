@@ -3,7 +3,7 @@ package org.segmentation.nn.layers;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Gemm;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.param.Init;
@@ -47,7 +47,7 @@ public final class Linear {
         x = x.isView() || x.ordering() != 'c' ? x.dup('c') : x;
         INDArray y = Memory.detached(dtype, x.size(0), out);
         if (x.size(0) > 0) {
-            Nd4j.gemm(x, weight.value(), y, false, true, 1.0, 0.0);
+            Gemm.gemm(x, weight.value(), y, false, true, 1.0, 0.0);
             y.addiRowVector(bias.value());
         }
         this.x = x;
@@ -69,9 +69,9 @@ public final class Linear {
         INDArray dX = Memory.detached(dtype, x.size(0), in);
         if (x.size(0) > 0) {
             dY = dY.ordering() == 'c' && !dY.isView() ? dY : dY.dup('c');
-            Nd4j.gemm(dY, x, weight.grad(), true, false, 1.0, 1.0);
+            Gemm.gemm(dY, x, weight.grad(), true, false, 1.0, 1.0);
             bias.grad().addi(dY.sum(0));
-            Nd4j.gemm(dY, weight.value(), dX, false, false, 1.0, 0.0);
+            Gemm.gemm(dY, weight.value(), dX, false, false, 1.0, 0.0);
         } else {
             dX.assign(0);
         }

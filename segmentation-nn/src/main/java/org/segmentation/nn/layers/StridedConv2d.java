@@ -5,6 +5,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.Gemm;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
@@ -169,7 +170,7 @@ public final class StridedConv2d {
                     INDArray o = out.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0,
                             (long) outChannels * len)).reshape('c', outChannels, len);
                     im2col(x, s, r0, rows, ow, c);
-                    Nd4j.gemm(w2, c, o, false, false, 1.0, 0.0);
+                    Gemm.gemm(w2, c, o, false, false, 1.0, 0.0);
                     // band rows of every output channel: K runs of len scalars
                     Scalars.copyRuns(o, 0, len, y, ((long) s * outChannels) * oh * ow + (long) r0 * ow,
                             (long) oh * ow, outChannels, len);
@@ -240,9 +241,9 @@ public final class StridedConv2d {
                     Scalars.copyRuns(dY, ((long) s * outChannels) * oh * ow + (long) r0 * ow, (long) oh * ow, gb, 0,
                             len, outChannels, len);
                     im2col(x, s, r0, rows, ow, c);
-                    Nd4j.gemm(gb, c, dW2, false, true, 1.0, 1.0);
+                    Gemm.gemm(gb, c, dW2, false, true, 1.0, 1.0);
                     if (inputGradient) {
-                        Nd4j.gemm(w2, gb, c, true, false, 1.0, 0.0);   // dS = Wᵀ·dY, reusing the band
+                        Gemm.gemm(w2, gb, c, true, false, 1.0, 0.0);   // dS = Wᵀ·dY, reusing the band
                         col2im(c, r0, rows, ow, h, wd, dxs);
                     }
                 }
