@@ -52,6 +52,25 @@ public final class ParallelRanges {
         }
     }
 
+    /** A computation that may throw a checked exception. */
+    public interface Task<T, E extends Exception> {
+        T run() throws E;
+    }
+
+    /** {@link #withThreads(int, Runnable)} for a computation with a result or a checked exception. */
+    public static <T, E extends Exception> T callWithThreads(int threads, Task<T, E> task) throws E {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+        }
+        Integer before = LIMIT.get();
+        LIMIT.set(threads);
+        try {
+            return task.run();
+        } finally {
+            restore(before);
+        }
+    }
+
     private static void restore(Integer limit) {
         if (limit == null) {
             LIMIT.remove();

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -31,6 +32,7 @@ import org.segmentation.core.io.ImageFormatException;
 import org.segmentation.core.label.LabelOps;
 import org.segmentation.core.segment.Segmenter;
 import org.segmentation.core.segment.SegmenterInput;
+import org.segmentation.nn.ParallelRanges;
 
 /**
  * Segments every image under a path or glob on a Spark cluster, with any {@link Segmenter}, writing one label PNG
@@ -154,14 +156,25 @@ public final class SparkSegmentation {
         Path tmp = Files.createTempDirectory("segmentation-decode-");
         List<Row> rows = new ArrayList<>();
         try {
-            while (files.hasNext()) {
-                Row f = files.next();
-                rows.add(segmentOne(f.getAs("path"), f.getAs("content"), segmenter, channels, tmp, outputDir));
-            }
+            // the task's share of the executor's cores (spark.task.cpus): the kernels' threads stay within it, so
+            // that N concurrent tasks use N cores instead of each waking a thread per core
+            ParallelRanges.callWithThreads(taskCpus(), () -> {
+                while (files.hasNext()) {
+                    Row f = files.next();
+                    rows.add(segmentOne(f.getAs("path"), f.getAs("content"), segmenter, channels, tmp, outputDir));
+                }
+                return null;
+            });
         } finally {
             Files.delete(tmp);
         }
         return rows.iterator();
+    }
+
+    /** The cores Spark gives the running task ({@code spark.task.cpus}), or every core outside a task. */
+    static int taskCpus() {
+        TaskContext task = TaskContext.get();
+        return task == null ? ParallelRanges.THREADS : Math.max(1, task.cpus());
     }
 
     private static Row segmentOne(String path, byte[] content, Segmenter segmenter, int channels, Path tmp,

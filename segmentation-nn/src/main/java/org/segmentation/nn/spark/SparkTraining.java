@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SubsetDataset;
@@ -192,7 +193,9 @@ public final class SparkTraining {
                     .mapPartitions(it -> {
                         List<Contribution> out = new ArrayList<>();
                         while (it.hasNext()) {
-                            out.add(trainShare(it.next(), workers, setup, b.value(), until));
+                            int worker = it.next();
+                            out.add(ParallelRanges.callWithThreads(SparkSegmentation.taskCpus(),
+                                    () -> trainShare(worker, workers, setup, b.value(), until)));
                         }
                         return out.iterator();
                     })

@@ -12,6 +12,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
 import org.segmentation.nn.data.Augmentations;
@@ -31,8 +32,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Parameter-averaging training on {@code local[2,2]} against the local {@link Trainer}: a small U-Net on
- * synthetic cells (3 classes). On the CPU backend with one ND4J thread (this module's surefire setting) every op
- * is deterministic, so "the same weights" means bit-identical (tolerance 0).
+ * synthetic cells (3 classes). On the CPU backend with one ND4J thread (this module's surefire setting) and the
+ * same kernel thread count every op is deterministic, so "the same weights" means bit-identical (tolerance 0).
  */
 @Tag("spark")
 class SparkTrainingTest {
@@ -87,9 +88,17 @@ class SparkTrainingTest {
         return JavaSparkContext.fromSparkContext(LocalSpark.get().sparkContext());
     }
 
+    /**
+     * The local run, with the kernels on one thread as in a Spark task of {@code local[2,2]} (spark.task.cpus 1):
+     * the weights are a deterministic function of the data, the seed and the kernels' thread count (the Winograd
+     * weight gradient sums one partial product per thread).
+     */
     private static SegmentationModel trainLocally(SparkTraining.Setup setup) throws IOException {
         TrainerConfig c = setup.trainer();
-        new Trainer(c).fit(setup.data(), setup.augmentation(), null);
+        ParallelRanges.callWithThreads(1, () -> {
+            new Trainer(c).fit(setup.data(), setup.augmentation(), null);
+            return null;
+        });
         return c.model();
     }
 
