@@ -56,6 +56,11 @@ import org.segmentation.nn.Scalars;
 public final class WinogradConv2d implements Conv2dAlgorithm {
     /** Tiles per block, about: its transform domain, 36·(C + K)·tiles scalars, stays in L2 for up to ~64 channels. */
     static final int BLOCK_TILES = 128;
+    /**
+     * Vector length of the transforms, about: they run over a group of channels' tiles at once, since a loop over
+     * one block's 128 tiles spends much of its time outside the JIT's unrolled SIMD body.
+     */
+    private static final int GROUP_SCALARS = 1024;
     private static final int POS = 36;
 
     private final int threads;
@@ -131,7 +136,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * c * br * tw);
             INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * br * tw);
             Flat vF = new Flat(v), dF = new Flat(d);
-            Work work = new Work(br * tw, 6 * (4 * tw + 2));
+            Work work = new Work(br * tw, Math.max(c, k), 6 * (4 * tw + 2));
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
                 inputTransform(xF, c, h, wd, th, tw, r0, nr, vF, work);
@@ -189,20 +194,26 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         }
     }
 
-    /** One thread's transform vectors for blocks of up to {@code tiles} tiles. */
+    /**
+     * One thread's transform vectors, for groups of up to {@link #group} channels of blocks of up to {@code tiles}
+     * tiles.
+     */
     private static final class Work {
+        final int group;
         final float[] rows;
         final float[][] a36;
         final float[][] b36;
         final float[][] c24;
         final float[][] d16;
 
-        Work(int tiles, int rowScalars) {
+        Work(int tiles, int maxChannels, int rowScalars) {
+            group = Math.max(1, Math.min(maxChannels, GROUP_SCALARS / tiles));
+            int n = group * tiles;
             rows = new float[rowScalars];
-            a36 = new float[36][tiles];
-            b36 = new float[36][tiles];
-            c24 = new float[24][tiles];
-            d16 = new float[16][tiles];
+            a36 = new float[36][n];
+            b36 = new float[36][n];
+            c24 = new float[24][n];
+            d16 = new float[16][n];
         }
     }
 
@@ -223,7 +234,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * ci * br * tw);
             INDArray m = s.buffer(ConvScratch.PRODUCT, (long) POS * co * br * tw);
             Flat vF = new Flat(v), mF = new Flat(m);
-            Work work = new Work(br * tw, 6 * (4 * tw + 2));
+            Work work = new Work(br * tw, Math.max(ci, co), 6 * (4 * tw + 2));
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
                 inputTransform(inF, ci, h, wd, th, tw, r0, nr, vF, work);
@@ -320,35 +331,37 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         int xOff = x.offset, vOff = v.offset;
         int tc = nr * tw, wp = 4 * tw + 2;
         float[] rows = work.rows;
-        float[][] d = work.a36;  // patch value (i, j) of every tile; then Bᵀ d B at (a, b)
+        float[][] d = work.a36;  // patch value (i, j) of every tile of the group; then Bᵀ d B at (a, b)
         float[][] t = work.b36;  // Bᵀ d: Bᵀ applied down the columns
-        for (int ch = 0; ch < c; ch++) {
-            for (int r = r0; r < r0 + nr; r++) {
-                int n = r / th, ty = r % th, at = (r - r0) * tw;
-                for (int i = 0; i < 6; i++) {   // row i: 0, x[yy, 0..W−1], zeros up to 4·TW + 2 (or all zeros)
-                    int yy = 4 * ty - 1 + i;
-                    if (yy >= 0 && yy < h) {
-                        rows[i * wp] = 0f;
-                        xb.get(xOff + ((n * c + ch) * h + yy) * wd, rows, i * wp + 1, wd);
-                        Arrays.fill(rows, i * wp + 1 + wd, (i + 1) * wp, 0f);
-                    } else {
-                        Arrays.fill(rows, i * wp, (i + 1) * wp, 0f);
+        for (int c0 = 0; c0 < c; c0 += work.group) {
+            int g = Math.min(work.group, c - c0), len = g * tc;
+            for (int ch = c0; ch < c0 + g; ch++) {
+                for (int r = r0; r < r0 + nr; r++) {
+                    int n = r / th, ty = r % th, at = (ch - c0) * tc + (r - r0) * tw;
+                    for (int i = 0; i < 6; i++) {   // row i: 0, x[yy, 0..W−1], zeros up to 4·TW + 2 (or all zeros)
+                        int yy = 4 * ty - 1 + i;
+                        if (yy >= 0 && yy < h) {
+                            rows[i * wp] = 0f;
+                            xb.get(xOff + ((n * c + ch) * h + yy) * wd, rows, i * wp + 1, wd);
+                            Arrays.fill(rows, i * wp + 1 + wd, (i + 1) * wp, 0f);
+                        } else {
+                            Arrays.fill(rows, i * wp, (i + 1) * wp, 0f);
+                        }
                     }
+                    gather(rows, wp, 6, tw, d, at);
                 }
-                gather(rows, wp, 6, tw, d, at);
             }
             for (int j = 0; j < 6; j++) {     // Bᵀ down column j: (i, j) of d to (a, j) of t
                 bt(d[j], d[6 + j], d[12 + j], d[18 + j], d[24 + j], d[30 + j],
-                        t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], tc);
+                        t[j], t[6 + j], t[12 + j], t[18 + j], t[24 + j], t[30 + j], len);
             }
             for (int a = 0; a < 6; a++) {     // Bᵀ along row a: (a, j) of t to (a, b) of d
                 int o = a * 6;
                 bt(t[o], t[o + 1], t[o + 2], t[o + 3], t[o + 4], t[o + 5],
-                        d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], tc);
+                        d[o], d[o + 1], d[o + 2], d[o + 3], d[o + 4], d[o + 5], len);
             }
-            int at = vOff + ch * tc;
-            for (int xi = 0; xi < POS; xi++) {
-                vb.put(at + xi * c * tc, d[xi], 0, tc);
+            for (int xi = 0; xi < POS; xi++) {   // v[ξ, c0..c0+g−1, :] is contiguous
+                vb.put(vOff + (xi * c + c0) * tc, d[xi], 0, len);
             }
         }
     }
@@ -408,60 +421,62 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         FloatBuffer mb = m.buffer, ob = out.buffer;
         int mOff = m.offset, oOff = out.offset;
         int tc = nr * tw, ow = 4 * tw;
-        float[][] mc = work.a36;  // the channel's products at (a, b)
+        float[][] mc = work.a36;  // the group's products at (a, b)
         float[][] q = work.c24;   // Aᵀ M: (i, b)
         float[][] o = work.d16;   // Aᵀ M A: output (i, j) of every tile
         float[] rows = work.rows;
-        for (int ko = 0; ko < co; ko++) {
-            float b = bias[ko];
-            int from0 = mOff + ko * tc;
-            for (int xi = 0; xi < POS; xi++) {
-                mb.get(from0 + xi * co * tc, mc[xi], 0, tc);
+        for (int k0 = 0; k0 < co; k0 += work.group) {
+            int g = Math.min(work.group, co - k0), len = g * tc;
+            for (int xi = 0; xi < POS; xi++) {   // m[ξ, k0..k0+g−1, :] is contiguous
+                mb.get(mOff + (xi * co + k0) * tc, mc[xi], 0, len);
             }
             for (int j = 0; j < 6; j++) {          // Aᵀ down column j
                 at(mc[j], mc[6 + j], mc[12 + j], mc[18 + j], mc[24 + j], mc[30 + j],
-                        q[j], q[6 + j], q[12 + j], q[18 + j], tc, 0f);
+                        q[j], q[6 + j], q[12 + j], q[18 + j], len);
             }
-            for (int i = 0; i < 4; i++) {          // Aᵀ along row i, plus the bias
+            for (int i = 0; i < 4; i++) {          // Aᵀ along row i
                 int qi = i * 6, oi = i * 4;
                 at(q[qi], q[qi + 1], q[qi + 2], q[qi + 3], q[qi + 4], q[qi + 5],
-                        o[oi], o[oi + 1], o[oi + 2], o[oi + 3], tc, b);
+                        o[oi], o[oi + 1], o[oi + 2], o[oi + 3], len);
             }
-            for (int r = r0; r < r0 + nr; r++) {
-                int n = r / th, ty = r % th, at = (r - r0) * tw;
-                for (int i = 0; i < 4; i++) {
-                    for (int j = 0; j < 4; j++) {
-                        float[] oij = o[i * 4 + j];
-                        int dst = i * ow + j;
-                        for (int tx = 0; tx < tw; tx++) {
-                            rows[dst + 4 * tx] = oij[at + tx];
+            for (int ko = k0; ko < k0 + g; ko++) {
+                float b = bias[ko];
+                for (int r = r0; r < r0 + nr; r++) {
+                    int n = r / th, ty = r % th, at = (ko - k0) * tc + (r - r0) * tw;
+                    for (int i = 0; i < 4; i++) {      // the tiles' rows, interleaved, plus the bias
+                        for (int j = 0; j < 4; j++) {
+                            float[] oij = o[i * 4 + j];
+                            int dst = i * ow + j;
+                            for (int tx = 0; tx < tw; tx++) {
+                                rows[dst + 4 * tx] = oij[at + tx] + b;
+                            }
                         }
                     }
-                }
-                for (int i = 0; i < 4; i++) {
-                    int yy = 4 * ty + i;
-                    if (yy < h) {
-                        ob.put(oOff + ((n * co + ko) * h + yy) * wd, rows, i * ow, wd);
+                    for (int i = 0; i < 4; i++) {
+                        int yy = 4 * ty + i;
+                        if (yy < h) {
+                            ob.put(oOff + ((n * co + ko) * h + yy) * wd, rows, i * ow, wd);
+                        }
                     }
                 }
             }
         }
     }
 
-    /** For every t in 0..n−1: (y0..y3)[t] = Aᵀ (m0..m5)[t] + add. */
+    /** For every t in 0..n−1: (y0..y3)[t] = Aᵀ (m0..m5)[t]. */
     private static void at(float[] m0, float[] m1, float[] m2, float[] m3, float[] m4, float[] m5,
-            float[] y0, float[] y1, float[] y2, float[] y3, int n, float add) {
+            float[] y0, float[] y1, float[] y2, float[] y3, int n) {
         for (int t = 0; t < n; t++) {
-            y0[t] = m0[t] + (m1[t] + m2[t]) + (m3[t] + m4[t]) + add;
+            y0[t] = m0[t] + (m1[t] + m2[t]) + (m3[t] + m4[t]);
         }
         for (int t = 0; t < n; t++) {
-            y1[t] = (m1[t] - m2[t]) + 2 * (m3[t] - m4[t]) + add;
+            y1[t] = (m1[t] - m2[t]) + 2 * (m3[t] - m4[t]);
         }
         for (int t = 0; t < n; t++) {
-            y2[t] = (m1[t] + m2[t]) + 4 * (m3[t] + m4[t]) + add;
+            y2[t] = (m1[t] + m2[t]) + 4 * (m3[t] + m4[t]);
         }
         for (int t = 0; t < n; t++) {
-            y3[t] = (m1[t] - m2[t]) + 8 * (m3[t] - m4[t]) + m5[t] + add;
+            y3[t] = (m1[t] - m2[t]) + 8 * (m3[t] - m4[t]) + m5[t];
         }
     }
 
@@ -475,35 +490,37 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         int gOff = dY.offset, dOff = d.offset;
         int tc = nr * tw, ow = 4 * tw;
         float[] rows = work.rows;
-        float[][] g = work.d16;   // value (i, j) of every tile
+        float[][] g = work.d16;   // value (i, j) of every tile of the group
         float[][] t = work.c24;   // A g: (a, j)
         float[][] dc = work.a36;  // A g Aᵀ: (a, b)
-        for (int ko = 0; ko < k; ko++) {
-            for (int r = r0; r < r0 + nr; r++) {
-                int n = r / th, ty = r % th, at = (r - r0) * tw;
-                for (int i = 0; i < 4; i++) {   // row i: dY[yy, 0..W−1], zeros up to 4·TW (or all zeros)
-                    int yy = 4 * ty + i;
-                    if (yy < h) {
-                        gb.get(gOff + ((n * k + ko) * h + yy) * wd, rows, i * ow, wd);
-                        Arrays.fill(rows, i * ow + wd, (i + 1) * ow, 0f);
-                    } else {
-                        Arrays.fill(rows, i * ow, (i + 1) * ow, 0f);
+        for (int k0 = 0; k0 < k; k0 += work.group) {
+            int gs = Math.min(work.group, k - k0), len = gs * tc;
+            for (int ko = k0; ko < k0 + gs; ko++) {
+                for (int r = r0; r < r0 + nr; r++) {
+                    int n = r / th, ty = r % th, at = (ko - k0) * tc + (r - r0) * tw;
+                    for (int i = 0; i < 4; i++) {   // row i: dY[yy, 0..W−1], zeros up to 4·TW (or all zeros)
+                        int yy = 4 * ty + i;
+                        if (yy < h) {
+                            gb.get(gOff + ((n * k + ko) * h + yy) * wd, rows, i * ow, wd);
+                            Arrays.fill(rows, i * ow + wd, (i + 1) * ow, 0f);
+                        } else {
+                            Arrays.fill(rows, i * ow, (i + 1) * ow, 0f);
+                        }
                     }
+                    gather(rows, ow, 4, tw, g, at);
                 }
-                gather(rows, ow, 4, tw, g, at);
             }
             for (int j = 0; j < 4; j++) {          // A down column j
                 a(g[j], g[4 + j], g[8 + j], g[12 + j], t[j], t[4 + j], t[8 + j], t[12 + j], t[16 + j],
-                        t[20 + j], tc);
+                        t[20 + j], len);
             }
             for (int a = 0; a < 6; a++) {          // A along row a
                 int ti = a * 4, o = a * 6;
                 a(t[ti], t[ti + 1], t[ti + 2], t[ti + 3], dc[o], dc[o + 1], dc[o + 2], dc[o + 3],
-                        dc[o + 4], dc[o + 5], tc);
+                        dc[o + 4], dc[o + 5], len);
             }
-            int at = dOff + ko * tc;
-            for (int xi = 0; xi < POS; xi++) {
-                db.put(at + xi * k * tc, dc[xi], 0, tc);
+            for (int xi = 0; xi < POS; xi++) {   // d[ξ, k0..k0+gs−1, :] is contiguous
+                db.put(dOff + (xi * k + k0) * tc, dc[xi], 0, len);
             }
         }
     }
