@@ -90,7 +90,7 @@ class SparkTrainingTest {
     private static SegmentationModel trainLocally(SparkTraining.Setup setup) throws IOException {
         TrainerConfig c = setup.trainer();
         new Trainer(c).fit(setup.data(), setup.augmentation(), null);
-        return c.model();
+        return ((org.segmentation.nn.train.DenseTrainable) c.trainable()).model();
     }
 
     private static void assertSameWeights(SegmentationModel expected, SegmentationModel actual) {
