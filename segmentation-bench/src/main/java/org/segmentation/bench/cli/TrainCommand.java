@@ -13,6 +13,7 @@ import org.segmentation.bench.nn.TrainingCurves;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
+import org.segmentation.nn.data.TexturedComposites;
 import org.segmentation.nn.model.MaskRCNN;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.model.UNet;
@@ -278,7 +279,9 @@ final class TrainCommand implements Callable<Integer> {
             training = MaskRCNNTraining.onCoco(source.coco, images, channels);
         } else {
             try {
-                training = MaskRCNNTraining.on(syntheticInstances(source.synthetic, count, seed, size));
+                training = MaskRCNNTraining.on(syntheticInstances(source.synthetic, count, seed, size))
+                        .classNames(source.synthetic == EvaluateCommand.Synthetic.cells
+                                ? List.of("background", "cell") : TexturedComposites.CLASS_NAMES);
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
