@@ -12,12 +12,16 @@ import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.bench.nn.TrainingCurves;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
+import org.segmentation.nn.data.SyntheticCells;
+import org.segmentation.nn.data.TexturedComposites;
+import org.segmentation.nn.model.MaskRCNN;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
 import org.segmentation.nn.optim.Sgd;
 import org.segmentation.nn.predict.PredictorConfig;
+import org.segmentation.nn.task.MaskRCNNTraining;
 import org.segmentation.nn.task.TrainedUNet;
 import org.segmentation.nn.task.UNetTraining;
 import org.segmentation.nn.train.Trainer;
@@ -31,7 +35,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code seg train}: trains a U-Net on a folder of image/mask pairs or on synthetic data and writes, into
+ * {@code seg train}: trains a U-Net on a folder of image/mask pairs or on synthetic data, or with
+ * {@code --arch maskrcnn} a Mask R-CNN on a COCO instances file ({@code --coco FILE --images DIR}) or on synthetic
+ * instances, and writes, into
  * {@code --out}: the checkpoints {@code last/} and {@code best/} (best validation mean IoU), the history
  * ({@code steps.csv}, {@code validation.csv}, {@code history.json}), {@code curves.png}, and the final model
  * {@code model/} (the weights after the last step, as {@link UNet#save} writes them).
@@ -43,9 +49,17 @@ import picocli.CommandLine.Spec;
  * {@code steps}, {@code final_loss}, {@code best_metric} (best validation mean
  * IoU), and {@code mean_iou}, {@code dice}, {@code pixel_accuracy} of the final model on the validation set.
  * Without it, a progress bar is drawn on stderr.
+ *
+ * <p>A Mask R-CNN ({@link MaskRCNNTraining}'s defaults: the small configuration, SGD with warm-up, flips) is
+ * trained on synthetic cells as one class, on composites as 10 item classes with each item its own instance, or
+ * on a COCO file's categories; its best checkpoint is the best validation mask AP. With {@code --json}:
+ * {@code algorithm} ("maskrcnn"), {@code width}, {@code height}, {@code millis}, {@code seconds_per_image},
+ * {@code epochs}, {@code steps}, {@code final_loss}, {@code best_metric} (best validation mask AP), {@code ap} and
+ * {@code ap50} (COCO mask AP of the final model on the validation set), {@code model}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Train a U-Net on a folder of image/mask pairs or on synthetic data.",
+        description = {"Train a U-Net on a folder of image/mask pairs or on synthetic data, or (--arch maskrcnn) a"
+                + " Mask R-CNN on a COCO instances file or synthetic instances.",
             "Writes checkpoints (last/, best/), the history (CSV, JSON), curves.png and the final model (model/)"
                     + " into --out."})
 final class TrainCommand implements Callable<Integer> {
@@ -55,18 +69,34 @@ final class TrainCommand implements Callable<Integer> {
         Path data;
 
         @Option(names = "--synthetic", paramLabel = "KIND",
-                description = "Generated data: cells (3-class target: background, interior, boundary) or"
-                        + " composites (11 classes).")
+                description = "Generated data: cells (3-class target: background, interior, boundary; for a Mask"
+                        + " R-CNN one class, each cell an instance) or composites (11 classes, each item an"
+                        + " instance).")
         EvaluateCommand.Synthetic synthetic;
+
+        @Option(names = "--coco", paramLabel = "FILE",
+                description = "A COCO instances JSON (with --images DIR), for --arch maskrcnn.")
+        Path coco;
     }
 
     enum OptimizerKind { adam, adamw, sgd }
+
+    /** The networks {@code --arch} accepts. */
+    enum Arch { unet, maskrcnn }
 
     @Spec
     CommandSpec spec;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
+
+    @Option(names = "--arch", defaultValue = "unet", paramLabel = "NAME",
+            description = "unet or maskrcnn (default: ${DEFAULT-VALUE}).")
+    Arch arch;
+
+    @Option(names = "--images", paramLabel = "DIR",
+            description = "With --coco: the folder its file_name entries are relative to.")
+    Path images;
 
     @Option(names = {"-o", "--out"}, paramLabel = "DIR",
             description = "Output folder (default: the parent of --resume; required otherwise).")
@@ -114,12 +144,14 @@ final class TrainCommand implements Callable<Integer> {
             description = "Stop after N optimizer steps in all, 0 for no limit (default: ${DEFAULT-VALUE}).")
     long steps;
 
-    @Option(names = "--lr", defaultValue = "1e-3", paramLabel = "LR",
-            description = "Learning rate (default: ${DEFAULT-VALUE}).")
-    double lr;
+    @Option(names = "--lr", paramLabel = "LR",
+            description = "Learning rate (default: 1e-3 for a U-Net, " + MaskRCNNTraining.DEFAULT_LEARNING_RATE
+                    + " after a warm-up for a Mask R-CNN).")
+    Double lr;
 
-    @Option(names = "--optimizer", defaultValue = "adam", paramLabel = "NAME",
-            description = "adam, adamw (weight decay 0.01) or sgd (momentum 0.9) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--optimizer", paramLabel = "NAME",
+            description = "adam, adamw (weight decay 0.01) or sgd (momentum 0.9; a Mask R-CNN's with weight decay"
+                    + " 1e-4) (default: adam for a U-Net, sgd for a Mask R-CNN).")
     OptimizerKind optimizer;
 
     @Option(names = "--loss", defaultValue = "ce", paramLabel = "NAME",
@@ -151,6 +183,15 @@ final class TrainCommand implements Callable<Integer> {
         checkOptions();
         if (out == null) {
             out = resume.toAbsolutePath().getParent();
+        }
+        if (arch == Arch.maskrcnn) {
+            return trainMaskRCNN();
+        }
+        if (lr == null) {
+            lr = 1e-3;
+        }
+        if (optimizer == null) {
+            optimizer = OptimizerKind.adam;
         }
         UNetTraining training;
         if (source.data != null) {
@@ -231,6 +272,100 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** {@code --arch maskrcnn}: {@link MaskRCNNTraining} on the COCO file or the synthetic instances. */
+    private int trainMaskRCNN() throws Exception {
+        MaskRCNNTraining training;
+        if (source.coco != null) {
+            training = MaskRCNNTraining.onCoco(source.coco, images, channels);
+        } else {
+            try {
+                training = MaskRCNNTraining.on(syntheticInstances(source.synthetic, count, seed, size))
+                        .classNames(source.synthetic == EvaluateCommand.Synthetic.cells
+                                ? List.of("background", "cell") : TexturedComposites.CLASS_NAMES);
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+        }
+        training.validationFraction(valFraction).batchSize(batchSize).epochs(epochs).maxSteps(steps).seed(seed)
+                .loaderThreads(threads).output(out);
+        if (lr != null) {
+            training.learningRate(lr);
+        }
+        if (optimizer != null) {
+            double rate = lr != null ? lr : MaskRCNNTraining.DEFAULT_LEARNING_RATE;
+            switch (optimizer) {
+                case adam -> training.optimizer(p -> Adam.adam(p, rate, 0.9, 0.999, 1e-8, 0));
+                case adamw -> training.optimizer(p -> Adam.adamW(p, rate, 0.9, 0.999, 1e-8, 0.01));
+                case sgd -> { }
+            }
+        }
+        if (!augment) {
+            training.augmentation(null);
+        }
+        if (resume != null) {
+            training.resumeFrom(resume);
+        }
+        long t0 = System.nanoTime();
+        MaskRCNNTraining.Result result;
+        try (ProgressBarListener bar = json ? null : ProgressBarListener.stderr("train")) {
+            if (bar != null) {
+                training.listener(bar);
+            }
+            result = training.train();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        double millis = (System.nanoTime() - t0) / 1e6;
+        TrainingResult run = result.run();
+        Path modelDir = out.resolve(TrainedUNet.MODEL_DIR);
+        TrainingCurves.write(run.history(), out.resolve(TrainingCurves.FILE));
+        SegmentationDataset validation = result.validation();
+        ValidationResult v = validation == null ? null : MaskRCNNTraining.evaluate(result.model(), validation,
+                run.steps(), run.epochs());
+        Sample first = result.train().get(0);
+        double[] losses = run.history().losses();
+        double finalLoss = losses.length == 0 ? Double.NaN : losses[losses.length - 1];
+        PrintWriter stdout = spec.commandLine().getOut();
+        if (json) {
+            ObjectNode node = JsonNodeFactory.instance.objectNode();
+            node.put("algorithm", MaskRCNN.ARCHITECTURE);
+            node.put("width", first.width());
+            node.put("height", first.height());
+            node.put("millis", millis);
+            putNumber(node, "seconds_per_image", millis / 1000 / ((double) run.steps() * batchSize));
+            node.put("epochs", run.epochs());
+            node.put("steps", run.steps());
+            putNumber(node, "final_loss", finalLoss);
+            putNumber(node, "best_metric", run.best());
+            putNumber(node, "ap", v == null ? Double.NaN : v.maskAp());
+            putNumber(node, "ap50", v == null ? Double.NaN : v.maskAp50());
+            node.put("model", modelDir.toString());
+            stdout.println(node);
+        } else {
+            stdout.printf(Locale.ROOT, "trained %d steps (%d epochs) in %.1f s, final loss %.4f%n", run.steps(),
+                    run.epochs(), millis / 1000, finalLoss);
+            if (v != null) {
+                stdout.printf(Locale.ROOT, "validation (%d images): mask AP %.4f, AP50 %.4f; best mask AP %.4f%n",
+                        validation.size(), v.maskAp(), v.maskAp50(), run.best());
+            }
+            stdout.println("wrote " + modelDir + ", checkpoints, history and " + TrainingCurves.FILE + " to " + out);
+        }
+        return 0;
+    }
+
+    /** Synthetic instance data: cells as one class, composites as their 10 item classes. */
+    static SegmentationDataset syntheticInstances(EvaluateCommand.Synthetic kind, int count, long seed, int size) {
+        return switch (kind) {
+            case cells -> {
+                SyntheticCells.Config d = SyntheticCells.Config.defaults();
+                yield new SyntheticCells(new SyntheticCells.Config(size, size, d.minCells(), d.maxCells(),
+                        d.touchingFraction(), d.blurSigma(), d.noiseSigma(), d.illumination()))
+                        .instanceDataset(count, seed);
+            }
+            case composites -> EvaluateCommand.synthetic(kind, count, seed, size);
+        };
+    }
+
     private static void putNumber(ObjectNode node, String key, double value) {
         if (Double.isFinite(value)) {
             node.put(key, value);
@@ -254,7 +389,7 @@ final class TrainCommand implements Callable<Integer> {
         if (!(valFraction >= 0 && valFraction < 1)) {
             problems.add("--val-fraction must be in [0, 1), got " + valFraction);
         }
-        if (!(lr > 0) || Double.isInfinite(lr)) {
+        if (lr != null && (!(lr > 0) || Double.isInfinite(lr))) {
             problems.add("--lr must be a finite number > 0, got " + lr);
         }
         if (count < 1) {
@@ -284,7 +419,23 @@ final class TrainCommand implements Callable<Integer> {
         if (threads > 256) {
             problems.add("--threads must be at most 256, got " + threads);
         }
-        if (resume == null) {
+        if (source.coco != null && arch != Arch.maskrcnn) {
+            problems.add("--coco trains a Mask R-CNN: add --arch maskrcnn (a U-Net trains on --data or --synthetic)");
+        }
+        if (source.coco != null && images == null) {
+            problems.add("--coco needs --images DIR, the folder of its images");
+        }
+        if (images != null && source.coco == null) {
+            problems.add("--images goes with --coco FILE");
+        }
+        if (arch == Arch.maskrcnn && source.data != null) {
+            problems.add("--arch maskrcnn needs instance labels: give --coco FILE --images DIR or --synthetic KIND"
+                    + " (the masks of --data are classes only)");
+        }
+        if (arch == Arch.maskrcnn && source.synthetic != null && size < 32) {
+            problems.add("--size must be at least 32 for --arch maskrcnn, got " + size);
+        }
+        if (resume == null && arch == Arch.unet) {
             try {
                 UNetConfig.of(1, 2).withDepth(depth).withBaseFilters(baseFilters);
             } catch (IllegalArgumentException e) {

@@ -79,7 +79,8 @@ public final class ProgressBarListener implements TrainingListener, AutoCloseabl
 
     @Override
     public void onValidation(ValidationResult r) {
-        validation = String.format(Locale.ROOT, " mIoU %.3f", r.meanIoU());
+        validation = Double.isNaN(r.maskAp()) ? String.format(Locale.ROOT, " mIoU %.3f", r.meanIoU())
+                : String.format(Locale.ROOT, " AP %.3f", r.maskAp());
     }
 
     private static String eta(double seconds) {

@@ -21,7 +21,8 @@ import org.segmentation.nn.train.ValidationResult;
 /**
  * Training curves of a {@link TrainingHistory} as a PNG, drawn off screen with XChart: on the left the loss per
  * step (raw, faint) with its exponential moving average, on the right the validation mean IoU, mean Dice and
- * pixel accuracy against the step at which they were measured.
+ * pixel accuracy (for a Mask R-CNN, its COCO mask AP@[.5:.95] and AP50) against the step at which they were
+ * measured.
  */
 public final class TrainingCurves {
     /** The file name beside the history. */
@@ -116,18 +117,21 @@ public final class TrainingCurves {
         int n = Math.max(vs.size(), 1);
         double[] x = new double[n];
         double[][] y = new double[3][n];
+        // an instance model (Mask R-CNN) is validated by COCO mask AP, a per-pixel one by IoU, Dice and accuracy
+        boolean ap = !vs.isEmpty() && !Double.isNaN(vs.get(0).maskAp());
         for (int i = 0; i < vs.size(); i++) {
             ValidationResult v = vs.get(i);
             x[i] = v.step();
-            y[0][i] = v.meanIoU();
-            y[1][i] = v.meanDice();
-            y[2][i] = v.pixelAccuracy();
+            y[0][i] = ap ? v.maskAp() : v.meanIoU();
+            y[1][i] = ap ? v.maskAp50() : v.meanDice();
+            y[2][i] = ap ? Double.NaN : v.pixelAccuracy();
         }
         if (vs.isEmpty()) {
             y[0][0] = y[1][0] = y[2][0] = Double.NaN;
         }
-        String[] names = {"mean IoU", "mean Dice", "pixel accuracy"};
-        for (int k = 0; k < 3; k++) {
+        String[] names = ap ? new String[] {"mask AP@[.5:.95]", "mask AP50"}
+                : new String[] {"mean IoU", "mean Dice", "pixel accuracy"};
+        for (int k = 0; k < names.length; k++) {
             XYSeries s = c.addSeries(names[k], x, y[k]);
             s.setMarker(SeriesMarkers.CIRCLE).setMarkerColor(METRIC_COLORS[k]).setLineColor(METRIC_COLORS[k])
                     .setLineStyle(new BasicStroke(2f));

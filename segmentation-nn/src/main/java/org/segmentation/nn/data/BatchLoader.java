@@ -209,6 +209,11 @@ public final class BatchLoader implements Closeable {
         int n = samples.length;
         float[] images = new float[n * c * h * w];
         int[] targets = new int[n * h * w];
+        boolean withInstances = true;
+        for (Sample s : samples) {
+            withInstances &= s.instances() != null;
+        }
+        int[] instances = withInstances ? new int[n * h * w] : null;
         for (int k = 0; k < n; k++) {
             Sample s = samples[k];
             if (s.channels() != c || s.height() != h || s.width() != w) {
@@ -228,8 +233,14 @@ public final class BatchLoader implements Closeable {
             for (int y = 0; y < h; y++) {
                 System.arraycopy(t.data, t.startIndex + y * t.stride, targets, (k * h + y) * w, w);
             }
+            if (withInstances) {
+                LabelMap in = s.instances();
+                for (int y = 0; y < h; y++) {
+                    System.arraycopy(in.data, in.startIndex + y * in.stride, instances, (k * h + y) * w, w);
+                }
+            }
         }
-        return new Batch(n, c, h, w, images, targets, indices, epoch);
+        return new Batch(n, c, h, w, images, targets, instances, indices, epoch);
     }
 
     private final class EpochIterator implements Iterator<Batch> {

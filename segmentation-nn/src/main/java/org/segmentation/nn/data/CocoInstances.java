@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.segmentation.core.coco.CocoDataset;
+import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
 import org.segmentation.nn.model.MaskRCNN;
 
@@ -108,5 +109,72 @@ public final class CocoInstances {
     public MaskRCNN.Target target(int i, DataType dtype) {
         long id = imageIds.get(i);
         return MaskRCNN.Target.of(dataset.images().get(id), dataset.annotations(id), classOf, dtype);
+    }
+
+    /**
+     * Image {@code i} as a training sample: the image in [0, 1], the class of every pixel and the instance map
+     * (instance k + 1 is the image's k-th non-crowd annotation in the file's order). Crowd regions are background.
+     * Where annotations overlap, the smaller one (by mask area) keeps the pixels, so that an object lying on a
+     * larger one stays whole; the larger one's mask target loses them, a limit of one label map per image.
+     *
+     * @throws DatasetException naming the file if the image cannot be decoded or is not of the JSON's size
+     */
+    public Sample sample(int i) {
+        long id = imageIds.get(i);
+        CocoDataset.Image img = dataset.images().get(id);
+        PlanarF32 image = image(i);
+        List<CocoDataset.Annotation> kept = dataset.annotations(id).stream().filter(a -> !a.crowd()).toList();
+        Integer[] order = new Integer[kept.size()];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        // largest first, so that smaller annotations are painted over them; ties in file order
+        java.util.Arrays.sort(order, (a, b) -> Long.compare(kept.get(b).mask().area(), kept.get(a).mask().area()));
+        LabelMap classes = new LabelMap(img.width(), img.height());
+        LabelMap instances = new LabelMap(img.width(), img.height());
+        org.segmentation.core.image.Mask m = null;
+        for (int k : order) {
+            CocoDataset.Annotation a = kept.get(k);
+            m = a.mask().decode(m);
+            int c = classOf.get(a.categoryId());
+            for (int y = 0; y < img.height(); y++) {
+                for (int x = 0; x < img.width(); x++) {
+                    if (m.unsafe_get(x, y)) {
+                        classes.unsafe_set(x, y, c);
+                        instances.unsafe_set(x, y, k + 1);
+                    }
+                }
+            }
+        }
+        return new Sample(image, classes, instances);
+    }
+
+    /**
+     * The images as a {@link SegmentationDataset} of {@link #sample}s with {@link #classes()} classes, what a
+     * Mask R-CNN trains on ({@link org.segmentation.nn.train.MaskRCNNTrainable}). Images are read on every call.
+     */
+    public SegmentationDataset samples() {
+        return new SegmentationDataset() {
+            @Override
+            public int size() {
+                return CocoInstances.this.size();
+            }
+
+            @Override
+            public Sample get(int index) {
+                SegmentationDataset.checkIndex(index, size());
+                return sample(index);
+            }
+
+            @Override
+            public int numClasses() {
+                return classes();
+            }
+
+            @Override
+            public int channels() {
+                return channels;
+            }
+        };
     }
 }

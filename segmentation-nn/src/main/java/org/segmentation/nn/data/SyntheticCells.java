@@ -85,6 +85,17 @@ public final class SyntheticCells {
         public Sample toSample() {
             return new Sample(image, threeClass, instances);
         }
+
+        /** The image with a 2-class target (background 0, cell 1) and the instance map, for instance models. */
+        public Sample toInstanceSample() {
+            LabelMap cell = new LabelMap(instances.width, instances.height);
+            for (int y = 0; y < instances.height; y++) {
+                for (int x = 0; x < instances.width; x++) {
+                    cell.unsafe_set(x, y, instances.unsafe_get(x, y) > 0 ? 1 : 0);
+                }
+            }
+            return new Sample(image, cell, instances);
+        }
     }
 
     private final Config config;
@@ -109,6 +120,21 @@ public final class SyntheticCells {
             samples.add(generate(seed, i).toSample());
         }
         return new InMemoryDataset(samples, 3);
+    }
+
+    /**
+     * The images of {@link #dataset dataset(n, seed)} as a 2-class instance dataset (background, cell; each cell
+     * its own instance), what a Mask R-CNN trains on.
+     */
+    public InMemoryDataset instanceDataset(int n, long seed) {
+        if (n < 1) {
+            throw new IllegalArgumentException("dataset size must be at least 1, got " + n);
+        }
+        List<Sample> samples = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            samples.add(generate(seed, i).toInstanceSample());
+        }
+        return new InMemoryDataset(samples, 2);
     }
 
     /**

@@ -84,6 +84,17 @@ public final class MaskRCNN {
          * @throws IllegalArgumentException if the maps differ in size or an instance's class is 0 (background)
          */
         public static Target fromInstances(LabelMap instances, LabelMap classes, DataType dtype) {
+            return of(truth(instances, classes), dtype);
+        }
+
+        /**
+         * The ground truth of an instance label map as {@link #fromInstances} reads it (ids without pixels skipped,
+         * each instance's class the most frequent value of {@code classes} over its pixels, 1 for all when
+         * {@code classes} is null), as instances with score 1: what the COCO AP of a prediction is measured against.
+         *
+         * @throws IllegalArgumentException if the maps differ in size or an instance's class is 0 (background)
+         */
+        public static InstanceSegmentation truth(LabelMap instances, LabelMap classes) {
             if (classes != null && (classes.width != instances.width || classes.height != instances.height)) {
                 throw new IllegalArgumentException("MaskRCNN.Target.fromInstances: instance map " + instances.width
                         + "x" + instances.height + " but class map " + classes.width + "x" + classes.height);
@@ -108,7 +119,7 @@ public final class MaskRCNN {
                 }
                 classOf[e.getKey()] = c;
             }
-            return of(InstanceSegmentation.fromLabels(instances, classOf), dtype);
+            return InstanceSegmentation.fromLabels(instances, classOf);
         }
 
         /**

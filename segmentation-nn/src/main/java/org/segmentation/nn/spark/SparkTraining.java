@@ -27,6 +27,7 @@ import org.segmentation.nn.io.TrainingState;
 import org.segmentation.nn.model.ModelWeights;
 import org.segmentation.nn.model.SegmentationModel;
 import org.segmentation.nn.model.UNet;
+import org.segmentation.nn.train.DenseTrainable;
 import org.segmentation.nn.train.Trainer;
 import org.segmentation.nn.train.TrainerConfig;
 import org.segmentation.nn.train.TrainerConfig.Interval;
@@ -133,7 +134,7 @@ public final class SparkTraining {
                     + localSteps);
         }
         TrainerConfig config = setup.trainer();
-        SegmentationModel model = config.model();
+        SegmentationModel model = dense(config).model();
         int share = setup.data().size() / workers;
         int batchesPerEpoch = config.dropLast() ? share / config.batchSize()
                 : (share + config.batchSize() - 1) / config.batchSize();
@@ -179,7 +180,7 @@ public final class SparkTraining {
                 DirectoryBytes.deleteTree(tmp);
             }
         }
-        ValidationResult v = validation == null ? null : Trainer.evaluate(model, config.loss(), validation,
+        ValidationResult v = validation == null ? null : Trainer.evaluate(model, dense(config).loss(), validation,
                 config.validationBatchSize(), total, total / batchesPerEpoch);
         return new Result(model, rounds, total, losses.stream().mapToDouble(Double::doubleValue).toArray(), v);
     }
@@ -209,7 +210,7 @@ public final class SparkTraining {
     private static Contribution trainShare(int worker, int workers, Setup setup, DirectoryBytes state, long until)
             throws IOException {
         TrainerConfig base = setup.trainer();
-        TrainerConfig config = new TrainerConfig(base.model(), base.loss(), base.optimizer(), base.schedule(),
+        TrainerConfig config = new TrainerConfig(base.trainable(), base.optimizer(), base.schedule(),
                 base.scheduleUnit(), base.epochs(), until, base.batchSize(), base.dropLast(), Interval.never(),
                 base.validationBatchSize(), base.monitor(), 0, null, base.checkpointEveryEpochs(),
                 base.modelConfig(), base.clipNorm(), base.seed(), base.loaderThreads(), base.prefetchBatches());
@@ -219,8 +220,22 @@ public final class SparkTraining {
             return null;
         });
         trainer.fit(share(setup.data(), worker, workers), setup.augmentation(), null);
-        return Contribution.of(ModelWeights.toTensors(config.model()), config.optimizer().state(),
+        return Contribution.of(ModelWeights.toTensors(dense(config).model()), config.optimizer().state(),
                 trainer.history().losses());
+    }
+
+    /**
+     * The per-pixel model and loss of a configuration.
+     *
+     * @throws IllegalArgumentException if it trains another kind of model: Spark training averages per-pixel
+     *     models only
+     */
+    static DenseTrainable dense(TrainerConfig config) {
+        if (config.trainable() instanceof DenseTrainable d) {
+            return d;
+        }
+        throw new IllegalArgumentException("Spark training takes a per-pixel model (DenseTrainable), got "
+                + config.trainable().getClass().getSimpleName());
     }
 
     /** Samples {@code worker, worker + workers, ...}, {@code floor(n / workers)} of them. */
@@ -236,10 +251,10 @@ public final class SparkTraining {
         if (config.modelConfig() != null) {
             return config.modelConfig();
         }
-        if (config.model() instanceof UNet unet) {
+        if (dense(config).model() instanceof UNet unet) {
             return UNet.configFields(unet.config());
         }
-        return Map.of("architecture", config.model().getClass().getSimpleName());
+        return Map.of("architecture", dense(config).model().getClass().getSimpleName());
     }
 
     private static void save(Path last, ObjectNode modelConfig, TrainerConfig config, long step, int batchesPerEpoch,
@@ -252,7 +267,7 @@ public final class SparkTraining {
         TrainingState state = new TrainingState(step / batchesPerEpoch, step, Long.toString(config.seed()), extra);
         Files.createDirectories(last.toAbsolutePath().getParent());
         ModelFiles.saveCheckpoint(last, new Checkpoint(new SavedModel(modelConfig,
-                ModelWeights.toTensors(config.model())), config.optimizer().state(), state));
+                ModelWeights.toTensors(dense(config).model())), config.optimizer().state(), state));
     }
 
     /** Loads the driver's model and optimizer from {@code last}; returns the rounds it completed. */
@@ -272,7 +287,7 @@ public final class SparkTraining {
                     + " local steps and seed " + cp.state().rngState() + "; this run has " + workers + ", "
                     + localSteps + " and " + config.seed() + ", so resuming would not continue the same run");
         }
-        ModelWeights.load(config.model(), cp.model().weights());
+        ModelWeights.load(dense(config).model(), cp.model().weights());
         config.optimizer().loadState(cp.optimizer());
         return round.longValue();
     }

@@ -110,13 +110,27 @@ public final class TrainedMaskRCNN {
 
     /** Saves as model directory {@code dir}, replacing a model directory already there (see {@link ModelFiles}). */
     public void save(Path dir) throws IOException {
+        ModelFiles.saveModel(dir, new SavedModel(configJson(), network.toTensors()));
+    }
+
+    /**
+     * The fields of this model's {@code config.json} as {@link #save} writes them, for the checkpoints of a
+     * training run ({@link org.segmentation.nn.train.TrainerConfig.Builder#checkpoints}), whose directories then
+     * load as this model.
+     */
+    public java.util.Map<String, Object> configFields() {
+        return new com.fasterxml.jackson.databind.ObjectMapper().convertValue(configJson(),
+                new com.fasterxml.jackson.core.type.TypeReference<java.util.Map<String, Object>>() { });
+    }
+
+    private ObjectNode configJson() {
         ObjectNode config = MaskRCNN.configToJson(network.config());
         config.putObject("transform").put("min_size", transform.minSize()).put("max_size", transform.maxSize())
                 .put("size_divisible", transform.sizeDivisible());
         config.set("input", new com.fasterxml.jackson.databind.ObjectMapper().valueToTree(
                 TrainedUNet.inputFields(transform.input())));
         classNames.forEach(config.putArray("class_names")::add);
-        ModelFiles.saveModel(dir, new SavedModel(config, network.toTensors()));
+        return config;
     }
 
     public MaskRCNN network() {

@@ -34,6 +34,11 @@ public final class LoggingListener implements TrainingListener {
 
     @Override
     public void onValidation(ValidationResult r) {
+        if (!Double.isNaN(r.maskAp()) || !Double.isNaN(r.maskAp50())) {
+            LOG.info(String.format(java.util.Locale.ROOT, "validation at step %d: mask AP %.4f AP50 %.4f", r.step(),
+                    r.maskAp(), r.maskAp50()));
+            return;
+        }
         LOG.info(String.format(java.util.Locale.ROOT, "validation at step %d: loss %.5f mIoU %.4f Dice %.4f pixel accuracy %.4f", r.step(),
                 r.loss(), r.meanIoU(), r.meanDice(), r.pixelAccuracy()));
     }

@@ -11,14 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
-import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.segmentation.core.image.LabelMap;
-import org.segmentation.core.image.PlanarF32;
-import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.Batch;
@@ -30,14 +23,12 @@ import org.segmentation.nn.io.ModelFormatException;
 import org.segmentation.nn.io.SavedModel;
 import org.segmentation.nn.io.TrainingState;
 import org.segmentation.nn.loss.Loss;
-import org.segmentation.nn.loss.LossResult;
 import org.segmentation.nn.model.ModelWeights;
 import org.segmentation.nn.model.SegmentationModel;
 import org.segmentation.nn.optim.GradientClipping;
 import org.segmentation.nn.optim.Optimizer;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.predict.Predictor;
-import org.segmentation.nn.predict.PredictorConfig;
 import org.segmentation.nn.train.TrainerConfig.Interval;
 import org.segmentation.nn.train.TrainerConfig.ScheduleUnit;
 import org.segmentation.nn.train.TrainingListener.CheckpointKind;
@@ -45,18 +36,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Trains a {@link SegmentationModel} as a {@link TrainerConfig} describes: mini-batches from a seeded
- * {@link BatchLoader}, one optimizer step per batch, validation (mIoU, Dice,
- * pixel accuracy, loss) in evaluation mode, the best and the latest checkpoint, early stopping, and progress to
- * {@link TrainingListener}s.
+ * Trains a {@link Trainable} as a {@link TrainerConfig} describes: mini-batches from a seeded
+ * {@link BatchLoader}, one optimizer step per batch, validation in evaluation mode (mIoU, Dice, pixel accuracy and
+ * loss of a per-pixel {@link DenseTrainable}; COCO mask AP of a {@link MaskRCNNTrainable}), the best and the latest
+ * checkpoint, early stopping, and progress to {@link TrainingListener}s.
  *
  * <p><b>Counting.</b> Step {@code n} is the n-th optimizer step (from 1); "at step n" means n steps are done.
  * Epochs are indexed from 0; a checkpoint stores the number of completed epochs and steps. A per-step schedule
  * is evaluated at the 0-based step index, {@code rate(n - 1)} for step n.
  *
  * <p><b>Reproducibility.</b> Everything random is a function of the seed and the position: the batch order and
- * augmentation of epoch e come from the loader's (seed, e, sample) derivation, and before step n the model's
- * dropout is reseeded ({@link SegmentationModel#reseed}) from (seed, n). A run therefore depends only on the
+ * augmentation of epoch e come from the loader's (seed, e, sample) derivation, and step n's own randomness (a
+ * U-Net's dropout masks, a Mask R-CNN's sampled anchors and proposals) from a seed derived from (seed, n)
+ * ({@link Trainable#trainStep}). A run therefore depends only on the
  * seed, the initial weights and the data, and {@link #resume} from a checkpoint written at any step continues
  * exactly as the uninterrupted run: on the CPU backend with one ND4J/OpenMP thread (the test configuration,
  * {@code OMP_NUM_THREADS=1}) the weights are bit-identical, which the tests check. With more threads it has not
@@ -83,12 +75,11 @@ public final class Trainer {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainerConfig config;
-    private final SegmentationModel model;
+    private final Trainable trainable;
     private final Optimizer optimizer;
     private final ParameterBuffer params;
     private final List<TrainingListener> listeners = new ArrayList<>();
     private TrainingHistory history = new TrainingHistory();
-    private final Inputs inputs = new Inputs();
 
     // position: completed epochs and steps
     private int epoch;
@@ -106,9 +97,9 @@ public final class Trainer {
     /** A trainer at step 0; listeners may be added later. */
     public Trainer(TrainerConfig config, TrainingListener... listeners) {
         this.config = config;
-        this.model = config.model();
+        this.trainable = config.trainable();
         this.optimizer = config.optimizer();
-        this.params = model.parameters();
+        this.params = trainable.parameters();
         this.listeners.addAll(List.of(listeners));
     }
 
@@ -139,8 +130,8 @@ public final class Trainer {
      * Trains from the current position (step 0, or where {@link #resume} left it) until {@code epochs} or
      * {@code maxSteps} is reached or early stopping ends the run.
      *
-     * @param train the training set; its samples, after {@code augmentation}, must share one size per batch,
-     *     a multiple of the model's {@link SegmentationModel#sizeMultiple()}
+     * @param train the training set; its samples, after {@code augmentation}, must share one size per batch (for
+     *     a per-pixel model a multiple of its {@link SegmentationModel#sizeMultiple()})
      * @param augmentation applied to each training sample with its seeded generator, or {@code null}
      * @param validation the validation set, or {@code null} when {@code validateEvery} is never
      * @throws IllegalArgumentException if the datasets do not fit the model or the configuration
@@ -149,9 +140,9 @@ public final class Trainer {
      */
     public TrainingResult fit(SegmentationDataset train, Augmentation augmentation, SegmentationDataset validation)
             throws IOException {
-        checkDataset("training set", train);
+        trainable.checkDataset("training set", train);
         if (validation != null) {
-            checkDataset("validation set", validation);
+            trainable.checkDataset("validation set", validation);
         } else if (!config.validateEvery().isNever()) {
             throw new IllegalArgumentException("validateEvery is " + config.validateEvery()
                     + " but no validation set was given");
@@ -179,7 +170,7 @@ public final class Trainer {
             }
             long start = System.nanoTime();
             long stepsThisRun = 0;
-            model.setTraining(true);
+            trainable.setTraining(true);
             while (!stop && epoch < config.epochs() && step < total) {
                 int e = epoch;
                 if (config.schedule() != null && config.scheduleUnit() == ScheduleUnit.EPOCH) {
@@ -233,7 +224,7 @@ public final class Trainer {
                 }
             }
         } finally {
-            model.setTraining(true);
+            trainable.setTraining(true);
         }
         return new TrainingResult(step, epoch, stop, best, bestStep, lastValidation, history);
     }
@@ -269,7 +260,7 @@ public final class Trainer {
                     + (bpe == null ? "missing" : bpe.toString()) + ", not a positive integer");
         }
         checkPosition(stateFile, s.epoch(), s.step(), bpe.intValue(), extra);
-        ModelWeights.load(model, cp.model().weights());
+        ModelWeights.load(ModelWeights.named(params, trainable.buffers()), cp.model().weights());
         optimizer.loadState(cp.optimizer());
         epoch = (int) s.epoch();
         step = s.step();
@@ -317,11 +308,12 @@ public final class Trainer {
     }
 
     /**
-     * The model's metrics on {@code data} in evaluation mode (the model is left in evaluation mode): prediction
-     * by argmax over the K channels, or logit &gt; 0 for K = 1 ({@link Predictor#labelsOfLogits}), against the
-     * labels, in a {@link ConfusionMatrix} that skips the dataset's ignore label.
+     * The metrics of a per-pixel model on {@code data} in evaluation mode (the model is left in evaluation mode):
+     * prediction by argmax over the K channels, or logit &gt; 0 for K = 1 ({@link Predictor#labelsOfLogits}),
+     * against the labels, in a {@link org.segmentation.core.metrics.ConfusionMatrix} that skips the dataset's
+     * ignore label; what {@link DenseTrainable#validate} reports during training.
      *
-     * @param loss the loss to report, with the training loss's target convention (see {@link TrainerConfig})
+     * @param loss the loss to report, with the training loss's target convention (see {@link DenseTrainable})
      * @param batchSize samples per forward pass; samples of one batch must have one size
      * @param step recorded in the result
      * @param epoch recorded in the result
@@ -330,77 +322,17 @@ public final class Trainer {
             int batchSize, long step, long epoch) {
         try (BatchLoader loader = new BatchLoader(data, null,
                 new BatchLoader.Config(batchSize, false, false, 0, 0, 1))) {
-            return evaluate(model, loss, loader, step, epoch);
+            return DenseTrainable.evaluate(model, loss, loader, step, epoch);
         }
-    }
-
-    private static ValidationResult evaluate(SegmentationModel model, Loss loss, BatchLoader loader, long step,
-            long epoch) {
-        SegmentationDataset data = loader.dataset();
-        int k = model.outputChannels();
-        ConfusionMatrix cm = new ConfusionMatrix(k == 1 ? 2 : k, data.ignoreLabel());
-        DataType dt = model.parameters().dataType();
-        double weightedLoss = 0;
-        long pixels = 0;
-        Inputs inputs = new Inputs();
-        model.setTraining(false);
-        for (Iterator<Batch> it = loader.epoch(0); it.hasNext(); ) {
-            Batch batch = it.next();
-            int hw = batch.height * batch.width;
-            float[] scores;
-            INDArray x = inputs.images(batch, dt);
-            INDArray logits = forwardPadded(model, x);
-            INDArray target = inputs.target(batch, k, dt);
-            try (MemoryWorkspace ws = Memory.scratch()) {
-                LossResult r = loss.compute(logits, target);
-                weightedLoss += r.loss() * batch.size * hw;
-                pixels += (long) batch.size * hw;
-                scores = logits.castTo(DataType.FLOAT).dup('c').data().asFloat();
-            } finally {
-                Memory.free(logits);
-                inputs.release();
-            }
-            int perSample = k * hw;
-            for (int n = 0; n < batch.size; n++) {
-                int[] truth = new int[hw];
-                System.arraycopy(batch.targets, batch.targetOffset(n), truth, 0, hw);
-                PlanarF32 sample = PlanarF32.wrap(Arrays.copyOfRange(scores, n * perSample, (n + 1) * perSample), k,
-                        batch.width, batch.height);
-                cm.add(LabelMap.wrap(truth, batch.width, batch.height), Predictor.labelsOfLogits(sample));
-            }
-        }
-        return new ValidationResult(step, epoch, pixels == 0 ? Double.NaN : weightedLoss / pixels, cm.meanIoU(),
-                cm.meanDice(), cm.pixelAccuracy(), cm.iou(), cm.dice());
-    }
-
-    /**
-     * The logits of images of any size, as {@link Predictor} computes them: extended at the bottom and right to
-     * a multiple of the model's size multiple by reflection, and cropped back. Training crops its samples to a
-     * valid size, but validation images are used whole.
-     */
-    private static INDArray forwardPadded(SegmentationModel model, INDArray x) {
-        long h = x.size(2), w = x.size(3);
-        int m = model.sizeMultiple();
-        long ph = (h + m - 1) / m * m, pw = (w + m - 1) / m * m;
-        if (ph == h && pw == w) {
-            return model.forward(x);
-        }
-        INDArray padded = Predictor.pad(x, ph - h, pw - w, PredictorConfig.Padding.REFLECT);
-        INDArray full = model.forward(padded);
-        Memory.free(padded);
-        INDArray logits = full.get(NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.interval(0, h),
-                NDArrayIndex.interval(0, w)).dup('c');
-        Memory.free(full);
-        return logits;
     }
 
     /** Validates, records, saves the best checkpoint; returns whether early stopping ends the run. */
     private boolean validate(BatchLoader valLoader, long epochForRecord) throws IOException {
         ValidationResult r;
         try {
-            r = evaluate(model, config.loss(), valLoader, step, epochForRecord);
+            r = trainable.validate(valLoader, step, epochForRecord);
         } finally {
-            model.setTraining(true);
+            trainable.setTraining(true);
         }
         lastValidation = r;
         history.addValidation(r);
@@ -432,101 +364,22 @@ public final class Trainer {
      * @return {loss, gradient norm before clipping}
      */
     private double[] trainStep(Batch batch, long number) {
-        int m = model.sizeMultiple();
-        if (batch.height % m != 0 || batch.width % m != 0) {
-            throw new IllegalArgumentException("training batch of " + batch.height + "x" + batch.width
-                    + " pixels: height and width must be multiples of " + m + " for this model; crop or pad");
+        params.zeroGradients();
+        double loss = trainable.trainStep(batch, stepSeed(config.seed(), number));
+        if (!Double.isFinite(loss)) {
+            throw new TrainingDivergedException(number, "loss is " + loss + " at step " + number + " (epoch "
+                    + batch.epoch + ", samples " + Arrays.toString(batch.indices) + ")", null);
         }
-        DataType dt = params.dataType();
-        INDArray x = inputs.images(batch, dt);
-        INDArray target = inputs.target(batch, model.outputChannels(), dt);
-        try {
-            params.zeroGradients();
-            model.reseed(stepSeed(config.seed(), number));
-            INDArray logits = model.forward(x);
-            LossResult r;
-            try {
-                r = config.loss().computeDetached(logits, target);
-            } finally {
-                Memory.free(logits);
+        try (MemoryWorkspace ws = Memory.scratch()) {
+            double norm = config.clipNorm() > 0 ? GradientClipping.clipByNorm(params, config.clipNorm())
+                    : params.gradients().norm2Number().doubleValue();
+            if (!Double.isFinite(norm)) {
+                throw new TrainingDivergedException(number, "gradient norm is " + norm + " at step " + number
+                        + " although the loss " + loss + " is finite; refusing to train on it (epoch "
+                        + batch.epoch + ", samples " + Arrays.toString(batch.indices) + ")", null);
             }
-            INDArray dLogits = r.dLogits();
-            try {
-                try {
-                    Loss.requireFinite(r.loss(), number);
-                } catch (IllegalStateException e) {
-                    throw new TrainingDivergedException(number, e.getMessage() + " (epoch " + batch.epoch
-                            + ", samples " + java.util.Arrays.toString(batch.indices) + ")", e);
-                }
-                model.backward(dLogits);
-            } finally {
-                Memory.free(dLogits);
-            }
-            try (MemoryWorkspace ws = Memory.scratch()) {
-                double norm = config.clipNorm() > 0 ? GradientClipping.clipByNorm(params, config.clipNorm())
-                        : params.gradients().norm2Number().doubleValue();
-                if (!Double.isFinite(norm)) {
-                    throw new TrainingDivergedException(number, "gradient norm is " + norm + " at step " + number
-                            + " although the loss " + r.loss() + " is finite; refusing to train on it (epoch "
-                            + batch.epoch + ", samples " + java.util.Arrays.toString(batch.indices) + ")", null);
-                }
-                optimizer.step();
-                return new double[] {r.loss(), norm};
-            }
-        } finally {
-            inputs.release();
-        }
-    }
-
-    /**
-     * The network inputs of a batch in arrays allocated outside every workspace and reused while the batch shape
-     * stays the same: filling them from the batch's Java arrays is one bulk copy each and allocates nothing, so
-     * no per-step native memory waits for the garbage collector.
-     */
-    private static final class Inputs {
-        private INDArray images;  // (N,C,H,W) FLOAT
-        private INDArray labels;  // (N,H,W) INT32
-        // images and labels converted for this batch, null if none; freed by release()
-        private INDArray cast;
-        private INDArray castLabels;
-
-        /** The batch's images as (N,C,H,W) of {@code dt}. */
-        INDArray images(Batch b, DataType dt) {
-            long[] shape = {b.size, b.channels, b.height, b.width};
-            if (images == null || !java.util.Arrays.equals(images.shape(), shape)) {
-                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    images = Nd4j.create(DataType.FLOAT, shape);
-                }
-            }
-            images.data().setData(b.images);
-            if (dt == DataType.FLOAT) {
-                return images;
-            }
-            cast = images.castTo(dt);                     // detached: no workspace is open here
-            return cast;
-        }
-
-        /** Labels (N,H,W) for a K-class model, 0/1 probabilities (N,1,H,W) of {@code dt} for a one-channel one. */
-        INDArray target(Batch b, int k, DataType dt) {
-            long[] shape = {b.size, b.height, b.width};
-            if (labels == null || !java.util.Arrays.equals(labels.shape(), shape)) {
-                try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
-                    labels = Nd4j.create(DataType.INT32, shape);
-                }
-            }
-            labels.data().setData(b.targets);
-            if (k != 1) {
-                return labels;
-            }
-            castLabels = labels.castTo(dt);
-            return castLabels.reshape(b.size, 1, b.height, b.width);
-        }
-
-        /** Frees the converted arrays of the last batch. */
-        void release() {
-            Memory.free(cast, castLabels);
-            cast = null;
-            castLabels = null;
+            optimizer.step();
+            return new double[] {loss, norm};
         }
     }
 
@@ -551,23 +404,11 @@ public final class Trainer {
         extra.put("metric", config.monitor().metric().name());
         TrainingState state = new TrainingState(epoch, step, Long.toString(config.seed()), extra);
         SavedModel saved = new SavedModel(JSON.valueToTree(config.modelConfig()),
-                ModelWeights.toTensors(model));
+                ModelWeights.toTensors(ModelWeights.named(params, trainable.buffers())));
         ModelFiles.saveCheckpoint(dir, new Checkpoint(saved, optimizer.state(), state));
         history.write(config.checkpointDir());
         TrainingListener.CheckpointSaved cs = new TrainingListener.CheckpointSaved(kind, dir, epoch, step);
         listeners.forEach(l -> l.onCheckpoint(cs));
     }
 
-    private void checkDataset(String what, SegmentationDataset d) {
-        int k = model.outputChannels();
-        if (d.channels() != model.inputChannels()) {
-            throw new IllegalArgumentException("the " + what + " has " + d.channels() + " channels, the model takes "
-                    + model.inputChannels());
-        }
-        int classes = k == 1 ? 2 : k;
-        if (d.numClasses() != classes) {
-            throw new IllegalArgumentException("the " + what + " has " + d.numClasses() + " classes, the model's "
-                    + k + " output channel(s) need " + classes);
-        }
-    }
 }

@@ -12,11 +12,11 @@ import org.segmentation.nn.optim.Optimizer;
  * starts from the defaults listed there; every value is checked by the compact constructor and a bad one is
  * rejected with an {@link IllegalArgumentException} naming it.
  *
- * @param model the network trained (its parameters are the optimizer's)
- * @param loss the training loss; its targets are the batch labels (N,H,W) for a K-class model, or the labels
- *     as 0/1 probabilities (N,1,H,W) for a one-channel (sigmoid) model
- * @param optimizer steps over {@code model.parameters()}: one built over another buffer would train nothing, so
- *     it is refused
+ * @param trainable the network and its loss ({@link DenseTrainable} for a per-pixel model, whose loss's targets are
+ *     the batch labels (N,H,W) for a K-class model or the labels as 0/1 probabilities (N,1,H,W) for a one-channel
+ *     model; {@link MaskRCNNTrainable}); its parameters are the optimizer's
+ * @param optimizer steps over {@code trainable.parameters()}: one built over another buffer would train nothing,
+ *     so it is refused
  * @param schedule learning rate as a function of the epoch or the step index ({@link #scheduleUnit}), starting
  *     at 0; {@code null} keeps the optimizer's rate. Warm-up: {@link LearningRateSchedule#linearWarmup}.
  * @param scheduleUnit whether {@code schedule} is evaluated once per epoch (at its start) or before every step
@@ -44,7 +44,7 @@ import org.segmentation.nn.optim.Optimizer;
  * @param loaderThreads background threads loading and augmenting batches; 0 loads on the training thread
  * @param prefetchBatches batches prepared ahead by the loader threads, at least 1
  */
-public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimizer,
+public record TrainerConfig(Trainable trainable, Optimizer optimizer,
         LearningRateSchedule schedule, ScheduleUnit scheduleUnit, int epochs, long maxSteps, int batchSize,
         boolean dropLast, Interval validateEvery, int validationBatchSize, Monitor monitor, int patience,
         Path checkpointDir, int checkpointEveryEpochs, Map<String, Object> modelConfig, double clipNorm,
@@ -118,7 +118,11 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
         /** Correctly classified pixels over counted pixels. */
         PIXEL_ACCURACY,
         /** The training loss on the validation set (evaluation mode), averaged over pixels-weighted batches. */
-        LOSS
+        LOSS,
+        /** COCO mask AP@[.5:.95] of an instance model ({@link MaskRCNNTrainable}). */
+        MASK_AP,
+        /** COCO mask AP at IoU 0.5 of an instance model. */
+        MASK_AP50
     }
 
     /** Whether a larger or a smaller metric is better. */
@@ -148,6 +152,11 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
             return new Monitor(Metric.MEAN_IOU, Mode.MAX, 0);
         }
 
+        /** COCO mask AP@[.5:.95], larger is better, any improvement counts. */
+        public static Monitor maskAp() {
+            return new Monitor(Metric.MASK_AP, Mode.MAX, 0);
+        }
+
         /** Whether {@code value} improves on {@code best} (NaN never does; anything improves on NaN). */
         public boolean improves(double value, double best) {
             if (Double.isNaN(value)) {
@@ -162,11 +171,11 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
 
     /** @throws IllegalArgumentException naming the first value out of range */
     public TrainerConfig {
-        if (model == null || loss == null || optimizer == null) {
-            throw new IllegalArgumentException("model, loss and optimizer are required, got model=" + model
-                    + ", loss=" + loss + ", optimizer=" + optimizer);
+        if (trainable == null || optimizer == null) {
+            throw new IllegalArgumentException("the trainable model and the optimizer are required, got "
+                    + trainable + ", optimizer=" + optimizer);
         }
-        if (optimizer.parameters() != model.parameters()) {
+        if (optimizer.parameters() != trainable.parameters()) {
             throw new IllegalArgumentException("the optimizer updates another parameter buffer than the model's: "
                     + "build it on model.parameters() (it would train nothing)");
         }
@@ -226,13 +235,21 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
      * directory is set, no clipping, seed 0, 1 loader thread, 2 batches prefetched.
      */
     public static Builder builder(SegmentationModel model, Loss loss, Optimizer optimizer) {
-        return new Builder(model, loss, optimizer);
+        if (model == null || loss == null) {
+            throw new IllegalArgumentException("model, loss and optimizer are required, got model=" + model
+                    + ", loss=" + loss + ", optimizer=" + optimizer);
+        }
+        return new Builder(new DenseTrainable(model, loss), optimizer);
+    }
+
+    /** A builder with the defaults of {@link #builder(SegmentationModel, Loss, Optimizer)} for any trainable. */
+    public static Builder builder(Trainable trainable, Optimizer optimizer) {
+        return new Builder(trainable, optimizer);
     }
 
     /** Fills a {@link TrainerConfig}; {@link #build()} validates. */
     public static final class Builder {
-        private final SegmentationModel model;
-        private final Loss loss;
+        private final Trainable trainable;
         private final Optimizer optimizer;
         private LearningRateSchedule schedule;
         private ScheduleUnit scheduleUnit = ScheduleUnit.EPOCH;
@@ -252,9 +269,8 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
         private int loaderThreads = 1;
         private int prefetchBatches = 2;
 
-        private Builder(SegmentationModel model, Loss loss, Optimizer optimizer) {
-            this.model = model;
-            this.loss = loss;
+        private Builder(Trainable trainable, Optimizer optimizer) {
+            this.trainable = trainable;
             this.optimizer = optimizer;
         }
 
@@ -335,7 +351,7 @@ public record TrainerConfig(SegmentationModel model, Loss loss, Optimizer optimi
 
         /** @throws IllegalArgumentException naming the first value out of range */
         public TrainerConfig build() {
-            return new TrainerConfig(model, loss, optimizer, schedule, scheduleUnit, epochs, maxSteps, batchSize,
+            return new TrainerConfig(trainable, optimizer, schedule, scheduleUnit, epochs, maxSteps, batchSize,
                     dropLast, validateEvery, validationBatchSize, monitor, patience, checkpointDir,
                     checkpointEveryEpochs, modelConfig, clipNorm, seed, loaderThreads, prefetchBatches);
         }

@@ -111,7 +111,7 @@ public final class TrainingHistory {
                     .append(rates[i]).append('\n');
         }
         writeAtomically(dir.resolve(STEPS_CSV), s.toString().getBytes(StandardCharsets.UTF_8));
-        StringBuilder v = new StringBuilder("step,epoch,loss,mean_iou,mean_dice,pixel_accuracy");
+        StringBuilder v = new StringBuilder("step,epoch,loss,mean_iou,mean_dice,pixel_accuracy,mask_ap,mask_ap50");
         int classes = validations.isEmpty() ? 0 : validations.get(0).iou().length;
         for (String col : new String[] {"iou_", "dice_"}) {
             for (int c = 0; c < classes; c++) {
@@ -121,7 +121,8 @@ public final class TrainingHistory {
         v.append('\n');
         for (ValidationResult r : validations) {
             v.append(r.step()).append(',').append(r.epoch()).append(',').append(r.loss()).append(',')
-                    .append(r.meanIoU()).append(',').append(r.meanDice()).append(',').append(r.pixelAccuracy());
+                    .append(r.meanIoU()).append(',').append(r.meanDice()).append(',').append(r.pixelAccuracy())
+                    .append(',').append(r.maskAp()).append(',').append(r.maskAp50());
             for (double x : r.iou()) {
                 v.append(',').append(x);
             }
@@ -136,8 +137,8 @@ public final class TrainingHistory {
 
     /**
      * {@code {"steps": {"step": [..], "epoch": [..], "loss": [..], "lr": [..]}, "validations": [{"step", "epoch",
-     * "loss", "mean_iou", "mean_dice", "pixel_accuracy", "iou": [..], "dice": [..]}, ..]}}; NaN is written as the
-     * string "NaN".
+     * "loss", "mean_iou", "mean_dice", "pixel_accuracy", "mask_ap", "mask_ap50", "iou": [..], "dice": [..]}, ..]}};
+     * NaN is written as the string "NaN".
      */
     public ObjectNode toJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -161,6 +162,8 @@ public final class TrainingHistory {
             o.put("mean_iou", r.meanIoU());
             o.put("mean_dice", r.meanDice());
             o.put("pixel_accuracy", r.pixelAccuracy());
+            o.put("mask_ap", r.maskAp());
+            o.put("mask_ap50", r.maskAp50());
             ArrayNode iou = o.putArray("iou");
             for (double x : r.iou()) {
                 iou.add(x);
@@ -206,7 +209,8 @@ public final class TrainingHistory {
         for (JsonNode o : vs) {
             h.addValidation(new ValidationResult(o.path("step").asLong(), o.path("epoch").asLong(),
                     o.path("loss").asDouble(), o.path("mean_iou").asDouble(), o.path("mean_dice").asDouble(),
-                    o.path("pixel_accuracy").asDouble(), doubles(o.path("iou")), doubles(o.path("dice"))));
+                    o.path("pixel_accuracy").asDouble(), doubles(o.path("iou")), doubles(o.path("dice")),
+                    o.path("mask_ap").asDouble(Double.NaN), o.path("mask_ap50").asDouble(Double.NaN)));
         }
         return h;
     }

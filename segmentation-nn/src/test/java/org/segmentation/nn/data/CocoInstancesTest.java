@@ -73,6 +73,37 @@ class CocoInstancesTest {
     }
 
     /**
+     * As training samples: the cat (18x16 = 288 pixels) lies partly on the dog (23x18 = 414), so the shared
+     * pixels [15, 20) x [10, 18) are the smaller cat's; the empty image is all background.
+     */
+    @Test
+    void samplesPaintSmallerAnnotationsOverLargerOnes() throws Exception {
+        CocoInstances data = CocoInstances.open(write(), dir, 1);
+        SegmentationDataset d = data.samples();
+        assertEquals(2, d.size());
+        assertEquals(3, d.numClasses());
+        assertEquals(1, d.channels());
+        Sample s = d.get(0);
+        assertEquals(1, s.instances().get(16, 12), "shared pixel: the cat, annotation 1");
+        assertEquals(2, s.target().get(16, 12), "the cat's class");
+        assertEquals(2, s.instances().get(30, 20), "the dog alone");
+        assertEquals(1, s.target().get(30, 20), "the dog's class");
+        assertEquals(0, s.instances().get(1, 1));
+        assertEquals(0, s.instances().get(39, 29));
+        int cat = 0;
+        for (int y = 0; y < 30; y++) {
+            for (int x = 0; x < 40; x++) {
+                cat += s.instances().get(x, y) == 1 ? 1 : 0;
+            }
+        }
+        assertEquals(18 * 16, cat, "the cat whole");
+        Sample empty = d.get(1);
+        assertEquals(0, empty.instances().maxLabel());
+        assertEquals(0, empty.target().maxLabel());
+        assertThrows(IndexOutOfBoundsException.class, () -> d.get(2));
+    }
+
+    /**
      * Issue 13: an image without instances trains and predicts fine. A batch of the two images (one empty) goes
      * through the transform into one training step, whose losses are finite, then both are segmented.
      */

@@ -99,7 +99,7 @@ class SparkTrainingTest {
             new Trainer(c).fit(setup.data(), setup.augmentation(), null);
             return null;
         });
-        return c.model();
+        return ((org.segmentation.nn.train.DenseTrainable) c.trainable()).model();
     }
 
     private static void assertSameWeights(SegmentationModel expected, SegmentationModel actual) {

@@ -97,11 +97,11 @@ class TrainerTest {
     }
 
     private static void assertSameState(Trainer a, Trainer b) {
-        assertArrayEquals(a.config().model().parameters().values().toFloatVector(),
-                b.config().model().parameters().values().toFloatVector());
-        for (String name : a.config().model().buffers().keySet()) {
-            assertArrayEquals(a.config().model().buffers().get(name).toFloatVector(),
-                    b.config().model().buffers().get(name).toFloatVector(), name);
+        assertArrayEquals(((DenseTrainable) a.config().trainable()).model().parameters().values().toFloatVector(),
+                ((DenseTrainable) b.config().trainable()).model().parameters().values().toFloatVector());
+        for (String name : ((DenseTrainable) a.config().trainable()).model().buffers().keySet()) {
+            assertArrayEquals(((DenseTrainable) a.config().trainable()).model().buffers().get(name).toFloatVector(),
+                    ((DenseTrainable) b.config().trainable()).model().buffers().get(name).toFloatVector(), name);
         }
         assertEquals(a.config().optimizer().state(), b.config().optimizer().state());
         assertArrayEquals(a.history().losses(), b.history().losses());
