@@ -51,9 +51,10 @@ import org.slf4j.LoggerFactory;
  * ({@link Trainable#trainStep}). A run therefore depends only on the
  * seed, the initial weights and the data, and {@link #resume} from a checkpoint written at any step continues
  * exactly as the uninterrupted run: on the CPU backend with one ND4J/OpenMP thread (the test configuration,
- * {@code OMP_NUM_THREADS=1}) the weights are bit-identical, which the tests check. With more threads it has not
- * been tested; a reduction split differently between threads may then differ in the last bits. Resuming within an epoch re-reads, and discards, the batches of that
- * epoch already trained on.
+ * {@code OMP_NUM_THREADS=1}) and the same number of kernel threads ({@link org.segmentation.nn.ParallelRanges})
+ * the weights are bit-identical, which the tests check. The kernel thread count is part of the computation: the
+ * convolutions' weight gradients add one partial sum per thread, so runs on different core counts differ in the
+ * last bits. Resuming within an epoch re-reads, and discards, the batches of that epoch already trained on.
  *
  * <p><b>Divergence.</b> A NaN or infinite loss or gradient norm throws a {@link TrainingDivergedException} naming
  * the step before the optimizer runs, so no update is ever made from it.
