@@ -2,6 +2,8 @@ package org.segmentation.nn;
 
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Splits {@code [0, count)} into at most {@code threads} contiguous ranges and runs a body on each: the calling
@@ -108,6 +110,71 @@ public final class ParallelRanges {
         for (ForkJoinTask<?> t : tasks) {
             try {
                 t.join();
+            } catch (RuntimeException | Error e) {
+                if (failure == null) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+    }
+
+    /** {@link #runDynamic(int, int, Body)} in about four chunks per thread. */
+    public static void runDynamic(int count, Body body) {
+        runDynamic(count, Math.max(1, count / (4 * threads())), body);
+    }
+
+    /**
+     * Runs body over {@code [0, count)} in chunks of {@code grain} taken from a shared counter by up to
+     * {@link #threads()} threads, the caller included, so that a thread that runs slower (a busy core, a cold cache)
+     * does less of the work instead of holding up the others. A helper that has not started by the time the chunks
+     * run out is withdrawn without waiting for it. Chunks must not depend on which thread runs them; each body runs
+     * with a limit of one thread.
+     */
+    public static void runDynamic(int count, int grain, Body body) {
+        if (grain < 1) {
+            throw new IllegalArgumentException("grain must be at least 1, got " + grain);
+        }
+        int chunks = (int) ((count + (long) grain - 1) / grain);
+        int parts = Math.max(1, Math.min(threads(), chunks));
+        if (parts == 1) {
+            body.run(0, count);
+            return;
+        }
+        AtomicInteger next = new AtomicInteger();
+        Runnable share = () -> {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                sequential(body, c * grain, (int) Math.min(count, (long) (c + 1) * grain));
+            }
+        };
+        AtomicBoolean[] claimed = new AtomicBoolean[parts - 1];
+        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
+        for (int p = 0; p < parts - 1; p++) {
+            AtomicBoolean mine = claimed[p] = new AtomicBoolean();
+            tasks[p] = POOL.submit(() -> {
+                if (mine.compareAndSet(false, true)) {
+                    share.run();
+                }
+            });
+        }
+        Throwable failure = null;
+        try {
+            share.run();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+            next.set(chunks);   // the others stop at their next chunk
+        }
+        for (int p = 0; p < parts - 1; p++) {
+            if (claimed[p].compareAndSet(false, true)) {
+                continue;       // never started: nothing to wait for
+            }
+            try {
+                tasks[p].join();
             } catch (RuntimeException | Error e) {
                 if (failure == null) {
                     failure = e;

@@ -136,7 +136,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * c * br * tw);
             INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * br * tw);
             Flat vF = new Flat(v), dF = new Flat(d);
-            Work work = new Work(br * tw, Math.max(c, k), 6 * (4 * tw + 2));
+            Work work = Work.get(br * tw, Math.max(c, k), 6 * (4 * tw + 2));
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
                 inputTransform(xF, c, h, wd, th, tw, r0, nr, vF, work);
@@ -199,21 +199,35 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      * tiles.
      */
     private static final class Work {
-        final int group;
+        private static final ThreadLocal<Work> OF_THREAD = new ThreadLocal<>();
+
+        int group;
         final float[] rows;
         final float[][] a36;
         final float[][] b36;
         final float[][] c24;
         final float[][] d16;
 
-        Work(int tiles, int maxChannels, int rowScalars) {
-            group = Math.max(1, Math.min(maxChannels, GROUP_SCALARS / tiles));
-            int n = group * tiles;
+        private Work(int scalars, int rowScalars) {
             rows = new float[rowScalars];
-            a36 = new float[36][n];
-            b36 = new float[36][n];
-            c24 = new float[24][n];
-            d16 = new float[16][n];
+            a36 = new float[36][scalars];
+            b36 = new float[36][scalars];
+            c24 = new float[24][scalars];
+            d16 = new float[16][scalars];
+        }
+
+        /** This thread's vectors (grow-only), set for blocks of {@code tiles} tiles of a layer of up to maxChannels. */
+        static Work get(int tiles, int maxChannels, int rowScalars) {
+            int group = Math.max(1, Math.min(maxChannels, GROUP_SCALARS / tiles));
+            int scalars = group * tiles;
+            Work w = OF_THREAD.get();
+            if (w == null || w.a36[0].length < scalars || w.rows.length < rowScalars) {
+                w = new Work(Math.max(scalars, w == null ? 0 : w.a36[0].length),
+                        Math.max(rowScalars, w == null ? 0 : w.rows.length));
+                OF_THREAD.set(w);
+            }
+            w.group = group;
+            return w;
         }
     }
 
@@ -229,12 +243,12 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         INDArray outC = Scalars.contiguous(out);
         float[] b = bias == null ? new float[co] : Scalars.contiguous(bias).toFloatVector();
         Flat inF = new Flat(inC), outF = new Flat(outC);
-        ParallelRanges.run(blocks, threads(), (from, to) -> {
+        ParallelRanges.Body run = (from, to) -> {
             ConvScratch s = ConvScratch.get();
             INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * ci * br * tw);
             INDArray m = s.buffer(ConvScratch.PRODUCT, (long) POS * co * br * tw);
             Flat vF = new Flat(v), mF = new Flat(m);
-            Work work = new Work(br * tw, Math.max(ci, co), 6 * (4 * tw + 2));
+            Work work = Work.get(br * tw, Math.max(ci, co), 6 * (4 * tw + 2));
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
                 inputTransform(inF, ci, h, wd, th, tw, r0, nr, vF, work);
@@ -244,7 +258,13 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                 }
                 outputTransform(mF, co, h, wd, th, tw, r0, nr, b, outF, work);
             }
-        });
+        };
+        if (threads == 0) {
+            // each block's output depends on nothing but the block: which thread runs it does not matter
+            ParallelRanges.runDynamic(blocks, Math.max(1, blocks / (8 * ParallelRanges.threads())), run);
+        } else {
+            ParallelRanges.run(blocks, threads, run);
+        }
         if (outC != out) {
             out.assign(outC);
         }

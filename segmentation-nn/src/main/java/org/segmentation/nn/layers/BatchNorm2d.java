@@ -171,7 +171,7 @@ public final class BatchNorm2d {
         boolean train = training;
         // channels are independent: each thread takes a range of them, its statistics pass then its output pass,
         // so that the second read of the channel's planes comes from the cache
-        ParallelRanges.run(channels, (from, to) -> {
+        ParallelRanges.runDynamic(channels, (from, to) -> {
             float[][] w = work(4, plane);
             float[] xa = w[0], s = w[1], q = w[2], tmp = w[3];
             for (int c = from; c < to; c++) {
@@ -355,7 +355,7 @@ public final class BatchNorm2d {
         double[] dGamma = new double[channels], dBeta = new double[channels];
         double[] mu = mean, inv = invStd;
         boolean train = cachedTraining;
-        ParallelRanges.run(channels, (from, to) -> {
+        ParallelRanges.runDynamic(channels, (from, to) -> {
             float[][] w = work(5, plane);
             float[] xa = w[0], da = w[1], s = w[2], p = w[3], tmp = w[4];
             for (int c = from; c < to; c++) {

@@ -164,7 +164,7 @@ public final class ConvTranspose2x2 {
         Scalars src = Scalars.of(y6);
         Scalars dst = Scalars.of(yi);
         int plane = hh * ww, out = 4 * plane;
-        ParallelRanges.run(k, (from, to) -> {
+        ParallelRanges.runDynamic(k, (from, to) -> {
             double[] b0 = new double[ww], b1 = new double[ww], row = new double[2 * ww];
             for (int o = from; o < to; o++) {
                 for (int a = 0; a < 2; a++) {
@@ -193,7 +193,7 @@ public final class ConvTranspose2x2 {
         Scalars src = Scalars.of(dYi);
         Scalars dst = Scalars.of(g);
         int plane = hh * ww, out = 4 * plane;
-        ParallelRanges.run(k, (from, to) -> {
+        ParallelRanges.runDynamic(k, (from, to) -> {
             double[] b0 = new double[ww], b1 = new double[ww], row = new double[2 * ww];
             for (int o = from; o < to; o++) {
                 for (int a = 0; a < 2; a++) {

@@ -72,7 +72,7 @@ public final class MaxPool2x2 {
             Scalars ys = Scalars.of(y);
             int iw = (int) x.size(3), plane = Math.toIntExact(x.size(2) * iw), oh = (int) y.size(2);
             int ow = (int) y.size(3);
-            ParallelRanges.run(planes, (from, to) -> {
+            ParallelRanges.runDynamic(planes, (from, to) -> {
                 double[] r0 = new double[iw], r1 = new double[iw], out = new double[ow];
                 for (int pl = from; pl < to; pl++) {
                     for (int i = 0; i < oh; i++) {

@@ -1,0 +1,66 @@
+package org.segmentation.nn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+class ParallelRangesTest {
+    /** Runs body over count indices and checks every index ran exactly once. */
+    private static void coversEachIndexOnce(int count, int grain, int threads) {
+        AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(count, 1));
+        ParallelRanges.withThreads(threads, () -> ParallelRanges.runDynamic(count, grain, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                hits.incrementAndGet(i);
+            }
+        }));
+        for (int i = 0; i < count; i++) {
+            assertEquals(1, hits.get(i), "index " + i + " of " + count + ", grain " + grain + ", " + threads + " threads");
+        }
+    }
+
+    @Test
+    void dynamicChunksCoverEveryIndexExactlyOnce() {
+        for (int threads : new int[] {1, 2, 3, 8}) {
+            for (int count : new int[] {0, 1, 2, 7, 64, 1001}) {
+                for (int grain : new int[] {1, 3, 64, 5000}) {
+                    coversEachIndexOnce(count, grain, threads);
+                }
+            }
+        }
+    }
+
+    @Test
+    void bodiesRunWithALimitOfOneThreadAndTheCallersLimitIsRestored() {
+        AtomicIntegerArray seen = new AtomicIntegerArray(16);
+        ParallelRanges.withThreads(4, () -> {
+            ParallelRanges.runDynamic(16, 1, (from, to) -> seen.set(from, ParallelRanges.threads()));
+            assertEquals(4, ParallelRanges.threads());
+        });
+        for (int i = 0; i < 16; i++) {
+            assertEquals(1, seen.get(i), "nested kernels would multiply threads");
+        }
+        assertEquals(ParallelRanges.THREADS, ParallelRanges.threads());
+    }
+
+    @Test
+    void aFailureInAnyChunkReachesTheCaller() {
+        IllegalStateException boom = new IllegalStateException("chunk 37");
+        IllegalStateException thrown = assertThrows(IllegalStateException.class,
+                () -> ParallelRanges.withThreads(3, () -> ParallelRanges.runDynamic(100, 1, (from, to) -> {
+                    if (from == 37) {
+                        throw boom;
+                    }
+                })));
+        assertSame(boom, thrown);
+        assertEquals(ParallelRanges.THREADS, ParallelRanges.threads());
+    }
+
+    @Test
+    void limitsBelowOneAreRefused() {
+        assertThrows(IllegalArgumentException.class, () -> ParallelRanges.withThreads(0, () -> { }));
+        assertThrows(IllegalArgumentException.class, () -> ParallelRanges.runDynamic(10, 0, (from, to) -> { }));
+    }
+}
