@@ -33,13 +33,6 @@ mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests -DnoShade packag
 # need: on the shared 2-core machine a U-Net training step took 6x longer with spinning (see
 # segmentation-bench/README.md). Sleeping waiters cost little on an idle machine, so they are the default here.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# The networks free each tensor after its last use (org.segmentation.nn.Memory). By default glibc hands blocks of
-# a few MB and more back to the kernel on free, so the next step's tensors of the same sizes page-fault and are
-# zeroed again: a U-Net training step (256x256, batch 4) took about 20% longer than with these settings, which
-# keep freed blocks up to 32 MB in the process for reuse (peak RSS unchanged). Override any of them to change it.
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-33554432}"
-export MALLOC_TRIM_THRESHOLD_="${MALLOC_TRIM_THRESHOLD_:-8589934592}"
-export MALLOC_TOP_PAD_="${MALLOC_TOP_PAD_:-268435456}"
 # shellcheck disable=SC2086
 exec java -Djava.awt.headless=true $spark_opts ${JAVA_OPTS:-} \
     -cp "$root/segmentation-bench/target/classes:$(cat "$cpfile")" \
