@@ -70,6 +70,11 @@ public final class AutoConv2d implements Conv2dAlgorithm {
     }
 
     @Override
+    public void forwardRelu(INDArray x, INDArray w, INDArray b, INDArray y) {
+        algorithm(Pass.FORWARD, x, w, i -> algorithms[i].forward(x, w, b, y)).forwardRelu(x, w, b, y);
+    }
+
+    @Override
     public void backwardData(INDArray dY, INDArray w, INDArray dX) {
         algorithm(Pass.BACKWARD_DATA, dX, w, i -> algorithms[i].backwardData(dY, w, dX)).backwardData(dY, w, dX);
     }

@@ -1,6 +1,7 @@
 package org.segmentation.nn.conv;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The three kernels of a stride-1, "same"-padded k×k convolution (k odd, cross-correlation as in PyTorch),
@@ -22,6 +23,21 @@ public interface Conv2dAlgorithm {
      * @param y output (N,K,H,W), overwritten
      */
     void forward(INDArray x, INDArray w, INDArray b, INDArray y);
+
+    /**
+     * Overwrites {@code y} with max(0, convolution of {@code x} plus the bias): {@link #forward} then a ReLU, which
+     * an algorithm may apply while it writes y instead of in a second pass over it (inference, with batch norm
+     * folded into the convolution).
+     *
+     * @param x input (N,C,H,W)
+     * @param w weights (K,C,k,k)
+     * @param b bias (K)
+     * @param y output (N,K,H,W), overwritten
+     */
+    default void forwardRelu(INDArray x, INDArray w, INDArray b, INDArray y) {
+        forward(x, w, b, y);
+        Transforms.relu(y, false);
+    }
 
     /**
      * Overwrites {@code dX} with the gradient of the loss with respect to the input.

@@ -99,11 +99,21 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     @Override
     public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
+        forward(x, w, b, y, false);
+    }
+
+    /** The ReLU is applied as the output transform writes y: no second pass over it. */
+    @Override
+    public void forwardRelu(INDArray x, INDArray w, INDArray b, INDArray y) {
+        forward(x, w, b, y, true);
+    }
+
+    private void forward(INDArray x, INDArray w, INDArray b, INDArray y, boolean relu) {
         require(w, x, y);
         int k = (int) w.size(0), c = (int) w.size(1);
         INDArray u = ConvScratch.get().buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, false, u);
-        convolve(x, u, c, k, b, y);
+        convolve(x, u, c, k, b, y, relu);
     }
 
     @Override
@@ -112,7 +122,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         int k = (int) w.size(0), c = (int) w.size(1);
         INDArray u = ConvScratch.get().buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, true, u);
-        convolve(dY, u, k, c, null, dX);
+        convolve(dY, u, k, c, null, dX, false);
     }
 
     @Override
@@ -233,9 +243,9 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     /**
      * out (N,Co,H,W) = the Winograd convolution of in (N,Ci,H,W) with the transformed filters u (36, Co, Ci), plus
-     * the bias if one is given.
+     * the bias if one is given, through a ReLU if {@code relu}.
      */
-    private void convolve(INDArray in, INDArray u, int ci, int co, INDArray bias, INDArray out) {
+    private void convolve(INDArray in, INDArray u, int ci, int co, INDArray bias, INDArray out, boolean relu) {
         int n = (int) in.size(0), h = (int) in.size(2), wd = (int) in.size(3);
         int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
         int br = blockRows(tw, rows), blocks = (rows + br - 1) / br;
@@ -256,7 +266,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                     Gemm.sgemm(false, false, co, tc, ci, 1f, u, (long) xi * co * ci, ci, v, (long) xi * ci * tc,
                             tc, 0f, m, (long) xi * co * tc, tc);
                 }
-                outputTransform(mF, co, h, wd, th, tw, r0, nr, b, outF, work);
+                outputTransform(mF, co, h, wd, th, tw, r0, nr, b, relu, outF, work);
             }
         };
         if (threads == 0) {
@@ -437,7 +447,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      * the calling thread. As in {@link #inputTransform}, both passes are loops over the block's tiles.
      */
     private static void outputTransform(Flat m, int co, int h, int wd, int th, int tw, int r0, int nr,
-            float[] bias, Flat out, Work work) {
+            float[] bias, boolean relu, Flat out, Work work) {
         FloatBuffer mb = m.buffer, ob = out.buffer;
         int mOff = m.offset, oOff = out.offset;
         int tc = nr * tw, ow = 4 * tw;
@@ -467,8 +477,14 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                         for (int j = 0; j < 4; j++) {
                             float[] oij = o[i * 4 + j];
                             int dst = i * ow + j;
-                            for (int tx = 0; tx < tw; tx++) {
-                                rows[dst + 4 * tx] = oij[at + tx] + b;
+                            if (relu) {
+                                for (int tx = 0; tx < tw; tx++) {
+                                    rows[dst + 4 * tx] = Math.max(oij[at + tx] + b, 0f);
+                                }
+                            } else {
+                                for (int tx = 0; tx < tw; tx++) {
+                                    rows[dst + 4 * tx] = oij[at + tx] + b;
+                                }
                             }
                         }
                     }

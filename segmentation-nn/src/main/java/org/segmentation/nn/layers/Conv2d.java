@@ -5,7 +5,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
@@ -102,9 +101,10 @@ public final class Conv2d {
             INDArray shift = Nd4j.createFromArray(affine[1]).castTo(dtype);
             INDArray w = weight.value().mul(scale.reshape(outChannels, 1, 1, 1));
             INDArray b = bias.value().mul(scale).addi(shift);
-            algorithm.forward(x, w, b, y);
             if (bn.relu()) {
-                Transforms.relu(y, false);
+                algorithm.forwardRelu(x, w, b, y);
+            } else {
+                algorithm.forward(x, w, b, y);
             }
         }
         return y;

@@ -11,6 +11,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.testutil.GradCheck;
 
@@ -126,6 +127,8 @@ class Conv2dAlgorithmsTest {
             for (int i = 0; i < 4; i++) {
                 assertTrue(e[i] < tol, shape + " " + names[i] + " relative error " + e[i]);
             }
+            // the fused ReLU is max(0, ·) of the very floats forward writes: exactly relu(forward)
+            assertEquals(0.0, e[4], shape + " forwardRelu differs from relu(forward)");
         }
     }
 
@@ -136,7 +139,10 @@ class Conv2dAlgorithmsTest {
         return diff / scale;
     }
 
-    /** Relative errors {y, dX, dW, dB} of {@code conv} against {@link NaiveConv2d}; dW and dB start at 1. */
+    /**
+     * Relative errors {y, dX, dW, dB} of {@code conv} against {@link NaiveConv2d} (dW and dB start at 1), and the
+     * largest difference between {@code forwardRelu} and relu(forward).
+     */
     static double[] errors(Conv2dAlgorithm conv, INDArray x, INDArray w, INDArray b, INDArray dY) {
         DataType dt = x.dataType();
         INDArray y = Nd4j.create(dt, x.size(0), w.size(0), x.size(2), x.size(3));
@@ -147,7 +153,11 @@ class Conv2dAlgorithmsTest {
         INDArray dB = Nd4j.ones(dt, b.shape());
         conv.backwardWeights(x, dY, dW, dB);
         INDArray[] ref = NaiveConv2d.backward(x, w, dY);
+        INDArray yRelu = Nd4j.create(dt, y.shape());
+        conv.forwardRelu(x, w, b, yRelu);
         return new double[] {relError(y, NaiveConv2d.forward(x, w, b)), relError(dX, ref[0]),
-            relError(dW.subi(1), ref[1]), relError(dB.subi(1), ref[2])};
+            relError(dW.subi(1), ref[1]), relError(dB.subi(1), ref[2]),
+            yRelu.castTo(DataType.DOUBLE).sub(Transforms.relu(y, true).castTo(DataType.DOUBLE)).amaxNumber()
+                    .doubleValue()};
     }
 }
