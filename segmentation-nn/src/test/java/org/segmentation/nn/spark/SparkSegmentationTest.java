@@ -29,6 +29,7 @@ import org.segmentation.core.image.ConvertImage;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.io.ImageFiles;
 import org.segmentation.core.segment.Segmenter;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
@@ -151,6 +152,46 @@ class SparkSegmentationTest {
         public int channels() {
             return model.channels();
         }
+    }
+
+    /** Kernel thread limits seen by segmenters, one per image: filled by {@link RecordingThreads}. */
+    static final Set<Integer> THREADS_SEEN = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** The model's segmenter, recording {@link ParallelRanges#threads()} as it segments each image. */
+    static final class RecordingThreads implements SegmenterFactory {
+        private static final long serialVersionUID = 1L;
+        private final SegmenterFactory model;
+
+        RecordingThreads(SegmenterFactory model) {
+            this.model = model;
+        }
+
+        @Override
+        public Segmenter create() throws IOException {
+            Segmenter s = model.create();
+            return Segmenter.of(s.name(), s.output(), input -> {
+                THREADS_SEEN.add(ParallelRanges.threads());
+                return s.segment(input);
+            });
+        }
+
+        @Override
+        public int channels() {
+            return model.channels();
+        }
+    }
+
+    @Test
+    void eachTaskLimitsTheKernelsToItsCores() throws IOException {
+        // local[2,2] runs two tasks at once on one core each (spark.task.cpus = 1): the kernels of a task must not
+        // take a thread per core of the machine as well
+        SparkSession spark = LocalSpark.get();
+        THREADS_SEEN.clear();
+        List<Row> rows = SparkSegmentation.segment(spark, images.toString(), new RecordingThreads(unet(spark)),
+                tmp.resolve("out-threads"), 2).collectAsList();
+        assertOneRowPerImage(rows);
+        assertEquals(Set.of(1), THREADS_SEEN);
+        assertEquals(ParallelRanges.THREADS, ParallelRanges.threads(), "the driver's own limit is untouched");
     }
 
     @Test
