@@ -1,8 +1,12 @@
 package org.segmentation.nn.optim;
 
+import java.nio.FloatBuffer;
 import java.util.Map;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.ParallelRanges;
+import org.segmentation.nn.Scalars;
 import org.segmentation.nn.io.ModelFormatException;
 import org.segmentation.nn.io.TensorFile;
 import org.segmentation.nn.param.ParameterBuffer;
@@ -12,6 +16,10 @@ import org.segmentation.nn.param.ParameterBuffer;
  * following {@code torch.optim.Adam} and {@code torch.optim.AdamW} without amsgrad: at step t,
  * m = β1·m + (1−β1)·g; v = β2·v + (1−β2)·g²; p −= lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + ε).
  * Adam adds λ·p to g (L2); AdamW instead first shrinks p by (1 − lr·λ).
+ *
+ * <p>On the CPU backend with float32 parameters a step is one pass over p, g, m and v, in chunks split over the
+ * cores (each element's arithmetic in float32, in the order above); elsewhere it is a sequence of ND4J ops over
+ * the whole buffers (about twelve passes), with one more parameter-sized scratch buffer.
  */
 public final class Adam implements Optimizer {
     private final ParameterBuffer buffer;
@@ -24,7 +32,8 @@ public final class Adam implements Optimizer {
     private final boolean decoupled;
     private final INDArray m;
     private final INDArray v;
-    private final INDArray scratch;
+    private INDArray scratch;     // the ND4J path's, made on its first step
+    private final boolean loops;
     private double learningRate;
     private long t;
 
@@ -47,7 +56,8 @@ public final class Adam implements Optimizer {
         this.decoupled = decoupled;
         this.m = BufferOps.state(params);
         this.v = BufferOps.state(params);
-        this.scratch = BufferOps.state(params);
+        this.loops = Scalars.hostMemory() && params.dataType() == DataType.FLOAT && Scalars.isContiguous(params)
+                && Scalars.isContiguous(grads) && params.length() < Integer.MAX_VALUE;
     }
 
     /** Adam with L2 weight decay λ added to the gradient (λ = 0 for none); PyTorch's defaults are 0.9, 0.999, 1e-8. */
@@ -70,6 +80,15 @@ public final class Adam implements Optimizer {
     @Override
     public void step() {
         t++;
+        double bc1 = 1 - Math.pow(beta1, t);
+        double bc2 = 1 - Math.pow(beta2, t);
+        if (loops) {
+            stepLoops(bc1, bc2);
+            return;
+        }
+        if (scratch == null) {
+            scratch = BufferOps.state(params);
+        }
         if (decoupled && weightDecay != 0) {
             params.muli(1 - learningRate * weightDecay);
         }
@@ -82,12 +101,48 @@ public final class Adam implements Optimizer {
         scratch.muli(scratch);                                     // g²
         v.muli(beta2);
         BufferOps.axpy(1 - beta2, scratch, v);
-        double bc1 = 1 - Math.pow(beta1, t);
-        double bc2 = 1 - Math.pow(beta2, t);
         scratch.assign(v);
         Transforms.sqrt(scratch, false).divi(Math.sqrt(bc2)).addi(eps);   // denominator
         scratch.rdivi(m);                                          // m / denominator
         BufferOps.axpy(-learningRate / bc1, scratch, params);
+    }
+
+    /** Elements per chunk of the fused step: four arrays of them stay in L1/L2. */
+    private static final int CHUNK = 4096;
+
+    /** The step as one pass: per element, p·shrink, g (+ λp), m, v, p − step·m/(sqrt(v)/sqrt(bc2) + ε). */
+    private void stepLoops(double bc1, double bc2) {
+        int n = (int) params.length();
+        FloatBuffer pb = params.data().asNioFloat(), gb = grads.data().asNioFloat();
+        FloatBuffer mb = m.data().asNioFloat(), vb = v.data().asNioFloat();
+        int po = (int) params.offset(), go = (int) grads.offset(), mo = (int) m.offset(), vo = (int) v.offset();
+        float b1 = (float) beta1, b2 = (float) beta2, a1 = (float) (1 - beta1), a2 = (float) (1 - beta2);
+        float shrink = decoupled ? (float) (1 - learningRate * weightDecay) : 1f;
+        float l2 = decoupled ? 0f : (float) weightDecay;
+        float step = (float) (learningRate / bc1), rootBc2 = (float) Math.sqrt(bc2), e = (float) eps;
+        int chunks = (n + CHUNK - 1) / CHUNK;
+        ParallelRanges.runDynamic(chunks, (from, to) -> {
+            float[] p = new float[CHUNK], g = new float[CHUNK], mc = new float[CHUNK], vc = new float[CHUNK];
+            for (int c = from; c < to; c++) {
+                int at = c * CHUNK, len = Math.min(CHUNK, n - at);
+                pb.get(po + at, p, 0, len);
+                gb.get(go + at, g, 0, len);
+                mb.get(mo + at, mc, 0, len);
+                vb.get(vo + at, vc, 0, len);
+                for (int i = 0; i < len; i++) {
+                    float pi = p[i] * shrink;
+                    float gi = l2 == 0f ? g[i] : g[i] + l2 * pi;
+                    float mi = mc[i] * b1 + a1 * gi;
+                    float vi = vc[i] * b2 + a2 * (gi * gi);
+                    mc[i] = mi;
+                    vc[i] = vi;
+                    p[i] = pi - step * (mi / ((float) Math.sqrt(vi) / rootBc2 + e));
+                }
+                pb.put(po + at, p, 0, len);
+                mb.put(mo + at, mc, 0, len);
+                vb.put(vo + at, vc, 0, len);
+            }
+        });
     }
 
     /** Number of steps taken. */

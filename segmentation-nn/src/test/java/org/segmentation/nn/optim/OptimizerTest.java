@@ -55,6 +55,49 @@ class OptimizerTest {
         assertArrayEquals(new double[] {2 * 0.95, -4 * 0.95}, w.values().toDoubleVector(), 1e-15);
     }
 
+    /** A buffer of n parameters of type dt holding values[i], with gradients grads[i]. */
+    private static ParameterBuffer filled(DataType dt, double[] values, double[] grads) {
+        ParameterBuffer.Builder bb = ParameterBuffer.builder(dt);
+        bb.add("p", new long[] {values.length}, Init.constant(0));
+        ParameterBuffer buf = bb.build();
+        buf.values().assign(org.nd4j.linalg.factory.Nd4j.createFromArray(values).castTo(dt));
+        buf.gradients().assign(org.nd4j.linalg.factory.Nd4j.createFromArray(grads).castTo(dt));
+        return buf;
+    }
+
+    @Test
+    void adamsFusedFloat32StepFollowsTheFloat64Ops() {
+        // float32 buffers take the one-pass loop on the CPU backend, float64 ones the ND4J ops: over 20 steps with
+        // changing gradients, both weight decays, 10000 elements (three chunks, split over the threads), they must
+        // agree to float32 rounding. Each step's update is at most lr = 0.01 and rounds at ~1e-7 of |p| ≤ 3, so
+        // 20 steps stay within 2e-5 absolute; a wrong term (bias correction, ε, decay) is off by 1e-3 or more.
+        java.util.Random rng = new java.util.Random(11);
+        int n = 10_000;
+        for (boolean decoupled : new boolean[] {false, true}) {
+            double[] p0 = new double[n];
+            for (int i = 0; i < n; i++) {
+                p0[i] = rng.nextGaussian();
+            }
+            ParameterBuffer f = filled(DataType.FLOAT, p0, new double[n]);
+            ParameterBuffer d = filled(DataType.DOUBLE, p0, new double[n]);
+            Adam af = decoupled ? Adam.adamW(f, 0.01, 0.9, 0.999, 1e-8, 0.05) : Adam.adam(f, 0.01, 0.9, 0.999, 1e-8, 0.05);
+            Adam ad = decoupled ? Adam.adamW(d, 0.01, 0.9, 0.999, 1e-8, 0.05) : Adam.adam(d, 0.01, 0.9, 0.999, 1e-8, 0.05);
+            for (int step = 0; step < 20; step++) {
+                double[] g = new double[n];
+                for (int i = 0; i < n; i++) {
+                    g[i] = rng.nextGaussian() * (i % 7 == 0 ? 1e-4 : 1);
+                }
+                // the float32 run sees the gradient rounded to float32, as its own backward pass would give it
+                f.gradients().assign(org.nd4j.linalg.factory.Nd4j.createFromArray(g).castTo(DataType.FLOAT));
+                d.gradients().assign(f.gradients().castTo(DataType.DOUBLE));
+                af.step();
+                ad.step();
+            }
+            assertArrayEquals(d.values().toDoubleVector(), f.values().castTo(DataType.DOUBLE).toDoubleVector(), 2e-5,
+                    decoupled ? "AdamW" : "Adam");
+        }
+    }
+
     @Test
     void clippingScalesOnlyAboveTheLimit() {
         ParameterBuffer buf = buffer(0, 0);
