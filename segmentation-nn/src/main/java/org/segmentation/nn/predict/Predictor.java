@@ -5,6 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -55,9 +56,10 @@ import org.slf4j.LoggerFactory;
  * trainer that uses the same model without that monitor must not run at the same time. With concurrency n &gt; 1
  * the predictor makes n copies of the model when it is built ({@link SegmentationModel#inferenceCopy}) and each
  * forward pass takes an idle one, so up to n threads run the network in parallel, each in its own copy's fields
- * and its own thread's workspaces, on (cores / n) kernel threads ({@link ParallelRanges#withThreads}); the
- * results are bit-identical to one thread's, as the same operations run on the same values (a forward pass does
- * not depend on how its blocks are split between threads). Padding, tiling, flips, softmax and blending run outside the lock, in the calling thread's own
+ * and its own thread's workspaces. The passes running at once share the cores: each gets (cores / passes
+ * running) kernel threads ({@link ParallelRanges#withThreads}). The results are bit-identical to one thread's, as
+ * the same operations run on the same values (a forward pass does not depend on how its blocks are split between
+ * threads). Padding, tiling, flips, softmax and blending run outside the lock, in the calling thread's own
  * workspace.
  *
  * <p><b>Memory.</b> The model's forward pass keeps nothing in evaluation mode and frees each activation once
@@ -79,7 +81,7 @@ public final class Predictor {
     private final int autoTile;        // tile side for images above config.maxWholePixels(), 0 with tiles
     private final INDArray autoGaussian; // (autoTile,autoTile), null with tiles
     private final BlockingQueue<SegmentationModel> copies; // idle model copies; null with concurrency 1
-    private final int copiesCount;
+    private final AtomicInteger active = new AtomicInteger(); // forward passes running on copies
 
     /**
      * @throws IllegalArgumentException if the tile size is not a multiple of the model's size multiple
@@ -106,7 +108,6 @@ public final class Predictor {
                 this.autoTile = (int) roundUp(PredictorConfig.AUTO_TILE, m);
                 this.autoGaussian = gaussianWeights(autoTile, dtype);
             }
-            this.copiesCount = config.concurrency();
             if (config.concurrency() > 1) {
                 this.copies = new ArrayBlockingQueue<>(config.concurrency());
                 synchronized (model) {
@@ -326,10 +327,16 @@ public final class Predictor {
             throw new IllegalStateException("interrupted while waiting for an idle model copy", e);
         }
         try {
-            // n copies share the cores: each forward pass gets cores / n kernel threads (at least one), so that n
-            // concurrent passes do not each start a thread per core
-            return ParallelRanges.callWithThreads(Math.max(1, ParallelRanges.threads() / copiesCount),
-                    () -> copy.forward(x));
+            // the passes running at once share the caller's cores: each gets cores / (passes running) kernel
+            // threads, at least one, so that concurrent passes do not each start a thread per core, while a lone
+            // pass still uses them all
+            int running = active.incrementAndGet();
+            try {
+                return ParallelRanges.callWithThreads(Math.max(1, ParallelRanges.threads() / running),
+                        () -> copy.forward(x));
+            } finally {
+                active.decrementAndGet();
+            }
         } finally {
             copies.add(copy);
         }
