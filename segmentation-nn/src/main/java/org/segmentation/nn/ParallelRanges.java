@@ -4,6 +4,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Splits {@code [0, count)} into at most {@code threads} contiguous ranges and runs a body on each: the calling
@@ -96,26 +97,29 @@ public final class ParallelRanges {
             body.run(0, count);
             return;
         }
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
         for (int p = 1; p < parts; p++) {
             int from = (int) ((long) count * p / parts), to = (int) ((long) count * (p + 1) / parts);
-            tasks[p - 1] = POOL.submit(() -> sequential(body, from, to));
+            tasks[p - 1] = POOL.submit(() -> recording(failure, () -> sequential(body, from, to)));
         }
-        Throwable failure = null;
-        try {
-            sequential(body, 0, count / parts);
-        } catch (RuntimeException | Error e) {
-            failure = e;
-        }
+        recording(failure, () -> sequential(body, 0, count / parts));
         for (ForkJoinTask<?> t : tasks) {
-            try {
-                t.join();
-            } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e;
-                }
-            }
+            t.join();
         }
+        rethrow(failure.get());
+    }
+
+    /** Runs r, keeping the first exception or error of any thread in {@code failure} (as thrown, not wrapped). */
+    private static void recording(AtomicReference<Throwable> failure, Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException | Error e) {
+            failure.compareAndSet(null, e);
+        }
+    }
+
+    private static void rethrow(Throwable failure) {
         if (failure instanceof RuntimeException r) {
             throw r;
         }
@@ -147,9 +151,15 @@ public final class ParallelRanges {
             return;
         }
         AtomicInteger next = new AtomicInteger();
+        AtomicReference<Throwable> failure = new AtomicReference<>();
         Runnable share = () -> {
-            for (int c; (c = next.getAndIncrement()) < chunks; ) {
-                sequential(body, c * grain, (int) Math.min(count, (long) (c + 1) * grain));
+            try {
+                for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                    sequential(body, c * grain, (int) Math.min(count, (long) (c + 1) * grain));
+                }
+            } catch (RuntimeException | Error e) {
+                next.set(chunks);   // the others stop at their next chunk
+                throw e;
             }
         };
         AtomicBoolean[] claimed = new AtomicBoolean[parts - 1];
@@ -158,35 +168,17 @@ public final class ParallelRanges {
             AtomicBoolean mine = claimed[p] = new AtomicBoolean();
             tasks[p] = POOL.submit(() -> {
                 if (mine.compareAndSet(false, true)) {
-                    share.run();
+                    recording(failure, share);
                 }
             });
         }
-        Throwable failure = null;
-        try {
-            share.run();
-        } catch (RuntimeException | Error e) {
-            failure = e;
-            next.set(chunks);   // the others stop at their next chunk
-        }
+        recording(failure, share);
         for (int p = 0; p < parts - 1; p++) {
-            if (claimed[p].compareAndSet(false, true)) {
-                continue;       // never started: nothing to wait for
-            }
-            try {
-                tasks[p].join();
-            } catch (RuntimeException | Error e) {
-                if (failure == null) {
-                    failure = e;
-                }
+            if (!claimed[p].compareAndSet(false, true)) {
+                tasks[p].join();   // started: wait for it (one never started has nothing to wait for)
             }
         }
-        if (failure instanceof RuntimeException r) {
-            throw r;
-        }
-        if (failure instanceof Error e) {
-            throw e;
-        }
+        rethrow(failure.get());
     }
 
     private static void sequential(Body body, int from, int to) {
