@@ -19,10 +19,12 @@ import org.segmentation.nn.predict.PredictorConfig;
  *
  * <pre>
  * {"peak_rss_mb": VmHWM, "rss_mb": {"1000": VmRSS after call 1000, ...}, "rss_growth": (last - at 1000) / at 1000,
+ *  "heap_committed_mb": {"1000": the Java heap's committed size then, ...},
  *  "predictions": .., "ms_per_prediction": .., "check": [labels of the first call, summed]}
  * </pre>
  *
- * <p>RSS as in {@link TrainingMemory}. The issue-14 acceptance is RSS at 10,000 calls within 5% of RSS at 1,000:
+ * <p>RSS as in {@link TrainingMemory}, every {@code --every} calls (default 1000). The committed heap tells the
+ * Java heap's growth (the garbage collector's sizing) apart from off-heap growth. The issue-14 acceptance is RSS at 10,000 calls within 5% of RSS at 1,000:
  *
  * <pre>
  * JAVA_OPTS=-Xmx1g SEG_MAIN=org.segmentation.bench.nn.PredictionMemory MVN_FLAGS=-o segmentation-bench/seg.sh \
@@ -38,8 +40,9 @@ public final class PredictionMemory {
         String arch = opts.getOrDefault("arch", "tiny");
         int size = Integer.parseInt(opts.getOrDefault("size", "256"));
         int predictions = Integer.parseInt(opts.getOrDefault("predictions", "10000"));
-        if (size < 1 || predictions < 1) {
-            throw new IllegalArgumentException("--size and --predictions must be >= 1");
+        int every = Integer.parseInt(opts.getOrDefault("every", "1000"));
+        if (size < 1 || predictions < 1 || every < 1) {
+            throw new IllegalArgumentException("--size, --predictions and --every must be >= 1");
         }
         UNet model = new UNet(UNetInputs.config(arch), UNetInputs.SEED);
         model.setTraining(false);
@@ -50,6 +53,7 @@ public final class PredictionMemory {
             image.data[i] = rnd.nextFloat();
         }
         Map<Integer, Long> rssKb = new LinkedHashMap<>();
+        Map<Integer, Long> heapBytes = new LinkedHashMap<>();
         long check = 0;
         long start = System.nanoTime();
         for (int call = 1; call <= predictions; call++) {
@@ -59,10 +63,12 @@ public final class PredictionMemory {
                     check += v;
                 }
             }
-            if (call % 1000 == 0 || call == predictions) {
+            if (call % every == 0 || call == predictions) {
                 long rss = TrainingMemory.statusKb(Files.readString(Path.of("/proc/self/status")), "VmRSS");
                 rssKb.put(call, rss);
-                System.err.printf(Locale.ROOT, "call %d RSS %d MB%n", call, rss >> 10);
+                heapBytes.put(call, Runtime.getRuntime().totalMemory());
+                System.err.printf(Locale.ROOT, "call %d RSS %d MB, Java heap committed %d MB%n", call, rss >> 10,
+                        heapBytes.get(call) >> 20);
             }
         }
         double ms = (System.nanoTime() - start) / 1e6 / predictions;
@@ -72,6 +78,12 @@ public final class PredictionMemory {
         String sep = "";
         for (Map.Entry<Integer, Long> e : rssKb.entrySet()) {
             json.append(String.format(Locale.ROOT, "%s\"%d\": %.1f", sep, e.getKey(), e.getValue() / 1024.0));
+            sep = ", ";
+        }
+        json.append("}, \"heap_committed_mb\": {");
+        sep = "";
+        for (Map.Entry<Integer, Long> e : heapBytes.entrySet()) {
+            json.append(String.format(Locale.ROOT, "%s\"%d\": %.1f", sep, e.getKey(), e.getValue() / 1048576.0));
             sep = ", ";
         }
         json.append('}');
