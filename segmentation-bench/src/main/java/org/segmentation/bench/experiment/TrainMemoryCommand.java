@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code seg experiment train-memory}: the training soak. One {@code seg train} (synthetic cells, with validation,
- * augmentation and two checkpoint saves every epoch, as a real run) runs in a fresh JVM for {@code --minutes}
+ * augmentation and two checkpoint saves every epoch, as a real run, without early stopping) runs in a fresh JVM for {@code --minutes}
  * (default 120, the issue's "2-hour" run), and is then stopped; its VmRSS is read from outside every
  * {@code --every} seconds, with the step reached (the lines of {@code steps.csv}, which each checkpoint rewrites).
  * The result: RSS over time, and its growth from the end of the warm-up (the first tenth of the run unless
@@ -89,7 +89,7 @@ public final class TrainMemoryCommand implements Callable<Integer> {
         KillResumeExperiment.deleteTree(run);
         List<String> args = new ArrayList<>(List.of("train", "--synthetic", "cells", "--count", "64", "--size",
                 Integer.toString(size), "--depth", Integer.toString(depth), "--base-filters",
-                Integer.toString(baseFilters), "--batch-size", Integer.toString(batch), "--epochs", "1000000",
+                Integer.toString(baseFilters), "--batch-size", Integer.toString(batch), "--epochs", "1000000", "--patience", "0",
                 "--seed", "1", "--out", run.toString(), "--json"));
         String cp = classPath != null ? classPath : System.getProperty("java.class.path");
         ProcessBuilder pb = new ProcessBuilder(ChildRss.javaCommand(cp, javaOptions,
