@@ -20,11 +20,14 @@ import org.segmentation.nn.predict.PredictorConfig;
  * <pre>
  * {"peak_rss_mb": VmHWM, "rss_mb": {"1000": VmRSS after call 1000, ...}, "rss_growth": (last - at 1000) / at 1000,
  *  "heap_committed_mb": {"1000": the Java heap's committed size then, ...},
+ *  "gc_count": {"1000": garbage collections so far, ...},
  *  "predictions": .., "ms_per_prediction": .., "check": [labels of the first call, summed]}
  * </pre>
  *
  * <p>RSS as in {@link TrainingMemory}, every {@code --every} calls (default 1000). The committed heap tells the
- * Java heap's growth (the garbage collector's sizing) apart from off-heap growth. The issue-14 acceptance is RSS at 10,000 calls within 5% of RSS at 1,000:
+ * Java heap's growth (the garbage collector's sizing) apart from off-heap growth. With a young generation too
+ * large to fill (e.g. {@code -Xms5g -Xmx5g -Xmn4800m -XX:+AlwaysPreTouch}) no collection runs, and the growth of
+ * RSS between two reports is the off-heap memory that calls leave for the collector. The issue-14 acceptance is RSS at 10,000 calls within 5% of RSS at 1,000:
  *
  * <pre>
  * JAVA_OPTS=-Xmx1g SEG_MAIN=org.segmentation.bench.nn.PredictionMemory MVN_FLAGS=-o segmentation-bench/seg.sh \
@@ -54,6 +57,7 @@ public final class PredictionMemory {
         }
         Map<Integer, Long> rssKb = new LinkedHashMap<>();
         Map<Integer, Long> heapBytes = new LinkedHashMap<>();
+        Map<Integer, Long> collections = new LinkedHashMap<>();
         long check = 0;
         long start = System.nanoTime();
         for (int call = 1; call <= predictions; call++) {
@@ -67,6 +71,7 @@ public final class PredictionMemory {
                 long rss = TrainingMemory.statusKb(Files.readString(Path.of("/proc/self/status")), "VmRSS");
                 rssKb.put(call, rss);
                 heapBytes.put(call, Runtime.getRuntime().totalMemory());
+                collections.put(call, collections());
                 System.err.printf(Locale.ROOT, "call %d RSS %d MB, Java heap committed %d MB%n", call, rss >> 10,
                         heapBytes.get(call) >> 20);
             }
@@ -86,6 +91,12 @@ public final class PredictionMemory {
             json.append(String.format(Locale.ROOT, "%s\"%d\": %.1f", sep, e.getKey(), e.getValue() / 1048576.0));
             sep = ", ";
         }
+        json.append("}, \"gc_count\": {");
+        sep = "";
+        for (Map.Entry<Integer, Long> e : collections.entrySet()) {
+            json.append(String.format(Locale.ROOT, "%s\"%d\": %d", sep, e.getKey(), e.getValue()));
+            sep = ", ";
+        }
         json.append('}');
         Long at1000 = rssKb.get(1000);
         if (at1000 != null && predictions > 1000) {
@@ -95,5 +106,15 @@ public final class PredictionMemory {
         json.append(String.format(Locale.ROOT, ", \"predictions\": %d, \"ms_per_prediction\": %.2f, \"arch\": \"%s\","
                 + " \"check\": [%d]}", predictions, ms, arch, check));
         System.out.println(json);
+    }
+
+    /** Collections so far, all collectors. */
+    private static long collections() {
+        long n = 0;
+        for (java.lang.management.GarbageCollectorMXBean b
+                : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+            n += Math.max(0, b.getCollectionCount());
+        }
+        return n;
     }
 }
