@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
-import org.nd4j.linalg.api.buffer.DataBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -154,42 +153,14 @@ public final class Predictor {
     public List<LabelMap> labels(List<PlanarF32> images) {
         List<LabelMap> out = new ArrayList<>(images.size());
         forEachBatch(images, (p, first) -> {
-            INDArray c = p.isView() || p.ordering() != 'c' ? p.dup('c') : p;     // in the prediction workspace
-            for (int i = 0; i < c.size(0); i++) {
-                out.add(labelsOf(c, i));
+            INDArray labels = (p.size(1) == 1 ? p.gt(0.5) : p.argMax(1)).castTo(DataType.INT32);
+            long h = p.size(2), w = p.size(3);
+            for (int i = 0; i < p.size(0); i++) {
+                int[] data = labels.get(NDArrayIndex.point(i), NDArrayIndex.all(), NDArrayIndex.all()).dup('c')
+                        .data().asInt();
+                out.add(LabelMap.wrap(data, (int) w, (int) h));
             }
         });
-        return out;
-    }
-
-    /**
-     * The labels of image i of (N,K,H,W) probabilities {@code p} (c order, not a view), read in place: ND4J's
-     * {@code argMax} would allocate index arrays of H·W longs outside every workspace, which only the garbage
-     * collector frees. Values are compared as doubles, which orders float and double probabilities exactly as
-     * they are, so a tie stays a tie (the first channel wins, as in {@link #labelsOf(PlanarF32)}).
-     */
-    private static LabelMap labelsOf(INDArray p, int i) {
-        int k = (int) p.size(1), h = (int) p.size(2), w = (int) p.size(3);
-        int plane = h * w;
-        long base = (long) i * k * plane;
-        DataBuffer data = p.data();
-        LabelMap out = new LabelMap(w, h);
-        for (int j = 0; j < plane; j++) {
-            int best = 0;
-            if (k == 1) {
-                best = data.getDouble(base + j) > 0.5 ? 1 : 0;
-            } else {
-                double max = data.getDouble(base + j);
-                for (int ch = 1; ch < k; ch++) {
-                    double v = data.getDouble(base + (long) ch * plane + j);
-                    if (v > max) {
-                        max = v;
-                        best = ch;
-                    }
-                }
-            }
-            out.data[j] = best;
-        }
         return out;
     }
 
