@@ -1,9 +1,9 @@
 package org.segmentation.core.coco;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import java.io.CharConversionException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Path;
 
