@@ -175,6 +175,11 @@ final class TrainCommand implements Callable<Integer> {
                     + " once (default: on; --no-scan for huge datasets).")
     boolean scan;
 
+    @Option(names = "--patience", defaultValue = "" + UNetTraining.DEFAULT_PATIENCE, paramLabel = "N",
+            description = "Stop after N validations without a better mean IoU; 0 never stops early"
+                    + " (default: ${DEFAULT-VALUE}).")
+    int patience;
+
     @Option(names = "--json", description = "Print one JSON object on stdout at the end; no progress bar.")
     boolean json;
 
@@ -206,7 +211,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         double rate = lr;
         training.validationFraction(valFraction).depth(depth).baseFilters(baseFilters).batchSize(batchSize)
-                .epochs(epochs).maxSteps(steps).learningRate(lr).seed(seed).loaderThreads(threads).output(out);
+                .epochs(epochs).maxSteps(steps).learningRate(lr).seed(seed).loaderThreads(threads).output(out)
+                .earlyStopping(patience);
         switch (optimizer) {
             case adam -> { }
             case adamw -> training.optimizer(p -> Adam.adamW(p, rate, 0.9, 0.999, 1e-8, 0.01));
@@ -415,6 +421,9 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (steps < 0) {
             problems.add("--steps must be >= 0 (0 = no limit), got " + steps);
+        }
+        if (patience < 0) {
+            problems.add("--patience must be >= 0 (0 = no early stopping), got " + patience);
         }
         if (threads > 256) {
             problems.add("--threads must be at most 256, got " + threads);

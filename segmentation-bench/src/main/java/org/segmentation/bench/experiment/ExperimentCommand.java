@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "reproducible experiments behind the project's claims",
         subcommands = {CellsExperimentCommand.class, CompositesExperimentCommand.class, KillResumeCommand.class,
+            PredictMemoryCommand.class, TrainMemoryCommand.class,
             CommandLine.HelpCommand.class})
 public final class ExperimentCommand implements Runnable {
     @CommandLine.Spec

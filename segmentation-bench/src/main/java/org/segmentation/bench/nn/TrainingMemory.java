@@ -121,7 +121,7 @@ public final class TrainingMemory {
      *
      * @throws IllegalArgumentException if the field is missing or not in kB
      */
-    static long statusKb(String status, String field) {
+    public static long statusKb(String status, String field) {
         for (String line : status.split("\n")) {
             if (line.startsWith(field + ":")) {
                 String[] parts = line.substring(field.length() + 1).strip().split("\\s+");

@@ -472,6 +472,7 @@ class HostileCorpusTest {
             {"train --lr -1", "--lr"},
             {"train --val-fraction 1", "--val-fraction"},
             {"train --steps -1", "--steps"},
+            {"train --patience -1", "--patience"},
             {"train --channels 2", "--channels"},
             {"train --classes -1", "--classes"},
             {"train --threads -1", "--threads"},

@@ -10,6 +10,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.segmentation.core.io.ImageFiles;
 
 /**
  * A COCO instances dataset (the {@code instances_*.json} layout that CVAT, Label Studio and public datasets
@@ -21,7 +22,9 @@ import java.util.Map;
  * naming the file, the record and the value: duplicate ids, an annotation of an image not listed, an image file
  * missing from the image folder, an unknown category id, a polygon vertex outside its image (no clipping: such an
  * annotation was drawn for another image size), a run-length mask that is malformed or of another size than its
- * image. Category ids must be at least 1, as 0 denotes background throughout this library.
+ * image, an area or a box that is not a number, an id or size outside the int range, and an image above the pixel
+ * limit ({@link ImageFiles#DEFAULT_MAX_PIXELS} unless given). Category ids must be at least 1, as 0 denotes
+ * background throughout this library.
  *
  * <p>Immutable.
  */
@@ -72,15 +75,28 @@ public final class CocoDataset {
     }
 
     /**
-     * Reads an instances JSON.
+     * Reads an instances JSON whose images have at most {@link ImageFiles#DEFAULT_MAX_PIXELS} pixels each, see
+     * {@link #read(Path, Path, long)}.
+     */
+    public static CocoDataset read(Path json, Path imageDir) throws IOException {
+        return read(json, imageDir, ImageFiles.DEFAULT_MAX_PIXELS);
+    }
+
+    /**
+     * Reads an instances JSON whose images may have up to {@code maxPixels} pixels each (their masks are decoded
+     * at the image's size, so the limit bounds the memory of every later step, as the image readers' does).
      *
      * @param imageDir the folder the images' {@code file_name}s are relative to, each of which must exist; null
      *     to check no files
+     * @param maxPixels the largest width × height an image may declare, at least 1
      * @throws NoSuchFileException if the JSON file does not exist
-     * @throws CocoFormatException if it is not valid JSON or not a consistent COCO instances file (see the class
-     *     comment)
+     * @throws CocoFormatException if it is not valid JSON, declares an image above the pixel limit or is not a
+     *     consistent COCO instances file (see the class comment)
      */
-    public static CocoDataset read(Path json, Path imageDir) throws IOException {
+    public static CocoDataset read(Path json, Path imageDir, long maxPixels) throws IOException {
+        if (maxPixels < 1) {
+            throw new IllegalArgumentException("maxPixels must be >= 1, got " + maxPixels);
+        }
         if (!Files.isRegularFile(json)) {
             throw new NoSuchFileException(json.toString(), null, "COCO instances JSON not found");
         }
@@ -91,7 +107,7 @@ public final class CocoDataset {
         }
         Map<Integer, Category> categories = new LinkedHashMap<>();
         for (JsonNode c : r.array(root, "categories", "the file")) {
-            int id = (int) r.integer(c, "id", "a category");
+            int id = r.intField(c, "id", "a category");
             String what = "category " + id;
             if (id < 1) {
                 throw r.error(what + ": ids must be at least 1 (0 is background)");
@@ -105,10 +121,14 @@ public final class CocoDataset {
         for (JsonNode i : r.array(root, "images", "the file")) {
             long id = r.integer(i, "id", "an image");
             String what = "image " + id;
-            Image img = new Image(id, r.text(i, "file_name", what), (int) r.integer(i, "width", what),
-                    (int) r.integer(i, "height", what));
+            Image img = new Image(id, r.text(i, "file_name", what), r.intField(i, "width", what),
+                    r.intField(i, "height", what));
             if (img.width() < 1 || img.height() < 1) {
                 throw r.error(what + ": size " + img.width() + "x" + img.height() + " is not positive");
+            }
+            if ((long) img.width() * img.height() > maxPixels) {
+                throw r.error(what + ": size " + img.width() + "x" + img.height() + " = "
+                        + (long) img.width() * img.height() + " pixels exceeds the limit of " + maxPixels);
             }
             if (images.put(id, img) != null) {
                 throw r.error(what + " is listed twice");
@@ -131,7 +151,7 @@ public final class CocoDataset {
                 throw r.error(what + ": image " + imageId + " is not among the file's " + images.size()
                         + " images");
             }
-            int category = (int) r.integer(a, "category_id", what);
+            int category = r.intField(a, "category_id", what);
             if (!categories.containsKey(category)) {
                 throw r.error(what + ": category " + category + " is not among the categories "
                         + categories.keySet());
@@ -149,8 +169,20 @@ public final class CocoDataset {
                 }
                 bbox = new double[] {b.get(0).doubleValue(), b.get(1).doubleValue(), b.get(2).doubleValue(),
                     b.get(3).doubleValue()};
+                if (!(bbox[2] >= 0 && bbox[3] >= 0) || !Double.isFinite(bbox[0] + bbox[1] + bbox[2] + bbox[3])) {
+                    throw r.error(what + ": bbox must have finite coordinates and a size >= 0, got " + b);
+                }
             }
-            double area = a.hasNonNull("area") ? a.get("area").doubleValue() : mask.area();
+            JsonNode areaNode = a.get("area");
+            double area;
+            if (areaNode == null || areaNode.isNull()) {
+                area = mask.area();
+            } else if (areaNode.isNumber() && areaNode.doubleValue() >= 0
+                    && Double.isFinite(areaNode.doubleValue())) {
+                area = areaNode.doubleValue();
+            } else {
+                throw r.error(what + ": area must be a finite number >= 0, got " + areaNode);
+            }
             annotations.computeIfAbsent(imageId, k -> new ArrayList<>()).add(new Annotation(id, imageId, category,
                     mask, bbox, crowd, area));
         }

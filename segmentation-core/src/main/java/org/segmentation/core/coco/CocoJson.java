@@ -3,6 +3,7 @@ package org.segmentation.core.coco;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -18,6 +19,9 @@ record CocoJson(Path file) {
             return root;
         } catch (JsonProcessingException e) {
             throw new CocoFormatException(file, "not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (CharConversionException e) {
+            // bytes that are not text in the encoding Jackson detected (UTF-8, -16 or -32)
+            throw new CocoFormatException(file, "not valid JSON text: " + e.getMessage(), e);
         }
     }
 
@@ -39,6 +43,15 @@ record CocoJson(Path file) {
             throw error(what + ": \"" + field + "\" must be an integer, got " + (v == null ? "nothing" : v));
         }
         return v.longValue();
+    }
+
+    /** {@link #integer}, which must also fit an int: ids and sizes are ints in this library, never wrapped. */
+    int intField(JsonNode parent, String field, String what) throws CocoFormatException {
+        long v = integer(parent, field, what);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw error(what + ": \"" + field + "\" is " + v + ", outside the int range");
+        }
+        return (int) v;
     }
 
     String text(JsonNode parent, String field, String what) throws CocoFormatException {

@@ -13,6 +13,12 @@ import org.segmentation.core.image.Mask;
  * <p>Immutable; {@link #counts()} returns a copy.
  */
 public final class CocoRle {
+    /**
+     * The most boundary steps {@link #fromPolygon} walks (at 5x scale): 2^24, 200 MB of work arrays, a perimeter of
+     * over 3 million pixels.
+     */
+    public static final int MAX_POLYGON_STEPS = 1 << 24;
+
     private final int height;
     private final int width;
     private final int[] counts;
@@ -210,6 +216,7 @@ public final class CocoRle {
         if (rles.length == 0) {
             throw new IllegalArgumentException("CocoRle.union of no RLEs");
         }
+
         Mask acc = rles[0].decode(null);
         Mask next = new Mask(acc.width, acc.height);
         for (int r = 1; r < rles.length; r++) {
@@ -303,11 +310,13 @@ public final class CocoRle {
      * its centre in its column.
      *
      * @param xy x0, y0, x1, y1, ... in pixels (pixel (i, j) covers [i, i + 1) × [j, j + 1)), at least 3 vertices
-     * @throws IllegalArgumentException with fewer than 3 vertices or a vertex outside [0, width] × [0, height]
+     * @throws IllegalArgumentException with fewer than 3 vertices, a vertex outside [0, width] × [0, height], more
+     *     than height × width = 2^31 − 1 pixels, or a boundary of more than {@link #MAX_POLYGON_STEPS} steps
      */
     public static CocoRle fromPolygon(double[] xy, int height, int width) {
-        if (height <= 0 || width <= 0) {
-            throw new IllegalArgumentException("polygon into size [" + height + ", " + width + "]");
+        if (height <= 0 || width <= 0 || (long) height * width > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("polygon into size [" + height + ", " + width + "]: each side must"
+                    + " be positive and the pixel count an int");
         }
         if (xy.length < 6 || xy.length % 2 != 0) {
             throw new IllegalArgumentException("a polygon needs an even number of at least 6 coordinates, got "
@@ -329,10 +338,16 @@ public final class CocoRle {
         }
         sx[k] = sx[0];
         sy[k] = sy[0];
-        int points = 0;
+        long boundary = 0;
         for (int j = 0; j < k; j++) {
-            points += Math.max(Math.abs(sx[j + 1] - sx[j]), Math.abs(sy[j + 1] - sy[j])) + 1;
+            boundary += Math.max(Math.abs((long) sx[j + 1] - sx[j]), Math.abs((long) sy[j + 1] - sy[j])) + 1;
         }
+        if (boundary > MAX_POLYGON_STEPS) {
+            // a few vertices can zigzag across a wide image many times: bound the boundary arrays, not the file
+            throw new IllegalArgumentException("the polygon's boundary takes " + boundary + " steps at 5x scale, more"
+                    + " than the limit of " + MAX_POLYGON_STEPS);
+        }
+        int points = (int) boundary;
         int[] u = new int[points];
         int[] v = new int[points];
         int m = 0;

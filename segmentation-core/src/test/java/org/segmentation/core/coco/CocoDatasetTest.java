@@ -168,6 +168,54 @@ class CocoDatasetTest {
         assertThrows(NoSuchFileException.class, () -> CocoDataset.read(dir.resolve("none.json"), null));
     }
 
+    /** Found by fuzzing ({@code CocoFuzzTest}) or while writing it; each input is also among its seeds. */
+    @Test
+    void hostileValuesAreErrorsNotWrappedOrAllocated() throws IOException {
+        // ids and sizes beyond the int range used to be cast, 2^32 + 1 becoming 1
+        assertTrue(bad(GOOD.replace("{\"id\": 3, \"name\": \"debris\"}", "{\"id\": 4294967299, \"name\": \"d\"}"),
+                null).getMessage().contains("category: \"id\" is 4294967299, outside the int range"));
+        assertTrue(bad(GOOD.replace("\"width\": 4, \"height\": 5}]", "\"width\": 4294967300, \"height\": 5}]"),
+                null).getMessage().contains("image 7: \"width\" is 4294967300, outside the int range"));
+        assertTrue(bad(GOOD.replace("\"category_id\": 3,", "\"category_id\": 4294967299,"), null).getMessage()
+                .contains("\"category_id\" is 4294967299"));
+        // a 100000 x 100000 image would be decoded at that size: refused against the pixel limit before any mask
+        String huge = GOOD.replace("\"width\": 4, \"height\": 5}]", "\"width\": 100000, \"height\": 100000}]");
+        assertTrue(bad(huge, null).getMessage().contains("image 7: size 100000x100000 = 10000000000 pixels exceeds"
+                + " the limit of 16777216"));
+        Path f = write(GOOD);
+        CocoFormatException low = assertThrows(CocoFormatException.class, () -> CocoDataset.read(f, null, 19));
+        assertTrue(low.getMessage().contains("image 1: size 4x5 = 20 pixels exceeds the limit of 19"),
+                low.getMessage());
+        assertEquals(3, CocoDataset.read(f, null, 20).images().size(), "20 pixels are within a limit of 20");
+        // an area or box that is not a number used to read as 0
+        assertTrue(bad(GOOD.replace("\"area\": 5.0", "\"area\": \"5\""), null).getMessage()
+                .contains("annotation 10 (image 1): area must be a finite number >= 0, got \"5\""));
+        assertTrue(bad(GOOD.replace("\"bbox\": [0, 0, 3, 4]", "\"bbox\": [0, 0, -3, 4]"), null).getMessage()
+                .contains("bbox must have finite coordinates and a size >= 0"));
+        // bytes that are not text in the encoding Jackson detects: a CharConversionException naming no file
+        Path utf32 = dir.resolve("utf32.json");
+        Files.write(utf32, new byte[] {0, 0, 0, '{', 0x7a, 0x22, 0x69, 0x7a, 0, 0, 0, '}'});
+        CocoFormatException e = assertThrows(CocoFormatException.class, () -> CocoDataset.read(utf32, null));
+        assertTrue(e.getMessage().startsWith(utf32 + ": not valid JSON text"), e.getMessage());
+    }
+
+    /** 60 vertices zigzagging across a 1 x 65536 image walk 19.7 million boundary steps: refused, not allocated. */
+    @Test
+    void polygonWhoseBoundaryIsTooLongIsAnError() throws IOException {
+        StringBuilder poly = new StringBuilder();
+        for (int j = 0; j < 60; j++) {
+            poly.append(j > 0 ? ", " : "").append(j % 2 == 0 ? 0 : 65536).append(", ").append(j % 4 < 2 ? 0 : 1);
+        }
+        String json = "{\"images\": [{\"id\": 1, \"file_name\": \"a.png\", \"width\": 65536, \"height\": 1}],"
+                + " \"categories\": [{\"id\": 1, \"name\": \"c\"}], \"annotations\": [{\"id\": 1, \"image_id\": 1,"
+                + " \"category_id\": 1, \"segmentation\": [[" + poly + "]]}]}";
+        assertTrue(bad(json, null).getMessage().contains("polygon 0: the polygon's boundary takes 19660860 steps"),
+                "60 edges (the last closes the polygon) of 5 x 65536 + 1 steps each");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CocoRle.fromPolygon(new double[] {0, 0, 1, 0, 1, 1}, 65536, 65536));
+        assertTrue(e.getMessage().contains("the pixel count an int"), e.getMessage());
+    }
+
     @Test
     void resultsJsonHoldsBoxesScoresAndMasksAsCompressedRles() throws IOException {
         LabelMap l = new LabelMap(4, 5);
