@@ -62,6 +62,11 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      */
     private static final int GROUP_SCALARS = 1024;
     private static final int POS = 36;
+    /**
+     * Scalars of backward-weights' per-thread accumulators, at most, unless one alone is larger: 8 Mi (32 MB), so
+     * 2 threads keep two up to 256→256 channels and one beyond, as much as one 512→512 accumulator.
+     */
+    private static final long ACCUMULATOR_BUDGET = 1L << 23;
 
     private final int threads;
     private final int blockTiles;
@@ -132,8 +137,10 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         int k = (int) dY.size(1);
         int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
         int br = blockRows(tw, rows), blocks = (rows + br - 1) / br;
-        int parts = Math.max(1, Math.min(threads(), blocks));
         long kc = (long) POS * k * c;
+        // each part keeps its own (36, K, C) accumulator: fewer parts where they would exceed ACCUMULATOR_BUDGET
+        // (the deepest layers, whose few tiles make the weight gradient a small share of a step anyway)
+        int parts = (int) Math.max(1, Math.min(Math.min(threads(), blocks), ACCUMULATOR_BUDGET / kc));
         INDArray xc = Scalars.contiguous(x);
         INDArray dYc = Scalars.contiguous(dY);
         // part p accumulates into acc[p·36KC ..]: the caller's buffer, so no part's result depends on when
