@@ -16,9 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ul>
  *   <li><b>{@link Choice#RULE}</b> (the default): deterministic. Winograd F(4×4, 3×3) wherever it runs (float32,
  *       3×3, CPU backend) and both channel counts are at least {@link #WINOGRAD_MIN_CHANNELS}; the shifted GEMM
- *       everywhere else (1×1 and 5×5 kernels, float64, other backends). The blocked Winograd also wins on a first
- *       layer of 1 to 3 input channels: single-thread CPU ms per call, Winograd against shifted GEMM, for N4 3→32
- *       256² 21.0 / 28.7 forward, 20.3 / 154.6 backward-data, 24.4 / 38.3 backward-weights. The same inputs give the
+ *       everywhere else (1×1 and 5×5 kernels, float64, other backends, and the first layer of a network on 1–3
+ *       input channels, where Winograd's GEMMs are too thin to pay for its transforms). The same inputs give the
  *       same bits on every run and machine.</li>
  *   <li><b>{@link Choice#TUNED}</b>: the first call of each (pass, shape, type) times every algorithm that runs
  *       it, on the call's own inputs (the gradients into scratch copies), and keeps the fastest for the rest of the
@@ -29,8 +28,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>On the CUDA backend only {@link ShiftedGemmConv2d}, which is made of ND4J ops, is a candidate.
  */
 public final class AutoConv2d implements Conv2dAlgorithm {
-    /** Below this many input or output channels the rule prefers the shifted GEMM: none, since the blocked Winograd. */
-    public static final int WINOGRAD_MIN_CHANNELS = 1;
+    /** Below this many input or output channels the rule prefers the shifted GEMM. */
+    public static final int WINOGRAD_MIN_CHANNELS = 8;
 
     /** How the algorithm of a pass and shape is picked. */
     public enum Choice {

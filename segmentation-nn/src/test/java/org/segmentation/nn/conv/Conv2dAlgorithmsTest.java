@@ -86,13 +86,12 @@ class Conv2dAlgorithmsTest {
     }
 
     @Test
-    void ruleTakesWinogradForFloat3x3AndShiftedElsewhere() {
+    void ruleTakesWinogradForWideFloat3x3AndShiftedElsewhere() {
         INDArray x = Nd4j.create(DataType.FLOAT, 1, 16, 8, 8);
         assertEquals(0, AutoConv2d.byRule(x, Nd4j.create(DataType.FLOAT, 16, 16, 3, 3)));
         assertEquals(1, AutoConv2d.byRule(x, Nd4j.create(DataType.FLOAT, 16, 16, 1, 1)));
         assertEquals(1, AutoConv2d.byRule(x, Nd4j.create(DataType.DOUBLE, 16, 16, 3, 3)));
-        // a first layer on 3 (or 1) input channels too: the blocked Winograd is faster there in all three passes
-        assertEquals(0, AutoConv2d.byRule(Nd4j.create(DataType.FLOAT, 1, 3, 8, 8),
+        assertEquals(1, AutoConv2d.byRule(Nd4j.create(DataType.FLOAT, 1, 3, 8, 8),
                 Nd4j.create(DataType.FLOAT, 16, 3, 3, 3)));
     }
 
