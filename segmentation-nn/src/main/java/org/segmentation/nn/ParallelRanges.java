@@ -43,16 +43,10 @@ public final class ParallelRanges {
 
     /** Runs {@code body} with the kernels it calls on this thread limited to {@code threads} threads (≥ 1). */
     public static void withThreads(int threads, Runnable body) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be at least 1, got " + threads);
-        }
-        Integer before = LIMIT.get();
-        LIMIT.set(threads);
-        try {
+        callWithThreads(threads, () -> {
             body.run();
-        } finally {
-            restore(before);
-        }
+            return null;
+        });
     }
 
     /** A computation that may throw a checked exception. */
