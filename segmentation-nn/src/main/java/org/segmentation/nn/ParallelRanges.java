@@ -86,18 +86,32 @@ public final class ParallelRanges {
      * range on the calling thread. Each body runs with a limit of one thread, so kernels it calls stay sequential.
      */
     public static void run(int count, int threads, Body body) {
+        runParts(count, threads, (part, from, to) -> body.run(from, to));
+    }
+
+    /** A body over one range {@code [from, to)} that also receives the range's index among the parts. */
+    public interface PartBody {
+        void run(int part, int from, int to);
+    }
+
+    /**
+     * {@link #run(int, int, Body)}, telling each body which part it runs: part p of P covers
+     * {@code [count·p/P, count·(p+1)/P)}, P = min(threads, count), at least 1.
+     */
+    public static void runParts(int count, int threads, PartBody body) {
         int parts = Math.max(1, Math.min(threads, count));
         if (parts == 1) {
-            body.run(0, count);
+            body.run(0, 0, count);
             return;
         }
         AtomicReference<Throwable> failure = new AtomicReference<>();
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
         for (int p = 1; p < parts; p++) {
-            int from = (int) ((long) count * p / parts), to = (int) ((long) count * (p + 1) / parts);
-            tasks[p - 1] = POOL.submit(() -> recording(failure, () -> sequential(body, from, to)));
+            int part = p, from = (int) ((long) count * p / parts), to = (int) ((long) count * (p + 1) / parts);
+            tasks[p - 1] = POOL.submit(() -> recording(failure, () -> sequential((f, t) -> body.run(part, f, t),
+                    from, to)));
         }
-        recording(failure, () -> sequential(body, 0, count / parts));
+        recording(failure, () -> sequential((f, t) -> body.run(0, f, t), 0, count / parts));
         for (ForkJoinTask<?> t : tasks) {
             t.join();
         }

@@ -147,8 +147,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         // another thread next runs a kernel
         INDArray acc = ConvScratch.get().buffer(ConvScratch.ACCUMULATOR, parts * kc);
         Flat xF = new Flat(xc), dYF = new Flat(dYc);
-        ParallelRanges.run(blocks, parts, (from, to) -> {
-            long at = (long) partOf(from, blocks, parts) * kc;
+        ParallelRanges.runParts(blocks, parts, (part, from, to) -> {
+            long at = part * kc;
             ConvScratch s = ConvScratch.get();
             INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * c * br * tw);
             INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * br * tw);
@@ -166,16 +166,6 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         });
         weightGradient(acc, parts, k, c, dW);
         dB.addi(dY.sum(0, 2, 3));
-    }
-
-    /** The index of the part of {@link ParallelRanges#run} that starts at block {@code from}. */
-    private static int partOf(int from, int count, int parts) {
-        for (int p = 0; p < parts; p++) {
-            if ((int) ((long) count * p / parts) == from) {
-                return p;
-            }
-        }
-        throw new IllegalStateException("no part starts at " + from);
     }
 
     private static void require(INDArray w, INDArray... tensors) {
