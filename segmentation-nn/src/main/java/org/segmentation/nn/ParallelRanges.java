@@ -149,44 +149,66 @@ public final class ParallelRanges {
      * with a limit of one thread.
      */
     public static void runDynamic(int count, int grain, Body body) {
+        runDynamicParts(count, grain, (part, from, to) -> body.run(from, to));
+    }
+
+    /**
+     * How many participants {@link #runDynamicParts} uses for these arguments under the current limit: at least 1,
+     * at most {@link #threads()}.
+     */
+    public static int dynamicParts(int count, int grain) {
         if (grain < 1) {
             throw new IllegalArgumentException("grain must be at least 1, got " + grain);
         }
         int chunks = (int) ((count + (long) grain - 1) / grain);
-        int parts = Math.max(1, Math.min(threads(), chunks));
+        return Math.max(1, Math.min(threads(), chunks));
+    }
+
+    /**
+     * {@link #runDynamic(int, int, Body)}, telling each body which participant runs it: 0 is the calling thread,
+     * 1 to {@link #dynamicParts}−1 the helpers, each index used by one thread at a time. A kernel can thus hand
+     * each participant its own slice of a work buffer that the caller owns, instead of letting helper threads keep
+     * buffers of their own.
+     */
+    public static void runDynamicParts(int count, int grain, PartBody body) {
+        int parts = dynamicParts(count, grain);
         if (parts == 1) {
-            body.run(0, count);
+            body.run(0, 0, count);
             return;
         }
+        int chunks = (int) ((count + (long) grain - 1) / grain);
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        Runnable share = () -> {
-            try {
-                for (int c; (c = next.getAndIncrement()) < chunks; ) {
-                    sequential(body, c * grain, (int) Math.min(count, (long) (c + 1) * grain));
-                }
-            } catch (RuntimeException | Error e) {
-                next.set(chunks);   // the others stop at their next chunk
-                throw e;
-            }
-        };
         AtomicBoolean[] claimed = new AtomicBoolean[parts - 1];
         ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
         for (int p = 0; p < parts - 1; p++) {
             AtomicBoolean mine = claimed[p] = new AtomicBoolean();
+            int part = p + 1;
             tasks[p] = POOL.submit(() -> {
                 if (mine.compareAndSet(false, true)) {
-                    recording(failure, share);
+                    recording(failure, () -> share(count, grain, chunks, next, part, body));
                 }
             });
         }
-        recording(failure, share);
+        recording(failure, () -> share(count, grain, chunks, next, 0, body));
         for (int p = 0; p < parts - 1; p++) {
             if (!claimed[p].compareAndSet(false, true)) {
                 tasks[p].join();   // started: wait for it (one never started has nothing to wait for)
             }
         }
         rethrow(failure.get());
+    }
+
+    /** One participant's share of {@link #runDynamicParts}: chunks from {@code next} until none is left. */
+    private static void share(int count, int grain, int chunks, AtomicInteger next, int part, PartBody body) {
+        try {
+            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+                sequential((f, t) -> body.run(part, f, t), c * grain, (int) Math.min(count, (long) (c + 1) * grain));
+            }
+        } catch (RuntimeException | Error e) {
+            next.set(chunks);   // the others stop at their next chunk
+            throw e;
+        }
     }
 
     private static void sequential(Body body, int from, int to) {

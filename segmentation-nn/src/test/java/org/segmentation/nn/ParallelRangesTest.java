@@ -70,6 +70,40 @@ class ParallelRangesTest {
     }
 
     @Test
+    void eachDynamicParticipantIndexBelongsToOneThreadAndTheCallerIsZero() {
+        // a kernel hands participant p slice p of the caller's buffers: an index used by two threads at once would
+        // let them overwrite each other's slice
+        for (int attempt = 0; attempt < 20; attempt++) {
+            int parts = ParallelRanges.callWithThreads(3, () -> ParallelRanges.dynamicParts(200, 1));
+            assertEquals(3, parts);
+            Thread[] owner = new Thread[parts];
+            AtomicIntegerArray busy = new AtomicIntegerArray(parts);
+            AtomicIntegerArray hits = new AtomicIntegerArray(200);
+            Thread caller = Thread.currentThread();
+            ParallelRanges.withThreads(3, () -> ParallelRanges.runDynamicParts(200, 1, (part, from, to) -> {
+                assertEquals(0, busy.getAndIncrement(part), "participant " + part + " runs twice at once");
+                synchronized (owner) {
+                    if (owner[part] == null) {
+                        owner[part] = Thread.currentThread();
+                    }
+                    assertSame(owner[part], Thread.currentThread(), "participant " + part + " on two threads");
+                }
+                if (part == 0) {
+                    assertSame(caller, Thread.currentThread());
+                }
+                hits.incrementAndGet(from);
+                Thread.onSpinWait();
+                busy.decrementAndGet(part);
+            }));
+            for (int i = 0; i < 200; i++) {
+                assertEquals(1, hits.get(i), "chunk " + i);
+            }
+        }
+        assertEquals(1, ParallelRanges.callWithThreads(3, () -> ParallelRanges.dynamicParts(0, 1)));
+        assertEquals(2, ParallelRanges.callWithThreads(3, () -> ParallelRanges.dynamicParts(10, 5)));
+    }
+
+    @Test
     void limitsBelowOneAreRefused() {
         assertThrows(IllegalArgumentException.class, () -> ParallelRanges.withThreads(0, () -> { }));
         assertThrows(IllegalArgumentException.class, () -> ParallelRanges.runDynamic(10, 0, (from, to) -> { }));

@@ -2,11 +2,12 @@ package org.segmentation.nn.conv;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.nn.Memory;
 
 /**
- * The convolution kernels' work buffers of one thread: flat arrays, one per slot, that only grow,
- * {@link Memory#detached detached} from every ND4J workspace and shared by all the layers that thread runs. A
+ * The convolution kernels' work buffers of one thread: flat arrays, one per slot, that only grow, detached from
+ * every ND4J workspace and from {@link Memory}'s recycled blocks, and shared by all the layers that thread runs. A
  * kernel's work memory is therefore bounded by the largest chunk any layer needs (up to 64 MB per slot), instead
  * of growing with the number of layers. A buffer that grows frees its predecessor at once.
  * Calls on one thread run one after another, so one set per thread suffices; a buffer must not be used after the
@@ -51,7 +52,10 @@ final class ConvScratch {
         INDArray b = buffers[slot];
         if (b == null || b.length() < length || b.dataType() != type) {
             Memory.free(b);
-            b = Memory.detached(type, Math.max(length, 1));
+            // fresh memory, not one of Memory's recycled blocks: this buffer lives as long as the thread, and a
+            // recycled block taken here would leave circulation for good, so that the next array of its size
+            // would need a new one
+            b = Nd4j.createUninitializedDetached(type, Math.max(length, 1));
             buffers[slot] = b;
         }
         return b;

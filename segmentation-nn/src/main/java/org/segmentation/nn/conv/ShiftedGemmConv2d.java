@@ -26,7 +26,7 @@ import org.segmentation.nn.Scalars;
  * ({@link ConvScratch}), outside any ND4J workspace.
  *
  * <p>Any kernel size (odd), float32 and float64. This is the algorithm of {@link AutoConv2d} for 1×1 kernels,
- * float64, thin first layers and backends other than the CPU. Its copies go through {@link Scalars#copyRuns},
+ * float64 and backends other than the CPU. Its copies go through {@link Scalars#copyRuns},
  * which is made of ND4J ops on such backends.
  */
 public final class ShiftedGemmConv2d implements Conv2dAlgorithm {

@@ -37,8 +37,9 @@ import org.segmentation.nn.Scalars;
  * stays in the core's cache between the stages, where a layer-wide chunk (the earlier design) went out to memory
  * and back twice: for 32 channels that traffic, not the arithmetic, set the time. Backward-weights gives each
  * thread its own (36, K, C) accumulator, summed in a fixed order at the end, so results depend on the thread count
- * but not on timing. The work buffers belong to the thread that runs the block ({@link ConvScratch}), outside any
- * ND4J workspace; nothing is kept between calls, so backward-weights recomputes the input transform from x.
+ * but not on timing. The off-heap work buffers belong to the calling thread ({@link ConvScratch}), outside any
+ * ND4J workspace, one slice per participating thread, so helper threads keep none of their own (only small Java
+ * arrays); nothing is kept between calls, so backward-weights recomputes the input transform from x.
  *
  * <p><b>Accuracy.</b> F(4×4, 3×3) in float32 rounds more than the direct sum, because its transforms scale values
  * by up to 25 before the products: on unit-Gaussian inputs with up to 40 channels its error is at most about
@@ -145,22 +146,24 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         INDArray dYc = Scalars.contiguous(dY);
         // part p accumulates into acc[p·36KC ..]: the caller's buffer, so no part's result depends on when
         // another thread next runs a kernel
-        INDArray acc = ConvScratch.get().buffer(ConvScratch.ACCUMULATOR, parts * kc);
+        // and its block's transforms in slice p of the caller's INPUT and PRODUCT buffers
+        ConvScratch s = ConvScratch.get();
+        INDArray acc = s.buffer(ConvScratch.ACCUMULATOR, parts * kc);
+        long vSlice = (long) POS * c * br * tw, dSlice = (long) POS * k * br * tw;
+        INDArray v = s.buffer(ConvScratch.INPUT, parts * vSlice);
+        INDArray d = s.buffer(ConvScratch.PRODUCT, parts * dSlice);
         Flat xF = new Flat(xc), dYF = new Flat(dYc);
         ParallelRanges.runParts(blocks, parts, (part, from, to) -> {
-            long at = part * kc;
-            ConvScratch s = ConvScratch.get();
-            INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * c * br * tw);
-            INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * br * tw);
-            Flat vF = new Flat(v), dF = new Flat(d);
+            long at = part * kc, vAt = part * vSlice, dAt = part * dSlice;
+            Flat vF = new Flat(v, vAt), dF = new Flat(d, dAt);
             Work work = Work.get(br * tw, Math.max(c, k), 6 * (4 * tw + 2));
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
                 inputTransform(xF, c, h, wd, th, tw, r0, nr, vF, work);
                 gradientTransform(dYF, k, h, wd, th, tw, r0, nr, dF, work);
                 for (int xi = 0; xi < POS; xi++) {   // acc[ξ] (K, C) += d[ξ] (K, tc) · v[ξ]ᵀ (tc, C)
-                    Gemm.sgemm(false, true, k, c, tc, 1f, d, (long) xi * k * tc, tc, v, (long) xi * c * tc, tc,
-                            blk == from ? 0f : 1f, acc, at + (long) xi * k * c, c);
+                    Gemm.sgemm(false, true, k, c, tc, 1f, d, dAt + (long) xi * k * tc, tc, v,
+                            vAt + (long) xi * c * tc, tc, blk == from ? 0f : 1f, acc, at + (long) xi * k * c, c);
                 }
             }
         });
@@ -190,14 +193,19 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         return Math.max(1, Math.min(br, (rows + threads() - 1) / threads()));
     }
 
-    /** A flat float32 array's memory: a buffer over all of it, and where the array starts in it. */
+    /** A flat float32 array's memory: a buffer over all of it, and where the array (or a slice of it) starts. */
     private static final class Flat {
         final FloatBuffer buffer;
         final int offset;
 
         Flat(INDArray a) {
+            this(a, 0);
+        }
+
+        /** The memory of a from its scalar {@code at} on. */
+        Flat(INDArray a, long at) {
             buffer = a.data().asNioFloat();
-            offset = (int) a.offset();
+            offset = (int) (a.offset() + at);
         }
     }
 
@@ -250,27 +258,32 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         INDArray outC = Scalars.contiguous(out);
         float[] b = bias == null ? new float[co] : Scalars.contiguous(bias).toFloatVector();
         Flat inF = new Flat(inC), outF = new Flat(outC);
-        ParallelRanges.Body run = (from, to) -> {
-            ConvScratch s = ConvScratch.get();
-            INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * ci * br * tw);
-            INDArray m = s.buffer(ConvScratch.PRODUCT, (long) POS * co * br * tw);
-            Flat vF = new Flat(v), mF = new Flat(m);
+        int grain = Math.max(1, blocks / (8 * ParallelRanges.threads()));
+        // each block's output depends on nothing but the block: which thread runs it does not matter
+        int parts = threads == 0 ? ParallelRanges.dynamicParts(blocks, grain) : Math.max(1, Math.min(threads, blocks));
+        // participant p works in slice p of the caller's buffers, so helper threads keep no buffers of their own
+        long vSlice = (long) POS * ci * br * tw, mSlice = (long) POS * co * br * tw;
+        ConvScratch s = ConvScratch.get();
+        INDArray v = s.buffer(ConvScratch.INPUT, parts * vSlice);
+        INDArray m = s.buffer(ConvScratch.PRODUCT, parts * mSlice);
+        ParallelRanges.PartBody run = (part, from, to) -> {
+            long vAt = part * vSlice, mAt = part * mSlice;
+            Flat vF = new Flat(v, vAt), mF = new Flat(m, mAt);
             Work work = Work.get(br * tw, Math.max(ci, co), 6 * (4 * tw + 2));
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
                 inputTransform(inF, ci, h, wd, th, tw, r0, nr, vF, work);
                 for (int xi = 0; xi < POS; xi++) {   // m[ξ] (Co, tc) = u[ξ] (Co, Ci) · v[ξ] (Ci, tc)
-                    Gemm.sgemm(false, false, co, tc, ci, 1f, u, (long) xi * co * ci, ci, v, (long) xi * ci * tc,
-                            tc, 0f, m, (long) xi * co * tc, tc);
+                    Gemm.sgemm(false, false, co, tc, ci, 1f, u, (long) xi * co * ci, ci, v,
+                            vAt + (long) xi * ci * tc, tc, 0f, m, mAt + (long) xi * co * tc, tc);
                 }
                 outputTransform(mF, co, h, wd, th, tw, r0, nr, b, relu, outF, work);
             }
         };
         if (threads == 0) {
-            // each block's output depends on nothing but the block: which thread runs it does not matter
-            ParallelRanges.runDynamic(blocks, Math.max(1, blocks / (8 * ParallelRanges.threads())), run);
+            ParallelRanges.runDynamicParts(blocks, grain, run);
         } else {
-            ParallelRanges.run(blocks, threads, run);
+            ParallelRanges.runParts(blocks, threads, run);
         }
         if (outC != out) {
             out.assign(outC);

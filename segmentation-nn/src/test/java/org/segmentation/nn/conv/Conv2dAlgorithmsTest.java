@@ -86,13 +86,14 @@ class Conv2dAlgorithmsTest {
     }
 
     @Test
-    void ruleTakesWinogradForWideFloat3x3AndShiftedElsewhere() {
+    void ruleTakesWinogradForFloat3x3OfAnyWidthAndShiftedElsewhere() {
         INDArray x = Nd4j.create(DataType.FLOAT, 1, 16, 8, 8);
         assertEquals(0, AutoConv2d.byRule(x, Nd4j.create(DataType.FLOAT, 16, 16, 3, 3)));
         assertEquals(1, AutoConv2d.byRule(x, Nd4j.create(DataType.FLOAT, 16, 16, 1, 1)));
         assertEquals(1, AutoConv2d.byRule(x, Nd4j.create(DataType.DOUBLE, 16, 16, 3, 3)));
-        assertEquals(1, AutoConv2d.byRule(Nd4j.create(DataType.FLOAT, 1, 3, 8, 8),
+        assertEquals(0, AutoConv2d.byRule(Nd4j.create(DataType.FLOAT, 1, 3, 8, 8),
                 Nd4j.create(DataType.FLOAT, 16, 3, 3, 3)));
+        assertEquals(0, AutoConv2d.byRule(x, Nd4j.create(DataType.FLOAT, 1, 16, 3, 3)));
     }
 
     @Test
