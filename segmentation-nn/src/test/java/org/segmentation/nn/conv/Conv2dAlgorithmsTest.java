@@ -33,14 +33,32 @@ class Conv2dAlgorithmsTest {
 
     @Test
     void winogradMatchesTheDefinition() {
+        // these shapes have at most 40 channels: block by block, with the default block size
         check(() -> new WinogradConv2d(2), 3, DataType.FLOAT, 40);
     }
 
     @Test
+    void winogradOnWholeLayersMatchesTheDefinition() {
+        // with any filter size large enough, these shapes (fewer than 2 x 128 tiles) run whole: transforms split
+        // over channels (those of at least 8192 channel-tiles over the threads), the 36 products over 2 threads
+        check(() -> new WinogradConv2d(2, WinogradConv2d.BLOCK_TILES, 1), 3, DataType.FLOAT, 40);
+        INDArray x = GradCheck.gaussian(new Random(5), DataType.FLOAT, 3, 300, 16, 16);
+        INDArray w = GradCheck.gaussian(new Random(6), DataType.FLOAT, 260, 300, 3, 3);
+        INDArray b = GradCheck.gaussian(new Random(7), DataType.FLOAT, 260);
+        INDArray dY = GradCheck.gaussian(new Random(8), DataType.FLOAT, 3, 260, 16, 16);
+        // 300 x 260 filters, 48 tiles: whole by default, and 300 x 48 channel-tiles: transforms on both threads
+        double[] e = errors(new WinogradConv2d(2), x, w, b, dY);
+        for (int i = 0; i < 4; i++) {
+            assertTrue(e[i] < FLOAT_TOL, "pass " + i + " relative error " + e[i]);
+        }
+    }
+
+    @Test
     void winogradInSmallBlocksMatchesTheDefinition() {
-        // blocks of one tile row (the least), and blocks of a few rows split unevenly over three threads
-        check(() -> new WinogradConv2d(1, 1), 3, DataType.FLOAT, 12);
-        check(() -> new WinogradConv2d(3, 7), 3, DataType.FLOAT, 12);
+        // block by block: blocks of one tile row (the least), and blocks of a few rows split unevenly over three
+        // threads
+        check(() -> new WinogradConv2d(1, 1, Long.MAX_VALUE), 3, DataType.FLOAT, 12);
+        check(() -> new WinogradConv2d(3, 7, Long.MAX_VALUE), 3, DataType.FLOAT, 12);
     }
 
     @Test
