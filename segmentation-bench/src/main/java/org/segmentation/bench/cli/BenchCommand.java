@@ -63,8 +63,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "--smoke: benchmarks whose full name matches (default: ${DEFAULT-VALUE}).")
     String include;
 
-    @Option(names = "--warmup-iterations", paramLabel = "N", description = "JMH warm-up iterations (default: 2,"
-            + " quick: 1).")
+    @Option(names = "--warmup-iterations", paramLabel = "N", description = "JMH warm-up iterations (default: 5,"
+            + " quick: 1): the JIT needs some seconds to compile the engine's loops.")
     Integer warmupIterations;
 
     @Option(names = "--iterations", paramLabel = "N", description = "JMH measured iterations (default: 3, quick: 2).")
@@ -140,7 +140,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             config = new ComparisonRunner.Config(
                     rounds != null ? rounds : quick ? 1 : 3, quick,
-                    warmupIterations != null ? warmupIterations : quick ? 1 : 2,
+                    warmupIterations != null ? warmupIterations : quick ? 1 : 5,
                     iterations != null ? iterations : quick ? 2 : 3,
                     iterationMillis != null ? iterationMillis : quick ? 200 : 1000,
                     peerRepeats != null ? peerRepeats : quick ? 5 : 15,
