@@ -64,30 +64,49 @@ public final class AutoConv2d implements Conv2dAlgorithm {
 
     @Override
     public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
-        algorithm(Pass.FORWARD, x, w, i -> algorithms[i].forward(x, w, b, y)).forward(x, w, b, y);
+        forward(x, false, w, b, y, false, false);
     }
 
     @Override
     public void forwardRelu(INDArray x, INDArray w, INDArray b, INDArray y) {
-        algorithm(Pass.FORWARD, x, w, i -> algorithms[i].forward(x, w, b, y)).forwardRelu(x, w, b, y);
+        forward(x, false, w, b, y, false, true);
     }
 
     @Override
     public void backwardData(INDArray dY, INDArray w, INDArray dX) {
-        algorithm(Pass.BACKWARD_DATA, dX, w, i -> algorithms[i].backwardData(dY, w, dX)).backwardData(dY, w, dX);
+        backwardData(dY, false, w, dX, false);
     }
 
     @Override
     public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
+        backwardWeights(x, false, dY, false, dW, dB);
+    }
+
+    @Override
+    public void forward(INDArray x, boolean xPhased, INDArray w, INDArray b, INDArray y, boolean yPhased,
+            boolean relu) {
+        algorithm(Pass.FORWARD, x, w, i -> algorithms[i].forward(x, xPhased, w, b, y, yPhased, false))
+                .forward(x, xPhased, w, b, y, yPhased, relu);
+    }
+
+    @Override
+    public void backwardData(INDArray dY, boolean dYPhased, INDArray w, INDArray dX, boolean dXPhased) {
+        algorithm(Pass.BACKWARD_DATA, dX, w, i -> algorithms[i].backwardData(dY, dYPhased, w, dX, dXPhased))
+                .backwardData(dY, dYPhased, w, dX, dXPhased);
+    }
+
+    @Override
+    public void backwardWeights(INDArray x, boolean xPhased, INDArray dY, boolean dYPhased, INDArray dW,
+            INDArray dB) {
         algorithm(Pass.BACKWARD_WEIGHTS, x, dW, i -> {
             try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
                 INDArray dW2 = dW.dup();
                 INDArray dB2 = dB.dup();
-                algorithms[i].backwardWeights(x, dY, dW2, dB2);
+                algorithms[i].backwardWeights(x, xPhased, dY, dYPhased, dW2, dB2);
                 dW2.close();
                 dB2.close();
             }
-        }).backwardWeights(x, dY, dW, dB);
+        }).backwardWeights(x, xPhased, dY, dYPhased, dW, dB);
     }
 
     /** Index 0 (Winograd) or 1 (shifted GEMM) by the rule. */

@@ -2,6 +2,7 @@ package org.segmentation.nn.conv;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.segmentation.nn.Memory;
 
 /**
  * The three kernels of a stride-1, "same"-padded k×k convolution (k odd, cross-correlation as in PyTorch),
@@ -11,6 +12,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * <p>The calls are independent: an algorithm keeps nothing from one call to the next (backward-weights takes the
  * forward's input again and recomputes what it needs from it), so a layer caches only its input. Work memory
  * comes from the calling thread's {@link ConvScratch}. Shapes are checked by the layer, not here.
+ *
+ * <p>Each pass also takes its activations in the {@link PhasedLayout} (a flag per tensor, W a multiple of 4): an
+ * algorithm that reads and writes that layout directly overrides those methods (Winograd); the others compute
+ * through standard copies, so every algorithm gives the same results in either layout.
  */
 public interface Conv2dAlgorithm {
 
@@ -57,4 +62,54 @@ public interface Conv2dAlgorithm {
      * @param dB gradient of the bias (K), accumulated into
      */
     void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB);
+
+    /**
+     * {@link #forward} or, with {@code relu}, {@link #forwardRelu}, with x and y each in the standard or the
+     * {@link PhasedLayout}. By default through standard copies of the phased tensors.
+     */
+    default void forward(INDArray x, boolean xPhased, INDArray w, INDArray b, INDArray y, boolean yPhased,
+            boolean relu) {
+        INDArray xs = xPhased ? PhasedLayout.standard(x) : x;
+        INDArray ys = yPhased ? Memory.detached(y.dataType(), y.shape()) : y;
+        if (relu) {
+            forwardRelu(xs, w, b, ys);
+        } else {
+            forward(xs, w, b, ys);
+        }
+        if (yPhased) {
+            PhasedLayout.phase(ys, y);
+            Memory.free(ys);
+        }
+        if (xPhased) {
+            Memory.free(xs);
+        }
+    }
+
+    /** {@link #backwardData} with dY and dX each in the standard or the {@link PhasedLayout}. */
+    default void backwardData(INDArray dY, boolean dYPhased, INDArray w, INDArray dX, boolean dXPhased) {
+        INDArray dYs = dYPhased ? PhasedLayout.standard(dY) : dY;
+        INDArray dXs = dXPhased ? Memory.detached(dX.dataType(), dX.shape()) : dX;
+        backwardData(dYs, w, dXs);
+        if (dXPhased) {
+            PhasedLayout.phase(dXs, dX);
+            Memory.free(dXs);
+        }
+        if (dYPhased) {
+            Memory.free(dYs);
+        }
+    }
+
+    /** {@link #backwardWeights} with x and dY each in the standard or the {@link PhasedLayout}. */
+    default void backwardWeights(INDArray x, boolean xPhased, INDArray dY, boolean dYPhased, INDArray dW,
+            INDArray dB) {
+        INDArray xs = xPhased ? PhasedLayout.standard(x) : x;
+        INDArray dYs = dYPhased ? PhasedLayout.standard(dY) : dY;
+        backwardWeights(xs, dYs, dW, dB);
+        if (xPhased) {
+            Memory.free(xs);
+        }
+        if (dYPhased) {
+            Memory.free(dYs);
+        }
+    }
 }

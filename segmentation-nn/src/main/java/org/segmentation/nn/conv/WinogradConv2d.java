@@ -122,35 +122,57 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     @Override
     public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
-        forward(x, w, b, y, false);
+        forward(x, false, w, b, y, false, false);
     }
 
     /** The ReLU is applied as the output transform writes y: no second pass over it. */
     @Override
     public void forwardRelu(INDArray x, INDArray w, INDArray b, INDArray y) {
-        forward(x, w, b, y, true);
+        forward(x, false, w, b, y, false, true);
     }
 
-    private void forward(INDArray x, INDArray w, INDArray b, INDArray y, boolean relu) {
+    /** Reads a phased x and writes a phased y directly: their windows and tiles are then contiguous copies. */
+    @Override
+    public void forward(INDArray x, boolean xPhased, INDArray w, INDArray b, INDArray y, boolean yPhased,
+            boolean relu) {
         require(w, x, y);
+        requirePhased(xPhased, x);
+        requirePhased(yPhased, y);
         int k = (int) w.size(0), c = (int) w.size(1);
         INDArray u = ConvScratch.get().buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, false, u);
-        convolve(x, u, c, k, b, y, relu);
+        convolve(x, xPhased, u, c, k, b, y, yPhased, relu);
     }
 
     @Override
     public void backwardData(INDArray dY, INDArray w, INDArray dX) {
+        backwardData(dY, false, w, dX, false);
+    }
+
+    /** Reads a phased dY and writes a phased dX directly. */
+    @Override
+    public void backwardData(INDArray dY, boolean dYPhased, INDArray w, INDArray dX, boolean dXPhased) {
         require(w, dY, dX);
+        requirePhased(dYPhased, dY);
+        requirePhased(dXPhased, dX);
         int k = (int) w.size(0), c = (int) w.size(1);
         INDArray u = ConvScratch.get().buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, true, u);
-        convolve(dY, u, k, c, null, dX, false);
+        convolve(dY, dYPhased, u, k, c, null, dX, dXPhased, false);
     }
 
     @Override
     public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
+        backwardWeights(x, false, dY, false, dW, dB);
+    }
+
+    /** Reads a phased x and a phased dY directly. */
+    @Override
+    public void backwardWeights(INDArray x, boolean xPhased, INDArray dY, boolean dYPhased, INDArray dW,
+            INDArray dB) {
         require(dW, x, dY);
+        requirePhased(xPhased, x);
+        requirePhased(dYPhased, dY);
         int n = (int) x.size(0), c = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3);
         int k = (int) dY.size(1);
         int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
@@ -167,10 +189,10 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * tc);
             Flat vF = new Flat(v), dF = new Flat(d);
             int rowScalars = 6 * (4 * tw + 2);
-            ParallelRanges.run(c, transformThreads(c, tc), (from, to) -> inputTransform(xF, c, h, wd, th, tw, 0, rows,
-                    from, to, vF, Work.get(tc, c, rowScalars)));
-            ParallelRanges.run(k, transformThreads(k, tc), (from, to) -> gradientTransform(dYF, k, h, wd, th, tw, 0,
-                    rows, from, to, dF, Work.get(tc, k, rowScalars)));
+            ParallelRanges.run(c, transformThreads(c, tc), (from, to) -> inputTransform(xF, xPhased, c, h, wd, th, tw, 0,
+                    rows, from, to, vF, Work.get(tc, c, rowScalars)));
+            ParallelRanges.run(k, transformThreads(k, tc), (from, to) -> gradientTransform(dYF, dYPhased, k, h, wd, th,
+                    tw, 0, rows, from, to, dF, Work.get(tc, k, rowScalars)));
             ParallelRanges.run(POS, t, (from, to) -> {
                 for (int xi = from; xi < to; xi++) {   // acc[ξ] (K, C) = d[ξ] (K, T) · v[ξ]ᵀ (T, C)
                     Gemm.sgemm(false, true, k, c, tc, 1f, d, (long) xi * k * tc, tc, v, (long) xi * c * tc, tc,
@@ -196,8 +218,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             Work work = Work.get(br * tw, Math.max(c, k), 6 * (4 * tw + 2));
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
-                inputTransform(xF, c, h, wd, th, tw, r0, nr, 0, c, vF, work);
-                gradientTransform(dYF, k, h, wd, th, tw, r0, nr, 0, k, dF, work);
+                inputTransform(xF, xPhased, c, h, wd, th, tw, r0, nr, 0, c, vF, work);
+                gradientTransform(dYF, dYPhased, k, h, wd, th, tw, r0, nr, 0, k, dF, work);
                 for (int xi = 0; xi < POS; xi++) {   // acc[ξ] (K, C) += d[ξ] (K, tc) · v[ξ]ᵀ (tc, C)
                     Gemm.sgemm(false, true, k, c, tc, 1f, d, dAt + (long) xi * k * tc, tc, v,
                             vAt + (long) xi * c * tc, tc, blk == from ? 0f : 1f, acc, at + (long) xi * k * c, c);
@@ -218,6 +240,13 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                 throw new IllegalArgumentException("WinogradConv2d indexes tensors of fewer than 2^31 scalars, got shape "
                         + Arrays.toString(t.shape()));
             }
+        }
+    }
+
+    private static void requirePhased(boolean phased, INDArray t) {
+        if (phased && !PhasedLayout.fits(t)) {
+            throw new IllegalArgumentException("WinogradConv2d: a phased tensor needs W a multiple of 4, got shape "
+                    + Arrays.toString(t.shape()));
         }
     }
 
@@ -308,7 +337,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      * out (N,Co,H,W) = the Winograd convolution of in (N,Ci,H,W) with the transformed filters u (36, Co, Ci), plus
      * the bias if one is given, through a ReLU if {@code relu}.
      */
-    private void convolve(INDArray in, INDArray u, int ci, int co, INDArray bias, INDArray out, boolean relu) {
+    private void convolve(INDArray in, boolean inPhased, INDArray u, int ci, int co, INDArray bias, INDArray out,
+            boolean outPhased, boolean relu) {
         int n = (int) in.size(0), h = (int) in.size(2), wd = (int) in.size(3);
         int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
         INDArray inC = Scalars.contiguous(in);
@@ -322,8 +352,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             INDArray m = s.buffer(ConvScratch.PRODUCT, (long) POS * co * tc);
             Flat vF = new Flat(v), mF = new Flat(m);
             int rowScalars = 6 * (4 * tw + 2);
-            ParallelRanges.run(ci, transformThreads(ci, tc), (from, to) -> inputTransform(inF, ci, h, wd, th, tw, 0,
-                    rows, from, to, vF, Work.get(tc, ci, rowScalars)));
+            ParallelRanges.run(ci, transformThreads(ci, tc), (from, to) -> inputTransform(inF, inPhased, ci, h, wd, th,
+                    tw, 0, rows, from, to, vF, Work.get(tc, ci, rowScalars)));
             ParallelRanges.run(POS, t, (from, to) -> {
                 for (int xi = from; xi < to; xi++) {   // m[ξ] (Co, T) = u[ξ] (Co, Ci) · v[ξ] (Ci, T)
                     Gemm.sgemm(false, false, co, tc, ci, 1f, u, (long) xi * co * ci, ci, v, (long) xi * ci * tc,
@@ -331,9 +361,9 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                 }
             });
             ParallelRanges.run(co, transformThreads(co, tc), (from, to) -> outputTransform(mF, co, h, wd, th, tw, 0,
-                    rows, from, to, b, relu, outF, Work.get(tc, co, rowScalars)));
+                    rows, from, to, b, relu, outF, outPhased, Work.get(tc, co, rowScalars)));
         } else {
-            convolveBlocks(inF, u, ci, co, h, wd, th, tw, rows, b, relu, outF);
+            convolveBlocks(inF, inPhased, u, ci, co, h, wd, th, tw, rows, b, relu, outF, outPhased);
         }
         if (outC != out) {
             out.assign(outC);
@@ -341,8 +371,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
     }
 
     /** {@link #convolve} block by block: each thread carries its blocks through all three stages. */
-    private void convolveBlocks(Flat inF, INDArray u, int ci, int co, int h, int wd, int th, int tw, int rows,
-            float[] b, boolean relu, Flat outF) {
+    private void convolveBlocks(Flat inF, boolean inPhased, INDArray u, int ci, int co, int h, int wd, int th,
+            int tw, int rows, float[] b, boolean relu, Flat outF, boolean outPhased) {
         int br = blockRows(tw, rows), blocks = (rows + br - 1) / br;
         int grain = Math.max(1, blocks / (8 * ParallelRanges.threads()));
         // each block's output depends on nothing but the block: which thread runs it does not matter
@@ -358,12 +388,12 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             Work work = Work.get(br * tw, Math.max(ci, co), 6 * (4 * tw + 2));
             for (int blk = from; blk < to; blk++) {
                 int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
-                inputTransform(inF, ci, h, wd, th, tw, r0, nr, 0, ci, vF, work);
+                inputTransform(inF, inPhased, ci, h, wd, th, tw, r0, nr, 0, ci, vF, work);
                 for (int xi = 0; xi < POS; xi++) {   // m[ξ] (Co, tc) = u[ξ] (Co, Ci) · v[ξ] (Ci, tc)
                     Gemm.sgemm(false, false, co, tc, ci, 1f, u, (long) xi * co * ci, ci, v,
                             vAt + (long) xi * ci * tc, tc, 0f, m, mAt + (long) xi * co * tc, tc);
                 }
-                outputTransform(mF, co, h, wd, th, tw, r0, nr, 0, co, b, relu, outF, work);
+                outputTransform(mF, co, h, wd, th, tw, r0, nr, 0, co, b, relu, outF, outPhased, work);
             }
         };
         if (threads == 0) {
@@ -448,8 +478,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      * of the transform are loops over tiles, with one array per vector, which the JIT compiles to SIMD; the
      * channel's block is then written with 36 bulk copies.
      */
-    private static void inputTransform(Flat x, int c, int h, int wd, int th, int tw, int r0, int nr, int cFrom,
-            int cTo, Flat v, Work work) {
+    private static void inputTransform(Flat x, boolean phased, int c, int h, int wd, int th, int tw, int r0, int nr,
+            int cFrom, int cTo, Flat v, Work work) {
         FloatBuffer xb = x.buffer, vb = v.buffer;
         int xOff = x.offset, vOff = v.offset;
         int tc = nr * tw, wp = 4 * tw + 2;
@@ -461,6 +491,10 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             for (int ch = c0; ch < c0 + g; ch++) {
                 for (int r = r0; r < r0 + nr; r++) {
                     int n = r / th, ty = r % th, at = (ch - c0) * tc + (r - r0) * tw;
+                    if (phased) {
+                        phasedWindows(xb, xOff + (n * c + ch) * h * wd, h, wd, tw, 4 * ty - 1, d, at);
+                        continue;
+                    }
                     for (int i = 0; i < 6; i++) {   // row i: 0, x[yy, 0..W−1], zeros up to 4·TW + 2 (or all zeros)
                         int yy = 4 * ty - 1 + i;
                         if (yy >= 0 && yy < h) {
@@ -486,6 +520,32 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             for (int xi = 0; xi < POS; xi++) {   // v[ξ, c0..c0+g−1, :] is contiguous
                 vb.put(vOff + (xi * c + c0) * tc, d[xi], 0, len);
             }
+        }
+    }
+
+    /**
+     * Phased input: the 6×6 windows of one tile row as 36 vectors over its tiles, as {@link #gather} makes them,
+     * from the rows y0..y0+5 of a phased plane at {@code plane} (zeros outside 0..H−1). Window column j of tile tx is
+     * image column 4·tx − 1 + j: columns 1 to 4 are phases 0 to 3 of the tile, column 0 phase 3 of the tile before
+     * and column 5 phase 0 of the tile after (zero at the borders, W = 4·TW), so every vector is a contiguous copy.
+     */
+    private static void phasedWindows(FloatBuffer xb, int plane, int h, int wd, int tw, int y0, float[][] d, int at) {
+        for (int i = 0; i < 6; i++) {
+            int yy = y0 + i, o = i * 6;
+            if (yy < 0 || yy >= h) {
+                for (int j = 0; j < 6; j++) {
+                    Arrays.fill(d[o + j], at, at + tw, 0f);
+                }
+                continue;
+            }
+            int row = plane + yy * wd;
+            for (int p = 0; p < 4; p++) {
+                xb.get(row + p * tw, d[o + 1 + p], at, tw);
+            }
+            d[o][at] = 0f;
+            System.arraycopy(d[o + 4], at, d[o], at + 1, tw - 1);
+            System.arraycopy(d[o + 1], at + 1, d[o + 5], at, tw - 1);
+            d[o + 5][at + tw - 1] = 0f;
         }
     }
 
@@ -540,7 +600,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      * the calling thread. As in {@link #inputTransform}, both passes are loops over the block's tiles.
      */
     private static void outputTransform(Flat m, int co, int h, int wd, int th, int tw, int r0, int nr, int kFrom,
-            int kTo, float[] bias, boolean relu, Flat out, Work work) {
+            int kTo, float[] bias, boolean relu, Flat out, boolean phased, Work work) {
         FloatBuffer mb = m.buffer, ob = out.buffer;
         int mOff = m.offset, oOff = out.offset;
         int tc = nr * tw, ow = 4 * tw;
@@ -561,6 +621,10 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                 int qi = i * 6, oi = i * 4;
                 at(q[qi], q[qi + 1], q[qi + 2], q[qi + 3], q[qi + 4], q[qi + 5],
                         o[oi], o[oi + 1], o[oi + 2], o[oi + 3], len);
+            }
+            if (phased) {
+                phasedTiles(o, k0, g, tc, co, h, wd, th, tw, r0, nr, bias, relu, ob, oOff);
+                continue;
             }
             for (int ko = k0; ko < k0 + g; ko++) {
                 float b = bias[ko];
@@ -592,6 +656,39 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         }
     }
 
+    /**
+     * Phased output: the 4×4 output tiles o (16 vectors over the tiles of channels k0..k0+g−1) plus the bias, through
+     * a ReLU if {@code relu}, written to phased rows: value (i, j) of tile tx is row 4·ty + i, phase j, position tx,
+     * so each row's phase is one contiguous copy of its tiles (W = 4·TW; rows beyond H are dropped).
+     */
+    private static void phasedTiles(float[][] o, int k0, int g, int tc, int co, int h, int wd, int th, int tw,
+            int r0, int nr, float[] bias, boolean relu, FloatBuffer ob, int oOff) {
+        for (int ko = k0; ko < k0 + g; ko++) {
+            float b = bias[ko];
+            int from = (ko - k0) * tc, to = from + tc;
+            for (float[] oq : o) {
+                if (relu) {
+                    for (int t = from; t < to; t++) {
+                        oq[t] = Math.max(oq[t] + b, 0f);
+                    }
+                } else {
+                    for (int t = from; t < to; t++) {
+                        oq[t] += b;
+                    }
+                }
+            }
+            for (int r = r0; r < r0 + nr; r++) {
+                int n = r / th, ty = r % th, at = from + (r - r0) * tw;
+                for (int i = 0; i < 4 && 4 * ty + i < h; i++) {
+                    int row = oOff + ((n * co + ko) * h + 4 * ty + i) * wd;
+                    for (int j = 0; j < 4; j++) {
+                        ob.put(row + j * tw, o[i * 4 + j], at, tw);
+                    }
+                }
+            }
+        }
+    }
+
     /** For every t in 0..n−1: (y0..y3)[t] = Aᵀ (m0..m5)[t]. */
     private static void at(float[] m0, float[] m1, float[] m2, float[] m3, float[] m4, float[] m5,
             float[] y0, float[] y1, float[] y2, float[] y3, int n) {
@@ -613,8 +710,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      * d (36, K, tiles) = A g Aᵀ for the 4×4 tile g of dY (zero beyond H×W) of every channel and tile of tile rows
      * r0..r0+nr−1, as loops over the block's tiles, on the calling thread.
      */
-    private static void gradientTransform(Flat dY, int k, int h, int wd, int th, int tw, int r0, int nr, int kFrom,
-            int kTo, Flat d, Work work) {
+    private static void gradientTransform(Flat dY, boolean phased, int k, int h, int wd, int th, int tw, int r0,
+            int nr, int kFrom, int kTo, Flat d, Work work) {
         FloatBuffer gb = dY.buffer, db = d.buffer;
         int gOff = dY.offset, dOff = d.offset;
         int tc = nr * tw, ow = 4 * tw;
@@ -627,6 +724,19 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             for (int ko = k0; ko < k0 + gs; ko++) {
                 for (int r = r0; r < r0 + nr; r++) {
                     int n = r / th, ty = r % th, at = (ko - k0) * tc + (r - r0) * tw;
+                    if (phased) {                   // value (i, j) of tile tx: row 4·ty + i, phase j, position tx
+                        for (int i = 0; i < 4; i++) {
+                            int yy = 4 * ty + i, row = gOff + ((n * k + ko) * h + yy) * wd;
+                            for (int j = 0; j < 4; j++) {
+                                if (yy < h) {
+                                    gb.get(row + j * tw, g[i * 4 + j], at, tw);
+                                } else {
+                                    Arrays.fill(g[i * 4 + j], at, at + tw, 0f);
+                                }
+                            }
+                        }
+                        continue;
+                    }
                     for (int i = 0; i < 4; i++) {   // row i: dY[yy, 0..W−1], zeros up to 4·TW (or all zeros)
                         int yy = 4 * ty + i;
                         if (yy < h) {

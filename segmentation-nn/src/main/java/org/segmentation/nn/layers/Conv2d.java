@@ -1,5 +1,6 @@
 package org.segmentation.nn.layers;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -9,6 +10,8 @@ import org.segmentation.nn.Memory;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.AutoConv2d;
+import org.segmentation.nn.conv.PhasedLayout;
+import org.segmentation.nn.conv.WinogradConv2d;
 import org.segmentation.nn.param.Init;
 import org.segmentation.nn.param.Parameter;
 import org.segmentation.nn.param.ParameterBuffer;
@@ -34,6 +37,8 @@ public final class Conv2d {
 
     // cache for backward
     private INDArray x; // (N,C,H,W)
+    private boolean xPhased;
+    private boolean yPhased;
 
     /** A convolution computed by {@link AutoConv2d}'s deterministic rule. */
     public Conv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kernel,
@@ -66,14 +71,40 @@ public final class Conv2d {
      * @return output (N,K,H,W)
      */
     public INDArray forward(INDArray x) {
+        return forward(x, false, false);
+    }
+
+    /**
+     * {@link #forward(INDArray)} with x and the output each in the standard or the {@link PhasedLayout} (W a
+     * multiple of 4); {@link #backward} then takes dY in the output's layout and returns dX in the input's.
+     */
+    public INDArray forward(INDArray x, boolean xPhased, boolean yPhased) {
         Shapes.require("Conv2d input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
         Shapes.requireType("Conv2d input x", x, dtype);
+        requireFits(x, xPhased || yPhased);
         this.x = x;
+        this.xPhased = xPhased;
+        this.yPhased = yPhased;
         INDArray y = Memory.detached(dtype, x.size(0), outChannels, x.size(2), x.size(3));
         try (MemoryWorkspace ws = Memory.scratch()) {
-            algorithm.forward(x, weight.value(), bias.value(), y);
+            algorithm.forward(x, xPhased, weight.value(), bias.value(), y, yPhased, false);
         }
         return y;
+    }
+
+    private static void requireFits(INDArray x, boolean phased) {
+        if (phased && !PhasedLayout.fits(x)) {
+            throw new IllegalArgumentException("Conv2d: the phased layout needs W a multiple of 4, got input "
+                    + Arrays.toString(x.shape()));
+        }
+    }
+
+    /**
+     * Whether this convolution computes the {@link PhasedLayout} directly for an input of this shape (it does so
+     * with the Winograd algorithm, float32 3×3 on the CPU), rather than through standard copies.
+     */
+    public boolean phasesDirectly(INDArray x) {
+        return PhasedLayout.fits(x) && WinogradConv2d.supports(weight.value());
     }
 
     /**
@@ -88,8 +119,14 @@ public final class Conv2d {
      * @return bn(conv(x)) (N,K,H,W), a new detached array
      */
     public INDArray forwardEvaluation(INDArray x, BatchNorm2d bn) {
+        return forwardEvaluation(x, bn, false, false);
+    }
+
+    /** {@link #forwardEvaluation(INDArray, BatchNorm2d)} with x and the output each in either layout. */
+    public INDArray forwardEvaluation(INDArray x, BatchNorm2d bn, boolean xPhased, boolean yPhased) {
         Shapes.require("Conv2d input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
         Shapes.requireType("Conv2d input x", x, dtype);
+        requireFits(x, xPhased || yPhased);
         double[][] affine = bn.evaluationAffine();
         if (affine[0].length != outChannels) {
             throw new IllegalArgumentException("batch norm over " + affine[0].length + " channels after a"
@@ -101,11 +138,7 @@ public final class Conv2d {
             INDArray shift = Nd4j.createFromArray(affine[1]).castTo(dtype);
             INDArray w = weight.value().mul(scale.reshape(outChannels, 1, 1, 1));
             INDArray b = bias.value().mul(scale).addi(shift);
-            if (bn.relu()) {
-                algorithm.forwardRelu(x, w, b, y);
-            } else {
-                algorithm.forward(x, w, b, y);
-            }
+            algorithm.forward(x, xPhased, w, b, y, yPhased, bn.relu());
         }
         return y;
     }
@@ -135,9 +168,9 @@ public final class Conv2d {
         INDArray dX = inputGradient ? Memory.detached(dtype, x.shape()) : null;
         try (MemoryWorkspace ws = Memory.scratch()) {
             if (inputGradient) {
-                algorithm.backwardData(dY, weight.value(), dX);
+                algorithm.backwardData(dY, yPhased, weight.value(), dX, xPhased);
             }
-            algorithm.backwardWeights(x, dY, weight.grad(), bias.grad());
+            algorithm.backwardWeights(x, xPhased, dY, yPhased, weight.grad(), bias.grad());
         }
         x = null;
         return dX;

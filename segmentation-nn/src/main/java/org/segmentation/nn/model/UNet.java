@@ -25,6 +25,7 @@ import org.segmentation.nn.Shapes;
 import org.segmentation.nn.io.ModelFiles;
 import org.segmentation.nn.io.ModelFormatException;
 import org.segmentation.nn.io.SavedModel;
+import org.segmentation.nn.conv.PhasedLayout;
 import org.segmentation.nn.layers.BatchNorm2d;
 import org.segmentation.nn.layers.BilinearUpsample2x;
 import org.segmentation.nn.layers.Concat;
@@ -507,21 +508,28 @@ public final class UNet implements SegmentationModel {
             }
         }
 
-        /** (N,in,H,W) -> (N,out,H,W); x is not freed. */
+        /**
+         * (N,in,H,W) -> (N,out,H,W); x is not freed. Where the convolutions compute it directly, the tensor between
+         * them (conv1's output, its batch norm and ReLU, conv2's input) is in the {@link PhasedLayout}: conv1 then
+         * writes its tiles and conv2 reads its windows as contiguous copies. Batch norm and ReLU work plane by plane
+         * or element by element, so the layout changes none of their results; the block's input and output are
+         * standard.
+         */
         INDArray forward(INDArray x) {
+            boolean p = conv1.phasesDirectly(x);
             if (!training && bn1 != null) {             // each batch norm folded into its convolution
-                INDArray b = conv1.forwardEvaluation(x, bn1);
-                INDArray y = conv2.forwardEvaluation(b, bn2);
+                INDArray b = conv1.forwardEvaluation(x, bn1, false, p);
+                INDArray y = conv2.forwardEvaluation(b, bn2, p, false);
                 Memory.free(b);
                 return y;
             }
-            INDArray a = conv1.forward(x);
+            INDArray a = conv1.forward(x, false, p);
             INDArray b = bn1 != null ? bn1.forward(a) : relu1.forward(a, a);
             if (!training) {
                 if (b != a) {
                     Memory.free(a);
                 }
-                a = conv2.forward(b);
+                a = conv2.forward(b, p, false);
                 Memory.free(b);
                 INDArray y = bn2 != null ? bn2.forward(a) : relu2.forward(a, a);
                 if (y != a) {
@@ -531,7 +539,7 @@ public final class UNet implements SegmentationModel {
             }
             z1 = a;
             y1 = b;
-            z2 = conv2.forward(y1);
+            z2 = conv2.forward(y1, p, false);
             y2 = bn2 != null ? bn2.forward(z2) : relu2.forward(z2, z2);
             return y2;
         }

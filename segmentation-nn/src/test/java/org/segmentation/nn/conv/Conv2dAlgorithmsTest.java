@@ -1,9 +1,11 @@
 package org.segmentation.nn.conv;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.Random;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
@@ -11,6 +13,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.testutil.GradCheck;
@@ -123,6 +126,81 @@ class Conv2dAlgorithmsTest {
                         Nd4j.create(DataType.FLOAT, 1, 2, 5, 5)));
         assertTrue(e.getMessage().contains("[2, 2, 5, 5]"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new WinogradConv2d(0));
+    }
+
+    @Test
+    void phasedLayoutsGiveTheStandardResultsBitForBit() {
+        // the phased layout only moves where values are read and written: the same floats in the same order, so
+        // every pass in any combination of layouts equals the standard pass exactly (tolerance 0), but for the
+        // order of the bias gradient's sum
+        List<Supplier<Conv2dAlgorithm>> algorithms = List.of(() -> new WinogradConv2d(2),
+                () -> new WinogradConv2d(2, WinogradConv2d.BLOCK_TILES, 1),
+                () -> new WinogradConv2d(3, 7, Long.MAX_VALUE), ShiftedGemmConv2d::new, AutoConv2d::new);
+        Random rng = new Random(11);
+        for (int trial = 0; trial < 12; trial++) {
+            int n = 1 + rng.nextInt(3), c = 1 + rng.nextInt(20), kOut = 1 + rng.nextInt(20);
+            int h = 1 + rng.nextInt(23), w = 4 * (1 + rng.nextInt(6));
+            INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, n, c, h, w);
+            INDArray wt = GradCheck.gaussian(rng, DataType.FLOAT, kOut, c, 3, 3);
+            INDArray b = GradCheck.gaussian(rng, DataType.FLOAT, kOut);
+            INDArray dY = GradCheck.gaussian(rng, DataType.FLOAT, n, kOut, h, w);
+            for (Supplier<Conv2dAlgorithm> make : algorithms) {
+                Conv2dAlgorithm conv = make.get();
+                String shape = conv.getClass().getSimpleName() + " trial " + trial + " N=" + n + " C=" + c + " K="
+                        + kOut + " H=" + h + " W=" + w;
+                INDArray y = Nd4j.create(DataType.FLOAT, n, kOut, h, w);
+                conv.forward(x, wt, b, y);
+                INDArray yRelu = Nd4j.create(DataType.FLOAT, n, kOut, h, w);
+                conv.forwardRelu(x, wt, b, yRelu);
+                INDArray dX = Nd4j.create(DataType.FLOAT, n, c, h, w);
+                conv.backwardData(dY, wt, dX);
+                INDArray dW = Nd4j.zeros(DataType.FLOAT, kOut, c, 3, 3);
+                INDArray dB = Nd4j.zeros(DataType.FLOAT, kOut);
+                conv.backwardWeights(x, dY, dW, dB);
+                for (int layouts = 1; layouts < 4; layouts++) {
+                    boolean in = (layouts & 1) != 0, out = (layouts & 2) != 0;
+                    String what = shape + (in ? " input phased" : "") + (out ? " output phased" : "");
+                    INDArray xIn = in ? PhasedLayout.phased(x) : x;
+                    INDArray dYIn = out ? PhasedLayout.phased(dY) : dY;
+                    for (boolean relu : new boolean[] {false, true}) {
+                        INDArray y2 = Nd4j.create(DataType.FLOAT, n, kOut, h, w);
+                        conv.forward(xIn, in, wt, b, y2, out, relu);
+                        exactly(relu ? yRelu : y, out ? PhasedLayout.standard(y2) : y2, what + " forward");
+                    }
+                    INDArray dX2 = Nd4j.create(DataType.FLOAT, n, c, h, w);
+                    conv.backwardData(dYIn, out, wt, dX2, in);
+                    exactly(dX, in ? PhasedLayout.standard(dX2) : dX2, what + " backward-data");
+                    INDArray dW2 = Nd4j.zeros(DataType.FLOAT, kOut, c, 3, 3);
+                    INDArray dB2 = Nd4j.zeros(DataType.FLOAT, kOut);
+                    conv.backwardWeights(xIn, in, dYIn, out, dW2, dB2);
+                    exactly(dW, dW2, what + " backward-weights");
+                    // the bias gradient sums dY in memory order, which the phased layout permutes within rows: the
+                    // same terms in another order, so float rounding only (about 1e-7 relative; 1e-5 allowed)
+                    assertTrue(relError(dB2, dB) < 1e-5, what + " bias gradient");
+                }
+            }
+        }
+    }
+
+    /** Same shape and the same floats, bit for bit (INDArray.equals would allow a difference of 1e-5). */
+    private static void exactly(INDArray expected, INDArray actual, String what) {
+        assertArrayEquals(expected.shape(), actual.shape(), what);
+        assertArrayEquals(expected.ravel().toFloatVector(), actual.ravel().toFloatVector(), what);
+    }
+
+    @Test
+    void phasedLayoutIsAPermutationWithinRows() {
+        INDArray s = Nd4j.arange(2 * 3 * 8).castTo(DataType.FLOAT).reshape(1, 2, 3, 8);
+        INDArray p = PhasedLayout.phased(s);
+        // row 0 of plane 0: columns 0, 4, then 1, 5, then 2, 6, then 3, 7
+        assertEquals(Nd4j.createFromArray(0f, 4f, 1f, 5f, 2f, 6f, 3f, 7f), p.get(NDArrayIndex.point(0),
+                NDArrayIndex.point(0), NDArrayIndex.point(0), NDArrayIndex.all()));
+        exactly(s, PhasedLayout.standard(p), "standard(phased(s))");
+        assertThrows(IllegalArgumentException.class, () -> PhasedLayout.phased(Nd4j.create(DataType.FLOAT, 1, 1, 4,
+                6)));
+        assertThrows(IllegalArgumentException.class, () -> new WinogradConv2d().forward(Nd4j.create(DataType.FLOAT,
+                1, 1, 4, 6), true, Nd4j.create(DataType.FLOAT, 1, 1, 3, 3), Nd4j.create(DataType.FLOAT, 1),
+                Nd4j.create(DataType.FLOAT, 1, 1, 4, 6), false, false));
     }
 
     /** {@code trials} random shapes with k×k kernels, each algorithm's three passes against the definition. */
