@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.bench.nn.TrainingCurves;
 import org.segmentation.nn.data.Sample;
@@ -25,6 +27,7 @@ import org.segmentation.nn.task.MaskRCNNTraining;
 import org.segmentation.nn.task.TrainedUNet;
 import org.segmentation.nn.task.UNetTraining;
 import org.segmentation.nn.train.Trainer;
+import org.segmentation.nn.train.TrainingListener;
 import org.segmentation.nn.train.TrainingResult;
 import org.segmentation.nn.train.ValidationResult;
 import picocli.CommandLine;
@@ -212,7 +215,7 @@ final class TrainCommand implements Callable<Integer> {
         double rate = lr;
         training.validationFraction(valFraction).depth(depth).baseFilters(baseFilters).batchSize(batchSize)
                 .epochs(epochs).maxSteps(steps).learningRate(lr).seed(seed).loaderThreads(threads).output(out)
-                .earlyStopping(patience);
+                .earlyStopping(patience).resumeFrom(resume);
         switch (optimizer) {
             case adam -> { }
             case adamw -> training.optimizer(p -> Adam.adamW(p, rate, 0.9, 0.999, 1e-8, 0.01));
@@ -224,56 +227,27 @@ final class TrainCommand implements Callable<Integer> {
         if (!augment) {
             training.augmentation(null);
         }
-        if (resume != null) {
-            training.resumeFrom(resume);
-        }
-        long t0 = System.nanoTime();
-        UNetTraining.Result result;
-        try (ProgressBarListener bar = json ? null : ProgressBarListener.stderr("train")) {
-            if (bar != null) {
-                training.listener(bar);
-            }
-            result = training.train();
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
-        double millis = (System.nanoTime() - t0) / 1e6;
-        TrainingResult run = result.run();
-        Path modelDir = out.resolve(TrainedUNet.MODEL_DIR);
-        TrainingCurves.write(run.history(), out.resolve(TrainingCurves.FILE));
+        Finished<UNetTraining.Result> done = train(training::listener, training::train, UNetTraining.Result::run);
+        UNetTraining.Result result = done.result();
+        TrainingResult run = done.run();
         SegmentationDataset validation = result.validation();
         ValidationResult v = validation == null ? null : Trainer.evaluate(result.model().network(), result.loss(),
                 validation, 1, run.steps(), run.epochs());
         Sample first = result.train().get(0);
         PrintWriter stdout = spec.commandLine().getOut();
-        double[] losses = run.history().losses();
-        double finalLoss = losses.length == 0 ? Double.NaN : losses[losses.length - 1];
         if (json) {
-            ObjectNode node = JsonNodeFactory.instance.objectNode();
-            node.put("algorithm", UNet.ARCHITECTURE);
-            node.put("width", first.width());
-            node.put("height", first.height());
-            node.put("millis", millis);
-            // batches are full (the trainer drops an epoch's incomplete last batch)
-            putNumber(node, "seconds_per_image", millis / 1000 / ((double) run.steps() * batchSize));
-            node.put("epochs", run.epochs());
-            node.put("steps", run.steps());
-            node.put("final_loss", finalLoss);
+            ObjectNode node = jsonSummary(UNet.ARCHITECTURE, first, done);
+            node.put("final_loss", done.finalLoss());
             putNumber(node, "best_metric", run.best());
             putNumber(node, "mean_iou", v == null ? Double.NaN : v.meanIoU());
             putNumber(node, "dice", v == null ? Double.NaN : v.meanDice());
             putNumber(node, "pixel_accuracy", v == null ? Double.NaN : v.pixelAccuracy());
-            node.put("model", modelDir.toString());
+            node.put("model", modelDir().toString());
             stdout.println(node);
         } else {
-            stdout.printf(Locale.ROOT, "trained %d steps (%d epochs) in %.1f s, final loss %.4f%n", run.steps(),
-                    run.epochs(), millis / 1000, finalLoss);
-            if (v != null) {
-                stdout.printf(Locale.ROOT, "validation (%d images): mean IoU %.4f, Dice %.4f, pixel accuracy %.4f;"
-                        + " best mean IoU %.4f%n", validation.size(), v.meanIoU(), v.meanDice(), v.pixelAccuracy(),
-                        run.best());
-            }
-            stdout.println("wrote " + modelDir + ", checkpoints, history and " + TrainingCurves.FILE + " to " + out);
+            printSummary(stdout, done, v == null ? null : String.format(Locale.ROOT, "validation (%d images):"
+                    + " mean IoU %.4f, Dice %.4f, pixel accuracy %.4f; best mean IoU %.4f", validation.size(),
+                    v.meanIoU(), v.meanDice(), v.pixelAccuracy(), run.best()));
         }
         return 0;
     }
@@ -293,7 +267,7 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         training.validationFraction(valFraction).batchSize(batchSize).epochs(epochs).maxSteps(steps).seed(seed)
-                .loaderThreads(threads).output(out);
+                .loaderThreads(threads).output(out).resumeFrom(resume);
         if (lr != null) {
             training.learningRate(lr);
         }
@@ -308,55 +282,109 @@ final class TrainCommand implements Callable<Integer> {
         if (!augment) {
             training.augmentation(null);
         }
-        if (resume != null) {
-            training.resumeFrom(resume);
-        }
-        long t0 = System.nanoTime();
-        MaskRCNNTraining.Result result;
-        try (ProgressBarListener bar = json ? null : ProgressBarListener.stderr("train")) {
-            if (bar != null) {
-                training.listener(bar);
-            }
-            result = training.train();
-        } catch (IllegalArgumentException e) {
-            throw usage(e.getMessage());
-        }
-        double millis = (System.nanoTime() - t0) / 1e6;
-        TrainingResult run = result.run();
-        Path modelDir = out.resolve(TrainedUNet.MODEL_DIR);
-        TrainingCurves.write(run.history(), out.resolve(TrainingCurves.FILE));
+        Finished<MaskRCNNTraining.Result> done = train(training::listener, training::train,
+                MaskRCNNTraining.Result::run);
+        MaskRCNNTraining.Result result = done.result();
+        TrainingResult run = done.run();
         SegmentationDataset validation = result.validation();
         ValidationResult v = validation == null ? null : MaskRCNNTraining.evaluate(result.model(), validation,
                 run.steps(), run.epochs());
         Sample first = result.train().get(0);
-        double[] losses = run.history().losses();
-        double finalLoss = losses.length == 0 ? Double.NaN : losses[losses.length - 1];
         PrintWriter stdout = spec.commandLine().getOut();
         if (json) {
-            ObjectNode node = JsonNodeFactory.instance.objectNode();
-            node.put("algorithm", MaskRCNN.ARCHITECTURE);
-            node.put("width", first.width());
-            node.put("height", first.height());
-            node.put("millis", millis);
-            putNumber(node, "seconds_per_image", millis / 1000 / ((double) run.steps() * batchSize));
-            node.put("epochs", run.epochs());
-            node.put("steps", run.steps());
-            putNumber(node, "final_loss", finalLoss);
+            ObjectNode node = jsonSummary(MaskRCNN.ARCHITECTURE, first, done);
+            putNumber(node, "final_loss", done.finalLoss());
             putNumber(node, "best_metric", run.best());
             putNumber(node, "ap", v == null ? Double.NaN : v.maskAp());
             putNumber(node, "ap50", v == null ? Double.NaN : v.maskAp50());
-            node.put("model", modelDir.toString());
+            node.put("model", modelDir().toString());
             stdout.println(node);
         } else {
-            stdout.printf(Locale.ROOT, "trained %d steps (%d epochs) in %.1f s, final loss %.4f%n", run.steps(),
-                    run.epochs(), millis / 1000, finalLoss);
-            if (v != null) {
-                stdout.printf(Locale.ROOT, "validation (%d images): mask AP %.4f, AP50 %.4f; best mask AP %.4f%n",
-                        validation.size(), v.maskAp(), v.maskAp50(), run.best());
-            }
-            stdout.println("wrote " + modelDir + ", checkpoints, history and " + TrainingCurves.FILE + " to " + out);
+            printSummary(stdout, done, v == null ? null : String.format(Locale.ROOT, "validation (%d images):"
+                    + " mask AP %.4f, AP50 %.4f; best mask AP %.4f", validation.size(), v.maskAp(), v.maskAp50(),
+                    run.best()));
         }
         return 0;
+    }
+
+    /**
+     * A finished training run, whichever the architecture.
+     *
+     * @param result what the training returned
+     * @param run how the run ended, with its history
+     * @param millis the wall time of the training call
+     */
+    private record Finished<R>(R result, TrainingResult run, double millis) {
+        /** The loss of the last step, NaN when the run took none. */
+        double finalLoss() {
+            double[] losses = run.history().losses();
+            return losses.length == 0 ? Double.NaN : losses[losses.length - 1];
+        }
+    }
+
+    /**
+     * Runs a configured training, timed, with a progress bar on stderr unless {@code --json} (whose output is then
+     * the one JSON object alone); a setting the training refuses is a usage error. Then draws the history's curves
+     * into {@code --out}.
+     *
+     * @param listener adds a listener to the training
+     * @param training runs the training
+     * @param run the run's result, out of what the training returned
+     */
+    private <R> Finished<R> train(Consumer<TrainingListener> listener, Callable<R> training,
+            Function<R, TrainingResult> run) throws Exception {
+        long t0 = System.nanoTime();
+        R result;
+        try (ProgressBarListener bar = json ? null : ProgressBarListener.stderr("train")) {
+            if (bar != null) {
+                listener.accept(bar);
+            }
+            result = training.call();
+        } catch (IllegalArgumentException e) {
+            throw usage(e.getMessage());
+        }
+        double millis = (System.nanoTime() - t0) / 1e6;
+        TrainingResult finished = run.apply(result);
+        TrainingCurves.write(finished.history(), out.resolve(TrainingCurves.FILE));
+        return new Finished<>(result, finished, millis);
+    }
+
+    /** The final model's folder in {@code --out}, where both architectures' trainings save it. */
+    private Path modelDir() {
+        return out.resolve(TrainedUNet.MODEL_DIR);
+    }
+
+    /**
+     * The {@code --json} fields both architectures report first: {@code algorithm}, the training images'
+     * {@code width} and {@code height} (those of {@code first}), {@code millis}, {@code seconds_per_image},
+     * {@code epochs} and {@code steps}.
+     */
+    private ObjectNode jsonSummary(String algorithm, Sample first, Finished<?> done) {
+        TrainingResult run = done.run();
+        ObjectNode node = JsonNodeFactory.instance.objectNode();
+        node.put("algorithm", algorithm);
+        node.put("width", first.width());
+        node.put("height", first.height());
+        node.put("millis", done.millis());
+        // batches are full (the trainer drops an epoch's incomplete last batch)
+        putNumber(node, "seconds_per_image", done.millis() / 1000 / ((double) run.steps() * batchSize));
+        node.put("epochs", run.epochs());
+        node.put("steps", run.steps());
+        return node;
+    }
+
+    /**
+     * The summary without {@code --json}: the steps, time and final loss, then the {@code validation} line (when
+     * there is one), then what was written where.
+     */
+    private void printSummary(PrintWriter stdout, Finished<?> done, String validation) {
+        TrainingResult run = done.run();
+        stdout.printf(Locale.ROOT, "trained %d steps (%d epochs) in %.1f s, final loss %.4f%n", run.steps(),
+                run.epochs(), done.millis() / 1000, done.finalLoss());
+        if (validation != null) {
+            stdout.println(validation);
+        }
+        stdout.println("wrote " + modelDir() + ", checkpoints, history and " + TrainingCurves.FILE + " to " + out);
     }
 
     /** Synthetic instance data: cells as one class, composites as their 10 item classes. */

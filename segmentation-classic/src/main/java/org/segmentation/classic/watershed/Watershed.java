@@ -81,32 +81,20 @@ public final class Watershed {
      * @throws IllegalArgumentException if a size differs or a marker label is negative
      */
     public LabelMap process(GrayU8 elevation, LabelMap markers, Mask mask, LabelMap dst) {
-        int w = prepare(elevation, markers, mask);
-        double[] e = this.elevation;
-        for (int y = 0; y < elevation.height; y++) {
-            int s = elevation.startIndex + y * elevation.stride;
-            int p = (y + 1) * (w + 2) + 1;
+        return fillAndFlood(elevation, markers, mask, dst, 256, (e, p, s, w, y) -> {
             for (int x = 0; x < w; x++) {
                 e[p + x] = elevation.data[s + x] & 0xFF;
             }
-        }
-        levels = 256;
-        return flood(w, elevation.height, dst);
+        });
     }
 
     /** Floods a 16-bit elevation image; see {@link #process(GrayU8, LabelMap, Mask, LabelMap)}. */
     public LabelMap process(GrayU16 elevation, LabelMap markers, Mask mask, LabelMap dst) {
-        int w = prepare(elevation, markers, mask);
-        double[] e = this.elevation;
-        for (int y = 0; y < elevation.height; y++) {
-            int s = elevation.startIndex + y * elevation.stride;
-            int p = (y + 1) * (w + 2) + 1;
+        return fillAndFlood(elevation, markers, mask, dst, 65536, (e, p, s, w, y) -> {
             for (int x = 0; x < w; x++) {
                 e[p + x] = elevation.data[s + x] & 0xFFFF;
             }
-        }
-        levels = 65536;
-        return flood(w, elevation.height, dst);
+        });
     }
 
     /**
@@ -115,11 +103,7 @@ public final class Watershed {
      * @throws IllegalArgumentException also if an elevation is NaN or infinite
      */
     public LabelMap process(GrayF32 elevation, LabelMap markers, Mask mask, LabelMap dst) {
-        int w = prepare(elevation, markers, mask);
-        double[] e = this.elevation;
-        for (int y = 0; y < elevation.height; y++) {
-            int s = elevation.startIndex + y * elevation.stride;
-            int p = (y + 1) * (w + 2) + 1;
+        return fillAndFlood(elevation, markers, mask, dst, 0, (e, p, s, w, y) -> {
             for (int x = 0; x < w; x++) {
                 float v = elevation.data[s + x];
                 if (!Float.isFinite(v)) {
@@ -128,8 +112,32 @@ public final class Watershed {
                 }
                 e[p + x] = v;
             }
+        });
+    }
+
+    /** Copies one row of an elevation image into the padded elevation buffer. */
+    @FunctionalInterface
+    private interface RowCopy {
+        /**
+         * Copies the {@code w} pixels of row {@code y} that start at index {@code s} of the image's data to
+         * {@code padded} from index {@code p}; {@code y} is there for the error messages.
+         */
+        void copy(double[] padded, int p, int s, int w, int y);
+    }
+
+    /**
+     * Prepares the buffers, copies the elevation into the padded buffer a row at a time, then floods with
+     * {@code levels} integer elevation levels (0 for none). Only the copy of a row depends on the pixel type, so
+     * each type's loop over its own primitive array stays as it was, one call a row.
+     */
+    private LabelMap fillAndFlood(ImageBase<?> elevation, LabelMap markers, Mask mask, LabelMap dst, int levels,
+            RowCopy row) {
+        int w = prepare(elevation, markers, mask);
+        double[] e = this.elevation;
+        for (int y = 0; y < elevation.height; y++) {
+            row.copy(e, (y + 1) * (w + 2) + 1, elevation.startIndex + y * elevation.stride, w, y);
         }
-        levels = 0;
+        this.levels = levels;
         return flood(w, elevation.height, dst);
     }
 

@@ -1,20 +1,17 @@
 package org.segmentation.nn.task;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.segmentation.core.io.AtomicFiles;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
 import org.segmentation.nn.data.BatchLoader;
 import org.segmentation.nn.data.Augmentations;
 import org.segmentation.nn.data.CocoInstances;
-import org.segmentation.nn.data.DatasetSplit;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.model.MaskRCNN;
@@ -270,18 +267,12 @@ public final class MaskRCNNTraining {
      * @throws IOException if the checkpoint to resume from cannot be read, or an output cannot be written
      */
     public Result train() throws IOException {
-        if (!(validationFraction >= 0 && validationFraction < 1)) {
-            throw new IllegalArgumentException("the validation fraction must be in [0, 1), got "
-                    + validationFraction);
-        }
-        SegmentationDataset train = data;
-        SegmentationDataset val = validation;
-        if (val == null && validationFraction > 0) {
-            DatasetSplit split = DatasetSplit.random(data, validationFraction, seed);
-            train = split.train();
-            val = split.validation().size() == 0 ? null : split.validation();
-        }
-        TrainedMaskRCNN prior = resumeFrom == null ? null : TrainedMaskRCNN.load(checkpoint(resumeFrom));
+        TrainingRuns.checkValidationFraction(validationFraction);
+        TrainingRuns.Split split = TrainingRuns.split(data, validation, validationFraction, seed);
+        SegmentationDataset train = split.train();
+        SegmentationDataset val = split.validation();
+        TrainedMaskRCNN prior = resumeFrom == null ? null
+                : TrainedMaskRCNN.load(TrainingRuns.checkpointFolder(resumeFrom));
         MaskRCNNConfig config = model != null ? model : prior != null ? prior.network().config()
                 : defaultConfig(data.channels(), data.numClasses());
         MaskRCNNTransform tf = transform != null ? transform : prior != null ? prior.transform()
@@ -304,22 +295,10 @@ public final class MaskRCNNTraining {
         } else if (schedule != null) {
             tc.schedule(schedule, scheduleUnit);
         }
-        if (output != null) {
-            tc.checkpoints(output, 1, trained.configFields());
-        }
-        Trainer trainer = new Trainer(tc.build(), listeners.toArray(new TrainingListener[0]));
-        if (resumeFrom != null) {
-            trainer.resume(resumeFrom);
-        }
-        if (output != null) {
-            Files.createDirectories(output);
-        }
-        TrainingResult run = trainer.fit(train, augmentation, val);
+        Trainer trainer = TrainingRuns.trainer(tc, trained::configFields, listeners, output, resumeFrom);
+        TrainingResult run = TrainingRuns.fit(trainer, output, train, augmentation, val);
         network.setTraining(false);
-        if (output != null) {
-            trained.save(output.resolve(TrainedUNet.MODEL_DIR));
-            run.history().write(output);
-        }
+        TrainingRuns.saveModelAndHistory(output, trained::save, run);
         return new Result(trained, run, train, val);
     }
 
@@ -359,14 +338,5 @@ public final class MaskRCNNTraining {
     public static Augmentation defaultAugmentation() {
         return AugmentationPipeline.builder().add(Augmentations.flipHorizontal(), 0.5)
                 .add(Augmentations.flipVertical(), 0.5).build();
-    }
-
-    private static Path checkpoint(Path given) throws IOException {
-        Path dir = AtomicFiles.existingDirectory(given);
-        if (!Files.isDirectory(dir)) {
-            throw new java.io.FileNotFoundException("checkpoint folder " + dir + (Files.exists(dir)
-                    ? " is not a folder" : " does not exist"));
-        }
-        return dir;
     }
 }

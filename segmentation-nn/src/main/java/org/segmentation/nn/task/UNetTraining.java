@@ -9,7 +9,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.function.Function;
 import org.segmentation.core.image.PlanarF32;
-import org.segmentation.core.io.AtomicFiles;
 import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
@@ -339,18 +338,11 @@ public final class UNetTraining {
      * @throws IOException if the checkpoint to resume from cannot be read, or an output cannot be written
      */
     public Result train() throws IOException {
-        if (!(validationFraction >= 0 && validationFraction < 1)) {
-            throw new IllegalArgumentException("the validation fraction must be in [0, 1), got "
-                    + validationFraction);
-        }
+        TrainingRuns.checkValidationFraction(validationFraction);
         SegmentationDataset all = data != null ? data : openFolder();
-        SegmentationDataset train = all;
-        SegmentationDataset val = validation;
-        if (val == null && validationFraction > 0) {
-            DatasetSplit split = DatasetSplit.random(all, validationFraction, seed);
-            train = split.train();
-            val = split.validation().size() == 0 ? null : split.validation();
-        }
+        TrainingRuns.Split split = TrainingRuns.split(all, validation, validationFraction, seed);
+        SegmentationDataset train = split.train();
+        SegmentationDataset val = split.validation();
         UNetConfig config = model != null ? model : resumeFrom != null ? checkpointConfig(resumeFrom)
                 : UNetConfig.of(all.channels(), all.numClasses()).withDepth(depth).withBaseFilters(baseFilters);
         InputNormalization norm = normalization != null ? normalization
@@ -377,27 +369,16 @@ public final class UNetTraining {
             tc.schedule(LearningRateSchedule.cosine(opt.learningRate(), epochs, opt.learningRate() / 100),
                     ScheduleUnit.EPOCH);
         }
-        if (output != null) {
-            tc.checkpoints(output, 1, trained.configFields());
-        }
-        Trainer trainer = new Trainer(tc.build(), listeners.toArray(new TrainingListener[0]));
-        if (resumeFrom != null) {
-            trainer.resume(resumeFrom);
-        }
+        Trainer trainer = TrainingRuns.trainer(tc, trained::configFields, listeners, output, resumeFrom);
         Augmentation aug = augmentation;
         if (crop > 0) {
             Augmentation window = Augmentations.cropOrPad(crop, crop, 0f, all.ignoreLabel().valueOr(0));
             aug = aug == null ? window : AugmentationPipeline.builder().add(window).add(aug).build();
         }
-        if (output != null) {
-            Files.createDirectories(output);
-        }
-        TrainingResult run = trainer.fit(normalized(train, norm), aug, val == null ? null : normalized(val, norm));
+        TrainingResult run = TrainingRuns.fit(trainer, output, normalized(train, norm), aug,
+                val == null ? null : normalized(val, norm));
         network.setTraining(false);
-        if (output != null) {
-            trained.save(output.resolve(TrainedUNet.MODEL_DIR));
-            run.history().write(output);
-        }
+        TrainingRuns.saveModelAndHistory(output, trained::save, run);
         return new Result(trained, run, train, val, lossFn);
     }
 
@@ -422,11 +403,7 @@ public final class UNetTraining {
     }
 
     private static UNetConfig checkpointConfig(Path given) throws IOException {
-        Path checkpoint = AtomicFiles.existingDirectory(given);
-        if (!Files.isDirectory(checkpoint)) {
-            throw new FileNotFoundException("checkpoint folder " + checkpoint + (Files.exists(checkpoint)
-                    ? " is not a folder" : " does not exist"));
-        }
+        Path checkpoint = TrainingRuns.checkpointFolder(given);
         return UNet.configFromJson(ModelFiles.loadModel(checkpoint).config(), checkpoint.resolve(ModelFiles.CONFIG));
     }
 
