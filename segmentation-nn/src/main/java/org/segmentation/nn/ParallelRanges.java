@@ -157,11 +157,15 @@ public final class ParallelRanges {
      * at most {@link #threads()}.
      */
     public static int dynamicParts(int count, int grain) {
+        return Math.max(1, Math.min(threads(), chunks(count, grain)));
+    }
+
+    /** Chunks of {@code grain} that cover {@code [0, count)}. */
+    private static int chunks(int count, int grain) {
         if (grain < 1) {
             throw new IllegalArgumentException("grain must be at least 1, got " + grain);
         }
-        int chunks = (int) ((count + (long) grain - 1) / grain);
-        return Math.max(1, Math.min(threads(), chunks));
+        return (int) ((count + (long) grain - 1) / grain);
     }
 
     /**
@@ -176,7 +180,7 @@ public final class ParallelRanges {
             body.run(0, 0, count);
             return;
         }
-        int chunks = (int) ((count + (long) grain - 1) / grain);
+        int chunks = chunks(count, grain);
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicBoolean[] claimed = new AtomicBoolean[parts - 1];

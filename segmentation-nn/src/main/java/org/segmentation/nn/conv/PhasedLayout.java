@@ -30,7 +30,7 @@ public final class PhasedLayout {
 
     /** A new detached standard copy of the phased {@code p}. */
     public static INDArray standard(INDArray p) {
-        require(p);
+        require("phased layout", p);
         long n = p.size(0), c = p.size(1), h = p.size(2), tw = p.size(3) / 4;
         INDArray s = Memory.detached(p.dataType(), p.shape());
         try (MemoryWorkspace ignored = Memory.scratch()) {
@@ -42,7 +42,7 @@ public final class PhasedLayout {
 
     /** Overwrites {@code p} with the phased layout of the standard {@code s} (same shape). */
     public static void phase(INDArray s, INDArray p) {
-        require(s);
+        require("phased layout", s);
         if (!Arrays.equals(s.shape(), p.shape())) {
             throw new IllegalArgumentException("phased layout: shapes differ, " + Arrays.toString(s.shape()) + " and "
                     + Arrays.toString(p.shape()));
@@ -63,9 +63,15 @@ public final class PhasedLayout {
         return p;
     }
 
-    private static void require(INDArray a) {
+    /**
+     * Checks that {@code a} can be phased ({@link #fits}).
+     *
+     * @param what who needs it and for which tensor, for the message
+     * @throws IllegalArgumentException naming the shape if it cannot
+     */
+    public static void require(String what, INDArray a) {
         if (!fits(a)) {
-            throw new IllegalArgumentException("phased layout: expected (N,C,H,W) with W a multiple of 4, got "
+            throw new IllegalArgumentException(what + ": the phased layout needs (N,C,H,W) with W a multiple of 4, got "
                     + Arrays.toString(a.shape()));
         }
     }

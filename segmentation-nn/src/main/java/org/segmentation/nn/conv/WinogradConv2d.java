@@ -244,9 +244,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
     }
 
     private static void requirePhased(boolean phased, INDArray t) {
-        if (phased && !PhasedLayout.fits(t)) {
-            throw new IllegalArgumentException("WinogradConv2d: a phased tensor needs W a multiple of 4, got shape "
-                    + Arrays.toString(t.shape()));
+        if (phased) {
+            PhasedLayout.require("WinogradConv2d", t);
         }
     }
 

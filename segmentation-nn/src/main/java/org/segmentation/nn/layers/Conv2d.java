@@ -1,6 +1,5 @@
 package org.segmentation.nn.layers;
 
-import java.util.Arrays;
 import java.util.Random;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
@@ -81,7 +80,9 @@ public final class Conv2d {
     public INDArray forward(INDArray x, boolean xPhased, boolean yPhased) {
         Shapes.require("Conv2d input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
         Shapes.requireType("Conv2d input x", x, dtype);
-        requireFits(x, xPhased || yPhased);
+        if (xPhased || yPhased) {
+            PhasedLayout.require("Conv2d input x", x);
+        }
         this.x = x;
         this.xPhased = xPhased;
         this.yPhased = yPhased;
@@ -90,13 +91,6 @@ public final class Conv2d {
             algorithm.forward(x, xPhased, weight.value(), bias.value(), y, yPhased, false);
         }
         return y;
-    }
-
-    private static void requireFits(INDArray x, boolean phased) {
-        if (phased && !PhasedLayout.fits(x)) {
-            throw new IllegalArgumentException("Conv2d: the phased layout needs W a multiple of 4, got input "
-                    + Arrays.toString(x.shape()));
-        }
     }
 
     /**
@@ -126,7 +120,9 @@ public final class Conv2d {
     public INDArray forwardEvaluation(INDArray x, BatchNorm2d bn, boolean xPhased, boolean yPhased) {
         Shapes.require("Conv2d input x", "(N,C,H,W)", x, Shapes.ANY, inChannels, Shapes.ANY, Shapes.ANY);
         Shapes.requireType("Conv2d input x", x, dtype);
-        requireFits(x, xPhased || yPhased);
+        if (xPhased || yPhased) {
+            PhasedLayout.require("Conv2d input x", x);
+        }
         double[][] affine = bn.evaluationAffine();
         if (affine[0].length != outChannels) {
             throw new IllegalArgumentException("batch norm over " + affine[0].length + " channels after a"
