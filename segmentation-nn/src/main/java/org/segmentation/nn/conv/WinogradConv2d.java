@@ -571,12 +571,15 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      */
     private static void gather(float[] rows, int stride, int size, int tw, float[][] out, int at) {
         for (int i = 0; i < size; i++) {
-            for (int j = 0; j < Math.min(size, 4); j++) {
-                float[] oij = out[i * size + j];
-                int src = i * stride + j;
-                for (int tx = 0; tx < tw; tx++) {
-                    oij[at + tx] = rows[src + 4 * tx];
-                }
+            // one loop for the four stride-4 gathers: for the short rows of small layers (4 to 16 tiles) four loops
+            // spent more on their overhead than on the copies (measured 26 against 47 ns per tile at 4 tiles, 13
+            // against 17 at 16, 9.4 against 10.2 at 64)
+            float[] o0 = out[i * size], o1 = out[i * size + 1], o2 = out[i * size + 2], o3 = out[i * size + 3];
+            for (int tx = 0, src = i * stride; tx < tw; tx++, src += 4) {
+                o0[at + tx] = rows[src];
+                o1[at + tx] = rows[src + 1];
+                o2[at + tx] = rows[src + 2];
+                o3[at + tx] = rows[src + 3];
             }
             for (int j = 4; j < size; j++) {
                 float[] oij = out[i * size + j];
@@ -644,18 +647,21 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                 float b = bias[ko];
                 for (int r = r0; r < r0 + nr; r++) {
                     int n = r / th, ty = r % th, at = (ko - k0) * tc + (r - r0) * tw;
-                    for (int i = 0; i < 4; i++) {      // the tiles' rows, interleaved, plus the bias
-                        for (int j = 0; j < 4; j++) {
-                            float[] oij = o[i * 4 + j];
-                            int dst = i * ow + j;
-                            if (relu) {
-                                for (int tx = 0; tx < tw; tx++) {
-                                    rows[dst + 4 * tx] = Math.max(oij[at + tx] + b, 0f);
-                                }
-                            } else {
-                                for (int tx = 0; tx < tw; tx++) {
-                                    rows[dst + 4 * tx] = oij[at + tx] + b;
-                                }
+                    for (int i = 0; i < 4; i++) {      // the tiles' rows, interleaved, plus the bias (one loop, as in gather)
+                        float[] o0 = o[i * 4], o1 = o[i * 4 + 1], o2 = o[i * 4 + 2], o3 = o[i * 4 + 3];
+                        if (relu) {
+                            for (int tx = 0, dst = i * ow; tx < tw; tx++, dst += 4) {
+                                rows[dst] = Math.max(o0[at + tx] + b, 0f);
+                                rows[dst + 1] = Math.max(o1[at + tx] + b, 0f);
+                                rows[dst + 2] = Math.max(o2[at + tx] + b, 0f);
+                                rows[dst + 3] = Math.max(o3[at + tx] + b, 0f);
+                            }
+                        } else {
+                            for (int tx = 0, dst = i * ow; tx < tw; tx++, dst += 4) {
+                                rows[dst] = o0[at + tx] + b;
+                                rows[dst + 1] = o1[at + tx] + b;
+                                rows[dst + 2] = o2[at + tx] + b;
+                                rows[dst + 3] = o3[at + tx] + b;
                             }
                         }
                     }
