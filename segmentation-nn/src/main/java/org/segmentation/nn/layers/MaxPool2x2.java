@@ -1,5 +1,7 @@
 package org.segmentation.nn.layers;
 
+import java.nio.FloatBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.shape.OneHot;
@@ -15,23 +17,28 @@ import org.segmentation.nn.Shapes;
  * (output H/2 rounded down). Forward caches the argmax of every window (the first maximum on ties, in the order
  * (0,0), (0,1), (1,0), (1,1)); backward routes each output gradient to that one input.
  *
- * <p>On ND4J's CPU backend ({@link Scalars#hostMemory}) both passes are loops over the arrays' memory, the planes
- * split between one thread per core: forward reads each pair of input rows in bulk and writes one output row.
- * Composed of ND4J ops, the three pools of the benchmark U-Net took 16 ms forward and about 70 ms backward per
- * training step (batch 8, 64×64, two busy cores); as loops, 5 and 2 ms. On any other backend the passes are those
- * ND4J ops: the windows as a permuted copy (N,C,H/2,W/2,4), then max and argmax along the last axis; backward
- * multiplies a one-hot of the argmax by dY and adds its permuted copy into dX.
+ * A NaN in a window makes its output NaN, as in PyTorch.
  *
- * <p>The argmax cache is a Java array of input positions (loops), grown when needed and reused, or an array of
- * window positions (ND4J ops); the input is not kept. The output and dX are detached arrays owned by the caller
+ * <p>For float32 on ND4J's CPU backend ({@link Scalars#hostMemory}) both passes are loops over the arrays' memory:
+ * forward reads each pair of input rows in bulk and writes one output row, the planes split between one thread per
+ * core; backward adds each output gradient into its input. Composed of ND4J ops, the three pools of the benchmark
+ * U-Net took 16 ms forward and about 70 ms backward per training step (batch 8, 64×64, two busy cores); as loops,
+ * 5 and 2 ms at first, and since branch-free maxima and window positions kept as bytes, the largest of the three
+ * (8×16×64², one thread) 1.9 → 0.8 ms forward and 0.64 → 0.45 ms backward. Float64 (the gradient checks) and other
+ * backends run ND4J ops: the windows as a permuted copy (N,C,H/2,W/2,4), then max and argmax along the last axis;
+ * backward multiplies a one-hot of the argmax by dY and adds its permuted copy into dX.
+ *
+ * <p>The argmax cache is a Java array of window positions (loops), grown when needed and reused, or an ND4J array
+ * of them (ND4J ops); the input is not kept. The output and dX are detached arrays owned by the caller
  * ({@link Memory}).
  */
 public final class MaxPool2x2 {
     private boolean hostLoops = Scalars.hostMemory();
+    private boolean loops;       // whether the last forward ran the loops (float32 and hostLoops)
 
     // caches for backward
     private long[] inShape;      // (N,C,H,W)
-    private int[] argmax;        // loops: (N,C,H/2,W/2) in c order: c-order index into the input of each maximum
+    private byte[] argmax;       // loops: (N,C,H/2,W/2) in c order: window position 0..3 of each maximum
     private INDArray windowMax;  // ND4J ops: (N,C,H/2,W/2) position 0..3 of each maximum in its window
 
     /** For tests: computes with ND4J ops, as on a backend other than the CPU. */
@@ -53,7 +60,8 @@ public final class MaxPool2x2 {
         }
         inShape = x.shape();
         INDArray y = Memory.detached(x.dataType(), n, c, ho, wo);
-        if (hostLoops) {
+        loops = hostLoops && x.dataType() == DataType.FLOAT;
+        if (loops) {
             forwardLoops(x, y);
         } else {
             forwardNd4j(x, y);
@@ -64,44 +72,41 @@ public final class MaxPool2x2 {
     private void forwardLoops(INDArray x, INDArray y) {
         int planes = Math.toIntExact(y.size(0) * y.size(1)), outs = Math.toIntExact(y.length());
         if (argmax == null || argmax.length < outs) {
-            argmax = new int[outs];
+            argmax = new byte[outs];
         }
-        int[] arg = argmax;
-        try (MemoryWorkspace ws = Memory.scratch()) {
-            Scalars xs = Scalars.of(Scalars.contiguous(x));
-            Scalars ys = Scalars.of(y);
-            int iw = (int) x.size(3), plane = Math.toIntExact(x.size(2) * iw), oh = (int) y.size(2);
-            int ow = (int) y.size(3);
-            ParallelRanges.runDynamic(planes, (from, to) -> {
-                double[] r0 = new double[iw], r1 = new double[iw], out = new double[ow];
-                for (int pl = from; pl < to; pl++) {
-                    for (int i = 0; i < oh; i++) {
-                        int row = pl * plane + 2 * i * iw, o = (pl * oh + i) * ow;
-                        xs.get(row, r0, iw);
-                        xs.get(row + iw, r1, iw);
-                        for (int j = 0; j < ow; j++) {
-                            int at = 2 * j, best = at;
-                            double max = r0[at];
-                            if (r0[at + 1] > max) {
-                                max = r0[at + 1];
-                                best = at + 1;
-                            }
-                            if (r1[at] > max) {
-                                max = r1[at];
-                                best = iw + at;
-                            }
-                            if (r1[at + 1] > max) {
-                                max = r1[at + 1];
-                                best = iw + at + 1;
-                            }
-                            out[j] = max;
-                            arg[o + j] = row + best;
-                        }
-                        ys.set(o, out, ow);
+        byte[] arg = argmax;
+        INDArray xc = Scalars.contiguous(x);
+        FloatBuffer xb = xc.data().asNioFloat(), yb = y.data().asNioFloat();
+        int xo = (int) xc.offset(), yo = (int) y.offset();
+        int iw = (int) x.size(3), plane = Math.toIntExact(x.size(2) * iw), oh = (int) y.size(2);
+        int ow = (int) y.size(3);
+        ParallelRanges.runDynamic(planes, (from, to) -> {
+            float[] r0 = new float[iw], r1 = new float[iw], out = new float[ow];
+            for (int pl = from; pl < to; pl++) {
+                for (int i = 0; i < oh; i++) {
+                    int row = pl * plane + 2 * i * iw, o = (pl * oh + i) * ow;
+                    xb.get(xo + row, r0, 0, iw);
+                    xb.get(xo + row + iw, r1, 0, iw);
+                    // the first maximum in window order, without branches: whether v beats the maximum so far m
+                    // is the sign bit of (m − v) + 0, negative only if v > m (the + 0 turns the −0 of a tie
+                    // between −0 and +0 into +0, so ties keep m). On unordered data each comparison goes either
+                    // way, and as branches or selections they took 11-12 ns per output, as sign bits 5.
+                    for (int j = 0; j < ow; j++) {
+                        float a = r0[2 * j], b = r0[2 * j + 1], c = r1[2 * j], d = r1[2 * j + 1];
+                        int p = Float.floatToRawIntBits((a - b) + 0f) >>> 31;
+                        float m = Math.max(a, b);
+                        int beatsC = Float.floatToRawIntBits((m - c) + 0f) >>> 31;
+                        m = Math.max(m, c);
+                        int beatsD = Float.floatToRawIntBits((m - d) + 0f) >>> 31;
+                        out[j] = Math.max(m, d);
+                        p += beatsC * (2 - p);
+                        p += beatsD * (3 - p);
+                        arg[o + j] = (byte) p;
                     }
+                    yb.put(yo + o, out, 0, ow);
                 }
-            });
-        }
+            }
+        });
     }
 
     /** The windows of x (N,C,H,W) as a c-ordered (N,C,H/2,W/2,4) copy, in the current workspace. */
@@ -119,6 +124,25 @@ public final class MaxPool2x2 {
             y.assign(win.max(4));
             INDArray arg = Nd4j.argMax(win, 4);   // the first maximum on ties
             windowMax = Memory.detached(arg.dataType(), arg.shape()).assign(arg);
+        }
+    }
+
+    /** dX[the argmax of each window] += dY, one output after another. */
+    private void backwardLoops(INDArray dY, INDArray dX) {
+        INDArray dYc = Scalars.contiguous(dY);
+        FloatBuffer db = dYc.data().asNioFloat(), xb = dX.data().asNioFloat();
+        int dOff = (int) dYc.offset(), xOff = (int) dX.offset();
+        byte[] arg = argmax;
+        int iw = (int) inShape[3], plane = Math.toIntExact(inShape[2] * iw);
+        int oh = (int) dY.size(2), ow = (int) dY.size(3), planes = Math.toIntExact(dY.size(0) * dY.size(1));
+        for (int pl = 0, o = 0; pl < planes; pl++) {
+            for (int i = 0; i < oh; i++) {
+                int row = xOff + pl * plane + 2 * i * iw;
+                for (int j = 0; j < ow; j++, o++) {
+                    int p = arg[o], at = row + (p >> 1) * iw + 2 * j + (p & 1);
+                    xb.put(at, xb.get(at) + db.get(dOff + o));
+                }
+            }
         }
     }
 
@@ -151,14 +175,8 @@ public final class MaxPool2x2 {
             Shapes.require("MaxPool2x2 input gradient dX", "(N,C,H,W)", dX, inShape);
         }
         try (MemoryWorkspace ws = Memory.scratch()) {
-            if (hostLoops) {
-                Scalars d = Scalars.of(Scalars.contiguous(dY));
-                Scalars dx = Scalars.of(dX);
-                int outs = (int) dY.length();
-                for (int o = 0; o < outs; o++) {
-                    int at = argmax[o];
-                    dx.set(at, dx.get(at) + d.get(o));
-                }
+            if (loops) {
+                backwardLoops(dY, dX);
             } else {
                 INDArray oneHot = Nd4j.create(dY.dataType(), n, c, ho, wo, 4);
                 Nd4j.exec(new OneHot(windowMax, oneHot, 4, -1, 1.0, 0.0));            // (N,C,H/2,W/2,4)

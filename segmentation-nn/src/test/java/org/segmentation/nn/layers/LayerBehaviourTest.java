@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.testutil.GradCheck;
 
@@ -49,6 +51,32 @@ class LayerBehaviourTest {
             1, 11, 21, 1, 1,
             1, 1, 1, 1, 1,
             1, 1, 1, 1, 1}, dX.reshape(15).toDoubleVector(), 0.0);
+    }
+
+    @Test
+    void maxPoolFloatLoopsMatchTheNd4jOpsPath() {
+        // The float32 loops (CPU backend) against the ND4J ops, which the float64 gradient check covers. Values on a
+        // grid of 0.5 (signed zeros included) make ties between the four values of a window common; both paths take
+        // the first maximum and route dY to it, so outputs and gradients agree exactly (up to the sign of a zero
+        // maximum), odd sizes and a dX accumulated into included.
+        Random rng = new Random(12);
+        for (long[] shape : new long[][] {{2, 3, 7, 9}, {1, 4, 8, 8}, {3, 2, 5, 4}}) {
+            INDArray x = Transforms.round(GradCheck.gaussian(rng, DataType.FLOAT, shape).muli(2)).divi(2);
+            MaxPool2x2 loops = new MaxPool2x2();
+            MaxPool2x2 ops = new MaxPool2x2().useNd4jOps();
+            INDArray y = loops.forward(x);
+            assertArrayEquals(flat(ops.forward(x)), flat(y), 0f);
+            INDArray dY = GradCheck.gaussian(rng, DataType.FLOAT, y.shape());
+            INDArray start = GradCheck.gaussian(rng, DataType.FLOAT, shape);
+            INDArray viaLoops = loops.backward(dY, start.dup());
+            INDArray viaOps = ops.backward(dY, start.dup());
+            assertArrayEquals(flat(viaOps), flat(viaLoops), 0f, Arrays.toString(shape));
+            assertTrue(viaLoops.sub(start).neq(0).castTo(DataType.INT32).sumNumber().longValue() > 0);
+        }
+    }
+
+    private static float[] flat(INDArray a) {
+        return a.dup('c').reshape(a.length()).toFloatVector();
     }
 
     @Test
