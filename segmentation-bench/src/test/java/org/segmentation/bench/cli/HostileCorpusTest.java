@@ -20,6 +20,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.segmentation.bench.cli.SegCliTest.Result;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
@@ -28,10 +29,19 @@ import org.segmentation.core.io.ImageFiles;
 import org.segmentation.core.io.ImageFormatException;
 import org.segmentation.core.io.NpyFiles;
 import org.segmentation.core.io.Tensor;
+import org.segmentation.nn.detect.AnchorGenerator;
+import org.segmentation.nn.detect.RoiHeadsConfig;
+import org.segmentation.nn.detect.RpnConfig;
 import org.segmentation.nn.io.ModelFiles;
 import org.segmentation.nn.io.ModelFormatException;
 import org.segmentation.nn.io.SafeTensors;
 import org.segmentation.nn.io.TensorFile;
+import org.segmentation.nn.model.MaskRCNN;
+import org.segmentation.nn.model.MaskRCNNConfig;
+import org.segmentation.nn.model.MaskRCNNTransform;
+import org.segmentation.nn.model.ResNetConfig;
+import org.segmentation.nn.predict.InputNormalization;
+import org.segmentation.nn.task.TrainedMaskRCNN;
 
 /**
  * The hostile-input corpus ({@code segmentation-core/src/test/hostile}, issue 14): every case must end in a typed exception naming the
@@ -51,6 +61,7 @@ class HostileCorpusTest {
     static Path shared;
     static Path run;
     static Path model;
+    static Path maskRcnn;
     static Path image;
 
     @TempDir
@@ -65,6 +76,13 @@ class HostileCorpusTest {
         model = run.resolve("model");
         image = shared.resolve("good.png");
         ImageFiles.writePng(gradient(40, 24), image);
+        maskRcnn = shared.resolve("maskrcnn");
+        MaskRCNNConfig c = new MaskRCNNConfig(new ResNetConfig(ResNetConfig.Block.BASIC, new int[] {1, 1, 1, 1},
+                new int[] {8, 8, 8, 8}, 8, 1), 16, AnchorGenerator.small(),
+                new RpnConfig(150, 100, 80, 50, 0.7, 0.7, 0.3, 64, 0.5, 0.0, 1e-3),
+                new RoiHeadsConfig(0.5, 0.5, 64, 0.25, 0.05, 0.5, 10), 2, 32, 8, DataType.FLOAT);
+        new TrainedMaskRCNN(new MaskRCNN(c, 5), new MaskRCNNTransform(24, 48, InputNormalization.unit(1), 32),
+                List.of("background", "cell")).save(maskRcnn);
     }
 
     private static GrayU8 gradient(int w, int h) {
@@ -187,8 +205,12 @@ class HostileCorpusTest {
     // ---------------------------------------------------------------- model folders
 
     private Path modelCopy(String name) throws IOException {
+        return modelCopy(model, name);
+    }
+
+    private Path modelCopy(Path source, String name) throws IOException {
         Path copy = Files.createDirectory(dir.resolve(name));
-        try (Stream<Path> files = Files.list(model)) {
+        try (Stream<Path> files = Files.list(source)) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Files.copy(f, copy.resolve(f.getFileName()), StandardCopyOption.COPY_ATTRIBUTES);
             }
@@ -281,6 +303,46 @@ class HostileCorpusTest {
         }));
     }
 
+    @TestFactory
+    Stream<DynamicTest> brokenMaskRCNNFoldersAreRefusedNamingTheFile() {
+        List<ModelCase> cases = List.of(
+            new ModelCase("maskrcnn_config_utf32", "not valid UTF-8", d -> Files.write(d.resolve(ModelFiles.CONFIG),
+                    new byte[] {0, 0, (byte) 0xfe, (byte) 0xff, 0, 0, 0, '{', 0, 0, 0, '}'})),
+            new ModelCase("maskrcnn_config_an_array", "not a JSON object",
+                    d -> Files.writeString(d.resolve(ModelFiles.CONFIG), "[\"maskrcnn\"]")),
+            new ModelCase("maskrcnn_architecture_a_number", "\"architecture\" is 5, not a string",
+                    d -> editConfig(d, s -> s.replace("\"maskrcnn\"", "5"))),
+            new ModelCase("maskrcnn_huge_representation", "declares a network of at least",
+                    d -> editConfig(d, s -> s.replace("\"representation\" : 32", "\"representation\" : 2000000000"))),
+            new ModelCase("maskrcnn_huge_fpn", "declares a network of at least",
+                    d -> editConfig(d, s -> s.replace("\"fpn\" : 16", "\"fpn\" : 100000"))),
+            new ModelCase("maskrcnn_huge_classes", "declares a network of at least",
+                    d -> editConfig(d, s -> s.replace("\"classes\" : 2", "\"classes\" : 100000000"))),
+            new ModelCase("maskrcnn_million_blocks", "needs 1..1024 blocks",
+                    d -> editConfig(d, s -> s.replace("\"blocks\" : [ 1, 1, 1, 1 ]",
+                            "\"blocks\" : [ 1, 1, 1, 1000000 ]"))),
+            new ModelCase("maskrcnn_transform_a_number", "\"transform\" is 7, not an object",
+                    d -> editConfig(d, s -> s.replaceFirst("\"transform\" : \\{[^}]*}", "\"transform\" : 7"))),
+            new ModelCase("maskrcnn_weights_a_folder", "is a folder, not a file", d -> {
+                Files.delete(d.resolve(ModelFiles.WEIGHTS));
+                Files.createDirectory(d.resolve(ModelFiles.WEIGHTS));
+            }));
+        return cases.stream().map(c -> DynamicTest.dynamicTest(c.id(), () -> {
+            Path d = modelCopy(maskRcnn, c.id());
+            String before = folderState(d);
+            c.edit().apply(d);
+            assertFalse(before.equals(folderState(d)), "the edit changes " + d);
+            Result r = SegCliTest.run("predict", "-m", d.toString(), image.toString(), "-o",
+                    dir.resolve("out").toString());
+            assertOneLineFailure(r, SegCli.EXIT_FAILURE, d.toString(), c.fragment());
+        }));
+    }
+
+    private static String folderState(Path modelDir) throws IOException {
+        return Arrays.toString(Files.readAllBytes(modelDir.resolve(ModelFiles.CONFIG)))
+                + Files.isRegularFile(modelDir.resolve(ModelFiles.WEIGHTS));
+    }
+
     // ---------------------------------------------------------------- checkpoints
 
     private Path runCopy(String name) throws IOException {
@@ -299,6 +361,14 @@ class HostileCorpusTest {
         String after = edit.apply(before);
         assertFalse(before.equals(after), "the edit changes " + state);
         Files.writeString(state, after);
+    }
+
+    private static void editHistory(Path run, UnaryOperator<String> edit) throws IOException {
+        Path history = run.resolve("history.json");
+        String before = Files.readString(history);
+        String after = edit.apply(before);
+        assertFalse(before.equals(after), "the edit changes " + history);
+        Files.writeString(history, after);
     }
 
     private Result resume(Path copy) {
@@ -326,7 +396,25 @@ class HostileCorpusTest {
                 Path copy = runCopy("history");
                 Files.writeString(copy.resolve("history.json"), "{\"steps\": {\"step\": [1, 2");
                 assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, copy.resolve("history.json").toString(),
-                        "not a valid training history");
+                        "not valid JSON", "delete the file");
+            }),
+            DynamicTest.dynamicTest("history_step_a_string", () -> {
+                Path copy = runCopy("history_type");
+                editHistory(copy, s -> s.replaceFirst("\"step\" : \\[ 1,", "\"step\" : [ \"one\","));
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, copy.resolve("history.json").toString(),
+                        "steps.step[0] is \"one\", not an integer >= 1", "delete the file");
+            }),
+            DynamicTest.dynamicTest("history_negative_learning_rate", () -> {
+                Path copy = runCopy("history_lr");
+                editHistory(copy, s -> s.replaceFirst("\"lr\" : \\[ [^,\\]]+", "\"lr\" : [ -1.0"));
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, copy.resolve("history.json").toString(),
+                        "steps.lr[0] is -1.0, not a finite number >= 0");
+            }),
+            DynamicTest.dynamicTest("history_validation_missing_a_field", () -> {
+                Path copy = runCopy("history_field");
+                editHistory(copy, s -> s.replaceFirst("\"mean_iou\" : [^,]*,", ""));
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, copy.resolve("history.json").toString(),
+                        "validations[0].mean_iou is missing");
             }),
             DynamicTest.dynamicTest("killed_between_the_two_moves_resumes", () -> {
                 // what a kill between "move last aside" and "move the new one in" leaves: no last/, two copies

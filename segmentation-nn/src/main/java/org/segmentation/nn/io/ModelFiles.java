@@ -124,6 +124,17 @@ public final class ModelFiles {
     }
 
     /**
+     * The {@value #CONFIG} of model or checkpoint directory {@code dir}, checked as {@link #loadModel} checks it
+     * (size, UTF-8, a JSON object without duplicate keys, a supported format version), without its
+     * {@code format_version} and {@code save_id}; the weights are not read.
+     *
+     * @throws ModelFormatException naming the file if it is missing or malformed, or of a newer format version
+     */
+    public static ObjectNode readConfig(Path dir) throws IOException {
+        return readJson(AtomicFiles.existingDirectory(dir).resolve(CONFIG), new LinkedHashMap<>());
+    }
+
+    /**
      * Loads the checkpoint of directory {@code dir}.
      *
      * @throws ModelFormatException if a file is missing, malformed, of a newer format version, or from another
@@ -215,6 +226,7 @@ public final class ModelFiles {
      */
     private static ObjectNode readJson(Path file, Map<String, String> ids) throws IOException {
         byte[] bytes;
+        SafeTensors.requireRegularFile(file);
         try {
             long size = Files.size(file);
             if (size > SafeTensors.MAX_HEADER_BYTES) {

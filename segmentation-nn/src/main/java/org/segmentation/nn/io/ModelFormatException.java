@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A model, checkpoint or safetensors file is malformed, inconsistent or of an unsupported version. The message
- * names the file and, when one is at fault, the tensor; {@link #file()} and {@link #tensor()} give them to
- * programs.
+ * A model, checkpoint, training history or safetensors file is malformed, inconsistent or of an unsupported
+ * version. The message names the file and, when one is at fault, the tensor; {@link #file()} and
+ * {@link #tensor()} give them to programs.
  */
 public class ModelFormatException extends IOException {
     private static final long serialVersionUID = 1L;

@@ -17,6 +17,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -40,15 +41,16 @@ import org.slf4j.LoggerFactory;
  * order at {@code [begin, end)} counted from the first byte after the header.
  *
  * <p>{@link #read} checks the whole header against the file before reading any data, and throws a
- * {@link ModelFormatException} naming the file (and the tensor) for: a file shorter than 8 bytes; a header
- * length beyond the file or above {@link #MAX_HEADER_BYTES}; a header that is not UTF-8, not JSON, not an
- * object, or has a duplicate key; an entry without exactly the fields {@code dtype} (a string),
- * {@code shape} (non-negative integers) and {@code data_offsets} (two non-negative integers); a dtype outside
- * {@link DType}; an element count that overflows or does not fit a Java array; a byte range that does not
- * match shape times element size or leaves the data section; and tensors that overlap, leave gaps, or do not
- * cover the data section to its end (the format requires the data to be fully indexed). It also refuses, with
- * the same exception, valid files it cannot hold: a tensor of more than {@link Tensor#MAX_ELEMENTS} elements,
- * or more data than the maximum Java heap. Tensors are returned in data-offset order.
+ * {@link ModelFormatException} naming the file (and the tensor) for: a folder or other non-regular file; a file
+ * shorter than 8 bytes; a header length beyond the file or above {@link #MAX_HEADER_BYTES}; a header that is
+ * not UTF-8, not JSON, not an object, or has a duplicate key; an entry without exactly the fields
+ * {@code dtype} (a string), {@code shape} (non-negative integers) and {@code data_offsets} (two non-negative
+ * integers); a dtype outside {@link DType}; an element count that overflows or does not fit a Java array; a byte
+ * range that does not match shape times element size or leaves the data section; and tensors that overlap, leave
+ * gaps, or do not cover the data section to its end (the format requires the data to be fully indexed). It also
+ * refuses, with the same exception, valid files it cannot hold: a tensor of more than
+ * {@link Tensor#MAX_ELEMENTS} elements, or more data than the maximum Java heap. Tensors are returned in
+ * data-offset order.
  *
  * <p>{@link #write} is deterministic: equal contents give identical bytes. Tensors are laid out by element
  * size, largest first, then by name (the order of the reference implementation), so with the header padded
@@ -100,6 +102,7 @@ public final class SafeTensors {
      * @throws IOException if the file cannot be read
      */
     public static TensorFile read(Path file) throws IOException {
+        requireRegularFile(file);
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size < 8) {
@@ -393,6 +396,17 @@ public final class SafeTensors {
     private static void writeFully(FileChannel ch, ByteBuffer buf) throws IOException {
         while (buf.hasRemaining()) {
             ch.write(buf);
+        }
+    }
+
+    /**
+     * Refuses a folder, device or pipe where a model file should be: reading one fails with a message that names
+     * no file ("Is a directory"), or blocks. A missing file is left to the caller's read.
+     */
+    static void requireRegularFile(Path file) throws ModelFormatException {
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new ModelFormatException(file, null, Files.isDirectory(file) ? "is a folder, not a file"
+                    : "is not a regular file");
         }
     }
 

@@ -2,12 +2,42 @@ package org.segmentation.nn.model;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
+import java.util.Locale;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.segmentation.core.io.Tensor;
+import org.segmentation.nn.io.ModelFiles;
 import org.segmentation.nn.io.ModelFormatException;
+import org.segmentation.nn.io.SavedModel;
 
 /** Typed reads of a model's {@code config.json} fields, each failing with a {@link ModelFormatException} naming it. */
 final class ConfigFields {
+    /** Networks of more parameters than this are costly to allocate; {@link #requireWeightsFor} checks them. */
+    static final double PREALLOCATION_CHECK_PARAMETERS = 1 << 22;
+
     private ConfigFields() {
+    }
+
+    /**
+     * Refuses a hand-edited config (a billion classes or filters) before the network is allocated: a config that
+     * declares at least {@code needed} parameters, more than {@link #PREALLOCATION_CHECK_PARAMETERS}, needs a
+     * weights file holding that many values. A small mismatch is left to the tensor checks, whose messages name
+     * the first tensor that differs.
+     *
+     * @param needed a lower bound on the parameters of the config's network
+     * @param fields the config fields that set the size, for the message
+     * @param dir the model directory, whose {@code config.json} is named
+     */
+    static void requireWeightsFor(double needed, String fields, SavedModel saved, Path dir)
+            throws ModelFormatException {
+        long held = 0;
+        for (Tensor t : saved.weights().tensors().values()) {
+            held += t.numel();
+        }
+        if (needed > held && needed > PREALLOCATION_CHECK_PARAMETERS) {
+            throw new ModelFormatException(dir.resolve(ModelFiles.CONFIG), null, String.format(Locale.ROOT,
+                    "declares a network of at least %.0f parameters (%s), but %s holds only %d values; the config"
+                    + " does not fit the weights", needed, fields, ModelFiles.WEIGHTS, held));
+        }
     }
 
     static JsonNode field(JsonNode json, String key, Path file) throws ModelFormatException {

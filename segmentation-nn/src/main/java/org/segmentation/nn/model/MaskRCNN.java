@@ -351,10 +351,39 @@ public final class MaskRCNN {
     public static MaskRCNN fromSaved(org.segmentation.nn.io.SavedModel saved, java.nio.file.Path dir)
             throws org.segmentation.nn.io.ModelFormatException {
         MaskRCNNConfig config = configFromJson(saved.config(), dir.resolve(org.segmentation.nn.io.ModelFiles.CONFIG));
+        checkSizeBeforeAllocation(config, saved, dir);
         MaskRCNN model = new MaskRCNN(config, 0);
         model.load(saved.weights());
         model.setTraining(false);
         return model;
+    }
+
+    /**
+     * A hand-edited config (a representation, FPN width or class count of a billion) would make the constructor
+     * allocate gigabytes, or fail in ND4J's allocator, before the weights' shapes are compared. A lower bound on
+     * the parameters, biases and batch norms left out: the stem, one 3x3 convolution per residual block, the
+     * FPN's convolutions, the RPN head's, the box head's fully connected layers and the mask head's convolutions
+     * ({@link ConfigFields#requireWeightsFor}).
+     */
+    private static void checkSizeBeforeAllocation(MaskRCNNConfig c, org.segmentation.nn.io.SavedModel saved,
+            java.nio.file.Path dir) throws org.segmentation.nn.io.ModelFormatException {
+        ResNetConfig b = c.backbone();
+        double fpn = c.fpnChannels();
+        double rep = c.representation();
+        double mask = c.maskWidth();
+        double k = c.classes();
+        double needed = 49.0 * b.stemWidth() * b.inputChannels();
+        for (int s = 0; s < b.stages(); s++) {
+            double w = b.widths()[s];
+            needed += b.blocks()[s] * 9 * w * w + w * b.block().expansion() * fpn;
+        }
+        needed += 5 * 9 * fpn * fpn + 5 * fpn * c.anchors().anchorsPerCell(0);
+        needed += 49 * fpn * rep + rep * rep + 5 * rep * k;
+        needed += 9 * fpn * mask + 31 * mask * mask + mask * k;
+        ConfigFields.requireWeightsFor(needed, "input_channels " + b.inputChannels() + ", stem " + b.stemWidth()
+                + ", blocks " + Arrays.toString(b.blocks()) + ", widths " + Arrays.toString(b.widths()) + ", fpn "
+                + c.fpnChannels() + ", representation " + c.representation() + ", mask_width " + c.maskWidth()
+                + ", classes " + c.classes(), saved, dir);
     }
 
     /** A new model with PyTorch-style random initial weights drawn from {@code seed}. */

@@ -10,12 +10,18 @@ import java.util.Arrays;
  *
  * @param block basic (two 3×3 convolutions) or bottleneck (1×1, 3×3, 1×1; the stride on the 3×3 as in
  *     torchvision)
- * @param blocks blocks per stage, each at least 1; four stages for an FPN's C2..C5
+ * @param blocks blocks per stage, each in 1..{@link #MAX_BLOCKS}; four stages for an FPN's C2..C5
  * @param widths channels per stage (before the bottleneck's ×4), each positive
  * @param stemWidth channels of the stem, positive
  * @param inputChannels image channels, positive
  */
 public record ResNetConfig(Block block, int[] blocks, int[] widths, int stemWidth, int inputChannels) {
+    /**
+     * Most blocks per stage: ResNet-152 has 36, the 1202-layer CIFAR ResNet 200. A hand-edited count of a million
+     * one-channel blocks would otherwise build millions of layers before the weights are compared.
+     */
+    public static final int MAX_BLOCKS = 1024;
+
     /** The residual block type and its output expansion. */
     public enum Block {
         BASIC(1), BOTTLENECK(4);
@@ -42,9 +48,9 @@ public record ResNetConfig(Block block, int[] blocks, int[] widths, int stemWidt
         blocks = blocks.clone();
         widths = widths.clone();
         for (int i = 0; i < blocks.length; i++) {
-            if (blocks[i] < 1 || widths[i] < 1) {
-                throw new IllegalArgumentException("ResNetConfig: stage " + i + " needs at least one block and one"
-                        + " channel, got " + blocks[i] + " blocks of " + widths[i]);
+            if (blocks[i] < 1 || blocks[i] > MAX_BLOCKS || widths[i] < 1) {
+                throw new IllegalArgumentException("ResNetConfig: stage " + i + " needs 1.." + MAX_BLOCKS
+                        + " blocks of at least one channel, got " + blocks[i] + " blocks of " + widths[i]);
             }
         }
         if (stemWidth < 1 || inputChannels < 1) {

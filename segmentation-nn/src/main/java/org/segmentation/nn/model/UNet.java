@@ -369,11 +369,9 @@ public final class UNet implements SegmentationModel {
      * A hand-edited config (classes or base_filters of a billion) would make the constructor allocate gigabytes
      * before the weights' shapes are compared. The second 3x3 convolution of each level alone holds
      * {@code 9 f^2} weights ({@code f} its filters) and the head {@code classes * baseFilters}: a lower bound on
-     * the parameters, which a weights file that fits the config must hold at least. Checked only for networks of
-     * more than {@link #PREALLOCATION_CHECK_PARAMETERS} parameters, which are costly to allocate.
+     * the parameters, which a weights file that fits the config must hold at least
+     * ({@link ConfigFields#requireWeightsFor}).
      */
-    private static final double PREALLOCATION_CHECK_PARAMETERS = 1 << 22;
-
     private static void checkSizeBeforeAllocation(UNetConfig c, SavedModel saved, Path dir)
             throws ModelFormatException {
         double needed = (double) c.classes() * c.baseFilters();
@@ -381,17 +379,8 @@ public final class UNet implements SegmentationModel {
             double f = (double) c.baseFilters() * (1L << level);
             needed += 9 * f * f;
         }
-        long held = 0;
-        for (org.segmentation.core.io.Tensor t : saved.weights().tensors().values()) {
-            held += t.numel();
-        }
-        // A small mismatch is left to ModelWeights.load, whose message names the first tensor that differs.
-        if (needed > held && needed > PREALLOCATION_CHECK_PARAMETERS) {
-            throw new ModelFormatException(dir.resolve(ModelFiles.CONFIG), null, String.format(java.util.Locale.ROOT,
-                    "declares a network of at least %.0f parameters (classes %d, depth %d, base_filters %d), but %s"
-                    + " holds only %d values; the config does not fit the weights", needed, c.classes(), c.depth(),
-                    c.baseFilters(), ModelFiles.WEIGHTS, held));
-        }
+        ConfigFields.requireWeightsFor(needed, "classes " + c.classes() + ", depth " + c.depth() + ", base_filters "
+                + c.baseFilters(), saved, dir);
     }
 
     private static final Set<String> CONFIG_KEYS = Set.of("architecture", "input_channels", "classes", "depth",

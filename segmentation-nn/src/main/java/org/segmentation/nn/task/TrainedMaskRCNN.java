@@ -80,6 +80,9 @@ public final class TrainedMaskRCNN {
             throw new ModelFormatException(configFile, null, "a Mask R-CNN model needs \"transform\", \"input\""
                     + " and \"class_names\"");
         }
+        if (!t.isObject()) {
+            throw new ModelFormatException(configFile, null, "\"transform\" is " + t + ", not an object");
+        }
         MaskRCNN network = MaskRCNN.fromSaved(saved, d);
         try {
             MaskRCNNTransform transform = new MaskRCNNTransform(integer(t, "min_size", configFile),
@@ -93,19 +96,22 @@ public final class TrainedMaskRCNN {
 
     /**
      * Whether {@code dir} (a model directory or a training output folder) holds a Mask R-CNN: its
-     * {@code config.json} says {@code "architecture": "maskrcnn"}. Reads only that file.
+     * {@code config.json} says {@code "architecture": "maskrcnn"}. Reads only that file, with the checks of
+     * {@link ModelFiles#readConfig}, so that a file either loader would refuse is refused here with the same
+     * message.
      *
      * @throws FileNotFoundException naming {@code dir} if it holds no model
-     * @throws ModelFormatException if the config file is not JSON
+     * @throws ModelFormatException naming the file if it is not a JSON object of a supported format version, or
+     *     its {@code "architecture"} is not a string
      */
     public static boolean describes(Path dir) throws IOException {
-        Path config = TrainedUNet.resolve(dir).resolve(ModelFiles.CONFIG);
-        try {
-            JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile());
-            return root != null && MaskRCNN.ARCHITECTURE.equals(root.path("architecture").asText(null));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new ModelFormatException(config, null, "not valid JSON: " + e.getOriginalMessage(), e);
+        Path d = TrainedUNet.resolve(dir);
+        JsonNode arch = ModelFiles.readConfig(d).get("architecture");
+        if (arch != null && !arch.isTextual()) {
+            throw new ModelFormatException(d.resolve(ModelFiles.CONFIG), null, "\"architecture\" is " + arch
+                    + ", not a string");
         }
+        return arch != null && MaskRCNN.ARCHITECTURE.equals(arch.textValue());
     }
 
     /** Saves as model directory {@code dir}, replacing a model directory already there (see {@link ModelFiles}). */

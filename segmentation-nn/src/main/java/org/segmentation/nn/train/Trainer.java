@@ -293,12 +293,12 @@ public final class Trainer {
                     + "); the file was not written by this trainer or was edited");
         }
         JsonNode bestStep = extra.get("best_step");
-        if (bestStep != null && (!bestStep.canConvertToLong() || bestStep.longValue() < -1
-                || bestStep.longValue() > step)) {
+        if (bestStep != null && (!bestStep.isIntegralNumber() || !bestStep.canConvertToLong()
+                || bestStep.longValue() < -1 || bestStep.longValue() > step)) {
             throw new ModelFormatException(stateFile, null, "extra.best_step " + bestStep + " is not in -1.." + step);
         }
         JsonNode since = extra.get("validations_since_best");
-        if (since != null && (!since.canConvertToInt() || since.intValue() < 0)) {
+        if (since != null && (!since.isIntegralNumber() || !since.canConvertToInt() || since.intValue() < 0)) {
             throw new ModelFormatException(stateFile, null, "extra.validations_since_best " + since
                     + " is not a non-negative integer");
         }

@@ -1,19 +1,31 @@
 package org.segmentation.nn.train;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.segmentation.core.io.AtomicFiles;
+import org.segmentation.nn.io.ModelFormatException;
 
 /**
  * What a training run recorded, as plain data for plots and reports: per step the loss and the learning rate,
@@ -34,6 +46,11 @@ public final class TrainingHistory {
     public static final String JSON_FILE = "history.json";
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory STRICT_JSON = JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
+    /** The strings {@link #write} writes for the non-finite numbers. */
+    private static final Map<String, Double> NON_FINITE = Map.of("NaN", Double.NaN, "Infinity",
+            Double.POSITIVE_INFINITY, "-Infinity", Double.NEGATIVE_INFINITY);
 
     private long[] steps = new long[64];
     private int[] epochs = new int[64];
@@ -177,50 +194,299 @@ public final class TrainingHistory {
     }
 
     /**
-     * Reads a history written by {@link #write} (its {@link #JSON_FILE}).
+     * Reads a history written by {@link #write} (its {@link #JSON_FILE}), as {@code Trainer.resume} does. The file
+     * is parsed as a stream, so reading takes about the memory of the history; a file of more than 1/16 of the
+     * Java heap is refused. Numbers may be the strings "NaN", "Infinity" and "-Infinity" that {@link #write}
+     * writes for them. Checked: steps count up from 1, epochs do not decrease, learning rates are finite and
+     * non-negative, validations are in step order, each validation has every field ({@code mask_ap} and
+     * {@code mask_ap50} may be missing, as before they existed), and its IoU, Dice, pixel accuracy and APs are NaN
+     * or in [0, 1], with as many per-class IoUs and Dices as the first validation. Other fields are ignored.
      *
-     * @throws IOException if the file cannot be read or is not such a history
+     * @throws java.nio.file.NoSuchFileException if the file does not exist
+     * @throws ModelFormatException naming the file and the problem if it is not such a history (not UTF-8 JSON,
+     *     a field missing or of the wrong type, a value out of range or out of order) or is too large
      */
     public static TrainingHistory read(Path jsonFile) throws IOException {
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readAllBytes(jsonFile));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IOException(jsonFile + ": not a valid training history (" + e.getOriginalMessage()
-                    + "); delete it to resume with the history started afresh", e);
+        if (!Files.isRegularFile(jsonFile)) {
+            if (!Files.exists(jsonFile)) {
+                throw new NoSuchFileException(jsonFile.toString());
+            }
+            throw corrupt(jsonFile, "is not a regular file", null);
         }
-        JsonNode st = root == null ? null : root.get("steps");
-        JsonNode vs = root == null ? null : root.get("validations");
-        if (st == null || vs == null || !vs.isArray()) {
-            throw new IOException(jsonFile + ": not a training history (no 'steps' and 'validations')");
+        long size = Files.size(jsonFile);
+        long limit = Runtime.getRuntime().maxMemory() / 16;
+        if (size > limit) {
+            throw corrupt(jsonFile, "has " + size + " bytes, more than 1/16 of the Java heap (" + limit
+                    + " bytes); raise -Xmx to read it", null);
         }
-        TrainingHistory h = new TrainingHistory();
-        JsonNode step = st.path("step");
-        JsonNode epoch = st.path("epoch");
-        JsonNode loss = st.path("loss");
-        JsonNode lr = st.path("lr");
-        int n = step.size();
-        if (epoch.size() != n || loss.size() != n || lr.size() != n) {
-            throw new IOException(jsonFile + ": the step columns have different lengths");
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        try (JsonParser p = STRICT_JSON.createParser(new InputStreamReader(Files.newInputStream(jsonFile), utf8))) {
+            return new Reader(p, jsonFile).history();
+        } catch (CharacterCodingException e) {
+            throw corrupt(jsonFile, "not valid UTF-8", e);
+        } catch (JsonProcessingException e) {
+            throw corrupt(jsonFile, "not valid JSON: " + e.getOriginalMessage(), e);
         }
-        for (int i = 0; i < n; i++) {
-            h.addStep(step.get(i).asLong(), epoch.get(i).asInt(), loss.get(i).asDouble(), lr.get(i).asDouble());
-        }
-        for (JsonNode o : vs) {
-            h.addValidation(new ValidationResult(o.path("step").asLong(), o.path("epoch").asLong(),
-                    o.path("loss").asDouble(), o.path("mean_iou").asDouble(), o.path("mean_dice").asDouble(),
-                    o.path("pixel_accuracy").asDouble(), doubles(o.path("iou")), doubles(o.path("dice")),
-                    o.path("mask_ap").asDouble(Double.NaN), o.path("mask_ap50").asDouble(Double.NaN)));
-        }
-        return h;
     }
 
-    private static double[] doubles(JsonNode a) {
-        double[] out = new double[a.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = a.get(i).asDouble();
+    private static ModelFormatException corrupt(Path file, String problem, Throwable cause) {
+        return new ModelFormatException(file, null, problem + "; to resume anyway, delete the file (the history"
+                + " then starts afresh)", cause);
+    }
+
+    /** What a column of numbers holds. */
+    private enum Kind {
+        /** Losses: any number, NaN and the infinities included. */
+        ANY("a number"),
+        /** Learning rates. */
+        RATE("a finite number >= 0"),
+        /** IoU, Dice, pixel accuracy and AP: NaN where undefined. */
+        FRACTION("NaN or a number in [0, 1]");
+
+        final String description;
+
+        Kind(String description) {
+            this.description = description;
         }
-        return out;
+
+        boolean admits(double v) {
+            return switch (this) {
+                case ANY -> true;
+                case RATE -> v >= 0 && v < Double.POSITIVE_INFINITY;
+                case FRACTION -> Double.isNaN(v) || (v >= 0 && v <= 1);
+            };
+        }
+    }
+
+    /** The parser of {@link #read}: a JSON stream into primitive columns, checking every value as it goes. */
+    private static final class Reader {
+        private final JsonParser p;
+        private final Path file;
+
+        Reader(JsonParser p, Path file) {
+            this.p = p;
+            this.file = file;
+        }
+
+        TrainingHistory history() throws IOException {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw problem("", "not a JSON object");
+            }
+            TrainingHistory h = null;
+            List<ValidationResult> validations = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                p.nextToken();
+                switch (key) {
+                    case "steps" -> h = steps();
+                    case "validations" -> validations = validations();
+                    default -> p.skipChildren();
+                }
+            }
+            if (p.nextToken() != null) {
+                throw problem("", "not valid JSON: more after the object");
+            }
+            if (h == null || validations == null) {
+                throw problem("", "\"" + (h == null ? "steps" : "validations") + "\" is missing");
+            }
+            validations.forEach(h::addValidation);
+            return h;
+        }
+
+        private TrainingHistory steps() throws IOException {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                throw problem("steps", "is " + token() + ", not an object");
+            }
+            long[] step = null;
+            long[] epoch = null;
+            double[] loss = null;
+            double[] lr = null;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                p.nextToken();
+                String at = "steps." + key;
+                switch (key) {
+                    case "step" -> step = integers(at, 1, Long.MAX_VALUE);
+                    case "epoch" -> epoch = integers(at, 0, Integer.MAX_VALUE);
+                    case "loss" -> loss = numbers(at, Kind.ANY);
+                    case "lr" -> lr = numbers(at, Kind.RATE);
+                    default -> p.skipChildren();
+                }
+            }
+            String missing = step == null ? "step" : epoch == null ? "epoch" : loss == null ? "loss"
+                    : lr == null ? "lr" : null;
+            if (missing != null) {
+                throw problem("steps." + missing, "is missing");
+            }
+            int n = step.length;
+            if (epoch.length != n || loss.length != n || lr.length != n) {
+                throw problem("steps", "has columns of different lengths: step " + n + ", epoch " + epoch.length
+                        + ", loss " + loss.length + ", lr " + lr.length);
+            }
+            TrainingHistory h = new TrainingHistory();
+            for (int i = 0; i < n; i++) {
+                if (i > 0 && step[i] <= step[i - 1]) {
+                    throw problem("steps.step[" + i + "]", "is " + step[i] + " after " + step[i - 1]
+                            + "; steps must increase");
+                }
+                if (i > 0 && epoch[i] < epoch[i - 1]) {
+                    throw problem("steps.epoch[" + i + "]", "is " + epoch[i] + " after " + epoch[i - 1]
+                            + "; epochs must not decrease");
+                }
+                h.addStep(step[i], (int) epoch[i], loss[i], lr[i]);
+            }
+            return h;
+        }
+
+        private List<ValidationResult> validations() throws IOException {
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                throw problem("validations", "is " + token() + ", not an array");
+            }
+            List<ValidationResult> out = new ArrayList<>();
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                String at = "validations[" + out.size() + "]";
+                ValidationResult r = validation(at);
+                if (!out.isEmpty()) {
+                    ValidationResult first = out.get(0);
+                    ValidationResult last = out.get(out.size() - 1);
+                    if (r.step() < last.step()) {
+                        throw problem(at + ".step", "is " + r.step() + " after " + last.step()
+                                + "; validations must be in step order");
+                    }
+                    if (r.iou().length != first.iou().length) {
+                        throw problem(at + ".iou", "has " + r.iou().length + " classes, validations[0] "
+                                + first.iou().length);
+                    }
+                }
+                out.add(r);
+            }
+            return out;
+        }
+
+        private ValidationResult validation(String at) throws IOException {
+            if (p.currentToken() != JsonToken.START_OBJECT) {
+                throw problem(at, "is " + token() + ", not an object");
+            }
+            Map<String, Object> f = new HashMap<>();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String key = p.currentName();
+                p.nextToken();
+                String where = at + "." + key;
+                switch (key) {
+                    case "step", "epoch" -> f.put(key, integer(where, 0, Long.MAX_VALUE));
+                    case "loss" -> f.put(key, number(where, Kind.ANY));
+                    case "mean_iou", "mean_dice", "pixel_accuracy", "mask_ap", "mask_ap50" ->
+                            f.put(key, number(where, Kind.FRACTION));
+                    case "iou", "dice" -> f.put(key, numbers(where, Kind.FRACTION));
+                    default -> p.skipChildren();
+                }
+            }
+            for (String key : List.of("step", "epoch", "loss", "mean_iou", "mean_dice", "pixel_accuracy", "iou",
+                    "dice")) {
+                if (!f.containsKey(key)) {
+                    throw problem(at + "." + key, "is missing");
+                }
+            }
+            double[] iou = (double[]) f.get("iou");
+            double[] dice = (double[]) f.get("dice");
+            if (iou.length != dice.length) {
+                throw problem(at, "has " + iou.length + " IoUs but " + dice.length + " Dices");
+            }
+            return new ValidationResult((long) f.get("step"), (long) f.get("epoch"), (double) f.get("loss"),
+                    (double) f.get("mean_iou"), (double) f.get("mean_dice"), (double) f.get("pixel_accuracy"), iou,
+                    dice, (double) f.getOrDefault("mask_ap", Double.NaN),
+                    (double) f.getOrDefault("mask_ap50", Double.NaN));
+        }
+
+        /** An array of integers in {@code [min, max]}. */
+        private long[] integers(String at, long min, long max) throws IOException {
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                throw problem(at, "is " + token() + ", not an array");
+            }
+            long[] out = new long[16];
+            int n = 0;
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, grow(n, at));
+                }
+                out[n] = integer(at + "[" + n + "]", min, max);
+                n++;
+            }
+            return Arrays.copyOf(out, n);
+        }
+
+        /** An array of numbers of one kind. */
+        private double[] numbers(String at, Kind kind) throws IOException {
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                throw problem(at, "is " + token() + ", not an array");
+            }
+            double[] out = new double[16];
+            int n = 0;
+            while (p.nextToken() != JsonToken.END_ARRAY) {
+                if (n == out.length) {
+                    out = Arrays.copyOf(out, grow(n, at));
+                }
+                out[n] = number(at + "[" + n + "]", kind);
+                n++;
+            }
+            return Arrays.copyOf(out, n);
+        }
+
+        private int grow(int n, String at) throws ModelFormatException {
+            if (n >= Integer.MAX_VALUE / 2) {
+                throw problem(at, "has more than " + n + " values");
+            }
+            return n * 2;
+        }
+
+        /** The current token: an integer in {@code [min, max]}. */
+        private long integer(String at, long min, long max) throws IOException {
+            if (p.currentToken() != JsonToken.VALUE_NUMBER_INT
+                    || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                    || p.getLongValue() < min || p.getLongValue() > max) {
+                throw problem(at, "is " + token() + ", not an integer " + (max == Long.MAX_VALUE ? ">= " + min
+                        : "in " + min + ".." + max));
+            }
+            return p.getLongValue();
+        }
+
+        /** The current token: a number, or a string {@link TrainingHistory#write} writes for NaN or an infinity. */
+        private double number(String at, Kind kind) throws IOException {
+            double v;
+            JsonToken t = p.currentToken();
+            if (t == JsonToken.VALUE_NUMBER_INT || t == JsonToken.VALUE_NUMBER_FLOAT) {
+                v = p.getDoubleValue();
+            } else if (t == JsonToken.VALUE_STRING && NON_FINITE.containsKey(p.getText())) {
+                v = NON_FINITE.get(p.getText());
+            } else {
+                throw problem(at, "is " + token() + ", not a number");
+            }
+            if (!kind.admits(v)) {
+                throw problem(at, "is " + token() + ", not " + kind.description);
+            }
+            return v;
+        }
+
+        /** The current token as the message shows it: JSON text, shortened. */
+        private String token() throws IOException {
+            JsonToken t = p.currentToken();
+            if (t == JsonToken.START_OBJECT) {
+                return "an object";
+            }
+            if (t == JsonToken.START_ARRAY) {
+                return "an array";
+            }
+            if (t == null) {
+                return "the end of the file";
+            }
+            String text = t == JsonToken.VALUE_STRING ? '"' + p.getText() + '"' : p.getText();
+            return text.length() > 40 ? text.substring(0, 37) + "..." : text;
+        }
+
+        private ModelFormatException problem(String at, String problem) {
+            return corrupt(file, (at.isEmpty() ? "" : at + " ") + problem, null);
+        }
     }
 
     private static void writeAtomically(Path file, byte[] bytes) throws IOException {

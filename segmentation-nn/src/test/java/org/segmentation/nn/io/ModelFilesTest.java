@@ -195,6 +195,32 @@ class ModelFilesTest {
     }
 
     @Test
+    void aFolderWhereAFileShouldBeIsNamedNotReadAsAnEmptyOrUnnamedError() throws IOException {
+        for (String name : List.of(ModelFiles.WEIGHTS, ModelFiles.OPTIMIZER, ModelFiles.TRAINING_STATE)) {
+            Path d = dir.resolve("c-" + name);
+            ModelFiles.saveCheckpoint(d, checkpoint(1));
+            Files.delete(d.resolve(name));
+            Files.createDirectory(d.resolve(name));
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.loadCheckpoint(d));
+            assertEquals(d.resolve(name), e.file());
+            assertEquals(d.resolve(name) + ": is a folder, not a file", e.getMessage());
+        }
+    }
+
+    @Test
+    void readConfigChecksTheConfigAsLoadingDoesWithoutTheWeights() throws IOException {
+        Path d = dir.resolve("m");
+        ModelFiles.saveModel(d, model(1));
+        Files.delete(d.resolve(ModelFiles.WEIGHTS));
+        ObjectNode config = ModelFiles.readConfig(d);
+        assertEquals(model(1).config(), config);
+        Files.writeString(d.resolve(ModelFiles.CONFIG), "{\"format_version\": 99}");
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.readConfig(d));
+        assertEquals(d.resolve(ModelFiles.CONFIG), e.file());
+        assertTrue(e.getMessage().contains("format_version 99 is newer"), e.getMessage());
+    }
+
+    @Test
     void reservedKeysAreRefused() {
         SavedModel m = model(1);
         m.config().put("save_id", "mine");

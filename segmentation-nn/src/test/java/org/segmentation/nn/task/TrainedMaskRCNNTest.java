@@ -2,6 +2,7 @@ package org.segmentation.nn.task;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,5 +116,93 @@ class TrainedMaskRCNNTest {
         e = assertThrows(ModelFormatException.class, () -> MaskRCNN.fromSaved(ModelFiles.loadModel(
                 dir.resolve("unet")), dir.resolve("unet")));
         assertTrue(e.getMessage().contains("architecture is \"unet\", expected \"maskrcnn\""), e.getMessage());
+    }
+
+    @Test
+    void describesTellsTheArchitecturesApartAndRefusesMalformedConfigsNamingTheFile() throws Exception {
+        TrainedMaskRCNN model = new TrainedMaskRCNN(new MaskRCNN(tiny(), 3), MaskRCNNTransform.imagenet(48, 80),
+                TrainedUNet.defaultClassNames(4));
+        Path m = dir.resolve("m");
+        model.save(m);
+        new UNet(UNetConfig.of(3, 2).withDepth(2).withBaseFilters(4), 1).save(dir.resolve("unet"));
+        assertTrue(TrainedMaskRCNN.describes(m));
+        assertFalse(TrainedMaskRCNN.describes(dir.resolve("unet")));
+
+        Path config = m.resolve(ModelFiles.CONFIG);
+        String good = Files.readString(config);
+        String arch = "\"architecture\" : \"maskrcnn\"";
+        byte[] utf32 = new byte[] {0, 0, (byte) 0xfe, (byte) 0xff, 0, 0, 0, '{', 0, 0};
+        Object[][] cases = {
+            {"", "not a JSON object"},
+            {"[1, 2]", "not a JSON object"},
+            {good.substring(0, good.length() / 2), "not valid JSON"},
+            {good + " trailing", "not valid JSON"},
+            {good.replace(arch, arch + ", \"architecture\" : \"unet\""), "Duplicate field 'architecture'"},
+            {good.replace(arch, "\"architecture\" : 5"), "\"architecture\" is 5, not a string"},
+            {good.replace(arch, "\"architecture\" : [\"maskrcnn\"]"),
+                "\"architecture\" is [\"maskrcnn\"], not a string"},
+            {good.replaceFirst("\"format_version\" : \\d+", "\"format_version\" : \"2\""),
+                "format_version is \"2\", not a positive integer"},
+            {"[".repeat(5000), "not valid JSON"},
+            {utf32, "not valid UTF-8"},
+            {new byte[] {'{', (byte) 0xc3, '}'}, "not valid UTF-8"},
+        };
+        for (Object[] c : cases) {
+            if (c[0] instanceof String text) {
+                Files.writeString(config, text);
+            } else {
+                Files.write(config, (byte[]) c[0]);
+            }
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.describes(m),
+                    c[1].toString());
+            assertEquals(config, e.file());
+            assertTrue(e.getMessage().startsWith(config + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains(c[1].toString()), "'" + c[1] + "' in " + e.getMessage());
+        }
+    }
+
+    @Test
+    void absurdSizesInTheConfigAreRefusedBeforeTheNetworkIsAllocated() throws Exception {
+        TrainedMaskRCNN model = new TrainedMaskRCNN(new MaskRCNN(tiny(), 3), MaskRCNNTransform.imagenet(48, 80),
+                TrainedUNet.defaultClassNames(4));
+        Path m = dir.resolve("m");
+        model.save(m);
+        Path config = m.resolve(ModelFiles.CONFIG);
+        ObjectMapper json = new ObjectMapper();
+        String good = Files.readString(config);
+        // each took gigabytes (std::bad_alloc from ND4J, or minutes and then OutOfMemoryError) before the check
+        String[][] cases = {
+            {"representation", "2000000000", "declares a network of at least"},
+            {"fpn", "100000", "declares a network of at least"},
+            {"classes", "100000000", "declares a network of at least"},
+            {"mask_width", "1000000", "declares a network of at least"},
+            {"input_channels", "100000000", "declares a network of at least"},
+            {"widths", "[4, 4, 8, 100000]", "declares a network of at least"},
+            {"blocks", "[1, 1, 1, 100000]", "needs 1..1024 blocks"},
+            {"transform", "5", "\"transform\" is 5, not an object"},
+        };
+        for (String[] c : cases) {
+            ObjectNode edited = (ObjectNode) json.readTree(good);
+            edited.set(c[0], json.readTree(c[1]));
+            Files.writeString(config, edited.toString());
+            long t0 = System.nanoTime();
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m), c[0]);
+            assertTrue(e.getMessage().startsWith(config + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains(c[2]), "'" + c[2] + "' in " + e.getMessage());
+            assertTrue(System.nanoTime() - t0 < 10_000_000_000L, c[0] + " refused at once");
+        }
+    }
+
+    @Test
+    void aFolderWhereAModelFileShouldBeIsNamed() throws Exception {
+        TrainedMaskRCNN model = new TrainedMaskRCNN(new MaskRCNN(tiny(), 3), MaskRCNNTransform.imagenet(48, 80),
+                TrainedUNet.defaultClassNames(4));
+        Path m = dir.resolve("m");
+        model.save(m);
+        Path weights = m.resolve(ModelFiles.WEIGHTS);
+        Files.delete(weights);
+        Files.createDirectory(weights);
+        ModelFormatException e = assertThrows(ModelFormatException.class, () -> TrainedMaskRCNN.load(m));
+        assertEquals(weights + ": is a folder, not a file", e.getMessage());
     }
 }

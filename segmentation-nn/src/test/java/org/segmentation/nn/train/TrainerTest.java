@@ -164,6 +164,47 @@ class TrainerTest {
     }
 
     @Test
+    void aCorruptHistoryBlocksResumeNamingTheFileUntilItIsDeleted(@TempDir Path tmp) throws Exception {
+        stochasticRun(5, 1, 0, tmp).fit(TRAIN, null, VALID);
+        Path history = tmp.resolve(TrainingHistory.JSON_FILE);
+        String good = Files.readString(history);
+        String edited = good.replaceFirst("\"step\" : \\[ 1,", "\"step\" : [ \"one\",");
+        assertFalse(edited.equals(good), good);
+        Files.writeString(history, edited);
+        Trainer blocked = stochasticRun(5, 2, 0, tmp);
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> blocked.resume(tmp.resolve(Trainer.LAST)));
+        assertEquals(history.toAbsolutePath(), e.file());
+        assertTrue(e.getMessage().contains("steps.step[0] is \"one\", not an integer >= 1"), e.getMessage());
+        assertTrue(e.getMessage().contains("delete the file"), e.getMessage());
+
+        Files.delete(history);
+        Trainer resumed = stochasticRun(5, 2, 0, tmp);
+        resumed.resume(tmp.resolve(Trainer.LAST));
+        assertEquals(4, resumed.step());
+        assertEquals(0, resumed.history().size(), "the history starts afresh");
+        assertEquals(8, resumed.fit(TRAIN, null, VALID).steps());
+        assertArrayEquals(new long[] {5, 6, 7, 8}, resumed.history().steps());
+    }
+
+    @Test
+    void aFractionalCountInTheCheckpointStateIsRefused(@TempDir Path tmp) throws Exception {
+        stochasticRun(5, 1, 0, tmp).fit(TRAIN, null, VALID);
+        Path state = tmp.resolve(Trainer.LAST).resolve(ModelFiles.TRAINING_STATE);
+        String good = Files.readString(state);
+        for (String[] edit : new String[][] {{"\"best_step\" : (\\d+)", "\"best_step\" : $1.5"},
+                {"\"validations_since_best\" : (\\d+)", "\"validations_since_best\" : $1.5"}}) {
+            String edited = good.replaceFirst(edit[0], edit[1]);
+            assertFalse(edited.equals(good), edit[0] + " in " + good);
+            Files.writeString(state, edited);
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> stochasticRun(5, 2, 0, tmp).resume(tmp.resolve(Trainer.LAST)));
+            assertTrue(e.getMessage().startsWith(state + ": extra."), e.getMessage());
+            assertTrue(e.getMessage().contains(".5 is not"), e.getMessage());
+        }
+    }
+
+    @Test
     void sameSeedSameWeightsOtherSeedOtherWeights() throws Exception {
         Function<Long, float[]> run = seed -> {
             TinyNet net = new TinyNet(1, 6, 3, 0.3, 5);
