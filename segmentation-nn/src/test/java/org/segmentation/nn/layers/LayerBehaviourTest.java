@@ -75,6 +75,41 @@ class LayerBehaviourTest {
         }
     }
 
+    @Test
+    void convTransposeFloatLoopsMatchTheNd4jOpsPath() {
+        // The float32 loops (CPU backend), which add the bias while interleaving and sum its gradient while
+        // de-interleaving, against the ND4J ops that the float64 gradient check covers: the same GEMMs on the same
+        // operands, so the output, dX and the weight gradient agree exactly; the bias gradient is the same sum in
+        // another order (float partial sums per row, then double, against ND4J's reduction), held to 1e-5 of its
+        // scale (sums of 2·2H·2W ≈ 600 unit Gaussians), far below a wrong or missing term (order 1 and more).
+        Random rng = new Random(13);
+        for (long[] shape : new long[][] {{2, 5, 6, 7}, {3, 4, 4, 4}}) {
+            INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, shape);
+            ConvTranspose2x2[] up = new ConvTranspose2x2[2];
+            ParameterBuffer[] params = new ParameterBuffer[2];
+            for (int l = 0; l < 2; l++) {   // the same weights: the same seed
+                ParameterBuffer.Builder pb = ParameterBuffer.builder(DataType.FLOAT);
+                up[l] = new ConvTranspose2x2(pb, "up", (int) shape[1], 3, new Random(14));
+                params[l] = pb.build();
+            }
+            up[1].useNd4jOps();
+            INDArray dY = GradCheck.gaussian(rng, DataType.FLOAT, shape[0], 3, 2 * shape[2], 2 * shape[3]);
+            INDArray[] y = new INDArray[2], dX = new INDArray[2];
+            for (int l = 0; l < 2; l++) {
+                params[l].zeroGradients();
+                y[l] = up[l].forward(x);
+                dX[l] = up[l].backward(dY);
+            }
+            assertArrayEquals(flat(y[1]), flat(y[0]), 0f);
+            assertArrayEquals(flat(dX[1]), flat(dX[0]), 0f);
+            assertArrayEquals(flat(up[1].weight().grad()), flat(up[0].weight().grad()), 0f);
+            float[] bLoops = flat(up[0].bias().grad()), bOps = flat(up[1].bias().grad());
+            for (int k = 0; k < 3; k++) {
+                assertEquals(bOps[k], bLoops[k], 1e-5 * (1 + Math.abs(bOps[k])), "bias gradient " + k);
+            }
+        }
+    }
+
     private static float[] flat(INDArray a) {
         return a.dup('c').reshape(a.length()).toFloatVector();
     }
