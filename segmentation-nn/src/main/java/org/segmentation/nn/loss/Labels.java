@@ -19,24 +19,36 @@ final class Labels {
      * @return K
      */
     static int check(String what, INDArray logits, INDArray labels, IgnoreLabel ignoreLabel) {
+        int k = checkShapes(what, logits, labels, ignoreLabel);
+        INDArray l = labels.castTo(DataType.DOUBLE);
+        INDArray valid = valid(labels, ignoreLabel, DataType.DOUBLE);
+        if (valid.any()) {
+            INDArray kept = l.mul(valid);
+            requireRange(what, kept.minNumber().doubleValue(), kept.maxNumber().doubleValue(), k, ignoreLabel);
+        }
+        return k;
+    }
+
+    /** The shape and ignore-label part of {@link #check}, without the label range; returns K. */
+    static int checkShapes(String what, INDArray logits, INDArray labels, IgnoreLabel ignoreLabel) {
         Shapes.require(what + " logits", "(N,K,H,W)", logits, Shapes.ANY, Shapes.ANY, Shapes.ANY, Shapes.ANY);
         Shapes.requireFloating(logits.dataType());
         Shapes.require(what + " labels", "(N,H,W)", labels, logits.size(0), logits.size(2), logits.size(3));
         int k = (int) logits.size(1);
         ignoreLabel.checkFor(k);
-        INDArray l = labels.castTo(DataType.DOUBLE);
-        INDArray valid = valid(labels, ignoreLabel, DataType.DOUBLE);
-        if (valid.any()) {
-            INDArray kept = l.mul(valid);
-            double min = kept.minNumber().doubleValue();
-            double max = kept.maxNumber().doubleValue();
-            if (min < 0 || max >= k) {
-                throw new IllegalArgumentException(what + " labels: expected values in [0, " + k + ")"
-                        + ignoreLabel.orIgnoredText().replace(" nor ", " or ") + ", got range [" + min + ", " + max
-                        + "] outside the ignored pixels");
-            }
-        }
         return k;
+    }
+
+    /**
+     * The range part of {@link #check}: the smallest and largest label outside the ignored pixels must lie in
+     * [0, K).
+     */
+    static void requireRange(String what, double min, double max, int k, IgnoreLabel ignoreLabel) {
+        if (min < 0 || max >= k) {
+            throw new IllegalArgumentException(what + " labels: expected values in [0, " + k + ")"
+                    + ignoreLabel.orIgnoredText().replace(" nor ", " or ") + ", got range [" + min + ", " + max
+                    + "] outside the ignored pixels");
+        }
     }
 
     /** 1 where the label is not {@code ignoreLabel}, else 0; (N,H,W) of type dt. */

@@ -80,6 +80,35 @@ class LossGradientCheckTest {
     }
 
     @Test
+    void crossEntropyFloatLoopsMatchTheGradientCheckedDoublePath() {
+        // float32 on the CPU backend runs a loop per pixel; float64 runs the ND4J ops checked above. The same logits
+        // and labels (weights and ignored pixels included) must give the same loss and gradient up to float32
+        // rounding: log-softmax of logits of size ~4 rounds to about 1e-6, so 1e-5 of the loss and of the largest
+        // gradient leaves a margin of 10, far below a wrong term (order 1/pixels and more).
+        Random rng = new Random(21);
+        double[] weights = {0.5, 2, 1, 3};
+        for (boolean weightedIgnoring : new boolean[] {false, true}) {
+            Loss ce = weightedIgnoring ? new SoftmaxCrossEntropy(weights, IGNORED) : new SoftmaxCrossEntropy();
+            INDArray logits = gaussian(rng, D, 3, 4, 5, 7).muli(2);
+            INDArray y = labels(rng, 3, 5, 7, 4, weightedIgnoring);
+            LossResult d = ce.compute(logits, y);
+            LossResult f = ce.compute(logits.castTo(DataType.FLOAT), y);
+            assertEquals(d.loss(), f.loss(), 1e-5 * d.loss());
+            double scale = d.dLogits().amaxNumber().doubleValue();
+            double diff = d.dLogits().sub(f.dLogits().castTo(D)).amaxNumber().doubleValue();
+            assertTrue(diff < 1e-5 * scale, "largest gradient difference " + diff + " of " + scale);
+        }
+        // the loop's label check reports like the ND4J path's
+        for (DataType t : new DataType[] {DataType.FLOAT, D}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new SoftmaxCrossEntropy(
+                    null, IgnoreLabel.of(7)).compute(Nd4j.zeros(t, 2, 3, 4, 4), Nd4j.zeros(DataType.INT32, 2, 4, 4)
+                    .addi(3)));
+            assertTrue(e.getMessage().contains("[0, 3)") && e.getMessage().contains("7")
+                    && e.getMessage().contains("[3.0, 3.0]"), e.getMessage());
+        }
+    }
+
+    @Test
     void exactValues() {
         // equal logits: every class has p = 1/K, so CE = log K and focal(γ=2) = (1 − 1/K)²·log K
         INDArray flat = Nd4j.zeros(D, 1, 4, 2, 3);
