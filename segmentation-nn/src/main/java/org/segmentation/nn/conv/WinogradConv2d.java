@@ -36,15 +36,14 @@ import org.segmentation.nn.Scalars;
  * and each thread takes a run of blocks and carries one block at a time through all three stages: input transform
  * (36, C, tiles), 36 single-threaded GEMMs into (36, K, tiles), output transform. A block's transform domain then
  * stays in the core's cache between the stages, where a layer-wide chunk (the earlier design) went out to memory
- * and back twice: for 32 channels that traffic, not the arithmetic, set the time. Backward-weights splits the
- * blocks into a fixed number of groups (twice the machine's cores, fewer for large filters), each with its own
- * (36, K, C) accumulator, summed in group order at the end; the threads take groups as they come free. The off-heap work buffers belong to the calling thread ({@link ConvScratch}), outside any
+ * and back twice: for 32 channels that traffic, not the arithmetic, set the time. Backward-weights gives each
+ * thread its own (36, K, C) accumulator, summed in a fixed order at the end, so results depend on the thread count
+ * but not on timing. The off-heap work buffers belong to the calling thread ({@link ConvScratch}), outside any
  * ND4J workspace, one slice per participating thread, so helper threads keep none of their own (only small Java
  * arrays); nothing is kept between calls, so backward-weights recomputes the input transform from x. A layer with
  * large filters and too few tiles for a block per thread (the deepest layers) runs <b>whole</b> instead: each
- * transform split over channels, the 36 products over the threads ({@link #wholeLayer}). Every choice that shapes a
- * result (blocks or whole, the groups) follows the machine's core count, not the thread limit of the call, so all
- * three passes give the same bits on one thread as on all of them, whatever the timing.
+ * transform split over channels, the 36 products over the threads ({@link #wholeLayer}); its results do not depend
+ * on the thread count.
  *
  * <p><b>Accuracy.</b> F(4×4, 3×3) in float32 rounds more than the direct sum, because its transforms scale values
  * by up to 25 before the products: on unit-Gaussian inputs with up to 40 channels its error is at most about
@@ -180,6 +179,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         int n = (int) x.size(0), c = (int) x.size(1), h = (int) x.size(2), wd = (int) x.size(3);
         int k = (int) dY.size(1);
         int th = (h + 3) / 4, tw = (wd + 3) / 4, rows = n * th;
+        int br = blockRows(tw, rows), blocks = (rows + br - 1) / br;
         long kc = (long) POS * k * c;
         INDArray xc = Scalars.contiguous(x);
         INDArray dYc = Scalars.contiguous(dY);
@@ -207,50 +207,35 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
             addBiasGradient(new double[][] {biasSums}, dB);
             return;
         }
-        // the blocks fall into a fixed number of groups, each summed into its own (36, K, C) accumulator, and the
-        // groups are summed in order at the end: fewer groups where they would exceed ACCUMULATOR_BUDGET (the
-        // deepest layers, whose few tiles make the weight gradient a small share of a step anyway). Groups, block
-        // size and grouping follow the machine's core count, not the current thread limit, so the result is the
-        // same on one thread as on all of them; the threads take the groups as they come free, so a busy core
-        // holds up no other.
-        int groups0 = (int) Math.max(1, Math.min(2L * machineThreads(), ACCUMULATOR_BUDGET / kc));
-        int br = Math.max(1, Math.min(Math.max(1, (blockTiles + tw / 2) / tw), (rows + groups0 - 1) / groups0));
-        int blocks = (rows + br - 1) / br, groups = Math.min(groups0, blocks);
-        int parts = threads == 0 ? ParallelRanges.dynamicParts(groups, 1) : Math.max(1, Math.min(threads, groups));
-        // participant p transforms its blocks in slice p of the INPUT and PRODUCT buffers: the caller's buffers
-        INDArray acc = s.buffer(ConvScratch.ACCUMULATOR, groups * kc);
+        // each part keeps its own (36, K, C) accumulator: fewer parts where they would exceed ACCUMULATOR_BUDGET
+        // (the deepest layers, whose few tiles make the weight gradient a small share of a step anyway)
+        int parts = (int) Math.max(1, Math.min(Math.min(threads(), blocks), ACCUMULATOR_BUDGET / kc));
+        // part p accumulates into acc[p·36KC ..], and transforms its blocks in slice p of the INPUT and PRODUCT
+        // buffers: the caller's buffers, so no part's result depends on when another thread next runs a kernel
+        INDArray acc = s.buffer(ConvScratch.ACCUMULATOR, parts * kc);
         long vSlice = (long) POS * c * br * tw, dSlice = (long) POS * k * br * tw;
         INDArray v = s.buffer(ConvScratch.INPUT, parts * vSlice);
         INDArray d = s.buffer(ConvScratch.PRODUCT, parts * dSlice);
-        double[][] biasSums = new double[groups][k];
-        ParallelRanges.PartBody run = (part, from, to) -> {
-            long vAt = part * vSlice, dAt = part * dSlice;
+        double[][] biasSums = new double[parts][k];
+        ParallelRanges.runParts(blocks, parts, (part, from, to) -> {
+            long at = part * kc, vAt = part * vSlice, dAt = part * dSlice;
             Flat vF = new Flat(v, vAt), dF = new Flat(d, dAt);
             Work work = Work.get(br * tw, Math.max(c, k), 6 * (4 * tw + 2));
-            for (int g = from; g < to; g++) {
-                int first = (int) ((long) blocks * g / groups), end = (int) ((long) blocks * (g + 1) / groups);
-                long at = g * kc;
-                for (int blk = first; blk < end; blk++) {
-                    int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
-                    inputTransform(xF, xPhased, c, h, wd, th, tw, r0, nr, 0, c, vF, work);
-                    gradientTransform(dYF, dYPhased, k, h, wd, th, tw, r0, nr, 0, k, dF, biasSums[g], work);
-                    for (int xi = 0; xi < POS; xi++) {   // acc[ξ] (K, C) += d[ξ] (K, tc) · v[ξ]ᵀ (tc, C)
-                        Gemm.sgemm(false, true, k, c, tc, 1f, d, dAt + (long) xi * k * tc, tc, v,
-                                vAt + (long) xi * c * tc, tc, blk == first ? 0f : 1f, acc, at + (long) xi * k * c, c);
-                    }
+            for (int blk = from; blk < to; blk++) {
+                int r0 = blk * br, nr = Math.min(br, rows - r0), tc = nr * tw;
+                inputTransform(xF, xPhased, c, h, wd, th, tw, r0, nr, 0, c, vF, work);
+                gradientTransform(dYF, dYPhased, k, h, wd, th, tw, r0, nr, 0, k, dF, biasSums[part], work);
+                for (int xi = 0; xi < POS; xi++) {   // acc[ξ] (K, C) += d[ξ] (K, tc) · v[ξ]ᵀ (tc, C)
+                    Gemm.sgemm(false, true, k, c, tc, 1f, d, dAt + (long) xi * k * tc, tc, v,
+                            vAt + (long) xi * c * tc, tc, blk == from ? 0f : 1f, acc, at + (long) xi * k * c, c);
                 }
             }
-        };
-        if (threads == 0) {
-            ParallelRanges.runDynamicParts(groups, 1, run);
-        } else {
-            ParallelRanges.runParts(groups, threads, run);
-        }
-        weightGradient(acc, groups, k, c, dW);
+        });
+        weightGradient(acc, parts, k, c, dW);
         addBiasGradient(biasSums, dB);
     }
 
-    /** dB += the groups' sums of dY per channel, added in group order. */
+    /** dB += the parts' sums of dY per channel, added in part order. */
     private static void addBiasGradient(double[][] biasSums, INDArray dB) {
         float[] total = new float[biasSums[0].length];
         for (int ko = 0; ko < total.length; ko++) {
@@ -301,16 +286,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      * blocks did as well or better, so they keep them.
      */
     private boolean wholeLayer(int tiles, int k, int c) {
-        return (long) k * c >= wholeLayerFilters && tiles < (long) blockTiles * machineThreads();
-    }
-
-    /**
-     * The threads this instance was made for, or the machine's cores: what the choices that shape results (whole
-     * layer or blocks, backward-weights' groups) follow, so that a call under a lower thread limit
-     * ({@link ParallelRanges#withThreads}, a Spark task) gives the same bits.
-     */
-    private int machineThreads() {
-        return threads == 0 ? ParallelRanges.THREADS : threads;
+        return (long) k * c >= wholeLayerFilters && tiles < (long) blockTiles * threads();
     }
 
     /**
@@ -852,8 +828,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
     }
 
     /**
-     * dW[k,c] (3×3) += Gᵀ Z G with Z (6×6) = Σ_p acc[p, :, k, c], the sum of the groups' accumulated (36, K, C)
-     * products in group order; in runs of {@link #FILTER_RUN} consecutive filters, as {@link #filterTransform} in
+     * dW[k,c] (3×3) += Gᵀ Z G with Z (6×6) = Σ_p acc[p, :, k, c], the sum of the parts' accumulated (36, K, C)
+     * products in part order; in runs of {@link #FILTER_RUN} consecutive filters, as {@link #filterTransform} in
      * reverse: 36 bulk reads per part, the transforms as loops over the run, and one read and write of the run's
      * contiguous weights.
      */

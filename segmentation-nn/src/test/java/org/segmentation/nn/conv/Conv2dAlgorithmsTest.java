@@ -16,7 +16,6 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.segmentation.nn.Memory;
-import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.testutil.GradCheck;
 
 /**
@@ -63,40 +62,6 @@ class Conv2dAlgorithmsTest {
         // threads
         check(() -> new WinogradConv2d(1, 1, Long.MAX_VALUE), 3, DataType.FLOAT, 12);
         check(() -> new WinogradConv2d(3, 7, Long.MAX_VALUE), 3, DataType.FLOAT, 12);
-    }
-
-    @Test
-    void winogradGivesTheSameBitsUnderAThreadLimit() {
-        // what shapes a result (blocks or whole layer, backward-weights' groups) follows the machine's cores, not the
-        // call's thread limit: one thread (as in a Spark task) and all of them give the same bits. Shapes: blocks of
-        // a thin first layer, blocks of a middle layer, and a whole layer (300 x 260 filters, 48 tiles).
-        Random rng = new Random(17);
-        int[][] shapes = {{2, 3, 16, 40, 40}, {3, 24, 20, 21, 18}, {3, 300, 260, 16, 16}};
-        for (int[] sh : shapes) {
-            INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, sh[0], sh[1], sh[3], sh[4]);
-            INDArray w = GradCheck.gaussian(rng, DataType.FLOAT, sh[2], sh[1], 3, 3);
-            INDArray b = GradCheck.gaussian(rng, DataType.FLOAT, sh[2]);
-            INDArray dY = GradCheck.gaussian(rng, DataType.FLOAT, sh[0], sh[2], sh[3], sh[4]);
-            float[][] all = passes(x, w, b, dY);
-            float[][] one = ParallelRanges.callWithThreads(1, () -> passes(x, w, b, dY));
-            for (int p = 0; p < all.length; p++) {
-                assertArrayEquals(all[p], one[p], 0f, "pass " + p + " of " + java.util.Arrays.toString(sh));
-            }
-        }
-    }
-
-    /** y, dX, dW and dB of the default Winograd convolution, flattened. */
-    private static float[][] passes(INDArray x, INDArray w, INDArray b, INDArray dY) {
-        WinogradConv2d conv = new WinogradConv2d();
-        INDArray y = Nd4j.create(DataType.FLOAT, x.size(0), w.size(0), x.size(2), x.size(3));
-        conv.forward(x, w, b, y);
-        INDArray dX = Nd4j.create(DataType.FLOAT, x.shape());
-        conv.backwardData(dY, w, dX);
-        INDArray dW = Nd4j.zeros(DataType.FLOAT, w.shape());
-        INDArray dB = Nd4j.zeros(DataType.FLOAT, b.shape());
-        conv.backwardWeights(x, dY, dW, dB);
-        return new float[][] {y.reshape(y.length()).toFloatVector(), dX.reshape(dX.length()).toFloatVector(),
-            dW.reshape(dW.length()).toFloatVector(), dB.toFloatVector()};
     }
 
     @Test
