@@ -23,6 +23,7 @@ import org.segmentation.nn.model.SegmentationModel;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
+import org.segmentation.nn.optim.LearningRateSchedule;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.train.Trainer;
 import org.segmentation.nn.train.TrainerConfig;
@@ -51,12 +52,19 @@ class SparkTrainingTest {
         final double learningRate;
         final long maxSteps;
         final int batchSize;
+        final boolean settled;
 
         Cells(int samples, int baseFilters, double learningRate, long maxSteps) {
             this(samples, baseFilters, learningRate, maxSteps, 4);
         }
 
         Cells(int samples, int baseFilters, double learningRate, long maxSteps, int batchSize) {
+            this(samples, baseFilters, learningRate, maxSteps, batchSize, false);
+        }
+
+        /** With {@code settled}: no dropout, and the rate decays to 0 along a cosine over the maxSteps steps. */
+        Cells(int samples, int baseFilters, double learningRate, long maxSteps, int batchSize, boolean settled) {
+            this.settled = settled;
             this.batchSize = batchSize;
             this.samples = samples;
             this.baseFilters = baseFilters;
@@ -66,10 +74,16 @@ class SparkTrainingTest {
 
         @Override
         public TrainerConfig trainer() {
-            UNet net = new UNet(UNetConfig.of(1, 3).withDepth(2).withBaseFilters(baseFilters).withDropout(0.2), 17);
-            return TrainerConfig.builder(net, new SoftmaxCrossEntropy(),
+            UNet net = new UNet(UNetConfig.of(1, 3).withDepth(2).withBaseFilters(baseFilters)
+                    .withDropout(settled ? 0 : 0.2), 17);
+            TrainerConfig.Builder b = TrainerConfig.builder(net, new SoftmaxCrossEntropy(),
                     Adam.adam(net.parameters(), learningRate, 0.9, 0.999, 1e-8, 0)).batchSize(batchSize).epochs(1000)
-                    .maxSteps(maxSteps).validateEvery(TrainerConfig.Interval.never()).seed(23).build();
+                    .maxSteps(maxSteps).validateEvery(TrainerConfig.Interval.never()).seed(23);
+            if (settled) {
+                b.schedule(LearningRateSchedule.cosine(learningRate, (int) maxSteps, 0),
+                        TrainerConfig.ScheduleUnit.STEP);
+            }
+            return b.build();
         }
 
         @Override
@@ -164,23 +178,25 @@ class SparkTrainingTest {
     /**
      * Synchronous data parallelism over 2 workers with batches of 4 against one machine with batches of 8: the same
      * 4800 samples in the same 600 updates, the standard equivalence of data-parallel and large-batch training
-     * (Goyal et al., 2017). The runs differ by the workers' batch-norm statistics (over 4 samples, not 8), their
-     * dropout masks, Adam's second moments (the mean of squares, not the square of the mean) and the 2 steps
-     * between averagings. The run is deterministic, but one run's validation IoU moves by about 0.01 with any change
-     * of float rounding, and by up to 0.04 between training seeds on one machine. Measured (one machine / two
-     * workers): this set-up 0.924 / 0.936; with 256 samples at rate 3e-3, seeds 23, 24, 25: 0.927 / 0.950,
-     * 0.940 / 0.930, 0.903 / 0.930. Two workers have not been worse by more than 0.01, but have been better by up to
-     * 0.027, so the test asserts the side that matters to a user, that data parallelism costs at most 0.01 of IoU;
-     * the issue's two-sided bound is not met on every seed.
+     * (Goyal et al., 2017). The runs differ by the workers' batch-norm statistics (over 4 samples, not 8), Adam's
+     * second moments (the mean of squares, not the square of the mean) and the 2 steps between averagings. Both
+     * run without dropout and with the rate decaying to 0 along a cosine, so that each ends settled rather than
+     * wherever its last steps at full rate left it, and both are scored on 128 validation images. With a constant
+     * rate and dropout one run's IoU moved by 0.01-0.02 with any change of float rounding (a kernel summing in
+     * another order failed this test), and by up to 0.04 between training seeds. Measured with this set-up (one
+     * machine / two workers), training seeds 23, 24, 25 (initialisation seeds 17, 18, 19): 0.9343 / 0.9330,
+     * 0.9336 / 0.9455, 0.9292 / 0.9367. Two workers were never worse by more than 0.0014 but were better by up to
+     * 0.012, so the test asserts the side that matters to a user, that data parallelism costs at most 0.01 of IoU
+     * (a margin of 0.0086 over the worst seed measured); the issue's two-sided bound is not met on every seed.
      */
     @Test
     void twoWorkersReachTheValidationIouOfOneMachineOnTheSameSamples() throws IOException {
-        SegmentationDataset validation = new SyntheticCells(CELLS).dataset(16, 99);
-        Cells single = new Cells(32, 8, 0.01, 600, 8);
+        SegmentationDataset validation = new SyntheticCells(CELLS).dataset(128, 99);
+        Cells single = new Cells(32, 8, 0.01, 600, 8, true);
         SegmentationModel local = trainLocally(single);
         ValidationResult one = Trainer.evaluate(local, new SoftmaxCrossEntropy(), validation, 4, 120, 0);
 
-        Cells perWorker = new Cells(32, 8, 0.01, 600, 4);
+        Cells perWorker = new Cells(32, 8, 0.01, 600, 4, true);
         SparkTraining.Result two = SparkTraining.fit(sc(), perWorker, 2, 2, null, validation);
         LOG.info("validation mIoU after 4800 samples: one machine {}, two workers {}", one.meanIoU(),
                 two.validation().meanIoU());
