@@ -7,11 +7,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.core.label.IgnoreLabel;
 import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.data.Augmentation;
 import org.segmentation.nn.data.AugmentationPipeline;
@@ -52,19 +55,12 @@ class SparkTrainingTest {
         final double learningRate;
         final long maxSteps;
         final int batchSize;
-        final boolean settled;
 
         Cells(int samples, int baseFilters, double learningRate, long maxSteps) {
             this(samples, baseFilters, learningRate, maxSteps, 4);
         }
 
         Cells(int samples, int baseFilters, double learningRate, long maxSteps, int batchSize) {
-            this(samples, baseFilters, learningRate, maxSteps, batchSize, false);
-        }
-
-        /** With {@code settled}: no dropout, and the rate decays to 0 along a cosine over the maxSteps steps. */
-        Cells(int samples, int baseFilters, double learningRate, long maxSteps, int batchSize, boolean settled) {
-            this.settled = settled;
             this.batchSize = batchSize;
             this.samples = samples;
             this.baseFilters = baseFilters;
@@ -74,16 +70,10 @@ class SparkTrainingTest {
 
         @Override
         public TrainerConfig trainer() {
-            UNet net = new UNet(UNetConfig.of(1, 3).withDepth(2).withBaseFilters(baseFilters)
-                    .withDropout(settled ? 0 : 0.2), 17);
-            TrainerConfig.Builder b = TrainerConfig.builder(net, new SoftmaxCrossEntropy(),
+            UNet net = new UNet(UNetConfig.of(1, 3).withDepth(2).withBaseFilters(baseFilters).withDropout(0.2), 17);
+            return TrainerConfig.builder(net, new SoftmaxCrossEntropy(),
                     Adam.adam(net.parameters(), learningRate, 0.9, 0.999, 1e-8, 0)).batchSize(batchSize).epochs(1000)
-                    .maxSteps(maxSteps).validateEvery(TrainerConfig.Interval.never()).seed(23);
-            if (settled) {
-                b.schedule(LearningRateSchedule.cosine(learningRate, (int) maxSteps, 0),
-                        TrainerConfig.ScheduleUnit.STEP);
-            }
-            return b.build();
+                    .maxSteps(maxSteps).validateEvery(TrainerConfig.Interval.never()).seed(23).build();
         }
 
         @Override
@@ -176,32 +166,79 @@ class SparkTrainingTest {
     }
 
     /**
-     * Synchronous data parallelism over 2 workers with batches of 4 against one machine with batches of 8: the same
-     * 4800 samples in the same 600 updates, the standard equivalence of data-parallel and large-batch training
-     * (Goyal et al., 2017). The runs differ by the workers' batch-norm statistics (over 4 samples, not 8), Adam's
-     * second moments (the mean of squares, not the square of the mean) and the 2 steps between averagings. Both
-     * run without dropout and with the rate decaying to 0 along a cosine, so that each ends settled rather than
-     * wherever its last steps at full rate left it, and both are scored on 128 validation images. With a constant
-     * rate and dropout one run's IoU moved by 0.01-0.02 with any change of float rounding (a kernel summing in
-     * another order failed this test), and by up to 0.04 between training seeds. Measured with this set-up (one
-     * machine / two workers), training seeds 23, 24, 25 (initialisation seeds 17, 18, 19): 0.9343 / 0.9330,
-     * 0.9336 / 0.9455, 0.9292 / 0.9367. Two workers were never worse by more than 0.0014 but were better by up to
-     * 0.012, so the test asserts the side that matters to a user, that data parallelism costs at most 0.01 of IoU
-     * (a margin of 0.0086 over the worst seed measured); the issue's two-sided bound is not met on every seed.
+     * The set-up of the IoU comparison, chosen so that runs end close together: 16 base filters, no dropout,
+     * cross-entropy with the rare interior class weighted 3, Adam at 0.005 decayed per step to 0 (cosine) over the
+     * 600 steps, 480 training images, flips. The images are generated once per JVM (the workers of
+     * {@code local[2,2]} share them).
+     */
+    static final class Converging implements SparkTraining.Setup {
+        private static final long serialVersionUID = 1L;
+        static final int SAMPLES = 480;
+        static final int STEPS = 600;
+        static final double RATE = 0.005;
+        private static final Map<Integer, SegmentationDataset> DATA = new ConcurrentHashMap<>();
+        final int batchSize;
+
+        Converging(int batchSize) {
+            this.batchSize = batchSize;
+        }
+
+        static SoftmaxCrossEntropy loss() {
+            return new SoftmaxCrossEntropy(new double[] {1, 3, 1}, IgnoreLabel.NONE);
+        }
+
+        @Override
+        public TrainerConfig trainer() {
+            UNet net = new UNet(UNetConfig.of(1, 3).withDepth(2).withBaseFilters(16), 17);
+            return TrainerConfig.builder(net, loss(), Adam.adam(net.parameters(), RATE, 0.9, 0.999, 1e-8, 0))
+                    .batchSize(batchSize).epochs(1000).maxSteps(STEPS)
+                    .schedule(LearningRateSchedule.cosine(RATE, STEPS, 0), TrainerConfig.ScheduleUnit.STEP)
+                    .validateEvery(TrainerConfig.Interval.never()).seed(23).build();
+        }
+
+        @Override
+        public SegmentationDataset data() {
+            return DATA.computeIfAbsent(SAMPLES, n -> new SyntheticCells(CELLS).dataset(n, 31));
+        }
+
+        @Override
+        public Augmentation augmentation() {
+            return AugmentationPipeline.builder().add(Augmentations.flipHorizontal(), 0.5)
+                    .add(Augmentations.flipVertical(), 0.5).build();
+        }
+    }
+
+    /**
+     * Synchronous data parallelism over 2 workers with batches of 4 (averaging every 2 steps) against one machine
+     * with batches of 8: the same 4800 samples (10 epochs of 480 images) in 600 updates, the standard equivalence
+     * of data-parallel and large-batch training (Goyal et al., 2017). The runs differ by the workers' batch-norm
+     * statistics (over 4 samples, not 8), Adam's second moments (the mean of squares, not the square of the mean),
+     * the order of the samples and the 2 steps between averagings, so they are two different training runs: the
+     * test bounds how far apart two runs end. The previous set-up (32 images, 8 filters, dropout, constant rate
+     * 0.01) moved by up to 0.04 between seeds; with 8 filters and unweighted cross-entropy some seeds never learned
+     * the interior class (mIoU about 0.64 instead of 0.93), with a decaying rate too.
+     *
+     * <p>Measured validation mIoU (1024 images), one machine / two workers, training seeds (data order and initial
+     * weights) 23 (this test) to 28: 0.9587 / 0.9582, 0.9609 / 0.9559, 0.9614 / 0.9624, 0.9601 / 0.9595,
+     * 0.9568 / 0.9537, 0.9560 / 0.9567; with another training-data seed, training seeds 23 and 24: 0.9563 / 0.9546,
+     * 0.9561 / 0.9504. Two workers minus one machine: -0.0057 to +0.0010, mean -0.0018, standard deviation 0.0025,
+     * so the bound 0.01 is 3.2 standard deviations below the mean and 4.7 above. Rounding changes stay within that
+     * spread: with the Winograd bias gradient summed in its previous order this test gives 0.9589 / 0.9582, and the
+     * kernels on 2 threads move one machine's IoU by +0.0021 and -0.0008 (seeds 23, 24). Half the samples (300
+     * steps) give one machine 0.946 and 0.942, more than 0.01 lower, so the bound still tells the runs apart.
      */
     @Test
     void twoWorkersReachTheValidationIouOfOneMachineOnTheSameSamples() throws IOException {
-        SegmentationDataset validation = new SyntheticCells(CELLS).dataset(128, 99);
-        Cells single = new Cells(32, 8, 0.01, 600, 8, true);
+        SegmentationDataset validation = new SyntheticCells(CELLS).dataset(1024, 99);
+        Converging single = new Converging(8);
         SegmentationModel local = trainLocally(single);
-        ValidationResult one = Trainer.evaluate(local, new SoftmaxCrossEntropy(), validation, 4, 120, 0);
+        ValidationResult one = Trainer.evaluate(local, Converging.loss(), validation, 4, Converging.STEPS, 0);
 
-        Cells perWorker = new Cells(32, 8, 0.01, 600, 4, true);
-        SparkTraining.Result two = SparkTraining.fit(sc(), perWorker, 2, 2, null, validation);
+        SparkTraining.Result two = SparkTraining.fit(sc(), new Converging(4), 2, 2, null, validation);
         LOG.info("validation mIoU after 4800 samples: one machine {}, two workers {}", one.meanIoU(),
                 two.validation().meanIoU());
-        assertTrue(one.meanIoU() > 0.7, "the task is learned: " + one.meanIoU());
-        assertTrue(two.validation().meanIoU() >= one.meanIoU() - 0.01, "two workers " + two.validation().meanIoU()
+        assertTrue(one.meanIoU() > 0.9, "the task is learned: " + one.meanIoU());
+        assertEquals(one.meanIoU(), two.validation().meanIoU(), 0.01, "two workers " + two.validation().meanIoU()
                 + ", one machine " + one.meanIoU());
     }
 }
