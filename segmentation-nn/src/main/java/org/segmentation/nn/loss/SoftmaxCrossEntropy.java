@@ -50,10 +50,7 @@ public final class SoftmaxCrossEntropy implements Loss {
         }
         int k = Labels.check("SoftmaxCrossEntropy", logits, labels, ignoreLabel);
         DataType dt = logits.dataType();
-        if (classWeights != null && classWeights.length != k) {
-            throw new IllegalArgumentException("SoftmaxCrossEntropy: expected " + k + " class weights for logits "
-                    + java.util.Arrays.toString(logits.shape()) + ", got " + classWeights.length);
-        }
+        requireWeightsFor(k, logits);
         INDArray valid = Labels.valid(labels, ignoreLabel, dt);                      // (N,H,W)
         INDArray oneHot = Labels.oneHot(labels, valid, k, dt);                       // (N,K,H,W)
         INDArray weightedOneHot = classWeights == null ? oneHot
@@ -79,16 +76,12 @@ public final class SoftmaxCrossEntropy implements Loss {
     private LossResult computeLoops(INDArray logits, INDArray labels) {
         String what = "SoftmaxCrossEntropy";
         int k = Labels.checkShapes(what, logits, labels, ignoreLabel);
-        if (classWeights != null && classWeights.length != k) {
-            throw new IllegalArgumentException(what + ": expected " + k + " class weights for logits "
-                    + java.util.Arrays.toString(logits.shape()) + ", got " + classWeights.length);
-        }
+        requireWeightsFor(k, logits);
         int n = (int) logits.size(0), hw = (int) (logits.size(2) * logits.size(3));
         double[] y = labels.castTo(DataType.DOUBLE).reshape(labels.length()).toDoubleVector();
         double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY, total = 0;
-        boolean ignoring = !ignoreLabel.isNone();
         for (double v : y) {
-            if (ignoring && v == ignoreLabel.value()) {
+            if (ignored(v)) {
                 continue;
             }
             min = Math.min(min, v);
@@ -102,7 +95,7 @@ public final class SoftmaxCrossEntropy implements Loss {
             w[c] = classWeights == null ? 1f : (float) classWeights[c];
         }
         for (double v : y) {
-            if (!(ignoring && v == ignoreLabel.value())) {
+            if (!ignored(v)) {
                 total += w[(int) v];
             }
         }
@@ -119,7 +112,7 @@ public final class SoftmaxCrossEntropy implements Loss {
             for (int q = 0; q < hw; q++) {
                 int at = i * k * hw + q;
                 double label = y[i * hw + q];
-                boolean ignored = ignoring && label == ignoreLabel.value();
+                boolean ignored = ignored(label);
                 int t = ignored ? -1 : (int) label;
                 float m = x[at];
                 for (int c = 1; c < k; c++) {
@@ -142,5 +135,18 @@ public final class SoftmaxCrossEntropy implements Loss {
             }
         }
         return new LossResult(loss / total, Nd4j.create(d, logits.shape(), 'c'));
+    }
+
+    /** Whether a label (any numeric type, as a double) is the ignore label. */
+    private boolean ignored(double label) {
+        return !ignoreLabel.isNone() && label == ignoreLabel.value();
+    }
+
+    /** Refuses class weights whose count is not the logits' K. */
+    private void requireWeightsFor(int k, INDArray logits) {
+        if (classWeights != null && classWeights.length != k) {
+            throw new IllegalArgumentException("SoftmaxCrossEntropy: expected " + k + " class weights for logits "
+                    + java.util.Arrays.toString(logits.shape()) + ", got " + classWeights.length);
+        }
     }
 }
