@@ -22,8 +22,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@code -Pcuda} runs the same code.
  *
  * <p><b>Threads.</b> On the CPU backend the BLAS is set to one thread when this class loads; the parallelism comes
- * from the callers instead: {@link #gemm} splits the larger dimension of C over {@link ParallelRanges#threads()}
- * Java threads, and the Winograd kernels run one single-threaded product per block of tiles on each thread. So two
+ * from the callers instead: {@link #gemm} splits the larger dimension of C into parts cut for the machine's cores
+ * and runs them on up to {@link ParallelRanges#threads()} Java threads (so its result does not depend on the
+ * caller's thread limit), and the Winograd kernels run one single-threaded product per block of tiles on each thread. So two
  * products on two threads (two Spark tasks, two predictions) each get one core, instead of each waking a BLAS
  * thread per core. ND4J's own {@code mmul} shares this BLAS and therefore also runs on one thread once this class
  * has loaded.
@@ -44,8 +45,8 @@ public final class Gemm {
 
     /**
      * c (M,N) = α·op(a)·op(b) + β·c, op(a) (M,K), op(b) (K,N), for 2-D arrays of one data type; c is modified and
-     * must not share memory with a or b. Splits the larger of M and N over {@link ParallelRanges#threads()}
-     * threads when the product is large enough.
+     * must not share memory with a or b. Splits the larger of M and N into up to {@link ParallelRanges#THREADS}
+     * parts when the product is large enough, run on up to {@link ParallelRanges#threads()} threads.
      */
     public static void gemm(INDArray a, INDArray b, INDArray c, boolean transA, boolean transB, double alpha,
             double beta) {
@@ -61,10 +62,13 @@ public final class Gemm {
             Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
             return;
         }
-        int parts = (int) Math.max(1, Math.min(ParallelRanges.threads(), m * n * k / MIN_PART));
+        // the cut into parts follows the machine's cores, not the caller's thread limit, so the result does not
+        // depend on the limit (the BLAS may round a column differently at another width); the parts then run on
+        // as many threads as the limit allows
+        int parts = (int) Math.max(1, Math.min(ParallelRanges.THREADS, m * n * k / MIN_PART));
         boolean splitRows = m >= n;
         int count = (int) (splitRows ? m : n);
-        ParallelRanges.run(count, parts, (from, to) -> {
+        ParallelRanges.runDynamic(count, (count + parts - 1) / parts, (from, to) -> {
             long aOff = splitRows ? (transA ? from : (long) from * a.stride(0)) : 0;
             long bOff = splitRows ? 0 : (transB ? (long) from * b.stride(0) : from);
             long cOff = splitRows ? (long) from * c.stride(0) : from;

@@ -19,7 +19,9 @@ import org.nd4j.linalg.factory.Nd4j;
  *       (1×1 and 5×5 kernels, float64, other backends). The blocked Winograd also wins on a first layer of 1–3
  *       input channels, where its products are thin: single-thread CPU time, N4 3→32 256², Winograd against the
  *       shifted GEMM, forward 21.0 / 28.7 ms, backward-data 20.3 / 154.6 ms, backward-weights 24.4 / 38.3 ms. The
- *       same inputs give the same bits on every run and machine with the same kernel thread count.</li>
+ *       same inputs give the same bits on every run on machines with the same number of cores and the same BLAS
+ *       kernels; forward and backward-data also whatever the caller's thread limit, backward-weights only at the
+ *       same limit.</li>
  *   <li><b>{@link Choice#TUNED}</b>: the first call of each (pass, shape, type) times every algorithm that runs
  *       it, on the call's own inputs (the gradients into scratch copies), and keeps the fastest for the rest of the
  *       process. The choice is shared by all layers and threads. Results then depend on the timing, within the

@@ -117,6 +117,16 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         return threads == 0 ? ParallelRanges.threads() : threads;
     }
 
+    /**
+     * The threads the work is cut for: the machine's cores ({@link ParallelRanges#THREADS}), not the caller's limit,
+     * so that a forward pass gives the same bits whether it runs alone on every core or as one of several concurrent
+     * predictions on one core each. The cut matters because it sets the products' widths, and the BLAS may round a
+     * product's column differently at another width (OpenBLAS does on AMD Zen 4: 16×16 · 16×24 against 16×16 · 16×48).
+     */
+    private int cutThreads() {
+        return threads == 0 ? ParallelRanges.THREADS : threads;
+    }
+
     /** Whether this algorithm computes a convolution with these weights (K,C,k,k): float32, 3×3, CPU backend. */
     public static boolean supports(INDArray w) {
         return w.dataType() == DataType.FLOAT && w.rank() == 4 && w.size(2) == 3 && w.size(3) == 3
@@ -269,11 +279,11 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
 
     /**
      * Tile rows per block: about {@link #blockTiles} tiles, at least one row, and few enough rows that every thread
-     * gets a block.
+     * of {@link #cutThreads} gets a block.
      */
     private int blockRows(int tw, int rows) {
         int br = Math.max(1, (blockTiles + tw / 2) / tw);
-        return Math.max(1, Math.min(br, (rows + threads() - 1) / threads()));
+        return Math.max(1, Math.min(br, (rows + cutThreads() - 1) / cutThreads()));
     }
 
     /**
@@ -286,7 +296,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
      * blocks did as well or better, so they keep them.
      */
     private boolean wholeLayer(int tiles, int k, int c) {
-        return (long) k * c >= wholeLayerFilters && tiles < (long) blockTiles * threads();
+        return (long) k * c >= wholeLayerFilters && tiles < (long) blockTiles * cutThreads();
     }
 
     /**
