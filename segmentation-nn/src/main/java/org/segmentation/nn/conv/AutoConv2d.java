@@ -11,17 +11,17 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The convolution a layer runs: for each pass (forward, backward-data, backward-weights) and each shape, one of
- * {@link WinogradConv2d} and {@link ShiftedGemmConv2d}.
+ * {@link WinogradConv2d}, {@link ColumnsConv2d} and {@link ShiftedGemmConv2d}.
  *
  * <ul>
- *   <li><b>{@link Choice#RULE}</b> (the default): deterministic. Winograd F(4×4, 3×3) wherever it runs (float32,
- *       3×3, CPU backend, fewer than 2^31 scalars), whatever the channel counts; the shifted GEMM everywhere else
- *       (1×1 and 5×5 kernels, float64, other backends). The blocked Winograd also wins on a first layer of 1–3
- *       input channels, where its products are thin: single-thread CPU time, N4 3→32 256², Winograd against the
- *       shifted GEMM, forward 21.0 / 28.7 ms, backward-data 20.3 / 154.6 ms, backward-weights 24.4 / 38.3 ms. The
- *       same inputs give the same bits on every run on machines with the same number of cores and the same BLAS
- *       kernels; forward and backward-data also whatever the caller's thread limit, backward-weights only at the
- *       same limit.</li>
+ *   <li><b>{@link Choice#RULE}</b> (the default): deterministic. {@link ColumnsConv2d} for the forward and
+ *       backward-weights passes of layers with at most {@link #THIN_CHANNELS} input channels (float32, odd k, CPU
+ *       backend): the first layer, where Winograd's products are thin and its transform of the K output channels
+ *       dominates. Elsewhere Winograd F(4×4, 3×3) wherever it runs (float32, 3×3, CPU backend, fewer than 2^31
+ *       scalars), whatever the channel counts; the shifted GEMM everywhere else (1×1 and 5×5 kernels, float64,
+ *       other backends). The same inputs give the same bits on every run on machines with the same number of
+ *       cores and the same BLAS kernels; forward and backward-data also whatever the caller's thread limit,
+ *       backward-weights only at the same limit.</li>
  *   <li><b>{@link Choice#TUNED}</b>: the first call of each (pass, shape, type) times every algorithm that runs
  *       it, on the call's own inputs (the gradients into scratch copies), and keeps the fastest for the rest of the
  *       process. The choice is shared by all layers and threads. Results then depend on the timing, within the
@@ -39,7 +39,7 @@ public final class AutoConv2d implements Conv2dAlgorithm {
         TUNED
     }
 
-    private enum Pass {
+    enum Pass {
         FORWARD, BACKWARD_DATA, BACKWARD_WEIGHTS
     }
 
@@ -50,7 +50,16 @@ public final class AutoConv2d implements Conv2dAlgorithm {
     private static final Map<Key, Integer> TUNED_CHOICE = new ConcurrentHashMap<>();
 
     private final Choice choice;
-    private final Conv2dAlgorithm[] algorithms = {new WinogradConv2d(), new ShiftedGemmConv2d()};
+    /**
+     * Input channels, at most, for which the rule takes {@link ColumnsConv2d} for the forward and backward-weights
+     * passes: the first layer's 1 to 3 (and one more). Measured against Winograd, median ms on 2 threads (AMD EPYC,
+     * AVX2): N4 3→32 256² forward 22.0 / 31.8, backward-weights 18.1 / 37.0; N2 1→64 256² 9.2 / 22.9 and 8.3 /
+     * 24.0; N4 4→32 128² 14.1 / 15.3 and 14.5 / 28.1; from 6 channels on, Winograd is as fast or faster, and
+     * backward-data (whose products then have K channels in and C out) is faster by Winograd throughout.
+     */
+    static final int THIN_CHANNELS = 4;
+
+    private final Conv2dAlgorithm[] algorithms = {new WinogradConv2d(), new ShiftedGemmConv2d(), new ColumnsConv2d()};
 
     /** The deterministic rule. */
     public AutoConv2d() {
@@ -111,10 +120,15 @@ public final class AutoConv2d implements Conv2dAlgorithm {
         }).backwardWeights(x, xPhased, dY, dYPhased, dW, dB);
     }
 
-    /** Index 0 (Winograd) or 1 (shifted GEMM) by the rule. */
-    static int byRule(INDArray x, INDArray w) {
-        boolean winograd = WinogradConv2d.supports(w) && x.length() < Integer.MAX_VALUE;
-        return winograd ? 0 : 1;
+    /** Index 0 (Winograd), 1 (shifted GEMM) or 2 (columns) by the rule, for a pass with these tensors. */
+    static int byRule(Pass pass, INDArray x, INDArray w) {
+        if (x.length() >= Integer.MAX_VALUE) {
+            return 1;
+        }
+        if (pass != Pass.BACKWARD_DATA && w.size(1) <= THIN_CHANNELS && ColumnsConv2d.supports(w)) {
+            return 2;
+        }
+        return WinogradConv2d.supports(w) ? 0 : 1;
     }
 
     private interface Trial {
@@ -126,7 +140,7 @@ public final class AutoConv2d implements Conv2dAlgorithm {
      * the first call of a key. x is the pass's (N,C,H,W) input-side tensor, w its weight-shaped tensor.
      */
     private Conv2dAlgorithm algorithm(Pass pass, INDArray x, INDArray w, Trial trial) {
-        int rule = byRule(x, w);
+        int rule = byRule(pass, x, w);
         if (choice == Choice.RULE || !WinogradConv2d.supports(w) || x.length() >= Integer.MAX_VALUE) {
             return algorithms[rule];
         }

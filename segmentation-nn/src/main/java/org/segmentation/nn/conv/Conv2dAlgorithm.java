@@ -6,16 +6,18 @@ import org.segmentation.nn.Memory;
 
 /**
  * The three kernels of a stride-1, "same"-padded k×k convolution (k odd, cross-correlation as in PyTorch),
- * kept behind one interface: {@link WinogradConv2d}, {@link ShiftedGemmConv2d}, and {@link AutoConv2d}, which
- * picks one of them per pass and shape for {@link org.segmentation.nn.layers.Conv2d}.
+ * kept behind one interface: {@link WinogradConv2d}, {@link ColumnsConv2d}, {@link ShiftedGemmConv2d}, and
+ * {@link AutoConv2d}, which picks one of them per pass and shape for {@link org.segmentation.nn.layers.Conv2d}.
  *
  * <p>The calls are independent: an algorithm keeps nothing from one call to the next (backward-weights takes the
  * forward's input again and recomputes what it needs from it), so a layer caches only its input. Work memory
  * comes from the calling thread's {@link ConvScratch}. Shapes are checked by the layer, not here.
  *
  * <p>Each pass also takes its activations in the {@link PhasedLayout} (a flag per tensor, W a multiple of 4): an
- * algorithm that reads and writes that layout directly overrides those methods (Winograd); the others compute
- * through standard copies, so every algorithm gives the same results in either layout.
+ * algorithm that reads and writes that layout directly overrides those methods (Winograd, and the columns for a
+ * phased y or dY); the others compute through standard copies. Every algorithm gives the same results in either
+ * layout: bit for bit, but for {@link ColumnsConv2d}, whose products then take the pixels in another order (float
+ * rounding only).
  */
 public interface Conv2dAlgorithm {
 
