@@ -321,6 +321,18 @@ class HostileCorpusTest {
             new ModelCase("maskrcnn_million_blocks", "needs 1..1024 blocks",
                     d -> editConfig(d, s -> s.replace("\"blocks\" : [ 1, 1, 1, 1 ]",
                             "\"blocks\" : [ 1, 1, 1, 1000000 ]"))),
+            new ModelCase("maskrcnn_transform_huge_max_size", "min_size 24 x max_size 2000000000 = 48000000000 pixels"
+                    + " exceeds the limit of 67108864", d -> editConfig(d, s -> s.replace("\"max_size\" : 48",
+                    "\"max_size\" : 2000000000"))),
+            new ModelCase("maskrcnn_transform_huge_size_divisible", "size_divisible 1073741824 exceeds the limit of 256",
+                    d -> editConfig(d, s -> s.replace("\"size_divisible\" : 32", "\"size_divisible\" : 1073741824"))),
+            new ModelCase("maskrcnn_three_anchor_sizes", "\"sizes\" has 3 values [8, 16, 32], expected one anchor size"
+                    + " per pyramid level (5)", d -> editConfig(d, s -> s.replace("\"sizes\" : [ 8, 16, 32, 64, 128 ]",
+                    "\"sizes\" : [ 8, 16, 32 ]"))),
+            new ModelCase("maskrcnn_no_ratios", "\"ratios\" has 0 values, expected 1..16",
+                    d -> editConfig(d, s -> s.replace("\"ratios\" : [ 0.5, 1.0, 2.0 ]", "\"ratios\" : [ ]"))),
+            new ModelCase("maskrcnn_negative_ratio", "\"ratios\" has -1.0, not a positive finite aspect ratio",
+                    d -> editConfig(d, s -> s.replace("\"ratios\" : [ 0.5, 1.0, 2.0 ]", "\"ratios\" : [ 0.5, -1, 2.0 ]"))),
             new ModelCase("maskrcnn_transform_a_number", "\"transform\" is 7, not an object",
                     d -> editConfig(d, s -> s.replaceFirst("\"transform\" : \\{[^}]*}", "\"transform\" : 7"))),
             new ModelCase("maskrcnn_weights_a_folder", "is a folder, not a file", d -> {
