@@ -222,6 +222,8 @@ put("st_not_utf8.safetensors", struct.pack("<Q", 4) + b"\xff\xfe\xfd\xfc", "safe
 put("st_empty.safetensors", b"", "safetensors", "error:")
 put("st_huge_shape.safetensors", st('{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}',
                                     b"\x00" * 8), "safetensors", "error:")
+put("st_nested_65_deep.safetensors", st('{"a":' + "[" * 64 + "]" * 64 + "}"), "safetensors",
+    "error:nesting depth (65) exceeds the maximum allowed (64")
 
 with open(os.path.join(HERE, "cases.tsv"), "w") as f:
     f.write("# id\treader\tfile\texpected   (written by generate.py; do not edit)\n")

@@ -282,6 +282,12 @@ class HostileCorpusTest {
                     d -> editConfig(d, s -> s.replace("\"unet\"", "\"maskrcnn\""))),
             new ModelCase("config_duplicate_key", "Duplicate field",
                     d -> editConfig(d, s -> s.replace("\"depth\" : 2", "\"depth\" : 2, \"depth\" : 3"))),
+            new ModelCase("config_over_the_json_limit", "more than the limit of 1048576 bytes for a JSON file",
+                    d -> editConfig(d, s -> s.replace("\"depth\" : 2", "\"depth\" : 2, \"padding\" : \""
+                            + " ".repeat(1 << 20) + "\""))),
+            new ModelCase("config_nested_100_deep", "nesting depth (65) exceeds the maximum allowed (64",
+                    d -> editConfig(d, s -> s.replace("\"depth\" : 2", "\"depth\" : 2, \"x\" : "
+                            + "[".repeat(99) + "]".repeat(99)))),
             new ModelCase("config_not_json", "not valid JSON",
                     d -> editConfig(d, s -> s.substring(0, s.length() / 2))),
             new ModelCase("weights_missing", "missing", d -> Files.delete(d.resolve(ModelFiles.WEIGHTS))),
