@@ -22,6 +22,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.segmentation.bench.cli.SegCliTest.Result;
+import org.segmentation.core.coco.CocoDataset;
+import org.segmentation.core.coco.CocoFormatException;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.RgbU8;
@@ -160,6 +162,7 @@ class HostileCorpusTest {
                 case "image" -> checkImage(c);
                 case "npy" -> check(c, NpyFiles::read, ImageFormatException.class);
                 case "safetensors" -> check(c, SafeTensors::read, ModelFormatException.class);
+                case "coco" -> check(c, f -> CocoDataset.read(f, CORPUS.resolve("files")), CocoFormatException.class);
                 default -> throw new AssertionError("unknown reader " + c.reader());
             }
         }));
