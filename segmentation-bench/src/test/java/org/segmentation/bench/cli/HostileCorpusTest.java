@@ -384,6 +384,16 @@ class HostileCorpusTest {
         Files.writeString(state, after);
     }
 
+    /** Sets one metadata entry of the checkpoint's optimizer state, keeping its save id. */
+    private static void editOptimizer(Path checkpoint, String key, String value) throws IOException {
+        Path file = checkpoint.resolve(ModelFiles.OPTIMIZER);
+        TensorFile state = SafeTensors.read(file);
+        Map<String, String> meta = new LinkedHashMap<>(state.metadata());
+        assertTrue(meta.containsKey(key), key + " in " + meta);
+        meta.put(key, value);
+        SafeTensors.write(file, new TensorFile(state.tensors(), meta));
+    }
+
     private static void editHistory(Path run, UnaryOperator<String> edit) throws IOException {
         Path history = run.resolve("history.json");
         String before = Files.readString(history);
@@ -412,6 +422,24 @@ class HostileCorpusTest {
                         "\"batches_per_epoch\" : -3"));
                 assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "training_state.json",
                         "batches_per_epoch is -3");
+            }),
+            DynamicTest.dynamicTest("optimizer_lr_nan", () -> {
+                Path copy = runCopy("lr");
+                editOptimizer(copy.resolve("last"), "lr", "NaN");
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
+                        "metadata 'lr' is NaN, not a finite number >= 0");
+            }),
+            DynamicTest.dynamicTest("optimizer_beta1_one", () -> {
+                Path copy = runCopy("beta");
+                editOptimizer(copy.resolve("last"), "beta1", "1.0");
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
+                        "metadata 'beta1' is 1.0, not a number in [0, 1)");
+            }),
+            DynamicTest.dynamicTest("optimizer_negative_step", () -> {
+                Path copy = runCopy("adam_step");
+                editOptimizer(copy.resolve("last"), "step", "-5");
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
+                        "metadata 'step' is -5, not a non-negative integer");
             }),
             DynamicTest.dynamicTest("corrupt_history", () -> {
                 Path copy = runCopy("history");
