@@ -8,7 +8,8 @@ file is built byte by byte, so the output is the same on every machine. The test
 
     id <TAB> reader <TAB> file <TAB> expected
 
-reader: image (every ImageFiles reader), npy (NpyFiles.read), safetensors (SafeTensors.read);
+reader: image (every ImageFiles reader), npy (NpyFiles.read), safetensors (SafeTensors.read), coco
+(CocoDataset.read, with the image files looked up in files/);
 expected: "ok" or "error:<text the message must contain>". Cases that need a trained model or a dataset folder
 are built by the test itself from a freshly trained tiny model, and CLI parameter cases are listed in the test.
 """
@@ -222,6 +223,64 @@ put("st_not_utf8.safetensors", struct.pack("<Q", 4) + b"\xff\xfe\xfd\xfc", "safe
 put("st_empty.safetensors", b"", "safetensors", "error:")
 put("st_huge_shape.safetensors", st('{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,8]}}',
                                     b"\x00" * 8), "safetensors", "error:")
+put("st_nested_65_deep.safetensors", st('{"a":' + "[" * 64 + "]" * 64 + "}"), "safetensors",
+    "error:nesting depth (65) exceeds the maximum allowed (64")
+
+# ---------------------------------------------------------------- COCO instances (image files looked up in files/)
+
+
+def coco(annotations, images=None, categories=None):
+    if images is None:
+        images = '[{"id": 1, "file_name": "png_ok_gray.png", "width": 4, "height": 4}]'
+    if categories is None:
+        categories = '[{"id": 1, "name": "cell"}]'
+    return ('{"images": %s, "categories": %s, "annotations": [%s]}' % (images, categories, annotations)).encode()
+
+
+def ann(segmentation, extra=""):
+    return '{"id": 1, "image_id": 1, "category_id": 1%s, "segmentation": %s}' % (extra, segmentation)
+
+
+put("coco_ok.json", coco(ann("[[0, 0, 2, 0, 2, 2, 0, 2], [2, 2, 4, 2, 4, 4, 2, 4]]") + ", "
+                         + ann('{"size": [4, 4], "counts": [5, 6, 5]}').replace('"id": 1,', '"id": 2,')), "coco", "ok")
+# 4000 polygons on a 1000 x 1000 image: united on their runs (each used to be decoded at the image's size)
+big = '[{"id": 1, "file_name": "png_ok_gray.png", "width": 1000, "height": 1000}]'
+squares = ", ".join("[%d, %d, %d, %d, %d, %d, %d, %d]" % (x, y, x + 2, y, x + 2, y + 2, x, y + 2)
+                    for x, y in ((p % 997, p // 997 * 40) for p in range(4000)))
+put("coco_ok_4000_polygons.json", coco(ann("[" + squares + "]"), images=big), "coco", "ok")
+huge = '[{"id": 1, "file_name": "png_ok_gray.png", "width": 4000, "height": 4000}]'
+put("coco_polygons_over_budget.json", coco(ann("[" + ", ".join(["[0, 0, 4000, 0, 0, 4000]"] * 300) + "]"), images=huge),
+    "coco", "error:their boundaries take 16800840 steps at 5x scale, more than the limit of 16777216")
+put("coco_rle_counts_past_area.json", coco(ann('{"size": [4, 4], "counts": [5, 6, 50]}')), "coco",
+    "error:RLE counts sum to 61, but size [4, 4] has 16 pixels")
+put("coco_rle_counts_overflow_int.json", coco(ann('{"size": [4, 4], "counts": [2147483647, 2147483647, 2]}')),
+    "coco", "error:RLE counts sum to 4294967296")
+put("coco_rle_count_beyond_int.json", coco(ann('{"size": [4, 4], "counts": [4294967297, 0]}')), "coco",
+    "error:RLE count 0 is 4294967297")
+put("coco_rle_string_past_area.json", coco(ann('{"size": [4, 4], "counts": "0Xo0"}')), "coco", "error:bad RLE")
+put("coco_negative_coordinate.json", coco(ann("[[-0.5, 0, 2, 0, 2, 2]]")), "coco",
+    "error:polygon 0: polygon vertex 0 (-0.5, 0.0) lies outside the 4x4 image")
+put("coco_infinite_coordinate.json", coco(ann("[[0, 0, 1e400, 0, 2, 2]]")), "coco",
+    "error:polygon vertex 1 (Infinity, 0.0) lies outside")
+put("coco_nan_coordinate.json", coco(ann("[[0, 0, NaN, 0, 2, 2]]")), "coco", "error:not valid JSON")
+put("coco_image_id_beyond_long.json", coco(ann("[[0, 0, 2, 0, 2, 2]]"),
+                                           images='[{"id": 99999999999999999999, "file_name": "png_ok_gray.png",'
+                                                  ' "width": 4, "height": 4}]'), "coco",
+    'error:an image: "id" must be an integer, got 99999999999999999999')
+put("coco_category_id_beyond_int.json", coco(ann("[[0, 0, 2, 0, 2, 2]]"), categories='[{"id": 4294967297, "name": "c"}]'),
+    "coco", 'error:"id" is 4294967297, outside the int range')
+put("coco_width_beyond_int.json", coco("", images='[{"id": 1, "file_name": "png_ok_gray.png", "width": 4294967300,'
+                                                  ' "height": 4}]'), "coco", 'error:"width" is 4294967300')
+put("coco_annotation_of_unlisted_image.json", coco(ann("[[0, 0, 2, 0, 2, 2]]").replace('"image_id": 1', '"image_id": 5')),
+    "coco", "error:image 5 is not among the file's 1 images")
+put("coco_image_file_missing.json", coco("", images='[{"id": 1, "file_name": "no_such_image.png", "width": 4,'
+                                                    ' "height": 4}]'), "coco", "error:no_such_image.png does not exist")
+put("coco_duplicate_key.json", coco(ann("[[0, 0, 2, 0, 2, 2]]").replace('"id": 1,', '"id": 1, "id": 2,')), "coco",
+    "error:Duplicate field 'id'")
+put("coco_nested_100_deep.json", coco(ann("[[0, 0, 2, 0, 2, 2]]", ', "x": ' + "[" * 100 + "]" * 100)), "coco",
+    "error:nesting depth (65) exceeds the maximum allowed (64")
+put("coco_iscrowd_string.json", coco(ann("[[0, 0, 2, 0, 2, 2]]", ', "iscrowd": "yes"')), "coco",
+    'error:iscrowd must be 0 or 1, got "yes"')
 
 with open(os.path.join(HERE, "cases.tsv"), "w") as f:
     f.write("# id\treader\tfile\texpected   (written by generate.py; do not edit)\n")

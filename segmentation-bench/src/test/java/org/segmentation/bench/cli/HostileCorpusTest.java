@@ -22,6 +22,8 @@ import org.junit.jupiter.api.TestFactory;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.segmentation.bench.cli.SegCliTest.Result;
+import org.segmentation.core.coco.CocoDataset;
+import org.segmentation.core.coco.CocoFormatException;
 import org.segmentation.core.image.GrayU8;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.RgbU8;
@@ -160,6 +162,7 @@ class HostileCorpusTest {
                 case "image" -> checkImage(c);
                 case "npy" -> check(c, NpyFiles::read, ImageFormatException.class);
                 case "safetensors" -> check(c, SafeTensors::read, ModelFormatException.class);
+                case "coco" -> check(c, f -> CocoDataset.read(f, CORPUS.resolve("files")), CocoFormatException.class);
                 default -> throw new AssertionError("unknown reader " + c.reader());
             }
         }));
@@ -282,6 +285,12 @@ class HostileCorpusTest {
                     d -> editConfig(d, s -> s.replace("\"unet\"", "\"maskrcnn\""))),
             new ModelCase("config_duplicate_key", "Duplicate field",
                     d -> editConfig(d, s -> s.replace("\"depth\" : 2", "\"depth\" : 2, \"depth\" : 3"))),
+            new ModelCase("config_over_the_json_limit", "more than the limit of 1048576 bytes for a JSON file",
+                    d -> editConfig(d, s -> s.replace("\"depth\" : 2", "\"depth\" : 2, \"padding\" : \""
+                            + " ".repeat(1 << 20) + "\""))),
+            new ModelCase("config_nested_100_deep", "nesting depth (65) exceeds the maximum allowed (64",
+                    d -> editConfig(d, s -> s.replace("\"depth\" : 2", "\"depth\" : 2, \"x\" : "
+                            + "[".repeat(99) + "]".repeat(99)))),
             new ModelCase("config_not_json", "not valid JSON",
                     d -> editConfig(d, s -> s.substring(0, s.length() / 2))),
             new ModelCase("weights_missing", "missing", d -> Files.delete(d.resolve(ModelFiles.WEIGHTS))),
@@ -321,6 +330,18 @@ class HostileCorpusTest {
             new ModelCase("maskrcnn_million_blocks", "needs 1..1024 blocks",
                     d -> editConfig(d, s -> s.replace("\"blocks\" : [ 1, 1, 1, 1 ]",
                             "\"blocks\" : [ 1, 1, 1, 1000000 ]"))),
+            new ModelCase("maskrcnn_transform_huge_max_size", "min_size 24 x max_size 2000000000 = 48000000000 pixels"
+                    + " exceeds the limit of 67108864", d -> editConfig(d, s -> s.replace("\"max_size\" : 48",
+                    "\"max_size\" : 2000000000"))),
+            new ModelCase("maskrcnn_transform_huge_size_divisible", "size_divisible 1073741824 exceeds the limit of 256",
+                    d -> editConfig(d, s -> s.replace("\"size_divisible\" : 32", "\"size_divisible\" : 1073741824"))),
+            new ModelCase("maskrcnn_three_anchor_sizes", "\"sizes\" has 3 values [8, 16, 32], expected one anchor size"
+                    + " per pyramid level (5)", d -> editConfig(d, s -> s.replace("\"sizes\" : [ 8, 16, 32, 64, 128 ]",
+                    "\"sizes\" : [ 8, 16, 32 ]"))),
+            new ModelCase("maskrcnn_no_ratios", "\"ratios\" has 0 values, expected 1..16",
+                    d -> editConfig(d, s -> s.replace("\"ratios\" : [ 0.5, 1.0, 2.0 ]", "\"ratios\" : [ ]"))),
+            new ModelCase("maskrcnn_negative_ratio", "\"ratios\" has -1.0, not a positive finite aspect ratio",
+                    d -> editConfig(d, s -> s.replace("\"ratios\" : [ 0.5, 1.0, 2.0 ]", "\"ratios\" : [ 0.5, -1, 2.0 ]"))),
             new ModelCase("maskrcnn_transform_a_number", "\"transform\" is 7, not an object",
                     d -> editConfig(d, s -> s.replaceFirst("\"transform\" : \\{[^}]*}", "\"transform\" : 7"))),
             new ModelCase("maskrcnn_weights_a_folder", "is a folder, not a file", d -> {
@@ -363,6 +384,16 @@ class HostileCorpusTest {
         Files.writeString(state, after);
     }
 
+    /** Sets one metadata entry of the checkpoint's optimizer state, keeping its save id. */
+    private static void editOptimizer(Path checkpoint, String key, String value) throws IOException {
+        Path file = checkpoint.resolve(ModelFiles.OPTIMIZER);
+        TensorFile state = SafeTensors.read(file);
+        Map<String, String> meta = new LinkedHashMap<>(state.metadata());
+        assertTrue(meta.containsKey(key), key + " in " + meta);
+        meta.put(key, value);
+        SafeTensors.write(file, new TensorFile(state.tensors(), meta));
+    }
+
     private static void editHistory(Path run, UnaryOperator<String> edit) throws IOException {
         Path history = run.resolve("history.json");
         String before = Files.readString(history);
@@ -391,6 +422,24 @@ class HostileCorpusTest {
                         "\"batches_per_epoch\" : -3"));
                 assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "training_state.json",
                         "batches_per_epoch is -3");
+            }),
+            DynamicTest.dynamicTest("optimizer_lr_nan", () -> {
+                Path copy = runCopy("lr");
+                editOptimizer(copy.resolve("last"), "lr", "NaN");
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
+                        "metadata 'lr' is NaN, not a finite number >= 0");
+            }),
+            DynamicTest.dynamicTest("optimizer_beta1_one", () -> {
+                Path copy = runCopy("beta");
+                editOptimizer(copy.resolve("last"), "beta1", "1.0");
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
+                        "metadata 'beta1' is 1.0, not a number in [0, 1)");
+            }),
+            DynamicTest.dynamicTest("optimizer_negative_step", () -> {
+                Path copy = runCopy("adam_step");
+                editOptimizer(copy.resolve("last"), "step", "-5");
+                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
+                        "metadata 'step' is -5, not a non-negative integer");
             }),
             DynamicTest.dynamicTest("corrupt_history", () -> {
                 Path copy = runCopy("history");

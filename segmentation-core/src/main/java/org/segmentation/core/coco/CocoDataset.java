@@ -21,9 +21,11 @@ import org.segmentation.core.io.ImageFiles;
  * <p>Reading checks what later steps would otherwise trip over, and fails with a {@link CocoFormatException}
  * naming the file, the record and the value: duplicate ids, an annotation of an image not listed, an image file
  * missing from the image folder, an unknown category id, a polygon vertex outside its image (no clipping: such an
- * annotation was drawn for another image size), a run-length mask that is malformed or of another size than its
- * image, an area or a box that is not a number, an id or size outside the int range, and an image above the pixel
- * limit ({@link ImageFiles#DEFAULT_MAX_PIXELS} unless given). Category ids must be at least 1, as 0 denotes
+ * annotation was drawn for another image size), polygons whose boundaries together take more than
+ * {@link CocoRle#MAX_POLYGON_STEPS} steps in one annotation, a run-length mask that is malformed or of another size
+ * than its image, an area or a box that is not a number, an {@code iscrowd} other than 0 or 1, an id or size outside
+ * the int range, an image above the pixel limit ({@link ImageFiles#DEFAULT_MAX_PIXELS} unless given), a duplicate
+ * key and nesting deeper than 64 levels. Category ids must be at least 1, as 0 denotes
  * background throughout this library.
  *
  * <p>Immutable.
@@ -156,7 +158,12 @@ public final class CocoDataset {
                 throw r.error(what + ": category " + category + " is not among the categories "
                         + categories.keySet());
             }
-            boolean crowd = a.path("iscrowd").asInt(0) != 0;
+            JsonNode crowdNode = a.path("iscrowd");   // absent or null: not a crowd
+            if (!crowdNode.isMissingNode() && !crowdNode.isNull() && !crowdNode.isBoolean()
+                    && !(crowdNode.isIntegralNumber() && (crowdNode.asLong() == 0 || crowdNode.asLong() == 1))) {
+                throw r.error(what + ": iscrowd must be 0 or 1, got " + crowdNode);
+            }
+            boolean crowd = crowdNode.asInt(0) == 1 || crowdNode.asBoolean(false);
             CocoRle mask = r.segmentation(a.get("segmentation"), img, what);
             double[] bbox;
             JsonNode b = a.get("bbox");

@@ -1,6 +1,9 @@
 package org.segmentation.core.coco;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.CharConversionException;
@@ -9,10 +12,19 @@ import java.nio.file.Path;
 
 /** Field access into a COCO JSON file that names the file and the record in every error. */
 record CocoJson(Path file) {
+    /** The deepest nesting of arrays and objects read (a COCO file nests 5 levels deep). */
+    static final int MAX_DEPTH = 64;
+
+    /** Duplicate keys are errors (which of two ids or file names is meant?), as is nesting beyond the limit. */
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+            .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
+            .build());
+
     /** The file's JSON, never null. */
     JsonNode parse() throws IOException {
         try {
-            JsonNode root = new ObjectMapper().readTree(file.toFile());
+            JsonNode root = JSON.readTree(file.toFile());
             if (root == null) {
                 throw error("empty file");
             }
@@ -71,8 +83,8 @@ record CocoJson(Path file) {
                 if (s.isEmpty()) {
                     throw error(what + ": segmentation has no polygons");
                 }
-                CocoRle[] parts = new CocoRle[s.size()];
-                for (int p = 0; p < parts.length; p++) {
+                double[][] polygons = new double[s.size()][];
+                for (int p = 0; p < polygons.length; p++) {
                     JsonNode poly = s.get(p);
                     if (!poly.isArray()) {
                         throw error(what + ": polygon " + p + " must be an array of numbers, got " + poly);
@@ -84,13 +96,13 @@ record CocoJson(Path file) {
                         }
                         xy[i] = poly.get(i).doubleValue();
                     }
-                    try {
-                        parts[p] = CocoRle.fromPolygon(xy, h, w);
-                    } catch (IllegalArgumentException e) {
-                        throw error(what + ": polygon " + p + ": " + e.getMessage());
-                    }
+                    polygons[p] = xy;
                 }
-                return CocoRle.union(parts);
+                try {
+                    return CocoRle.fromPolygons(polygons, h, w);
+                } catch (IllegalArgumentException e) {
+                    throw error(what + ": " + e.getMessage());
+                }
             }
             if (s != null && s.isObject()) {
                 JsonNode size = s.get("size");

@@ -211,25 +211,77 @@ public final class CocoRle {
         return out;
     }
 
-    /** The union of RLEs of the same size. */
+    /**
+     * The union of RLEs of the same size, taken on their runs (pairwise, in a balanced tree): time proportional to
+     * the runs times log(rles), not to the image.
+     */
     public static CocoRle union(CocoRle... rles) {
         if (rles.length == 0) {
             throw new IllegalArgumentException("CocoRle.union of no RLEs");
         }
-
-        Mask acc = rles[0].decode(null);
-        Mask next = new Mask(acc.width, acc.height);
-        for (int r = 1; r < rles.length; r++) {
-            if (rles[r].height != acc.height || rles[r].width != acc.width) {
-                throw new IllegalArgumentException("CocoRle.union: size [" + rles[r].height + ", " + rles[r].width
-                        + "] differs from [" + acc.height + ", " + acc.width + "]");
-            }
-            rles[r].decode(next);
-            for (int i = 0; i < acc.data.length; i++) {
-                acc.data[i] |= next.data[i];
+        for (CocoRle r : rles) {
+            if (r.height != rles[0].height || r.width != rles[0].width) {
+                throw new IllegalArgumentException("CocoRle.union: size [" + r.height + ", " + r.width
+                        + "] differs from [" + rles[0].height + ", " + rles[0].width + "]");
             }
         }
-        return encode(acc);
+        long total = (long) rles[0].height * rles[0].width;
+        int[][] level = new int[rles.length][];
+        for (int i = 0; i < rles.length; i++) {
+            level[i] = rles[i].counts;
+        }
+        int n = level.length;
+        while (n > 1) {
+            int half = (n + 1) / 2;
+            for (int i = 0; i < n / 2; i++) {
+                level[i] = unionCounts(level[2 * i], level[2 * i + 1], total);
+            }
+            if (n % 2 == 1) {
+                level[half - 1] = level[n - 1];
+            }
+            n = half;
+        }
+        // one RLE is put in the form encode gives, as a union of several is
+        return new CocoRle(rles[0].height, rles[0].width, rles.length == 1 ? unionCounts(level[0], new int[0], total)
+                : level[0]);
+    }
+
+    /**
+     * The counts of the union of two masks of {@code total} pixels given by their counts, in the form
+     * {@link #encode} gives: alternating runs from a 0-run (which may be empty), no other empty run.
+     */
+    private static int[] unionCounts(int[] a, int[] b, long total) {
+        int[] out = new int[a.length + b.length + 1];
+        int n = 0;
+        long na = a.length > 1 ? a[0] : Long.MAX_VALUE;   // the position of each one's next toggle
+        long nb = b.length > 1 ? b[0] : Long.MAX_VALUE;
+        int ia = 1;
+        int ib = 1;
+        boolean inA = false;
+        boolean inB = false;
+        boolean on = false;
+        long previous = 0;
+        while (true) {
+            long p = Math.min(na, nb);
+            if (p >= total) {
+                break;
+            }
+            while (na == p) {
+                inA = !inA;
+                na = ia < a.length - 1 ? na + a[ia++] : Long.MAX_VALUE;
+            }
+            while (nb == p) {
+                inB = !inB;
+                nb = ib < b.length - 1 ? nb + b[ib++] : Long.MAX_VALUE;
+            }
+            if ((inA || inB) != on) {
+                out[n++] = (int) (p - previous);
+                previous = p;
+                on = !on;
+            }
+        }
+        out[n++] = (int) (total - previous);
+        return Arrays.copyOf(out, n);
     }
 
     /**
@@ -314,16 +366,70 @@ public final class CocoRle {
      *     than height × width = 2^31 − 1 pixels, or a boundary of more than {@link #MAX_POLYGON_STEPS} steps
      */
     public static CocoRle fromPolygon(double[] xy, int height, int width) {
+        requirePolygonImage(height, width);
+        int[][] s = scaledVertices(xy, height, width);
+        long boundary = boundarySteps(s);
+        if (boundary > MAX_POLYGON_STEPS) {
+            // a few vertices can zigzag across a wide image many times: bound the boundary arrays, not the file
+            throw new IllegalArgumentException("the polygon's boundary takes " + boundary + " steps at 5x scale, more"
+                    + " than the limit of " + MAX_POLYGON_STEPS);
+        }
+        return rasterise(s, boundary, height, width);
+    }
+
+    /**
+     * The union of polygons, each rasterised as {@link #fromPolygon} does, as an annotation of several polygons
+     * means. Their boundaries together may take at most {@link #MAX_POLYGON_STEPS} steps, so that neither many
+     * polygons nor long ones make the work unbounded; the union is taken on the runs, in time proportional to
+     * them, not to the image.
+     *
+     * @throws IllegalArgumentException naming the polygon ("polygon 3: ...") for a problem of one polygon (see
+     *     {@link #fromPolygon}), or if there is no polygon or the boundaries together exceed the limit
+     */
+    public static CocoRle fromPolygons(double[][] polygons, int height, int width) {
+        requirePolygonImage(height, width);
+        if (polygons.length == 0) {
+            throw new IllegalArgumentException("no polygons");
+        }
+        int[][][] scaled = new int[polygons.length][][];
+        long[] steps = new long[polygons.length];
+        long total = 0;
+        for (int p = 0; p < polygons.length; p++) {
+            try {
+                scaled[p] = scaledVertices(polygons[p], height, width);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("polygon " + p + ": " + e.getMessage(), e);
+            }
+            steps[p] = boundarySteps(scaled[p]);
+            total += steps[p];
+            if (total > MAX_POLYGON_STEPS) {
+                throw new IllegalArgumentException((p == 0 ? "polygon 0: the polygon's boundary takes " + steps[p]
+                        : "polygons 0.." + p + " of " + polygons.length + ": their boundaries take " + total)
+                        + " steps at 5x scale, more than the limit of " + MAX_POLYGON_STEPS
+                        + (p == 0 ? "" : " for one annotation"));
+            }
+        }
+        CocoRle[] parts = new CocoRle[polygons.length];
+        for (int p = 0; p < parts.length; p++) {
+            parts[p] = rasterise(scaled[p], steps[p], height, width);
+        }
+        return union(parts);
+    }
+
+    private static void requirePolygonImage(int height, int width) {
         if (height <= 0 || width <= 0 || (long) height * width > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("polygon into size [" + height + ", " + width + "]: each side must"
                     + " be positive and the pixel count an int");
         }
+    }
+
+    /** The vertices scaled by 5 and rounded, x and y, the first repeated at the end. */
+    private static int[][] scaledVertices(double[] xy, int height, int width) {
         if (xy.length < 6 || xy.length % 2 != 0) {
             throw new IllegalArgumentException("a polygon needs an even number of at least 6 coordinates, got "
                     + xy.length);
         }
         int k = xy.length / 2;
-        final int scale = 5;
         int[] sx = new int[k + 1];
         int[] sy = new int[k + 1];
         for (int j = 0; j < k; j++) {
@@ -333,20 +439,33 @@ public final class CocoRle {
                 throw new IllegalArgumentException("polygon vertex " + j + " (" + x + ", " + y
                         + ") lies outside the " + width + "x" + height + " image");
             }
-            sx[j] = (int) (scale * x + .5);
-            sy[j] = (int) (scale * y + .5);
+            sx[j] = (int) (POLYGON_SCALE * x + .5);
+            sy[j] = (int) (POLYGON_SCALE * y + .5);
         }
         sx[k] = sx[0];
         sy[k] = sy[0];
+        return new int[][] {sx, sy};
+    }
+
+    /** The points of the dense boundary through scaled vertices. */
+    private static long boundarySteps(int[][] scaled) {
+        int[] sx = scaled[0];
+        int[] sy = scaled[1];
         long boundary = 0;
-        for (int j = 0; j < k; j++) {
+        for (int j = 0; j + 1 < sx.length; j++) {
             boundary += Math.max(Math.abs((long) sx[j + 1] - sx[j]), Math.abs((long) sy[j + 1] - sy[j])) + 1;
         }
-        if (boundary > MAX_POLYGON_STEPS) {
-            // a few vertices can zigzag across a wide image many times: bound the boundary arrays, not the file
-            throw new IllegalArgumentException("the polygon's boundary takes " + boundary + " steps at 5x scale, more"
-                    + " than the limit of " + MAX_POLYGON_STEPS);
-        }
+        return boundary;
+    }
+
+    private static final int POLYGON_SCALE = 5;
+
+    /** The polygon of scaled vertices with a boundary of {@code boundary} points, at most the limit. */
+    private static CocoRle rasterise(int[][] scaled, long boundary, int height, int width) {
+        int[] sx = scaled[0];
+        int[] sy = scaled[1];
+        int k = sx.length - 1;
+        final int scale = POLYGON_SCALE;
         int points = (int) boundary;
         int[] u = new int[points];
         int[] v = new int[points];

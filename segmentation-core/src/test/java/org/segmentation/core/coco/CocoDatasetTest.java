@@ -199,6 +199,33 @@ class CocoDatasetTest {
         assertTrue(e.getMessage().startsWith(utf32 + ": not valid JSON text"), e.getMessage());
     }
 
+    @Test
+    void crowdFlagsDuplicateKeysAndDeepNestingAreChecked() throws IOException {
+        assertTrue(bad(GOOD.replace("\"iscrowd\": 1", "\"iscrowd\": \"yes\""), null).getMessage()
+                .endsWith("annotation 12 (image 7): iscrowd must be 0 or 1, got \"yes\""));
+        assertTrue(bad(GOOD.replace("\"iscrowd\": 1", "\"iscrowd\": 2"), null).getMessage()
+                .endsWith("annotation 12 (image 7): iscrowd must be 0 or 1, got 2"));
+        assertTrue(bad(GOOD.replace("\"id\": 10,", "\"id\": 10, \"id\": 13,"), null).getMessage()
+                .contains("not valid JSON: Duplicate field 'id'"));
+        assertTrue(bad(GOOD.replace("\"area\": 5.0", "\"area\": 5.0, \"x\": " + "[".repeat(70) + "]".repeat(70)),
+                null).getMessage().contains("nesting depth (65) exceeds the maximum allowed (64"));
+        Path f = write(GOOD.replace("\"iscrowd\": 1", "\"iscrowd\": true"));
+        assertTrue(CocoDataset.read(f, null).annotations(7).get(0).crowd());
+        f = write(GOOD.replace("\"iscrowd\": 1,", ""));
+        assertFalse(CocoDataset.read(f, null).annotations(7).get(0).crowd(), "absent: not a crowd");
+    }
+
+    /** 300 triangles across a 4000 x 4000 image: each within the limit, together 18 million boundary steps. */
+    @Test
+    void polygonsWhoseBoundariesTogetherAreTooLongAreAnError() throws IOException {
+        String tri = "[0, 0, 4000, 0, 0, 4000]";
+        String json = "{\"images\": [{\"id\": 1, \"file_name\": \"a.png\", \"width\": 4000, \"height\": 4000}],"
+                + " \"categories\": [{\"id\": 1, \"name\": \"c\"}], \"annotations\": [{\"id\": 1, \"image_id\": 1,"
+                + " \"category_id\": 1, \"segmentation\": [" + (tri + ", ").repeat(299) + tri + "]}]}";
+        assertTrue(bad(json, null).getMessage().endsWith("annotation 1 (image 1): polygons 0..279 of 300: their"
+                + " boundaries take 16800840 steps at 5x scale, more than the limit of 16777216 for one annotation"));
+    }
+
     /** 60 vertices zigzagging across a 1 x 65536 image walk 19.7 million boundary steps: refused, not allocated. */
     @Test
     void polygonWhoseBoundaryIsTooLongIsAnError() throws IOException {

@@ -84,6 +84,70 @@ class CocoRleTest {
         }
     }
 
+    /** The union on runs against the union of the decoded masks, on random masks of few and many runs. */
+    @Test
+    void unionOnRunsIsTheUnionOfTheMasks() {
+        Random rng = new Random(5);
+        for (int trial = 0; trial < 300; trial++) {
+            int h = 1 + rng.nextInt(9);
+            int w = 1 + rng.nextInt(9);
+            int k = 1 + rng.nextInt(5);
+            CocoRle[] parts = new CocoRle[k];
+            Mask expected = new Mask(w, h);
+            for (int p = 0; p < k; p++) {
+                Mask m = new Mask(w, h);
+                double density = rng.nextDouble();
+                for (int i = 0; i < m.data.length; i++) {
+                    m.data[i] = (byte) (rng.nextDouble() < density ? 1 : 0);
+                    expected.data[i] |= m.data[i];
+                }
+                parts[p] = CocoRle.encode(m);
+            }
+            CocoRle union = CocoRle.union(parts);
+            assertEquals(CocoRle.encode(expected), union, "trial " + trial);
+            assertArrayEquals(expected.data, union.decode(null).data);
+        }
+        // counts with empty runs inside and at the end come out in encode's form
+        CocoRle odd = CocoRle.of(2, 3, new int[] {1, 0, 2, 3, 0});
+        assertArrayEquals(new int[] {3, 3}, CocoRle.union(odd).counts());
+        assertArrayEquals(new int[] {0, 6}, CocoRle.union(odd, CocoRle.of(2, 3, new int[] {0, 3, 3})).counts());
+    }
+
+    /**
+     * An annotation of many polygons: the union is taken on the runs (it used to decode every polygon at the
+     * image's size, 20000 x 1 MPixel here), and the polygons' boundaries together are held to the limit.
+     */
+    @Test
+    void manyPolygonsAreUnitedOnTheirRunsWithinOneBudget() {
+        double[][] small = new double[20000][];
+        for (int p = 0; p < small.length; p++) {
+            double x = p % 997;
+            double y = p / 997 * 40;
+            small[p] = new double[] {x, y, x + 2, y, x + 2, y + 2, x, y + 2};
+        }
+        long t0 = System.nanoTime();
+        CocoRle u = CocoRle.fromPolygons(small, 1000, 1000);
+        assertTrue(System.nanoTime() - t0 < 5_000_000_000L, "in moments");
+        Mask m = u.decode(null);
+        assertTrue(m.unsafe_get(0, 0) && m.unsafe_get(997, 1) && !m.unsafe_get(998, 0) && m.unsafe_get(5, 761),
+                "squares on rows 0 and 760");
+        // 20 bands of 997 overlapping 2 x 2 squares (998 x 2 pixels) and one of 60 (61 x 2)
+        assertEquals(20 * 998 * 2 + 61 * 2, u.area());
+        // triangles across a 4000 x 4000 image, 60003 boundary steps each: 280 fit the budget, 280 do not
+        double[] across = {0, 0, 4000, 0, 0, 4000};
+        double[][] many = new double[300][];
+        java.util.Arrays.fill(many, across);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CocoRle.fromPolygons(many, 4000, 4000));
+        assertEquals("polygons 0..279 of 300: their boundaries take 16800840 steps at 5x scale, more than the limit"
+                + " of 16777216 for one annotation", e.getMessage());
+        assertEquals(CocoRle.fromPolygon(across, 4000, 4000),
+                CocoRle.fromPolygons(java.util.Arrays.copyOf(many, 279), 4000, 4000));
+        e = assertThrows(IllegalArgumentException.class, () -> CocoRle.fromPolygons(new double[][] {across,
+                {0, 0, 1, 1}}, 4000, 4000));
+        assertEquals("polygon 1: a polygon needs an even number of at least 6 coordinates, got 4", e.getMessage());
+    }
+
     @Test
     void polygonsRasteriseAsPycocotools() throws IOException {
         JsonNode cases = goldens().get("polygons");

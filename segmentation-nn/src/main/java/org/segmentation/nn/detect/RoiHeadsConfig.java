@@ -15,11 +15,11 @@ package org.segmentation.nn.detect;
 public record RoiHeadsConfig(double fgIouThresh, double bgIouThresh, int batchSizePerImage, double positiveFraction,
         double scoreThresh, double nmsThresh, int detectionsPerImage) {
     public RoiHeadsConfig {
-        if (!(bgIouThresh <= fgIouThresh) || Double.isNaN(scoreThresh) || Double.isNaN(nmsThresh)
-                || detectionsPerImage <= 0) {
-            throw new IllegalArgumentException("RoiHeadsConfig: expected bgIouThresh <= fgIouThresh, score and NMS"
-                    + " thresholds and a positive detection cap, got " + bgIouThresh + ", " + fgIouThresh + ", "
-                    + scoreThresh + ", " + nmsThresh + ", " + detectionsPerImage);
+        if (!(0 <= bgIouThresh && bgIouThresh <= fgIouThresh && fgIouThresh <= 1) || Double.isNaN(scoreThresh)
+                || !(nmsThresh >= 0 && nmsThresh <= 1) || detectionsPerImage <= 0) {
+            throw new IllegalArgumentException("RoiHeadsConfig: expected 0 <= bgIouThresh <= fgIouThresh <= 1, a"
+                    + " score threshold, a NMS threshold in [0, 1] and a positive detection cap, got " + bgIouThresh
+                    + ", " + fgIouThresh + ", " + scoreThresh + ", " + nmsThresh + ", " + detectionsPerImage);
         }
         new BalancedSampler(batchSizePerImage, positiveFraction);   // validates both
     }

@@ -24,11 +24,11 @@ public record RpnConfig(int preNmsTopNTrain, int preNmsTopNTest, int postNmsTopN
             throw new IllegalArgumentException("RpnConfig: the top-n counts must be positive, got " + preNmsTopNTrain
                     + ", " + preNmsTopNTest + ", " + postNmsTopNTrain + ", " + postNmsTopNTest);
         }
-        if (!(bgIouThresh <= fgIouThresh) || Double.isNaN(nmsThresh) || Double.isNaN(scoreThresh)
-                || !(minSize >= 0)) {
-            throw new IllegalArgumentException("RpnConfig: expected bgIouThresh <= fgIouThresh, a NMS threshold, a"
-                    + " score threshold and minSize >= 0, got " + bgIouThresh + ", " + fgIouThresh + ", " + nmsThresh
-                    + ", " + scoreThresh + ", " + minSize);
+        if (!(0 <= bgIouThresh && bgIouThresh <= fgIouThresh && fgIouThresh <= 1) || !(nmsThresh >= 0
+                && nmsThresh <= 1) || Double.isNaN(scoreThresh) || !(minSize >= 0)) {
+            throw new IllegalArgumentException("RpnConfig: expected 0 <= bgIouThresh <= fgIouThresh <= 1, a NMS"
+                    + " threshold in [0, 1], a score threshold and minSize >= 0, got " + bgIouThresh + ", "
+                    + fgIouThresh + ", " + nmsThresh + ", " + scoreThresh + ", " + minSize);
         }
         new BalancedSampler(batchSizePerImage, positiveFraction);   // validates both
     }

@@ -62,6 +62,13 @@ public final class ModelFiles {
     /** The training position file of a checkpoint. */
     public static final String TRAINING_STATE = "training_state.json";
 
+    /**
+     * The largest {@value #CONFIG} or {@value #TRAINING_STATE} read, 1 MiB (the library's are a few KiB; a config
+     * with tens of thousands of class names still fits), refused before it is parsed; nesting is limited to
+     * {@link SafeTensors#MAX_JSON_DEPTH} levels.
+     */
+    public static final long MAX_JSON_BYTES = 1L << 20;
+
     static final String FORMAT_VERSION_KEY = "format_version";
     static final String SAVE_ID_KEY = "save_id";
     private static final Set<String> OWN_FILES = Set.of(CONFIG, WEIGHTS, OPTIMIZER, TRAINING_STATE);
@@ -125,8 +132,8 @@ public final class ModelFiles {
 
     /**
      * The {@value #CONFIG} of model or checkpoint directory {@code dir}, checked as {@link #loadModel} checks it
-     * (size, UTF-8, a JSON object without duplicate keys, a supported format version), without its
-     * {@code format_version} and {@code save_id}; the weights are not read.
+     * (size at most {@link #MAX_JSON_BYTES}, nesting, UTF-8, a JSON object without duplicate keys, a supported
+     * format version), without its {@code format_version} and {@code save_id}; the weights are not read.
      *
      * @throws ModelFormatException naming the file if it is missing or malformed, or of a newer format version
      */
@@ -199,6 +206,10 @@ public final class ModelFiles {
 
     private static void writeJson(Path file, ObjectNode json) throws IOException {
         byte[] bytes = SafeTensors.JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(json);
+        if (bytes.length > MAX_JSON_BYTES) {
+            throw new IllegalArgumentException(file.getFileName() + " would have " + bytes.length
+                    + " bytes, more than the " + MAX_JSON_BYTES + " the loader reads");
+        }
         AtomicFiles.write(file, ch -> {
             ByteBuffer buf = ByteBuffer.wrap(bytes);
             while (buf.hasRemaining()) {
@@ -229,9 +240,9 @@ public final class ModelFiles {
         SafeTensors.requireRegularFile(file);
         try {
             long size = Files.size(file);
-            if (size > SafeTensors.MAX_HEADER_BYTES) {
+            if (size > SafeTensors.jsonLimit(MAX_JSON_BYTES)) {
                 throw new ModelFormatException(file, null, "has " + size + " bytes, more than the limit of "
-                        + SafeTensors.MAX_HEADER_BYTES + " for a JSON file");
+                        + SafeTensors.describeJsonLimit(MAX_JSON_BYTES) + " for a JSON file");
             }
             bytes = Files.readAllBytes(file);
         } catch (NoSuchFileException e) {

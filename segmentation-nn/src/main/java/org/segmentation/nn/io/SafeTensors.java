@@ -42,8 +42,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@link #read} checks the whole header against the file before reading any data, and throws a
  * {@link ModelFormatException} naming the file (and the tensor) for: a folder or other non-regular file; a file
- * shorter than 8 bytes; a header length beyond the file or above {@link #MAX_HEADER_BYTES}; a header that is
- * not UTF-8, not JSON, not an object, or has a duplicate key; an entry without exactly the fields
+ * shorter than 8 bytes; a header length beyond the file or above {@link #MAX_HEADER_BYTES} (or 1/32 of the heap,
+ * {@link #jsonLimit}); a header that is not UTF-8, not JSON, nested deeper than {@link #MAX_JSON_DEPTH}, not an
+ * object, or has a duplicate key; an entry without exactly the fields
  * {@code dtype} (a string), {@code shape} (non-negative integers) and {@code data_offsets} (two non-negative
  * integers); a dtype outside {@link DType}; an element count that overflows or does not fit a Java array; a byte
  * range that does not match shape times element size or leaves the data section; and tensors that overlap, leave
@@ -61,8 +62,16 @@ import org.slf4j.LoggerFactory;
 public final class SafeTensors {
     private static final Logger LOG = LoggerFactory.getLogger(SafeTensors.class);
 
-    /** The largest header accepted (100 MiB, as the reference implementation). */
-    public static final long MAX_HEADER_BYTES = 100L << 20;
+    /**
+     * The largest header accepted, 16 MiB: some 150,000 tensors (the reference implementation allows 100 MiB; the
+     * largest header this library writes is a few KiB). Headers are also held to {@link #jsonLimit}.
+     */
+    public static final long MAX_HEADER_BYTES = 16L << 20;
+    /**
+     * The deepest nesting of arrays and objects accepted in a header or a model folder's JSON file (a header
+     * nests 3 levels deep, a config 3).
+     */
+    public static final int MAX_JSON_DEPTH = 64;
 
     /** Tensor data is moved through a buffer of this many bytes, a multiple of every element size. */
     private static final int CHUNK = 1 << 20;
@@ -70,7 +79,7 @@ public final class SafeTensors {
     static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
             .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxStringLength((int) MAX_HEADER_BYTES).build())
+                    .maxStringLength((int) MAX_HEADER_BYTES).maxNestingDepth(MAX_JSON_DEPTH).build())
             .build())
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
@@ -116,9 +125,9 @@ public final class SafeTensors {
                 throw new ModelFormatException(file, null, "header length " + Long.toUnsignedString(n)
                         + " exceeds the " + (size - 8) + " bytes after the length field");
             }
-            if (n > MAX_HEADER_BYTES) {
+            if (n > jsonLimit(MAX_HEADER_BYTES)) {
                 throw new ModelFormatException(file, null, "header length " + n + " exceeds the limit of "
-                        + MAX_HEADER_BYTES + " bytes");
+                        + describeJsonLimit(MAX_HEADER_BYTES));
             }
             ByteBuffer headerBuf = ByteBuffer.allocate((int) n);
             readFully(ch, headerBuf, 8, file, null);
@@ -397,6 +406,21 @@ public final class SafeTensors {
         while (buf.hasRemaining()) {
             ch.write(buf);
         }
+    }
+
+    /**
+     * The largest JSON text of at most {@code stated} bytes that is read as a tree: also at most 1/32 of the
+     * maximum heap, as a tree takes up to 28 bytes of heap per byte of text (measured: an array of empty objects;
+     * numbers take 4 to 5, a COCO-like file 5), so that a file within the limit cannot exhaust the heap.
+     */
+    static long jsonLimit(long stated) {
+        return Math.min(stated, Runtime.getRuntime().maxMemory() / 32);
+    }
+
+    /** {@link #jsonLimit} for messages: "N bytes", and why when the heap sets it. */
+    static String describeJsonLimit(long stated) {
+        long limit = jsonLimit(stated);
+        return limit + " bytes" + (limit < stated ? " (1/32 of the Java heap; " + stated + " with a larger heap)" : "");
     }
 
     /**

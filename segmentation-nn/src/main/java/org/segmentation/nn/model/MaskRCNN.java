@@ -316,8 +316,10 @@ public final class MaskRCNN {
                     ConfigFields.intArray(json, "blocks", file), ConfigFields.intArray(json, "widths", file),
                     ConfigFields.intField(json, "stem", file), ConfigFields.intField(json, "input_channels", file));
             int[] sizes = ConfigFields.intArray(json, "sizes", file);
+            double[] ratios = ConfigFields.numberArray(json, "ratios", file);
+            checkAnchors(sizes, ratios, file);
             AnchorGenerator anchors = AnchorGenerator.uniformRatios(Arrays.stream(sizes).asDoubleStream().toArray(),
-                    ConfigFields.numberArray(json, "ratios", file));
+                    ratios);
             RpnConfig rpn = new RpnConfig(ConfigFields.intField(json, "rpn_pre_nms_train", file),
                     ConfigFields.intField(json, "rpn_pre_nms_test", file),
                     ConfigFields.intField(json, "rpn_post_nms_train", file),
@@ -338,6 +340,38 @@ public final class MaskRCNN {
                     ConfigFields.intField(json, "mask_width", file), ConfigFields.dtypeField(json, file));
         } catch (IllegalArgumentException e) {
             throw new org.segmentation.nn.io.ModelFormatException(file, null, "invalid config: " + e.getMessage(), e);
+        }
+    }
+
+    /** Anchor ratios per pyramid cell that a config may ask for (torchvision 3); more only multiply the work. */
+    static final int MAX_ANCHOR_RATIOS = 16;
+
+    /**
+     * The anchor fields of a config: one size per pyramid level ({@link MaskRCNNConfig#LEVELS}), each a
+     * positive int, and 1..{@link #MAX_ANCHOR_RATIOS} ratios, each positive and finite.
+     */
+    private static void checkAnchors(int[] sizes, double[] ratios, java.nio.file.Path file)
+            throws org.segmentation.nn.io.ModelFormatException {
+        if (sizes.length != MaskRCNNConfig.LEVELS) {
+            throw new org.segmentation.nn.io.ModelFormatException(file, null, "config field \"sizes\" has "
+                    + sizes.length + " values " + Arrays.toString(sizes) + ", expected one anchor size per pyramid"
+                    + " level (" + MaskRCNNConfig.LEVELS + ")");
+        }
+        for (int s : sizes) {
+            if (s < 1) {
+                throw new org.segmentation.nn.io.ModelFormatException(file, null, "config field \"sizes\" has " + s
+                        + ", not a positive anchor size");
+            }
+        }
+        if (ratios.length < 1 || ratios.length > MAX_ANCHOR_RATIOS) {
+            throw new org.segmentation.nn.io.ModelFormatException(file, null, "config field \"ratios\" has "
+                    + ratios.length + " values, expected 1.." + MAX_ANCHOR_RATIOS);
+        }
+        for (double r : ratios) {
+            if (!(r > 0) || !Double.isFinite(r)) {
+                throw new org.segmentation.nn.io.ModelFormatException(file, null, "config field \"ratios\" has " + r
+                        + ", not a positive finite aspect ratio");
+            }
         }
     }
 

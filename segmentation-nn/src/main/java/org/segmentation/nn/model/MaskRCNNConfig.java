@@ -21,15 +21,18 @@ import org.segmentation.nn.detect.RpnConfig;
  */
 public record MaskRCNNConfig(ResNetConfig backbone, int fpnChannels, AnchorGenerator anchors, RpnConfig rpn,
         RoiHeadsConfig roiHeads, int classes, int representation, int maskWidth, DataType dtype) {
+    /** The pyramid levels anchors are laid on: P2..P5 from the FPN and the pooled P6. */
+    public static final int LEVELS = 5;
+
     public MaskRCNNConfig {
         if (backbone == null || anchors == null || rpn == null || roiHeads == null) {
             throw new IllegalArgumentException("MaskRCNNConfig: backbone, anchors, rpn and roiHeads are required");
         }
-        if (backbone.stages() != 4 || anchors.levels() != 5) {
+        if (backbone.stages() != 4 || anchors.levels() != LEVELS) {
             throw new IllegalArgumentException("MaskRCNNConfig: expected a 4-stage backbone and anchors for 5 levels,"
                     + " got " + backbone.stages() + " stages and " + anchors.levels() + " anchor levels");
         }
-        for (int l = 1; l < 5; l++) {
+        for (int l = 1; l < LEVELS; l++) {
             if (anchors.anchorsPerCell(l) != anchors.anchorsPerCell(0)) {
                 throw new IllegalArgumentException("MaskRCNNConfig: the RPN head shares its weights over the levels, so"
                         + " every level needs the same number of anchors per cell, got " + anchors);

@@ -27,12 +27,36 @@ import org.segmentation.nn.predict.InputNormalization;
  * @param sizeDivisible the padded batch's height and width are multiples of this (32)
  */
 public record MaskRCNNTransform(int minSize, int maxSize, InputNormalization input, int sizeDivisible) {
-    /** @throws IllegalArgumentException if a size is not positive or minSize exceeds maxSize */
+    /**
+     * The most pixels {@code minSize × maxSize} may reach: a resized image's shorter side is at most {@code minSize}
+     * and its longer at most {@code maxSize}, so this bounds the image the network sees whatever the input's size.
+     * Four times the images' default pixel limit ({@code ImageFiles.DEFAULT_MAX_PIXELS}, 2^24), so that a model
+     * trained on images read with a raised limit still loads; torchvision's 800 × 1333 is about 1/63 of it.
+     */
+    public static final long MAX_RESIZED_PIXELS = 1L << 26;
+    /** The largest {@code sizeDivisible} (torchvision pads to 32; the coarsest pyramid level has stride 64). */
+    public static final int MAX_SIZE_DIVISIBLE = 256;
+
+    /**
+     * @throws IllegalArgumentException if a size is not positive, minSize exceeds maxSize, minSize × maxSize
+     *     exceeds {@link #MAX_RESIZED_PIXELS} or sizeDivisible exceeds {@link #MAX_SIZE_DIVISIBLE}; checked before
+     *     anything is allocated, so that a hand-edited {@code config.json} is refused instead of running out of
+     *     memory (the messages use the names of the saved fields)
+     */
     public MaskRCNNTransform {
         if (minSize < 1 || maxSize < minSize || sizeDivisible < 1 || input == null) {
             throw new IllegalArgumentException("MaskRCNNTransform: expected 1 <= minSize <= maxSize,"
                     + " sizeDivisible >= 1 and a normalisation, got " + minSize + ", " + maxSize + ", "
                     + sizeDivisible + ", " + input);
+        }
+        if ((long) minSize * maxSize > MAX_RESIZED_PIXELS) {
+            throw new IllegalArgumentException("MaskRCNNTransform: min_size " + minSize + " x max_size " + maxSize
+                    + " = " + (long) minSize * maxSize + " pixels exceeds the limit of " + MAX_RESIZED_PIXELS
+                    + " for a resized image");
+        }
+        if (sizeDivisible > MAX_SIZE_DIVISIBLE) {
+            throw new IllegalArgumentException("MaskRCNNTransform: size_divisible " + sizeDivisible
+                    + " exceeds the limit of " + MAX_SIZE_DIVISIBLE);
         }
     }
 

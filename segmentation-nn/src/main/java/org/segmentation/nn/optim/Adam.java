@@ -163,7 +163,8 @@ public final class Adam implements Optimizer {
 
     /**
      * Kind "adam" or "adamw": tensors {@code "exp_avg"} (m) and {@code "exp_avg_sq"} (v), metadata {@code "step"}
-     * (t) and {@code "lr"}.
+     * (t) and {@code "lr"}, which {@link #loadState} restores, and {@code "beta1"}, {@code "beta2"}, {@code "eps"}
+     * and {@code "weight_decay"}, which it checks against this optimizer's.
      */
     @Override
     public TensorFile state() {
@@ -173,21 +174,31 @@ public final class Adam implements Optimizer {
                 .meta(BufferOps.KIND, kind())
                 .meta("step", Long.toString(t))
                 .meta("lr", Double.toString(learningRate))
+                .meta("beta1", Double.toString(beta1))
+                .meta("beta2", Double.toString(beta2))
+                .meta("eps", Double.toString(eps))
+                .meta("weight_decay", Double.toString(weightDecay))
                 .build();
     }
 
+    /**
+     * {@inheritDoc} The step count must be a non-negative integer and the learning rate a finite number &gt;= 0;
+     * betas in [0, 1), a finite eps &gt; 0 and a finite weight decay &gt;= 0 must also equal this optimizer's
+     * (states written before they were recorded have none).
+     */
     @Override
     public void loadState(TensorFile state) throws ModelFormatException {
-        double[] s = BufferOps.check(state, kind(), Map.of("exp_avg", m, "exp_avg_sq", v), "step", "lr");
-        if (!(s[0] >= 0) || s[0] != Math.rint(s[0])) {
-            throw new ModelFormatException(state.source(), null, "metadata 'step' is " + s[0]
-                    + ", not a non-negative integer");
-        }
-        BufferOps.requireRate(s[1]);
+        double lr = BufferOps.check(state, kind(), Map.of("exp_avg", m, "exp_avg_sq", v));
+        long steps = BufferOps.steps(state, "step");
+        BufferOps.requireSame(state, "beta1", beta1, BufferOps.UNIT_INTERVAL_TEXT, BufferOps.UNIT_INTERVAL);
+        BufferOps.requireSame(state, "beta2", beta2, BufferOps.UNIT_INTERVAL_TEXT, BufferOps.UNIT_INTERVAL);
+        BufferOps.requireSame(state, "eps", eps, "a finite number > 0", e -> e > 0 && e < Double.POSITIVE_INFINITY);
+        BufferOps.requireSame(state, "weight_decay", weightDecay, BufferOps.NON_NEGATIVE_TEXT,
+                BufferOps.NON_NEGATIVE);
         BufferOps.restore(state, "exp_avg", m);
         BufferOps.restore(state, "exp_avg_sq", v);
-        t = (long) s[0];
-        learningRate = s[1];
+        t = steps;
+        learningRate = lr;
     }
 
     private String kind() {

@@ -1,6 +1,7 @@
 package org.segmentation.nn.optim;
 
 import java.util.Map;
+import java.util.function.DoublePredicate;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -44,10 +45,10 @@ final class BufferOps {
 
     /**
      * Checks that {@code state} is of {@code kind} and holds each of {@code targets}' names as a vector of the
-     * target's dtype and length; returns the metadata value of each of {@code keys} parsed as a double.
+     * target's dtype and length, and that its learning rate (metadata {@code "lr"}) is a finite number &gt;= 0,
+     * which it returns.
      */
-    static double[] check(TensorFile state, String kind, Map<String, INDArray> targets, String... keys)
-            throws ModelFormatException {
+    static double check(TensorFile state, String kind, Map<String, INDArray> targets) throws ModelFormatException {
         String actual = state.metadata().get(KIND);
         if (!kind.equals(actual)) {
             throw new ModelFormatException(state.source(), null, "holds the state of optimizer '" + actual
@@ -57,18 +58,72 @@ final class BufferOps {
             INDArray t = e.getValue();
             state.require(e.getKey(), t.dataType() == DataType.DOUBLE ? DType.F64 : DType.F32, t.length());
         }
-        double[] values = new double[keys.length];
-        for (int i = 0; i < keys.length; i++) {
-            String v = state.metadata().get(keys[i]);
-            try {
-                values[i] = Double.parseDouble(v);
-            } catch (NullPointerException | NumberFormatException e) {
-                throw new ModelFormatException(state.source(), null, "metadata '" + keys[i] + "' is " + v
-                        + ", not a number");
-            }
-        }
-        return values;
+        return number(state, "lr", NON_NEGATIVE_TEXT, NON_NEGATIVE);
     }
+
+    /**
+     * The metadata value {@code key} of {@code state} as a double, which {@code valid} must accept ({@code valid}
+     * must refuse NaN, which stands for a missing or unparseable value).
+     *
+     * @param expected what a valid value is, for the message ("a finite number &gt;= 0")
+     * @throws ModelFormatException naming the file and the key if the value is missing, not a number or not valid
+     */
+    static double number(TensorFile state, String key, String expected, DoublePredicate valid)
+            throws ModelFormatException {
+        String v = state.metadata().get(key);
+        double d = Double.NaN;   // what no valid value is
+        try {
+            d = Double.parseDouble(v);
+        } catch (NullPointerException | NumberFormatException e) {
+            // refused below
+        }
+        if (!valid.test(d)) {
+            throw new ModelFormatException(state.source(), null, "metadata '" + key + "' is " + v + ", not "
+                    + expected);
+        }
+        return d;
+    }
+
+    /**
+     * Checks a hyper-parameter a state records for checking only (the optimizer's own is used): absent in states
+     * written before it was recorded; when present, {@code valid} must accept it and it must equal {@code own}, as
+     * a state of another configuration would not continue the same run.
+     */
+    static void requireSame(TensorFile state, String key, double own, String expected, DoublePredicate valid)
+            throws ModelFormatException {
+        if (!state.metadata().containsKey(key)) {
+            return;
+        }
+        double saved = number(state, key, expected, valid);
+        if (Double.compare(saved, own) != 0) {
+            throw new ModelFormatException(state.source(), null, "metadata '" + key + "' is " + saved
+                    + ", but this optimizer has " + own + "; the state is of another configuration");
+        }
+    }
+
+    /** The step count of {@code state}, metadata {@code key}: a non-negative decimal integer. */
+    static long steps(TensorFile state, String key) throws ModelFormatException {
+        String v = state.metadata().get(key);
+        try {
+            long t = Long.parseLong(v);
+            if (t >= 0) {
+                return t;
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new ModelFormatException(state.source(), null, "metadata '" + key + "' is " + v
+                + ", not a non-negative integer");
+    }
+
+    /** A finite value &gt;= 0, as learning rates and weight decays must be. */
+    static final DoublePredicate NON_NEGATIVE = v -> v >= 0 && v < Double.POSITIVE_INFINITY;
+    /** Described as in messages. */
+    static final String NON_NEGATIVE_TEXT = "a finite number >= 0";
+    /** A value in [0, 1), as betas and momentum must be. */
+    static final DoublePredicate UNIT_INTERVAL = v -> v >= 0 && v < 1;
+    /** Described as in messages. */
+    static final String UNIT_INTERVAL_TEXT = "a number in [0, 1)";
 
     /** Copies the tensor {@code name} of {@code state} into {@code target}; {@link #check} has been called. */
     static void restore(TensorFile state, String name, INDArray target) {

@@ -75,21 +75,33 @@ public final class Sgd implements Optimizer {
         this.learningRate = learningRate;
     }
 
-    /** Kind "sgd": tensor {@code "momentum_buffer"} (zero before the first step), metadata {@code "lr"}. */
+    /**
+     * Kind "sgd": tensor {@code "momentum_buffer"} (zero before the first step), metadata {@code "lr"}, which
+     * {@link #loadState} restores, and {@code "momentum"} and {@code "weight_decay"}, which it checks against this
+     * optimizer's.
+     */
     @Override
     public TensorFile state() {
         return TensorFile.builder()
                 .put("momentum_buffer", BufferOps.toTensor(velocity))
                 .meta(BufferOps.KIND, "sgd")
                 .meta("lr", Double.toString(learningRate))
+                .meta("momentum", Double.toString(momentum))
+                .meta("weight_decay", Double.toString(weightDecay))
                 .build();
     }
 
+    /**
+     * {@inheritDoc} The learning rate must be a finite number &gt;= 0; a momentum in [0, 1) and a finite weight
+     * decay &gt;= 0 must also equal this optimizer's (states written before they were recorded have none).
+     */
     @Override
     public void loadState(TensorFile state) throws ModelFormatException {
-        double[] v = BufferOps.check(state, "sgd", Map.of("momentum_buffer", velocity), "lr");
-        BufferOps.requireRate(v[0]);
+        double lr = BufferOps.check(state, "sgd", Map.of("momentum_buffer", velocity));
+        BufferOps.requireSame(state, "momentum", momentum, BufferOps.UNIT_INTERVAL_TEXT, BufferOps.UNIT_INTERVAL);
+        BufferOps.requireSame(state, "weight_decay", weightDecay, BufferOps.NON_NEGATIVE_TEXT,
+                BufferOps.NON_NEGATIVE);
         BufferOps.restore(state, "momentum_buffer", velocity);
-        learningRate = v[0];
+        learningRate = lr;
     }
 }

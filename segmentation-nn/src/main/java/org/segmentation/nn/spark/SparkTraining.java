@@ -155,7 +155,7 @@ public final class SparkTraining {
         long round;
         try {
             if (Files.exists(last.resolve(ModelFiles.TRAINING_STATE))) {
-                round = restore(last, config, workers, localSteps);
+                round = restore(last, config, workers, localSteps, batchesPerEpoch);
                 LOG.info("resuming from {} after round {} of {}", last, round, rounds);
             } else {
                 round = 0;
@@ -270,25 +270,56 @@ public final class SparkTraining {
                 ModelWeights.toTensors(dense(config).model())), config.optimizer().state(), state));
     }
 
-    /** Loads the driver's model and optimizer from {@code last}; returns the rounds it completed. */
-    private static long restore(Path last, TrainerConfig config, int workers, int localSteps) throws IOException {
+    /**
+     * Loads the driver's model and optimizer from {@code last}; returns the rounds it completed. Every field of the
+     * driver's state is checked before anything is loaded: the position as {@link Trainer#resume} checks it
+     * ({@link Trainer#checkedPosition}), the seed, {@code extra.round} (an integer &gt;= 0), {@code extra.workers}
+     * and {@code extra.local_steps} (positive ints), and a step that ends round {@code round} (after the
+     * {@code (round - 1) * K} steps of the rounds before it, at most {@code round * K}); the optimizer's state
+     * checks its own ({@link org.segmentation.nn.optim.Optimizer#loadState}).
+     *
+     * @throws ModelFormatException naming {@code training_state.json} and the field that is missing, of the wrong
+     *     type or out of range
+     * @throws IllegalArgumentException if the state is valid but of a run with other workers, local steps, seed or
+     *     batches per epoch
+     */
+    private static long restore(Path last, TrainerConfig config, int workers, int localSteps, int batchesPerEpoch)
+            throws IOException {
         Checkpoint cp = ModelFiles.loadCheckpoint(last);
-        ObjectNode extra = cp.state().extra();
-        JsonNode round = extra.get("round");
+        TrainingState s = cp.state();
+        ObjectNode extra = s.extra();
         Path stateFile = last.resolve(ModelFiles.TRAINING_STATE);
-        if (round == null || !round.canConvertToLong()) {
+        JsonNode roundNode = extra.get("round");
+        if (roundNode == null) {
             throw new ModelFormatException(stateFile, null, "extra.round is missing: not a checkpoint of "
                     + SparkTraining.class.getSimpleName());
         }
-        long w = extra.path("workers").asLong(-1);
-        long k = extra.path("local_steps").asLong(-1);
-        if (w != workers || k != localSteps || !cp.state().rngState().equals(Long.toString(config.seed()))) {
+        if (!roundNode.isIntegralNumber() || !roundNode.canConvertToLong() || roundNode.longValue() < 0) {
+            throw new ModelFormatException(stateFile, null, "extra.round is " + roundNode
+                    + ", not a non-negative integer");
+        }
+        int w = Trainer.positiveInt(stateFile, extra, "workers");
+        int k = Trainer.positiveInt(stateFile, extra, "local_steps");
+        int bpe = Trainer.checkedPosition(stateFile, s);
+        long seed = Trainer.seedOf(stateFile, s);
+        long round = roundNode.longValue();
+        long step = s.step();
+        if (round > Long.MAX_VALUE / k) {
+            throw new ModelFormatException(stateFile, null, "extra.round " + round + " is out of range");
+        }
+        if (round == 0 ? step != 0 : step <= (round - 1) * k || step > round * k) {
+            throw new ModelFormatException(stateFile, null, "step " + step + " does not end round " + round + " of "
+                    + k + " local steps (steps " + (round == 0 ? 0 : (round - 1) * k + 1) + ".." + round * k
+                    + "); the file was not written by this run or was edited");
+        }
+        if (w != workers || k != localSteps || seed != config.seed() || bpe != batchesPerEpoch) {
             throw new IllegalArgumentException("checkpoint " + last + " was written with " + w + " workers, " + k
-                    + " local steps and seed " + cp.state().rngState() + "; this run has " + workers + ", "
-                    + localSteps + " and " + config.seed() + ", so resuming would not continue the same run");
+                    + " local steps, seed " + seed + " and " + bpe + " batches per epoch; this run has " + workers
+                    + ", " + localSteps + ", " + config.seed() + " and " + batchesPerEpoch
+                    + ", so resuming would not continue the same run");
         }
         ModelWeights.load(dense(config).model(), cp.model().weights());
         config.optimizer().loadState(cp.optimizer());
-        return round.longValue();
+        return round;
     }
 }

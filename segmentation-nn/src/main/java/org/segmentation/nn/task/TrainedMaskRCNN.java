@@ -83,11 +83,16 @@ public final class TrainedMaskRCNN {
         if (!t.isObject()) {
             throw new ModelFormatException(configFile, null, "\"transform\" is " + t + ", not an object");
         }
+        MaskRCNNTransform transform;
+        try {
+            // before the network is built: the transform's limits refuse sizes the images could not be resized to
+            transform = new MaskRCNNTransform(integer(t, "min_size", configFile), integer(t, "max_size", configFile),
+                    TrainedUNet.parseInput(input, configFile), integer(t, "size_divisible", configFile));
+        } catch (IllegalArgumentException e) {
+            throw new ModelFormatException(configFile, null, "\"transform\": " + e.getMessage(), e);
+        }
         MaskRCNN network = MaskRCNN.fromSaved(saved, d);
         try {
-            MaskRCNNTransform transform = new MaskRCNNTransform(integer(t, "min_size", configFile),
-                    integer(t, "max_size", configFile), TrainedUNet.parseInput(input, configFile),
-                    integer(t, "size_divisible", configFile));
             return new TrainedMaskRCNN(network, transform, TrainedUNet.parseNames(names, configFile));
         } catch (IllegalArgumentException e) {
             throw new ModelFormatException(configFile, null, e.getMessage(), e);

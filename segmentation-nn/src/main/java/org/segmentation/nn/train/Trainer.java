@@ -244,28 +244,18 @@ public final class Trainer {
         Checkpoint cp = ModelFiles.loadCheckpoint(checkpointDir);
         TrainingState s = cp.state();
         Path stateFile = checkpointDir.resolve(ModelFiles.TRAINING_STATE);
-        long seed;
-        try {
-            seed = Long.parseLong(s.rngState());
-        } catch (NumberFormatException e) {
-            throw new ModelFormatException(stateFile, null, "rng_state '" + s.rngState() + "' is not a seed");
-        }
+        long seed = seedOf(stateFile, s);
         if (seed != config.seed()) {
             throw new IllegalArgumentException("checkpoint " + checkpointDir + " was trained with seed " + seed
                     + ", this trainer has seed " + config.seed() + "; resuming would not continue the same run");
         }
         ObjectNode extra = s.extra();
-        JsonNode bpe = extra.get("batches_per_epoch");
-        if (bpe == null || !bpe.isIntegralNumber() || !bpe.canConvertToInt() || bpe.intValue() < 1) {
-            throw new ModelFormatException(stateFile, null, "extra.batches_per_epoch is "
-                    + (bpe == null ? "missing" : bpe.toString()) + ", not a positive integer");
-        }
-        checkPosition(stateFile, s.epoch(), s.step(), bpe.intValue(), extra);
+        int bpe = checkedPosition(stateFile, s);
         ModelWeights.load(ModelWeights.named(params, trainable.buffers()), cp.model().weights());
         optimizer.loadState(cp.optimizer());
         epoch = (int) s.epoch();
         step = s.step();
-        resumedBatchesPerEpoch = bpe.longValue();
+        resumedBatchesPerEpoch = bpe;
         best = extra.has("best") ? extra.get("best").asDouble() : Double.NaN;
         bestStep = extra.path("best_step").asLong(-1);
         validationsSinceBest = extra.path("validations_since_best").asInt(0);
@@ -278,12 +268,50 @@ public final class Trainer {
     }
 
     /**
-     * A checkpoint's position must be one this trainer can have written: {@code epoch} complete epochs and part
-     * of the next, {@code epoch*bpe <= step < (epoch+1)*bpe}, and a best step no later than the step. A
-     * hand-edited step (10^18 steps "trained" in no time) or epoch is refused instead of ending the run at once.
+     * The seed a checkpoint's {@code rng_state} records (a decimal {@code long}).
+     *
+     * @param stateFile the checkpoint's {@value ModelFiles#TRAINING_STATE}, named in the error
+     * @throws ModelFormatException if the state is not a seed
      */
-    private static void checkPosition(Path stateFile, long epoch, long step, int bpe, ObjectNode extra)
-            throws ModelFormatException {
+    public static long seedOf(Path stateFile, TrainingState s) throws ModelFormatException {
+        try {
+            return Long.parseLong(s.rngState());
+        } catch (NumberFormatException e) {
+            throw new ModelFormatException(stateFile, null, "rng_state '" + s.rngState() + "' is not a seed");
+        }
+    }
+
+    /**
+     * The field {@code key} of a checkpoint's {@code extra}, a positive int.
+     *
+     * @param stateFile the checkpoint's {@value ModelFiles#TRAINING_STATE}, named in the error
+     * @throws ModelFormatException naming the file and {@code extra.key} if it is missing or not a positive int
+     */
+    public static int positiveInt(Path stateFile, ObjectNode extra, String key) throws ModelFormatException {
+        JsonNode v = extra.get(key);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToInt() || v.intValue() < 1) {
+            throw new ModelFormatException(stateFile, null, "extra." + key + " is "
+                    + (v == null ? "missing" : v.toString()) + ", not a positive integer");
+        }
+        return v.intValue();
+    }
+
+    /**
+     * The batches per epoch a checkpoint records ({@code extra.batches_per_epoch}, a positive int), after checking
+     * that its position is one a trainer of that many batches per epoch can have written: {@code epoch} complete
+     * epochs and part of the next, {@code epoch*bpe <= step < (epoch+1)*bpe}, and, where the extra fields are
+     * present, a best step no later than the step, a non-negative count of validations since the best and a
+     * finite best score. A hand-edited step (10^18 steps "trained" in no time) or epoch is refused instead of
+     * ending the run at once.
+     *
+     * @param stateFile the checkpoint's {@value ModelFiles#TRAINING_STATE}, named in the error
+     * @throws ModelFormatException naming the file and the field that is out of range or of the wrong type
+     */
+    public static int checkedPosition(Path stateFile, TrainingState s) throws ModelFormatException {
+        ObjectNode extra = s.extra();
+        int bpe = positiveInt(stateFile, extra, "batches_per_epoch");
+        long epoch = s.epoch();
+        long step = s.step();
         if (epoch > Integer.MAX_VALUE || epoch > Long.MAX_VALUE / bpe - 1) {
             throw new ModelFormatException(stateFile, null, "epoch " + epoch + " is out of range");
         }
@@ -306,6 +334,7 @@ public final class Trainer {
         if (best != null && (!best.isNumber() || !Double.isFinite(best.doubleValue()))) {
             throw new ModelFormatException(stateFile, null, "extra.best " + best + " is not a finite number");
         }
+        return bpe;
     }
 
     /**

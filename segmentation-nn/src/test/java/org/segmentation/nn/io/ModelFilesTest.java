@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -177,11 +178,42 @@ class ModelFilesTest {
         ModelFiles.saveModel(d, model(1));
         Path config = d.resolve(ModelFiles.CONFIG);
         try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(config.toFile(), "rw")) {
-            f.setLength(SafeTensors.MAX_HEADER_BYTES + 1); // sparse: costs no disk space
+            f.setLength(ModelFiles.MAX_JSON_BYTES + 1); // sparse: costs no disk space
         }
         ModelFormatException e = assertThrows(ModelFormatException.class, () -> ModelFiles.loadModel(d));
         assertEquals(config, e.file());
-        assertTrue(e.getMessage().contains("more than the limit"), e.getMessage());
+        assertEquals(config + ": has 1048577 bytes, more than the limit of 1048576 bytes for a JSON file",
+                e.getMessage());
+
+        // the same for the training state of a checkpoint, and nesting beyond 64 levels
+        Path c = dir.resolve("c");
+        ModelFiles.saveCheckpoint(c, new Checkpoint(model(1), TensorFile.builder().build(), new TrainingState(0, 0,
+                "1", JsonNodeFactory.instance.objectNode())));
+        Path state = c.resolve(ModelFiles.TRAINING_STATE);
+        String good = java.nio.file.Files.readString(state);
+        java.nio.file.Files.writeString(state, good.replace("\"extra\" : { }", "\"extra\" : {\"x\": \""
+                + "y".repeat((int) ModelFiles.MAX_JSON_BYTES) + "\"}"));
+        e = assertThrows(ModelFormatException.class, () -> ModelFiles.loadCheckpoint(c));
+        assertEquals(state, e.file());
+        assertTrue(e.getMessage().contains("more than the limit of 1048576 bytes"), e.getMessage());
+        java.nio.file.Files.writeString(state, good.replace("\"extra\" : { }", "\"extra\" : {\"x\": "
+                + "[".repeat(63) + "]".repeat(63) + "}"));
+        e = assertThrows(ModelFormatException.class, () -> ModelFiles.loadCheckpoint(c));
+        assertEquals(state + ": not valid JSON: Document nesting depth (65) exceeds the maximum allowed (64, from"
+                + " `StreamReadConstraints.getMaxNestingDepth()`)", e.getMessage());
+        java.nio.file.Files.writeString(state, good.replace("\"extra\" : { }", "\"extra\" : {\"x\": "
+                + "[".repeat(62) + "]".repeat(62) + "}"));
+        assertEquals(62, depth(ModelFiles.loadCheckpoint(c).state().extra().get("x")), "64 levels are read");
+
+        // and the writer refuses what the loader would
+        com.fasterxml.jackson.databind.node.ObjectNode big = JsonNodeFactory.instance.objectNode();
+        big.put("names", "n".repeat((int) ModelFiles.MAX_JSON_BYTES));
+        assertThrows(IllegalArgumentException.class, () -> ModelFiles.saveModel(dir.resolve("big"),
+                new SavedModel(big, TensorFile.builder().build())));
+    }
+
+    private static int depth(com.fasterxml.jackson.databind.JsonNode n) {
+        return n.isArray() ? 1 + (n.isEmpty() ? 0 : depth(n.get(0))) : 0;
     }
 
     @Test

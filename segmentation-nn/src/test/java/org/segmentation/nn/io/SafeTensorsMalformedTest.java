@@ -64,6 +64,10 @@ class SafeTensorsMalformedTest {
                 Arguments.of("trailing JSON", file("{} {}", 0), "not valid JSON", null),
                 Arguments.of("blank header", file("        ", 0), "header is empty", null),
                 Arguments.of("JSON array", file("[1,2]", 0), "is a JSON ARRAY, not an object", null),
+                Arguments.of("nested 65 deep", file("{\"a\":" + "[".repeat(64) + "]".repeat(64) + "}", 0),
+                        "Document nesting depth (65) exceeds the maximum allowed (64", null),
+                Arguments.of("nested 64 deep", file("{\"a\":" + "[".repeat(63) + "]".repeat(63) + "}", 0),
+                        "entry is a JSON ARRAY, not an object", "a"),
                 Arguments.of("entry not an object", file("{\"a\":3}", 0), "entry is a JSON NUMBER", "a"),
                 Arguments.of("missing dtype", file("{\"a\":{\"shape\":[],\"data_offsets\":[0,4]}}", 4),
                         "dtype is missing", "a"),
@@ -139,14 +143,33 @@ class SafeTensorsMalformedTest {
 
     @Test
     void headerAboveTheSizeLimitIsRejectedWithoutReadingIt() throws IOException {
-        // a sparse file longer than the claimed 150 MiB header, so only the limit check can reject it
-        Path file = dir.resolve("huge.safetensors");
-        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
-            f.setLength(200L << 20);
-            f.write(withLength(new byte[8], 150L << 20));
+        // 16 MiB, or 1/32 of the heap when that is less (8 MiB with this module's 256 MiB test heap)
+        long limit = Math.min(16L << 20, Runtime.getRuntime().maxMemory() / 32);
+        // sparse files longer than the claimed header, so only the limit check can reject it
+        for (long n : new long[] {limit + 1, SafeTensors.MAX_HEADER_BYTES + 1, 150L << 20}) {
+            Path file = dir.resolve("huge-" + n + ".safetensors");
+            try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+                f.setLength(200L << 20);
+                f.write(withLength(new byte[8], n));
+            }
+            ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafeTensors.read(file));
+            assertEquals(file, e.file());
+            assertTrue(e.getMessage().startsWith(file + ": header length " + n + " exceeds the limit of " + limit
+                    + " bytes"), e.getMessage());
         }
-        ModelFormatException e = assertThrows(ModelFormatException.class, () -> SafeTensors.read(file));
-        assertTrue(e.getMessage().contains("exceeds the limit of " + SafeTensors.MAX_HEADER_BYTES), e.getMessage());
+        // at the limit, the header is parsed (and here found to be blank)
+        Path file = dir.resolve("at-limit.safetensors");
+        byte[] blank = new byte[(int) limit];
+        Arrays.fill(blank, (byte) ' ');
+        java.nio.file.Files.write(file, withLength(concat(new byte[8], blank), limit));
+        assertEquals(file + ": header is empty", assertThrows(ModelFormatException.class,
+                () -> SafeTensors.read(file)).getMessage());
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     /** A sparse file whose header is {@code header} and whose data section has {@code dataBytes} bytes. */

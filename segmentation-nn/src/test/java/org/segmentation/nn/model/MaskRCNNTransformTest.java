@@ -55,6 +55,17 @@ class MaskRCNNTransformTest {
         assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(8, 4, InputNormalization.unit(1),
                 32));
         assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(4, 8, null, 32));
+        // the limits, at their edges: 8192 x 8192 = 2^26 pixels and padding to 256 are the largest accepted
+        assertEquals(8192, new MaskRCNNTransform(8192, 8192, InputNormalization.unit(1), 256).maxSize());
+        IllegalArgumentException big = assertThrows(IllegalArgumentException.class,
+                () -> new MaskRCNNTransform(8192, 8193, InputNormalization.unit(1), 32));
+        assertEquals("MaskRCNNTransform: min_size 8192 x max_size 8193 = 67117056 pixels exceeds the limit of"
+                + " 67108864 for a resized image", big.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new MaskRCNNTransform(1, Integer.MAX_VALUE,
+                InputNormalization.unit(1), 32));
+        IllegalArgumentException pad = assertThrows(IllegalArgumentException.class,
+                () -> new MaskRCNNTransform(8, 16, InputNormalization.unit(1), 257));
+        assertEquals("MaskRCNNTransform: size_divisible 257 exceeds the limit of 256", pad.getMessage());
         MaskRCNNTransform t = MaskRCNNTransform.imagenet(32, 64);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> t.prepare(List.of(new PlanarF32(1, 8, 8)), DataType.FLOAT));

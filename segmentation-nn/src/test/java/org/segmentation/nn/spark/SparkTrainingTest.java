@@ -22,6 +22,9 @@ import org.segmentation.nn.data.Augmentations;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.io.ModelFiles;
+import org.segmentation.nn.io.ModelFormatException;
+import org.segmentation.nn.io.SafeTensors;
+import org.segmentation.nn.io.TensorFile;
 import org.segmentation.nn.model.SegmentationModel;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
@@ -163,6 +166,73 @@ class SparkTrainingTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> SparkTraining.fit(sc(), setup, 1, 2, dir, null));
         assertTrue(e.getMessage().contains("2 workers"), e.getMessage());
+    }
+
+    private record StateEdit(String field, String from, String to, String problem) {
+    }
+
+    @Test
+    void aHandEditedDriverStateIsRefusedNamingTheFileAndTheField() throws IOException {
+        Cells setup = new Cells(8, 4, 0.01, 4); // one worker of 8 samples, 2 batches per epoch, 2 local steps: 2 rounds
+        Path run = tmp.resolve("run");
+        SparkTraining.fit(sc(), setup, 1, 2, run, null);
+        Path last = run.resolve(Trainer.LAST);
+        // the unedited state resumes (after its last round: nothing left to run)
+        assertEquals(0, SparkTraining.fit(sc(), setup, 1, 2, run, null).roundLosses().length);
+
+        StateEdit[] edits = {
+            new StateEdit("round", "\"round\" : 2", "\"round\" : -1", "extra.round is -1, not a non-negative integer"),
+            new StateEdit("round", "\"round\" : 2", "\"round\" : \"2\"", "extra.round is \"2\", not a non-negative integer"),
+            new StateEdit("round", "\"round\" : 2", "\"round\" : 1.5", "extra.round is 1.5, not a non-negative integer"),
+            new StateEdit("round", "\"round\" : 2", "\"round\" : 7", "step 4 does not end round 7 of 2 local steps (steps 13..14)"),
+            new StateEdit("round", "\"round\" : 2", "\"round\" : 9000000000000000000", "extra.round 9000000000000000000 is out of range"),
+            new StateEdit("round", "\"round\" : 2,", "", "extra.round is missing"),
+            new StateEdit("workers", "\"workers\" : 1", "\"workers\" : 0", "extra.workers is 0, not a positive integer"),
+            new StateEdit("workers", "\"workers\" : 1", "\"workers\" : 1e9", "extra.workers is 1.0E9, not a positive integer"),
+            new StateEdit("local_steps", "\"local_steps\" : 2", "\"local_steps\" : 4294967298", "extra.local_steps is 4294967298, not a positive integer"),
+            new StateEdit("batches_per_epoch", "\"batches_per_epoch\" : 2", "\"batches_per_epoch\" : -3", "extra.batches_per_epoch is -3, not a positive integer"),
+            new StateEdit("step", "\"step\" : 4", "\"step\" : 1000000000000000000", "step 1000000000000000000 does not lie in epoch 2"),
+            new StateEdit("step", "\"step\" : 4", "\"step\" : -4", "step is -4, not a non-negative integer"),
+            new StateEdit("epoch", "\"epoch\" : 2", "\"epoch\" : 3000000000", "epoch 3000000000 is out of range"),
+            new StateEdit("rng_state", "\"rng_state\" : \"23\"", "\"rng_state\" : \"NaN\"", "rng_state 'NaN' is not a seed"),
+        };
+        for (StateEdit edit : edits) {
+            Path copy = tmp.resolve("copy-" + edit.field() + "-" + edit.to().hashCode()).resolve(Trainer.LAST);
+            java.nio.file.Files.createDirectories(copy);
+            for (String f : new String[] {ModelFiles.CONFIG, ModelFiles.WEIGHTS, ModelFiles.OPTIMIZER,
+                    ModelFiles.TRAINING_STATE}) {
+                java.nio.file.Files.copy(last.resolve(f), copy.resolve(f));
+            }
+            Path state = copy.resolve(ModelFiles.TRAINING_STATE);
+            String before = java.nio.file.Files.readString(state);
+            assertTrue(before.contains(edit.from()), edit.from() + " in " + before);
+            java.nio.file.Files.writeString(state, before.replace(edit.from(), edit.to()));
+            ModelFormatException e = assertThrows(ModelFormatException.class,
+                    () -> SparkTraining.fit(sc(), setup, 1, 2, copy.getParent(), null), edit.to());
+            assertEquals(state, e.file(), e.getMessage());
+            assertTrue(e.getMessage().startsWith(state + ": "), e.getMessage());
+            assertTrue(e.getMessage().contains(edit.problem()), edit.problem() + " in " + e.getMessage());
+        }
+
+        // the learning rate of the driver's optimizer state, in optimizer.safetensors
+        Path copy = tmp.resolve("copy-lr").resolve(Trainer.LAST);
+        java.nio.file.Files.createDirectories(copy);
+        for (String f : new String[] {ModelFiles.CONFIG, ModelFiles.WEIGHTS, ModelFiles.TRAINING_STATE}) {
+            java.nio.file.Files.copy(last.resolve(f), copy.resolve(f));
+        }
+        TensorFile optimizer = SafeTensors.read(last.resolve(ModelFiles.OPTIMIZER));
+        Map<String, String> meta = new java.util.LinkedHashMap<>(optimizer.metadata());
+        meta.put("lr", "NaN");
+        SafeTensors.write(copy.resolve(ModelFiles.OPTIMIZER), new TensorFile(optimizer.tensors(), meta));
+        ModelFormatException e = assertThrows(ModelFormatException.class,
+                () -> SparkTraining.fit(sc(), setup, 1, 2, copy.getParent(), null));
+        assertEquals(copy.resolve(ModelFiles.OPTIMIZER) + ": metadata 'lr' is NaN, not a finite number >= 0",
+                e.getMessage());
+
+        // a valid state of another run is not a format error
+        IllegalArgumentException other = assertThrows(IllegalArgumentException.class,
+                () -> SparkTraining.fit(sc(), new Cells(12, 4, 0.01, 4), 1, 2, run, null));
+        assertTrue(other.getMessage().contains("2 batches per epoch; this run has 1, 2, 23 and 3"), other.getMessage());
     }
 
     /**

@@ -180,6 +180,28 @@ class TrainedMaskRCNNTest {
             {"widths", "[4, 4, 8, 100000]", "declares a network of at least"},
             {"blocks", "[1, 1, 1, 100000]", "needs 1..1024 blocks"},
             {"transform", "5", "\"transform\" is 5, not an object"},
+            // resized images of 48 x 2e9 pixels, a padded batch rounded up to 2e9: refused before the network too
+            {"transform", "{\"min_size\": 48, \"max_size\": 2000000000, \"size_divisible\": 32}",
+                "\"transform\": MaskRCNNTransform: min_size 48 x max_size 2000000000 = 96000000000 pixels exceeds"
+                    + " the limit of 67108864 for a resized image"},
+            {"transform", "{\"min_size\": 8193, \"max_size\": 8193, \"size_divisible\": 32}",
+                "min_size 8193 x max_size 8193 = 67125249 pixels exceeds the limit of 67108864"},
+            {"transform", "{\"min_size\": 48, \"max_size\": 80, \"size_divisible\": 2000000000}",
+                "\"transform\": MaskRCNNTransform: size_divisible 2000000000 exceeds the limit of 256"},
+            {"transform", "{\"min_size\": 48, \"max_size\": 80, \"size_divisible\": 2e9}",
+                "transform field \"size_divisible\" is 2.0E9, not an int"},
+            {"sizes", "[8, 16, 32]", "config field \"sizes\" has 3 values [8, 16, 32], expected one anchor size per"
+                + " pyramid level (5)"},
+            {"sizes", "[8, 16, 32, 64, 128, 256]", "config field \"sizes\" has 6 values"},
+            {"sizes", "[8, 16, 0, 64, 128]", "config field \"sizes\" has 0, not a positive anchor size"},
+            {"ratios", "[]", "config field \"ratios\" has 0 values, expected 1..16"},
+            {"ratios", "[" + "1,".repeat(1000) + "1]", "config field \"ratios\" has 1001 values, expected 1..16"},
+            {"ratios", "[0.5, -1, 2]", "config field \"ratios\" has -1.0, not a positive finite aspect ratio"},
+            {"ratios", "[0.5, 0, 2]", "config field \"ratios\" has 0.0, not a positive finite aspect ratio"},
+            // 1e400 parses as infinite, which the edit writes as the string "Infinity"
+            {"ratios", "[0.5, 1e400, 2]", "config field \"ratios\" has \"Infinity\", not a number"},
+            {"rpn_fg_iou", "7", "RpnConfig: expected 0 <= bgIouThresh <= fgIouThresh <= 1"},
+            {"box_nms", "-0.5", "a NMS threshold in [0, 1]"},
         };
         for (String[] c : cases) {
             ObjectNode edited = (ObjectNode) json.readTree(good);
