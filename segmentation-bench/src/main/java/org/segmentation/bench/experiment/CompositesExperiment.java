@@ -13,12 +13,15 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.io.DType;
 import org.segmentation.core.io.NpyFiles;
 import org.segmentation.core.io.Tensor;
 import org.segmentation.nn.data.Augmentation;
@@ -26,7 +29,10 @@ import org.segmentation.nn.data.AugmentationPipeline;
 import org.segmentation.nn.data.Augmentations;
 import org.segmentation.nn.data.InMemoryDataset;
 import org.segmentation.nn.data.Sample;
+import org.segmentation.nn.data.SegmentationDataset;
+import org.segmentation.nn.data.SubsetDataset;
 import org.segmentation.nn.data.TexturedComposites;
+import org.segmentation.nn.io.SafeTensors;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
@@ -55,6 +61,12 @@ import org.segmentation.nn.train.ValidationResult;
  * top-bottom (p 0.5), then turned by 0..3 quarter turns, uniformly; nothing else. Each side has its own random
  * streams (from {@link Config#trainSeed()}); the distributions are the same.
  *
+ * <p>Paired runs. {@link Config#init()} (a safetensors file of every parameter and buffer by name, e.g. the
+ * PyTorch side's {@code --dump-init}) and {@link Config#order()} (a {@code .npy} of steps x batch training-image
+ * indices, e.g. its {@code --dump-order}) replace the seeded initial weights and batch order on both sides, so
+ * that both start from the same weights and see the same batches in the same order; the training seed then
+ * draws only what these files do not fix.
+ *
  * <p>Evaluation, in evaluation mode (batch-norm running statistics): the argmax of every validation image is
  * counted in one confusion matrix over the whole validation set. IoU of class c = TP / (TP + FP + FN); the mean
  * IoU averages the classes with TP + FP + FN &gt; 0 (a class absent from both truth and prediction is
@@ -80,10 +92,15 @@ public final class CompositesExperiment {
      * @param dataSeed seed of the composites
      * @param trainSeed seed of the initial weights, the batch order and the augmentation, on each side
      * @param threads PyTorch's intra-op threads ({@code torch.set_num_threads}); ND4J uses its default
+     * @param init initial weights of both sides (safetensors, our parameter and buffer names, which are the
+     *     PyTorch module's {@code state_dict} keys), or null for each side's seeded initialisation
+     * @param order the training-image indices of every step's batch, a {@code .npy} of int32 of shape
+     *     (steps, batchSize), followed by both sides; or null for each side's seeded epoch permutations. Not with
+     *     {@code augment}, whose draws the sides cannot share
      */
     public record Config(int trainImages, int valImages, int size, int depth, int baseFilters, int steps,
             int batchSize, double learningRate, boolean cosine, boolean augment, long dataSeed, long trainSeed,
-            int threads) {
+            int threads, Path init, Path order) {
         /** @throws IllegalArgumentException naming the first value out of range */
         public Config {
             if (batchSize < 1 || trainImages < batchSize) {
@@ -109,6 +126,10 @@ public final class CompositesExperiment {
             if (threads < 1) {
                 throw new IllegalArgumentException("threads must be at least 1, got " + threads);
             }
+            if (order != null && augment) {
+                throw new IllegalArgumentException("a given batch order (" + order + ") cannot be paired with"
+                        + " augmentation: each side would draw its own flips and turns");
+            }
         }
 
         /**
@@ -118,27 +139,33 @@ public final class CompositesExperiment {
          * 0.677 ± 0.024 and ours 0.665 ± 0.007 (bench README).
          */
         public static Config defaults() {
-            return new Config(2048, 256, 32, 4, 16, DEFAULT_STEPS, 16, 3e-3, true, false, 2026, 7, 2);
+            return new Config(2048, 256, 32, 4, 16, DEFAULT_STEPS, 16, 3e-3, true, false, 2026, 7, 2, null, null);
         }
 
         public Config withBudget(int trainImages, int valImages, int steps, int batchSize) {
             return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
-                    cosine, augment, dataSeed, trainSeed, threads);
+                    cosine, augment, dataSeed, trainSeed, threads, init, order);
         }
 
         public Config withModel(int size, int depth, int baseFilters) {
             return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
-                    cosine, augment, dataSeed, trainSeed, threads);
+                    cosine, augment, dataSeed, trainSeed, threads, init, order);
         }
 
         public Config withOptimizer(double learningRate, boolean cosine, boolean augment) {
             return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
-                    cosine, augment, dataSeed, trainSeed, threads);
+                    cosine, augment, dataSeed, trainSeed, threads, init, order);
         }
 
         public Config withSeeds(long dataSeed, long trainSeed) {
             return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
-                    cosine, augment, dataSeed, trainSeed, threads);
+                    cosine, augment, dataSeed, trainSeed, threads, init, order);
+        }
+
+        /** Both sides start from {@code init} and follow {@code order} (each may be null: seeded, as by default). */
+        public Config withDraws(Path init, Path order) {
+            return new Config(trainImages, valImages, size, depth, baseFilters, steps, batchSize, learningRate,
+                    cosine, augment, dataSeed, trainSeed, threads, init, order);
         }
 
         /** The U-Net both sides train. */
@@ -167,11 +194,12 @@ public final class CompositesExperiment {
      * @param iou per-class IoU, NaN for an excluded class
      * @param trainSeconds wall time of the training loop
      * @param steps optimizer steps done
-     * @param finalLoss the training loss near the end (ours: mean of the last 5% of steps; PyTorch: its
-     *     moving average with factor 0.95)
+     * @param firstLoss the training loss of step 1 (equal on both sides, within float32 rounding, when they
+     *     start from the same {@link Config#init()} and {@link Config#order()})
+     * @param finalLoss the mean training loss of the last 5% of the steps (at least one), on both sides
      */
     public record SideResult(String side, String version, double meanIoU, double pixelAccuracy, double[] iou,
-            double trainSeconds, long steps, double finalLoss) {
+            double trainSeconds, long steps, double firstLoss, double finalLoss) {
         /** Copies the array. */
         public SideResult {
             iou = iou.clone();
@@ -332,7 +360,13 @@ public final class CompositesExperiment {
     public SideResult trainOurs(InMemoryDataset train, InMemoryDataset val, PrintStream progress)
             throws IOException {
         SoftmaxCrossEntropy loss = new SoftmaxCrossEntropy();
-        UNetTraining training = UNetTraining.on(train).validationFraction(0).model(config.model())
+        // A given order is a view of the training set listing every step's batch, trained on in that order.
+        SegmentationDataset data = config.order() == null ? train
+                : new SubsetDataset(train, readOrder(config.order(), config.steps(), config.batchSize(),
+                        train.size()));
+        UNetTraining training = UNetTraining.on(data).validationFraction(0).model(config.model())
+                .shuffle(config.order() == null)
+                .initialWeights(config.init() == null ? null : SafeTensors.read(config.init()))
                 .seed(config.trainSeed()).loss(loss).learningRate(config.learningRate())
                 .epochs(Integer.MAX_VALUE).maxSteps(config.steps()).batchSize(config.batchSize())
                 .augmentation(config.augment() ? augmentation() : null);
@@ -355,7 +389,30 @@ public final class CompositesExperiment {
         double seconds = (System.nanoTime() - t0) / 1e9;
         ValidationResult v = Trainer.evaluate(model, loss, val, 8, r.steps(), r.epochs());
         return new SideResult("ours", "segmentation 0.1.0-SNAPSHOT (ND4J 1.0.0-M2.1)", v.meanIoU(),
-                v.pixelAccuracy(), v.iou(), seconds, r.steps(), tailLoss(r));
+                v.pixelAccuracy(), v.iou(), seconds, r.steps(), r.history().losses()[0], tailLoss(r));
+    }
+
+    /**
+     * The batch order of {@code file}, row after row: a {@code .npy} of int32 indices into the training set, of
+     * shape (steps, batch).
+     *
+     * @throws IllegalArgumentException naming the file if its dtype, shape or an index is out of place
+     */
+    static int[] readOrder(Path file, int steps, int batch, int trainImages) throws IOException {
+        Tensor t = NpyFiles.read(file);
+        if (!t.hasShape(steps, batch) || t.dtype() != DType.I32) {
+            throw new IllegalArgumentException("batch order " + file + " is " + t.dtype() + " "
+                    + Arrays.toString(t.shape()) + "; it must be int32 indices of shape [" + steps + ", " + batch
+                    + "] (steps, batch)");
+        }
+        int[] order = t.ints();
+        for (int i = 0; i < order.length; i++) {
+            if (order[i] < 0 || order[i] >= trainImages) {
+                throw new IllegalArgumentException("batch order " + file + ": step " + (i / batch + 1) + " has index "
+                        + order[i] + ", not one of the " + trainImages + " training images");
+            }
+        }
+        return order;
     }
 
     /** Mean training loss over the last 5% of the steps (at least one). */
@@ -372,14 +429,23 @@ public final class CompositesExperiment {
     /**
      * Runs the PyTorch side on the data in {@code dataDir}; its progress goes to this process's stderr.
      *
+     * @param extra further arguments of the script, e.g. {@code --dump-init FILE --dump-order FILE}
      * @throws IOException if the script cannot be started, fails, or prints no result line
      */
-    public SideResult runPeer(Path python, Path script, Path dataDir) throws IOException, InterruptedException {
+    public SideResult runPeer(Path python, Path script, Path dataDir, String... extra)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(python.toString(), script.toString(), "--data",
                 dataDir.toString(), "--steps", Integer.toString(config.steps()), "--batch",
                 Integer.toString(config.batchSize()), "--lr", Double.toString(config.learningRate()), "--schedule",
                 config.cosine() ? "cosine" : "constant", config.augment() ? "--augment" : "--no-augment", "--seed",
                 Long.toString(config.trainSeed()), "--threads", Integer.toString(config.threads())));
+        if (config.init() != null) {
+            cmd.addAll(List.of("--init", config.init().toString()));
+        }
+        if (config.order() != null) {
+            cmd.addAll(List.of("--order", config.order().toString()));
+        }
+        cmd.addAll(List.of(extra));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         String last = null;
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
@@ -415,7 +481,8 @@ public final class CompositesExperiment {
         }
         return new SideResult("pytorch", o.path("version").asText("pytorch"), o.get("mean_iou").asDouble(),
                 o.get("pixel_accuracy").asDouble(), iou, o.get("train_seconds").asDouble(),
-                o.get("steps").asLong(), o.path("final_loss").asDouble(Double.NaN));
+                o.get("steps").asLong(), o.path("first_loss").asDouble(Double.NaN),
+                o.path("final_loss").asDouble(Double.NaN));
     }
 
     /**
@@ -470,7 +537,10 @@ public final class CompositesExperiment {
     public ObjectNode toJson(Results rs) {
         ObjectNode o = json.createObjectNode();
         o.put("experiment", "composites");
-        o.set("config", json.valueToTree(rs.config()));
+        ObjectNode config = json.valueToTree(rs.config());
+        config.put("init", Objects.toString(rs.config().init(), null));
+        config.put("order", Objects.toString(rs.config().order(), null));
+        o.set("config", config);
         o.set("model", UNet.configToJson(rs.config().model()));
         ObjectNode task = o.putObject("composites");
         task.put("items", ITEMS).put("min_scale", MIN_SCALE).put("max_scale", MAX_SCALE)
@@ -509,7 +579,7 @@ public final class CompositesExperiment {
             ObjectNode n = sides.addObject();
             n.put("side", s.side()).put("version", s.version()).put("mean_iou", s.meanIoU())
                     .put("pixel_accuracy", s.pixelAccuracy()).put("train_seconds", s.trainSeconds())
-                    .put("steps", s.steps()).put("final_loss", s.finalLoss());
+                    .put("steps", s.steps()).put("first_loss", s.firstLoss()).put("final_loss", s.finalLoss());
             ArrayNode iou = n.putArray("iou");
             for (double v : s.iou()) {
                 if (Double.isNaN(v)) {
@@ -539,13 +609,17 @@ public final class CompositesExperiment {
                 Math.round(28 * MIN_SCALE), Math.round(28 * MAX_SCALE), c.trainImages(), c.valImages(), c.size(),
                 c.depth(), c.baseFilters(), c.steps(), c.batchSize(), Double.toString(c.learningRate()),
                 c.cosine() ? "cosine" : "constant", c.augment() ? "flips + quarter turns" : "no augmentation"));
-        sb.append("| seed | side | version | mIoU | pixel acc | train s | steps | final loss |\n");
-        sb.append("|---:|---|---|---:|---:|---:|---:|---:|\n");
+        if (c.init() != null || c.order() != null) {
+            sb.append(String.format(Locale.ROOT, "Both sides from initial weights %s and batch order %s.%n%n",
+                    c.init() == null ? "of their seed" : c.init(), c.order() == null ? "of their seed" : c.order()));
+        }
+        sb.append("| seed | side | version | mIoU | pixel acc | train s | steps | first loss | final loss |\n");
+        sb.append("|---:|---|---|---:|---:|---:|---:|---:|---:|\n");
         for (Result r : rs.runs()) {
             for (SideResult s : r.peer() == null ? List.of(r.ours()) : List.of(r.ours(), r.peer())) {
-                sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %.4f | %.4f | %.1f | %d | %.4f |%n",
+                sb.append(String.format(Locale.ROOT, "| %d | %s | %s | %.4f | %.4f | %.1f | %d | %.6f | %.4f |%n",
                         r.config().trainSeed(), s.side(), s.version(), s.meanIoU(), s.pixelAccuracy(),
-                        s.trainSeconds(), s.steps(), s.finalLoss()));
+                        s.trainSeconds(), s.steps(), s.firstLoss(), s.finalLoss()));
             }
         }
         sb.append("\n| side | seeds | mIoU mean | mIoU sd |\n|---|---:|---:|---:|\n");

@@ -79,6 +79,15 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
     @Option(names = "--data-seed", paramLabel = "S", description = "Seed of the composites (default: 2026).")
     Long dataSeed;
 
+    @Option(names = "--init", paramLabel = "FILE", description = "Both sides start from these weights (safetensors"
+            + " by parameter name, e.g. the peer's --dump-init) instead of their seeded initialisation.")
+    Path init;
+
+    @Option(names = "--order", paramLabel = "FILE", description = "Both sides train on these batches in this order"
+            + " (.npy of int32 training-image indices, shape steps x batch, e.g. the peer's --dump-order) instead of"
+            + " their seeded epoch permutations; not with --augment.")
+    Path order;
+
     @Option(names = "--python", defaultValue = "/usr/bin/python3", paramLabel = "EXE",
             description = "Python with PyTorch for the peer (default: ${DEFAULT-VALUE}).")
     Path python;
@@ -103,7 +112,8 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
                     .withModel(or(size, d.size()), or(depth, d.depth()), or(baseFilters, d.baseFilters()))
                     .withOptimizer(lr == null ? d.learningRate() : lr,
                             schedule == null ? d.cosine() : schedule == Schedule.cosine, augment)
-                    .withSeeds(dataSeed == null ? d.dataSeed() : dataSeed, seed == null ? d.trainSeed() : seed);
+                    .withSeeds(dataSeed == null ? d.dataSeed() : dataSeed, seed == null ? d.trainSeed() : seed)
+                    .withDraws(init, order);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

@@ -211,8 +211,8 @@ public final class SparkTraining {
             throws IOException {
         TrainerConfig base = setup.trainer();
         TrainerConfig config = new TrainerConfig(base.trainable(), base.optimizer(), base.schedule(),
-                base.scheduleUnit(), base.epochs(), until, base.batchSize(), base.dropLast(), Interval.never(),
-                base.validationBatchSize(), base.monitor(), 0, null, base.checkpointEveryEpochs(),
+                base.scheduleUnit(), base.epochs(), until, base.batchSize(), base.dropLast(), base.shuffle(),
+                Interval.never(), base.validationBatchSize(), base.monitor(), 0, null, base.checkpointEveryEpochs(),
                 base.modelConfig(), base.clipNorm(), base.seed(), base.loaderThreads(), base.prefetchBatches());
         Trainer trainer = new Trainer(config);
         state.withCopy("segmentation-round-", dir -> {

@@ -18,10 +18,12 @@ import org.segmentation.nn.data.FolderDataset;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.io.ModelFiles;
+import org.segmentation.nn.io.TensorFile;
 import org.segmentation.nn.loss.CeDiceLoss;
 import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.loss.SoftDice;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
+import org.segmentation.nn.model.ModelWeights;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
 import org.segmentation.nn.optim.Adam;
@@ -56,13 +58,15 @@ import org.segmentation.nn.train.TrainingResult;
  *       ({@link FolderDataset}); {@link #DEFAULT_VALIDATION_FRACTION} of it held out for validation, drawn with
  *       the seed ({@link DatasetSplit#random});</li>
  *   <li>model: {@link UNetConfig#of} the data's channels and classes, depth {@value #DEFAULT_DEPTH},
- *       {@value #DEFAULT_BASE_FILTERS} base filters, weights seeded with the seed; inputs in [0, 1]
+ *       {@value #DEFAULT_BASE_FILTERS} base filters, weights seeded with the seed (or {@link #initialWeights});
+ *       inputs in [0, 1]
  *       ({@link InputNormalization#unit}); classes named {@link TrainedUNet#defaultClassNames};</li>
  *   <li>loss: cross-entropy plus soft Dice, weights 1 and 1, ignoring the data's ignore label;</li>
  *   <li>optimizer: Adam (betas 0.9, 0.999, eps 1e-8, no weight decay) at {@value #DEFAULT_LEARNING_RATE}; schedule:
  *       cosine from the rate to a hundredth of it over the epochs, evaluated at the start of each epoch (with
  *       {@link #maxSteps} ending the run early, pass a per-step {@link #schedule});</li>
- *   <li>{@value #DEFAULT_EPOCHS} epochs of batches of {@value #DEFAULT_BATCH_SIZE}; augmentation: random
+ *   <li>{@value #DEFAULT_EPOCHS} epochs of batches of {@value #DEFAULT_BATCH_SIZE}, each epoch in a new seeded
+ *       order (unless {@link #shuffle} is off); augmentation: random
  *       horizontal and vertical flips and quarter turns, after a random crop if {@link #crop} is set;</li>
  *   <li>validation (mean IoU) after every epoch; early stopping after {@value #DEFAULT_PATIENCE} validations
  *       without improvement; no validation and no early stopping when the validation set is empty;</li>
@@ -109,6 +113,7 @@ public final class UNetTraining {
     private SegmentationDataset validation;
     private double validationFraction = DEFAULT_VALIDATION_FRACTION;
     private UNetConfig model;
+    private TensorFile initialWeights;
     private int depth = DEFAULT_DEPTH;
     private int baseFilters = DEFAULT_BASE_FILTERS;
     private InputNormalization normalization;
@@ -122,6 +127,7 @@ public final class UNetTraining {
     private int epochs = DEFAULT_EPOCHS;
     private long maxSteps;
     private int batchSize = DEFAULT_BATCH_SIZE;
+    private boolean shuffle = true;
     private Interval validateEvery = Interval.epochs(1);
     private int validationBatchSize = 1;
     private int patience = DEFAULT_PATIENCE;
@@ -200,6 +206,16 @@ public final class UNetTraining {
         return this;
     }
 
+    /**
+     * Start from these weights instead of seeded ones: every parameter and buffer of the model by name
+     * ({@link ModelWeights#load}, so a PyTorch {@code state_dict} of the same U-Net fits); null (default) for
+     * none. Not with {@link #resumeFrom}, whose checkpoint has its own weights.
+     */
+    public UNetTraining initialWeights(TensorFile weights) {
+        this.initialWeights = weights;
+        return this;
+    }
+
     public UNetTraining depth(int depth) {
         this.depth = depth;
         return this;
@@ -268,6 +284,15 @@ public final class UNetTraining {
 
     public UNetTraining batchSize(int batchSize) {
         this.batchSize = batchSize;
+        return this;
+    }
+
+    /**
+     * Whether every epoch visits the training samples in a new seeded order (default true); false trains on them
+     * in dataset order, e.g. a {@link org.segmentation.nn.data.SubsetDataset} that lists a given batch order.
+     */
+    public UNetTraining shuffle(boolean shuffle) {
+        this.shuffle = shuffle;
         return this;
     }
 
@@ -348,6 +373,13 @@ public final class UNetTraining {
         InputNormalization norm = normalization != null ? normalization
                 : InputNormalization.unit(config.inputChannels());
         UNet network = new UNet(config, seed);
+        if (initialWeights != null) {
+            if (resumeFrom != null) {
+                throw new IllegalArgumentException("initialWeights and resumeFrom " + resumeFrom
+                        + " both give the weights; set one");
+            }
+            ModelWeights.load(network, initialWeights);
+        }
         List<String> names = classNames != null ? classNames
                 : TrainedUNet.defaultClassNames(network.outputChannels() == 1 ? 2 : network.outputChannels());
         // Checked now, before any step: the names and normalisation must fit the network.
@@ -357,7 +389,7 @@ public final class UNetTraining {
         Optimizer opt = optimizer != null ? optimizer.apply(network.parameters())
                 : Adam.adam(network.parameters(), learningRate, 0.9, 0.999, 1e-8, 0);
         TrainerConfig.Builder tc = TrainerConfig.builder(network, lossFn, opt).epochs(epochs).maxSteps(maxSteps)
-                .batchSize(batchSize).validationBatchSize(validationBatchSize)
+                .batchSize(batchSize).shuffle(shuffle).validationBatchSize(validationBatchSize)
                 .validateEvery(val == null ? Interval.never() : validateEvery)
                 .earlyStopping(TrainerConfig.Monitor.meanIoU(), val == null || validateEvery.isNever() ? 0 : patience)
                 .seed(seed).loader(loaderThreads, 2).clipNorm(clipNorm);

@@ -148,8 +148,8 @@ public final class Trainer {
             throw new IllegalArgumentException("validateEvery is " + config.validateEvery()
                     + " but no validation set was given");
         }
-        BatchLoader.Config lc = new BatchLoader.Config(config.batchSize(), true, config.dropLast(), config.seed(),
-                config.loaderThreads(), config.prefetchBatches());
+        BatchLoader.Config lc = new BatchLoader.Config(config.batchSize(), config.shuffle(), config.dropLast(),
+                config.seed(), config.loaderThreads(), config.prefetchBatches());
         boolean stop = config.patience() > 0 && validationsSinceBest >= config.patience();
         try (BatchLoader loader = new BatchLoader(train, augmentation, lc);
                 BatchLoader valLoader = validation == null ? null : new BatchLoader(validation, null,

@@ -25,6 +25,9 @@ import org.segmentation.nn.optim.Optimizer;
  * @param batchSize training samples per step, at least 1
  * @param dropLast whether an epoch drops its last batch when it is smaller than {@code batchSize} (keeps batch
  *     statistics comparable between steps)
+ * @param shuffle whether each epoch visits the training samples in a new seeded order; false visits them in
+ *     dataset order, so that a view of the data in a given order ({@link org.segmentation.nn.data.SubsetDataset})
+ *     is trained on in exactly that order
  * @param validateEvery how often the validation set is evaluated (mIoU, Dice, loss), in steps or epochs;
  *     {@link Interval#never()} for never
  * @param validationBatchSize validation samples per forward pass, at least 1; the samples of one batch must have
@@ -46,7 +49,7 @@ import org.segmentation.nn.optim.Optimizer;
  */
 public record TrainerConfig(Trainable trainable, Optimizer optimizer,
         LearningRateSchedule schedule, ScheduleUnit scheduleUnit, int epochs, long maxSteps, int batchSize,
-        boolean dropLast, Interval validateEvery, int validationBatchSize, Monitor monitor, int patience,
+        boolean dropLast, boolean shuffle, Interval validateEvery, int validationBatchSize, Monitor monitor, int patience,
         Path checkpointDir, int checkpointEveryEpochs, Map<String, Object> modelConfig, double clipNorm,
         long seed, int loaderThreads, int prefetchBatches) {
 
@@ -230,7 +233,7 @@ public record TrainerConfig(Trainable trainable, Optimizer optimizer,
 
     /**
      * A builder with the defaults: no schedule (constant rate), {@link ScheduleUnit#EPOCH}, 10 epochs, no step
-     * limit, batch size 8, dropLast true, validation every epoch with batch size 1 (any image sizes), monitor
+     * limit, batch size 8, dropLast true, shuffled, validation every epoch with batch size 1 (any image sizes), monitor
      * {@link Monitor#meanIoU()}, no early stopping (patience 0), no checkpoints, checkpoint every epoch when a
      * directory is set, no clipping, seed 0, 1 loader thread, 2 batches prefetched.
      */
@@ -257,6 +260,7 @@ public record TrainerConfig(Trainable trainable, Optimizer optimizer,
         private long maxSteps;
         private int batchSize = 8;
         private boolean dropLast = true;
+        private boolean shuffle = true;
         private Interval validateEvery = Interval.epochs(1);
         private int validationBatchSize = 1;
         private Monitor monitor = Monitor.meanIoU();
@@ -297,6 +301,11 @@ public record TrainerConfig(Trainable trainable, Optimizer optimizer,
 
         public Builder dropLast(boolean dropLast) {
             this.dropLast = dropLast;
+            return this;
+        }
+
+        public Builder shuffle(boolean shuffle) {
+            this.shuffle = shuffle;
             return this;
         }
 
@@ -352,7 +361,7 @@ public record TrainerConfig(Trainable trainable, Optimizer optimizer,
         /** @throws IllegalArgumentException naming the first value out of range */
         public TrainerConfig build() {
             return new TrainerConfig(trainable, optimizer, schedule, scheduleUnit, epochs, maxSteps, batchSize,
-                    dropLast, validateEvery, validationBatchSize, monitor, patience, checkpointDir,
+                    dropLast, shuffle, validateEvery, validationBatchSize, monitor, patience, checkpointDir,
                     checkpointEveryEpochs, modelConfig, clipNorm, seed, loaderThreads, prefetchBatches);
         }
     }
