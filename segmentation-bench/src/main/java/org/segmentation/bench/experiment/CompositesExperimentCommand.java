@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.segmentation.bench.experiment.CompositesExperiment.Config;
 import picocli.CommandLine.Command;
@@ -116,7 +115,7 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
                 throw new FileNotFoundException("peer Python " + python + " does not exist or is not executable;"
                         + " give --python or --no-peer");
             }
-            script = peerScript();
+            script = ExperimentCommand.peerScript(peers, CompositesExperiment.PEER_SCRIPT);
         }
         CompositesExperiment.Results r = new CompositesExperiment(c).run(out, seeds, noPeer ? null : python,
                 script, noProgress ? null : System.err);
@@ -128,19 +127,6 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
             throw new IOException(r.peerError());
         }
         return 0;
-    }
-
-    private Path peerScript() throws FileNotFoundException {
-        List<Path> dirs = peers != null ? List.of(peers)
-                : List.of(Path.of("segmentation-bench", "peers"), Path.of("peers"));
-        for (Path dir : dirs) {
-            Path s = dir.resolve(CompositesExperiment.PEER_SCRIPT);
-            if (Files.isRegularFile(s)) {
-                return s;
-            }
-        }
-        throw new FileNotFoundException("no " + CompositesExperiment.PEER_SCRIPT + " in " + dirs + " under "
-                + Path.of("").toAbsolutePath() + "; give --peers DIR or --no-peer");
     }
 
     private static int or(Integer v, int fallback) {
