@@ -1,13 +1,12 @@
 package org.segmentation.bench.experiment;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.segmentation.bench.experiment.CompositesExperiment.Config;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -78,19 +77,8 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
     @Option(names = "--data-seed", paramLabel = "S", description = "Seed of the composites (default: 2026).")
     Long dataSeed;
 
-    @Option(names = "--python", defaultValue = "/usr/bin/python3", paramLabel = "EXE",
-            description = "Python with PyTorch for the peer (default: ${DEFAULT-VALUE}).")
-    Path python;
-
-    @Option(names = "--peers", paramLabel = "DIR", description = "Folder of " + CompositesExperiment.PEER_SCRIPT
-            + " (default: segmentation-bench/peers or peers under the working folder).")
-    Path peers;
-
-    @Option(names = "--no-peer", description = "Skip the PyTorch side.")
-    boolean noPeer;
-
-    @Option(names = "--no-progress", description = "No progress bar on stderr.")
-    boolean noProgress;
+    @Mixin
+    PeerOptions peer;
 
     @Override
     public Integer call() throws Exception {
@@ -109,16 +97,9 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
         if (seeds < 1) {
             throw new ParameterException(spec.commandLine(), "--seeds must be at least 1, got " + seeds);
         }
-        Path script = null;
-        if (!noPeer) {
-            if (!Files.isExecutable(python)) {
-                throw new FileNotFoundException("peer Python " + python + " does not exist or is not executable;"
-                        + " give --python or --no-peer");
-            }
-            script = ExperimentCommand.peerScript(peers, CompositesExperiment.PEER_SCRIPT);
-        }
-        CompositesExperiment.Results r = new CompositesExperiment(c).run(out, seeds, noPeer ? null : python,
-                script, noProgress ? null : System.err);
+        Path script = peer.script(CompositesExperiment.PEER_SCRIPT);
+        CompositesExperiment.Results r = new CompositesExperiment(c).run(out, seeds, peer.python(),
+                script, peer.noProgress ? null : System.err);
         PrintWriter pw = spec.commandLine().getOut();
         pw.print(CompositesExperiment.markdown(r));
         pw.println("written: " + out.resolve("results.json") + ", " + out.resolve("results.md"));

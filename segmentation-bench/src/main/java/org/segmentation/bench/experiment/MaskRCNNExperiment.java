@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,7 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.core.coco.CocoDataset;
 import org.segmentation.core.coco.CocoEvaluation;
@@ -46,6 +44,7 @@ import org.segmentation.nn.predict.PredictorConfig;
 import org.segmentation.nn.task.MaskRCNNTraining;
 import org.segmentation.nn.task.TrainedMaskRCNN;
 import org.segmentation.nn.task.UNetTraining;
+import org.segmentation.nn.train.TrainingListener;
 import org.segmentation.nn.train.TrainingResult;
 
 /**
@@ -306,13 +305,7 @@ public final class MaskRCNNExperiment {
             training.augmentation(null);
         }
         long t0 = System.nanoTime();
-        MaskRCNNTraining.Result result;
-        try (ProgressBarListener bar = bar(progress, "Mask R-CNN, ours")) {
-            if (bar != null) {
-                training.listener(bar);
-            }
-            result = training.train();
-        }
+        MaskRCNNTraining.Result result = withBar(progress, "Mask R-CNN, ours", training::listener, training::train);
         double seconds = (System.nanoTime() - t0) / 1e9;
         TrainedMaskRCNN model = result.model();
         model.save(Files.createDirectories(dir).resolve("model"));
@@ -338,13 +331,7 @@ public final class MaskRCNNExperiment {
         // one validation, at the end (the trainer's log; the scores below are the experiment's)
         UNetTraining training = CellsExperiment.unetTraining(c, train, threeClass(val));
         long t0 = System.nanoTime();
-        UNetTraining.Result result;
-        try (ProgressBarListener bar = bar(progress, "U-Net")) {
-            if (bar != null) {
-                training.listener(bar);
-            }
-            result = training.train();
-        }
+        UNetTraining.Result result = withBar(progress, "U-Net", training::listener, training::train);
         double seconds = (System.nanoTime() - t0) / 1e9;
         UNet model = result.model().network();
         result.model().save(Files.createDirectories(dir).resolve("model"));
@@ -395,8 +382,8 @@ public final class MaskRCNNExperiment {
         CocoResults.write(results, found);
         long detections = found.values().stream().mapToLong(InstanceSegmentation::size).sum();
         CocoAveragePrecision.Result ap = evaluate(f, results);
-        return new SideResult(side, version, ap.ap(), ap.ap50(), ap.ap75(), seconds, run.steps(), tailLoss(run),
-                detections);
+        return new SideResult(side, version, ap.ap(), ap.ap50(), ap.ap75(), seconds, run.steps(),
+                CompositesExperiment.tailLoss(run), detections);
     }
 
     /** Our COCO mask AP of a results file on the validation set. */
@@ -406,22 +393,22 @@ public final class MaskRCNNExperiment {
                 Math.max(100, config.model().roiHeads().detectionsPerImage()));
     }
 
-    private static ProgressBarListener bar(PrintStream progress, String task) {
-        return progress == null ? null : new ProgressBarListener(progress, task, System.console() != null);
+    /** A training run, with a progress bar on {@code progress} unless that is null. */
+    private static <R> R withBar(PrintStream progress, String task, Consumer<TrainingListener> listener,
+            Training<R> training) throws IOException {
+        if (progress == null) {
+            return training.train();
+        }
+        try (ProgressBarListener bar = new ProgressBarListener(progress, task, System.console() != null)) {
+            listener.accept(bar);
+            return training.train();
+        }
     }
 
-    /** Mean training loss over the last 5% of the steps (at least one). */
-    static double tailLoss(TrainingResult r) {
-        double[] losses = r.history().losses();
-        if (losses.length == 0) {
-            return Double.NaN;
-        }
-        int from = losses.length - Math.max(1, losses.length / 20);
-        double sum = 0;
-        for (int i = from; i < losses.length; i++) {
-            sum += losses[i];
-        }
-        return sum / (losses.length - from);
+    /** A configured training's {@code train()}. */
+    @FunctionalInterface
+    private interface Training<R> {
+        R train() throws IOException;
     }
 
     /**
@@ -442,26 +429,7 @@ public final class MaskRCNNExperiment {
                 Double.toString(MaskRCNNTraining.DEFAULT_CLIP_NORM), config.augment() ? "--augment" : "--no-augment",
                 "--seed", Long.toString(config.seed()), "--threads", Integer.toString(config.threads()), "--results",
                 results.toString(), "--save", dir.resolve("model.pt").toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
-        pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
-        Process p = pb.start();
-        String last = null;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                if (!line.isBlank()) {
-                    last = line;
-                }
-            }
-        }
-        if (!p.waitFor(1, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IOException("torchvision side did not exit after closing its output: " + String.join(" ", cmd));
-        }
-        if (p.exitValue() != 0 || last == null) {
-            throw new IOException("torchvision side exited with " + p.exitValue() + " (its stderr is above): "
-                    + String.join(" ", cmd));
-        }
+        String last = PeerOptions.lastLine(cmd, "torchvision", Map.of("OMP_WAIT_POLICY", "PASSIVE"));
         JsonNode o = json.readTree(last);
         for (String field : List.of("train_seconds", "steps", "final_loss", "detections")) {
             if (!o.has(field)) {

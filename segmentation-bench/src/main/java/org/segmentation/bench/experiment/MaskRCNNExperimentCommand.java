@@ -1,14 +1,13 @@
 package org.segmentation.bench.experiment;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.segmentation.bench.experiment.MaskRCNNExperiment.Config;
 import org.segmentation.bench.experiment.MaskRCNNExperiment.Data;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -67,19 +66,8 @@ public final class MaskRCNNExperimentCommand implements Callable<Integer> {
             + " side's training (default: 1).")
     Long seed;
 
-    @Option(names = "--python", defaultValue = "/usr/bin/python3", paramLabel = "EXE",
-            description = "Python with torch and torchvision for the peer (default: ${DEFAULT-VALUE}).")
-    Path python;
-
-    @Option(names = "--peers", paramLabel = "DIR", description = "Folder of " + MaskRCNNExperiment.PEER_SCRIPT
-            + " (default: segmentation-bench/peers or peers under the working folder).")
-    Path peers;
-
-    @Option(names = "--no-peer", description = "Skip the torchvision side.")
-    boolean noPeer;
-
-    @Option(names = "--no-progress", description = "No progress bars on stderr.")
-    boolean noProgress;
+    @Mixin
+    PeerOptions peer;
 
     @Override
     public Integer call() throws Exception {
@@ -95,16 +83,9 @@ public final class MaskRCNNExperimentCommand implements Callable<Integer> {
         if (out == null) {
             out = Path.of("out", "experiment-maskrcnn-" + data);
         }
-        Path script = null;
-        if (!noPeer) {
-            if (!Files.isExecutable(python)) {
-                throw new FileNotFoundException("peer Python " + python + " does not exist or is not executable;"
-                        + " give --python or --no-peer");
-            }
-            script = ExperimentCommand.peerScript(peers, MaskRCNNExperiment.PEER_SCRIPT);
-        }
-        MaskRCNNExperiment.Result r = new MaskRCNNExperiment(c).run(out, noPeer ? null : python, script,
-                noProgress ? null : System.err);
+        Path script = peer.script(MaskRCNNExperiment.PEER_SCRIPT);
+        MaskRCNNExperiment.Result r = new MaskRCNNExperiment(c).run(out, peer.python(), script,
+                peer.noProgress ? null : System.err);
         PrintWriter pw = spec.commandLine().getOut();
         pw.print(MaskRCNNExperiment.markdown(r));
         pw.println("written: " + out.resolve(MaskRCNNExperiment.JSON_FILE) + ", "
