@@ -22,8 +22,8 @@
         writes its state_dict to WEIGHTS (torchvision's names and dtypes, num_batches_tracked included) and its
         evaluation-mode detections on "in.test" (3,H,W) to OUT: "boxes", "scores", "labels", "masks" (D,1,H,W)
 
-CONFIG_JSON is Java's MaskRCNN.configToJson: block (BASIC or BOTTLENECK), blocks, widths, stem, fpn, classes,
-representation, mask_width, anchor sizes (one per level) and ratios, rpn_pre_nms_train, rpn_post_nms_train,
+CONFIG_JSON is Java's MaskRCNN.configToJson: input_channels (3 when absent), block (BASIC or BOTTLENECK), blocks,
+widths, stem, fpn, classes, representation, mask_width, anchor sizes (one per level) and ratios, rpn_pre_nms_train, rpn_post_nms_train,
 rpn_pre_nms_test, rpn_post_nms_test, rpn_nms, box_score, box_nms, detections, and optionally rpn_fg_iou,
 rpn_bg_iou, rpn_batch, rpn_positive_fraction, rpn_score, box_fg_iou, box_bg_iou, box_batch, box_positive_fraction
 (torchvision's defaults when absent). With min_size, max_size, image_mean and image_std the model keeps
@@ -62,14 +62,16 @@ torch.set_num_threads(2)
 
 def build(c):
     block = {'BASIC': BasicBlock, 'BOTTLENECK': Bottleneck}[c['block']]
-    body = Body(block, c['blocks'], c['widths'], c['stem'], 3)
+    channels = c.get('input_channels', 3)
+    body = Body(block, c['blocks'], c['widths'], c['stem'], channels)
     backbone = BackboneWithFPN(body, {'layer%d' % (i + 1): str(i) for i in range(4)},
                                [w * block.expansion for w in c['widths']], c['fpn'])
     per_cell = len(c['ratios'])
     fpn, rep, mw, k = c['fpn'], c['representation'], c['mask_width'], c['classes']
     transform = 'min_size' in c
     model = MaskRCNN(backbone, num_classes=None, min_size=c.get('min_size', 64), max_size=c.get('max_size', 64),
-                     image_mean=c.get('image_mean', [0.0] * 3), image_std=c.get('image_std', [1.0] * 3),
+                     image_mean=c.get('image_mean', [0.0] * channels),
+                     image_std=c.get('image_std', [1.0] * channels),
                      rpn_anchor_generator=AnchorGenerator(tuple((s,) for s in c['sizes']), (tuple(c['ratios']),) * 5),
                      rpn_head=RPNHead(fpn, per_cell),
                      rpn_pre_nms_top_n_test=c['rpn_pre_nms_test'], rpn_post_nms_top_n_test=c['rpn_post_nms_test'],

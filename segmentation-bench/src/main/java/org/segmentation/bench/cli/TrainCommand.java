@@ -10,11 +10,11 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.segmentation.bench.experiment.MaskRCNNExperiment;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.bench.nn.TrainingCurves;
 import org.segmentation.nn.data.Sample;
 import org.segmentation.nn.data.SegmentationDataset;
-import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.data.TexturedComposites;
 import org.segmentation.nn.model.MaskRCNN;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
@@ -389,15 +389,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** Synthetic instance data: cells as one class, composites as their 10 item classes. */
     static SegmentationDataset syntheticInstances(EvaluateCommand.Synthetic kind, int count, long seed, int size) {
-        return switch (kind) {
-            case cells -> {
-                SyntheticCells.Config d = SyntheticCells.Config.defaults();
-                yield new SyntheticCells(new SyntheticCells.Config(size, size, d.minCells(), d.maxCells(),
-                        d.touchingFraction(), d.blurSigma(), d.noiseSigma(), d.illumination()))
-                        .instanceDataset(count, seed);
-            }
-            case composites -> EvaluateCommand.synthetic(kind, count, seed, size);
-        };
+        return MaskRCNNExperiment.instanceData(MaskRCNNExperiment.Data.valueOf(kind.name()), count, seed, size);
     }
 
     private static void putNumber(ObjectNode node, String key, double value) {

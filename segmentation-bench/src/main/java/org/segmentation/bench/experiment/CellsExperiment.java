@@ -28,6 +28,7 @@ import org.segmentation.core.metrics.ConfusionMatrix;
 import org.segmentation.core.metrics.InstanceMetrics;
 import org.segmentation.core.visual.Overlay;
 import org.segmentation.nn.data.InMemoryDataset;
+import org.segmentation.nn.data.SegmentationDataset;
 import org.segmentation.nn.data.SyntheticCells;
 import org.segmentation.nn.eval.Evaluator;
 import org.segmentation.nn.model.UNet;
@@ -192,13 +193,7 @@ public final class CellsExperiment {
                 Math.min(TUNING_IMAGES, config.trainImages()), classicConfig.openingRadius(),
                 classicConfig.minDistance());
 
-        UNetTraining training = UNetTraining.on(train).validation(validation).seed(config.seed())
-                .depth(config.depth()).baseFilters(config.baseFilters()).crop(config.crop())
-                .learningRate(config.learningRate())
-                .schedule(LearningRateSchedule.cosine(config.learningRate(), config.steps(),
-                        config.learningRate() / 100), TrainerConfig.ScheduleUnit.STEP)
-                .epochs(Integer.MAX_VALUE).maxSteps(config.steps()).batchSize(config.batchSize())
-                .validateEvery(TrainerConfig.Interval.steps(config.validateEvery()), 8).earlyStopping(0);
+        UNetTraining training = unetTraining(config, train, validation);
 
         List<RssSample> rss = new ArrayList<>();
         rss.add(new RssSample(0, residentMiB()));
@@ -259,6 +254,22 @@ public final class CellsExperiment {
         Files.writeString(out.resolve(JSON_FILE), json(result), StandardCharsets.UTF_8);
         Files.writeString(out.resolve(MARKDOWN_FILE), markdown(result), StandardCharsets.UTF_8);
         return result;
+    }
+
+    /**
+     * The U-Net recipe of this experiment on 3-class cell data (background, interior, boundary): random crops of
+     * {@link Config#crop()} with flips and quarter turns, cross-entropy + Dice, Adam at {@link Config#learningRate()}
+     * cosine-annealed to 1% of it over {@link Config#steps()} steps, validation every {@link Config#validateEvery()}
+     * steps, no early stopping. Also the U-Net + watershed side of {@link MaskRCNNExperiment}.
+     */
+    static UNetTraining unetTraining(Config config, SegmentationDataset train, SegmentationDataset validation) {
+        return UNetTraining.on(train).validation(validation).seed(config.seed())
+                .depth(config.depth()).baseFilters(config.baseFilters()).crop(config.crop())
+                .learningRate(config.learningRate())
+                .schedule(LearningRateSchedule.cosine(config.learningRate(), config.steps(),
+                        config.learningRate() / 100), TrainerConfig.ScheduleUnit.STEP)
+                .epochs(Integer.MAX_VALUE).maxSteps(config.steps()).batchSize(config.batchSize())
+                .validateEvery(TrainerConfig.Interval.steps(config.validateEvery()), 8).earlyStopping(0);
     }
 
     /** The classic settings with the best mean AP@0.5 on the first training images. */

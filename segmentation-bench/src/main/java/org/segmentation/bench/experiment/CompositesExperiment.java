@@ -5,9 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,8 +14,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.TimeUnit;
 import org.segmentation.bench.nn.ProgressBarListener;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
@@ -416,7 +414,7 @@ public final class CompositesExperiment {
     }
 
     /** Mean training loss over the last 5% of the steps (at least one). */
-    private static double tailLoss(TrainingResult r) {
+    static double tailLoss(TrainingResult r) {
         double[] losses = r.history().losses();
         int from = losses.length - Math.max(1, losses.length / 20);
         double sum = 0;
@@ -446,24 +444,7 @@ public final class CompositesExperiment {
             cmd.addAll(List.of("--order", config.order().toString()));
         }
         cmd.addAll(List.of(extra));
-        Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String last = null;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                if (!line.isBlank()) {
-                    last = line;
-                }
-            }
-        }
-        if (!p.waitFor(1, TimeUnit.MINUTES)) {
-            p.destroyForcibly();
-            throw new IOException("PyTorch side did not exit after closing its output: " + String.join(" ", cmd));
-        }
-        if (p.exitValue() != 0 || last == null) {
-            throw new IOException("PyTorch side exited with " + p.exitValue() + " (its stderr is above): "
-                    + String.join(" ", cmd));
-        }
+        String last = PeerOptions.lastLine(cmd, "PyTorch", Map.of());
         return parsePeer(last);
     }
 

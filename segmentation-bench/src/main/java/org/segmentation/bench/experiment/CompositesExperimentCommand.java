@@ -1,14 +1,12 @@
 package org.segmentation.bench.experiment;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.Callable;
 import org.segmentation.bench.experiment.CompositesExperiment.Config;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -88,19 +86,8 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
             + " their seeded epoch permutations; not with --augment.")
     Path order;
 
-    @Option(names = "--python", defaultValue = "/usr/bin/python3", paramLabel = "EXE",
-            description = "Python with PyTorch for the peer (default: ${DEFAULT-VALUE}).")
-    Path python;
-
-    @Option(names = "--peers", paramLabel = "DIR", description = "Folder of " + CompositesExperiment.PEER_SCRIPT
-            + " (default: segmentation-bench/peers or peers under the working folder).")
-    Path peers;
-
-    @Option(names = "--no-peer", description = "Skip the PyTorch side.")
-    boolean noPeer;
-
-    @Option(names = "--no-progress", description = "No progress bar on stderr.")
-    boolean noProgress;
+    @Mixin
+    PeerOptions peer;
 
     @Override
     public Integer call() throws Exception {
@@ -120,16 +107,9 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
         if (seeds < 1) {
             throw new ParameterException(spec.commandLine(), "--seeds must be at least 1, got " + seeds);
         }
-        Path script = null;
-        if (!noPeer) {
-            if (!Files.isExecutable(python)) {
-                throw new FileNotFoundException("peer Python " + python + " does not exist or is not executable;"
-                        + " give --python or --no-peer");
-            }
-            script = peerScript();
-        }
-        CompositesExperiment.Results r = new CompositesExperiment(c).run(out, seeds, noPeer ? null : python,
-                script, noProgress ? null : System.err);
+        Path script = peer.script(CompositesExperiment.PEER_SCRIPT);
+        CompositesExperiment.Results r = new CompositesExperiment(c).run(out, seeds, peer.python(),
+                script, peer.noProgress ? null : System.err);
         PrintWriter pw = spec.commandLine().getOut();
         pw.print(CompositesExperiment.markdown(r));
         pw.println("written: " + out.resolve("results.json") + ", " + out.resolve("results.md"));
@@ -138,19 +118,6 @@ public final class CompositesExperimentCommand implements Callable<Integer> {
             throw new IOException(r.peerError());
         }
         return 0;
-    }
-
-    private Path peerScript() throws FileNotFoundException {
-        List<Path> dirs = peers != null ? List.of(peers)
-                : List.of(Path.of("segmentation-bench", "peers"), Path.of("peers"));
-        for (Path dir : dirs) {
-            Path s = dir.resolve(CompositesExperiment.PEER_SCRIPT);
-            if (Files.isRegularFile(s)) {
-                return s;
-            }
-        }
-        throw new FileNotFoundException("no " + CompositesExperiment.PEER_SCRIPT + " in " + dirs + " under "
-                + Path.of("").toAbsolutePath() + "; give --peers DIR or --no-peer");
     }
 
     private static int or(Integer v, int fallback) {

@@ -9,9 +9,9 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "experiment", mixinStandardHelpOptions = true,
         description = "reproducible experiments behind the project's claims",
-        subcommands = {CellsExperimentCommand.class, CompositesExperimentCommand.class, KillResumeCommand.class,
-            PredictMemoryCommand.class, TrainMemoryCommand.class,
-            CommandLine.HelpCommand.class})
+        subcommands = {CellsExperimentCommand.class, CompositesExperimentCommand.class,
+            MaskRCNNExperimentCommand.class, KillResumeCommand.class, PredictMemoryCommand.class,
+            TrainMemoryCommand.class, CommandLine.HelpCommand.class})
 public final class ExperimentCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

@@ -1,0 +1,128 @@
+package org.segmentation.bench.experiment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.segmentation.bench.cli.SegCli;
+import org.segmentation.bench.experiment.MaskRCNNExperiment.Config;
+import org.segmentation.bench.experiment.MaskRCNNExperiment.Data;
+import org.segmentation.bench.experiment.MaskRCNNExperiment.Result;
+import org.segmentation.bench.experiment.MaskRCNNExperiment.SideResult;
+import org.segmentation.bench.testutil.PeerPython;
+import org.segmentation.core.image.LabelMap;
+import org.segmentation.core.image.PlanarF32;
+import org.segmentation.core.segment.InstanceSegmentation;
+import org.segmentation.nn.data.CocoInstances;
+import org.segmentation.nn.data.InMemoryDataset;
+import org.segmentation.nn.data.Sample;
+
+class MaskRCNNExperimentTest {
+    /** 4 training and 2 validation images of 32 px, 2 steps of 2 per side, a 2-step U-Net. */
+    private static Config tiny(Data data) {
+        return new Config(data, 4, 2, 32, 2, 2, 0.01, true, 2, 3, 2);
+    }
+
+    @Test
+    void cellsWithoutThePeerWriteTheCocoDataAndScoreOursAndTheUNet(@TempDir Path dir) throws Exception {
+        MaskRCNNExperiment e = new MaskRCNNExperiment(tiny(Data.cells));
+        Result r = e.run(dir, null, null, null);
+        assertNull(r.peerError());
+        assertEquals(List.of("ours", "unet+watershed"), r.sides().stream().map(SideResult::side).toList());
+        for (SideResult s : r.sides()) {
+            assertTrue(s.ap() >= -1 && s.ap() <= 1 && s.ap50() >= -1 && s.ap50() <= 1, s.toString());
+            assertEquals(2, s.steps());
+            assertTrue(s.trainSeconds() > 0 && Double.isFinite(s.finalLoss()), s.toString());
+            assertTrue(Files.isRegularFile(dir.resolve(s.side().equals("ours") ? "ours" : "unet")
+                    .resolve("results.json")));
+        }
+
+        // the COCO files hold the generated images (to 8 bits) and one annotation per instance
+        CocoInstances val = CocoInstances.open(dir.resolve("data/val.json"), dir.resolve("data/val"), 1);
+        InMemoryDataset generated = MaskRCNNExperiment.instanceData(Data.cells, 2, 4, 32);
+        assertEquals(2, val.size());
+        for (int i = 0; i < 2; i++) {
+            Sample g = generated.get(i);
+            Sample read = val.sample(i);
+            for (int p = 0; p < 32 * 32; p++) {
+                assertEquals(Math.max(0, Math.min(1, g.image().data[p])), read.image().data[p], 0.5 / 255 + 1e-6);
+                assertEquals(g.instances().data[p] > 0, read.instances().data[p] > 0);
+            }
+            assertEquals(InstanceSegmentation.fromLabels(g.instances(), null).size(),
+                    val.dataset().annotations(val.imageId(i)).size());
+        }
+
+        JsonNode j = new ObjectMapper().readTree(dir.resolve(MaskRCNNExperiment.JSON_FILE).toFile());
+        assertEquals("maskrcnn", j.get("experiment").asText());
+        assertEquals("cells", j.get("config").get("data").asText());
+        assertEquals(1, j.get("model").get("input_channels").asInt());
+        assertEquals(2, j.get("model").get("classes").asInt());
+        for (String f : List.of("side", "version", "ap", "ap50", "ap75", "train_seconds", "steps", "final_loss",
+                "detections")) {
+            assertTrue(j.get("sides").get(0).has(f), f);
+        }
+        assertEquals(r.side("ours").ap(), j.get("sides").get(0).get("ap").asDouble(-2), 1e-15);
+        String md = Files.readString(dir.resolve(MaskRCNNExperiment.MARKDOWN_FILE));
+        assertTrue(md.contains("| ours |") && md.contains("| unet+watershed |"), md);
+    }
+
+    @Test
+    void compositesWithTorchvisionThroughTheCommandLine(@TempDir Path dir) throws Exception {
+        PeerPython.require(PeerPython.canImport("torch, torchvision, numpy, PIL"),
+                "/usr/bin/python3 with torch, torchvision and PIL is needed");
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = SegCli.run(new PrintWriter(out, true), new PrintWriter(err, true), "experiment", "maskrcnn",
+                "--data", "composites", "--count", "4", "--val", "2", "--size", "32", "--steps", "2", "--batch", "2",
+                "--seed", "3", "--peers", "peers", "--no-progress", "--out", dir.toString());
+        assertEquals(0, code, err.toString());
+        assertTrue(out.toString().contains("| torchvision |"), out.toString());
+        JsonNode j = new ObjectMapper().readTree(dir.resolve(MaskRCNNExperiment.JSON_FILE).toFile());
+        assertEquals("composites", j.get("config").get("data").asText());
+        assertEquals(11, j.get("class_names").size());
+        assertEquals(2, j.get("sides").size(), "no U-Net on composites");
+        JsonNode peer = j.get("sides").get(1);
+        assertEquals("torchvision", peer.get("side").asText());
+        assertTrue(peer.get("version").asText().contains("torchvision 0.14"), peer.toString());
+        assertEquals(2, peer.get("steps").asInt());
+        assertTrue(peer.get("train_seconds").asDouble() > 0);
+        assertTrue(peer.has("ap") && peer.has("ap50") && peer.has("ap75"), peer.toString());
+        assertNotNull(j.get("ap_difference"));
+        assertNull(j.get("peer_error"));
+        assertTrue(Files.isRegularFile(dir.resolve("torchvision/results.json")));
+    }
+
+    @Test
+    void uNetInstancesAreScoredByTheirMeanForegroundProbability() {
+        LabelMap labels = LabelMap.wrap(new int[] {1, 1, 0, 2}, 2, 2);
+        PlanarF32 probs = new PlanarF32(3, 2, 2);
+        float[] background = {0.2f, 0.4f, 0.9f, 0.5f};
+        for (int p = 0; p < 4; p++) {
+            probs.data[p] = background[p];
+        }
+        InstanceSegmentation s = MaskRCNNExperiment.scored(labels, probs);
+        assertEquals(0.7, s.scores()[0], 1e-6);
+        assertEquals(0.5, s.scores()[1], 1e-6);
+    }
+
+    @Test
+    void configRejectsBadValuesAndHelpNamesTheExperiment() {
+        assertThrows(IllegalArgumentException.class, () -> new Config(Data.cells, 1, 2, 32, 2, 2, 0.01, true, 0, 1, 2));
+        assertThrows(IllegalArgumentException.class, () -> new Config(Data.cells, 4, 2, 36, 2, 2, 0.01, true, 0, 1, 2));
+        StringWriter parent = new StringWriter();
+        assertEquals(0, SegCli.run(new PrintWriter(parent, true), new PrintWriter(new StringWriter(), true),
+                "experiment", "--help"));
+        assertTrue(parent.toString().contains("maskrcnn"), parent.toString());
+    }
+}
