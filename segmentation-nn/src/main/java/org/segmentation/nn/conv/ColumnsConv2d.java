@@ -117,7 +117,7 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
         int groups = Math.min(chunks, ParallelRanges.THREADS);
         int len = rows * wd, parts = ParallelRanges.dynamicParts(groups, 1);
         ConvScratch s = ConvScratch.get();
-        INDArray cols = s.buffer(ConvScratch.INPUT, (long) parts * q1 * len);
+        INDArray cols = s.slices(ConvScratch.INPUT, (long) q1 * len, parts, groups);
         INDArray acc = s.buffer(ConvScratch.ACCUMULATOR, (long) groups * k * q1);
         FloatBuffer xb = xs.data().asNioFloat(), colsB = cols.data().asNioFloat();
         int xOff = (int) xs.offset(), colsOff = (int) cols.offset();
@@ -220,7 +220,7 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
         int rows = rowsPerChunk(wd, h), perSample = (h + rows - 1) / rows, chunks = n * perSample;
         int len = rows * wd, grain = Math.max(1, chunks / (8 * ParallelRanges.threads()));
         int parts = ParallelRanges.dynamicParts(chunks, grain);
-        INDArray cols = ConvScratch.get().buffer(ConvScratch.INPUT, (long) parts * q1 * len);
+        INDArray cols = ConvScratch.get().slices(ConvScratch.INPUT, (long) q1 * len, parts, chunks);
         FloatBuffer inB = inC.data().asNioFloat(), colsB = cols.data().asNioFloat(), outB = outC.data().asNioFloat();
         int inOff = (int) inC.offset(), colsOff = (int) cols.offset(), outOff = (int) outC.offset();
         long hw = (long) h * wd;

@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.nn.Memory;
+import org.segmentation.nn.ParallelRanges;
 
 /**
  * The convolution kernels' work buffers of one thread: flat arrays, one per slot, that only grow, detached from
@@ -42,6 +43,19 @@ final class ConvScratch {
     /** Slot {@code slot}'s buffer, flat and c-contiguous, holding at least {@code length} float32 scalars. */
     INDArray buffer(int slot, long length) {
         return buffer(slot, DataType.FLOAT, length);
+    }
+
+    /**
+     * Slot {@code slot}'s float32 buffer for the participants of a parallel run over {@code count} items, one slice
+     * of {@code slice} scalars each: sized for the most participants such a run can have under any thread limit,
+     * {@code min(}{@link ParallelRanges#THREADS}{@code , count)}, or {@code parts} if more, not for the current limit
+     * alone. The limit can change from call to call (a {@link org.segmentation.nn.predict.Predictor} with concurrency
+     * gives each pass the cores that the passes running at that moment leave it); sized for the current one, the
+     * buffer would grow on the first call that runs wider, and the memory a call allocates would depend on timing.
+     */
+    INDArray slices(int slot, long slice, int parts, int count) {
+        int most = Math.max(parts, Math.min(ParallelRanges.THREADS, Math.max(1, count)));
+        return buffer(slot, DataType.FLOAT, most * slice);
     }
 
     /**

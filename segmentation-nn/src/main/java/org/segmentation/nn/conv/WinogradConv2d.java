@@ -222,10 +222,11 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         int parts = (int) Math.max(1, Math.min(Math.min(threads(), blocks), ACCUMULATOR_BUDGET / kc));
         // part p accumulates into acc[p·36KC ..], and transforms its blocks in slice p of the INPUT and PRODUCT
         // buffers: the caller's buffers, so no part's result depends on when another thread next runs a kernel
-        INDArray acc = s.buffer(ConvScratch.ACCUMULATOR, parts * kc);
+        int most = (int) Math.max(1, Math.min(blocks, ACCUMULATOR_BUDGET / kc));
+        INDArray acc = s.slices(ConvScratch.ACCUMULATOR, kc, parts, most);
         long vSlice = (long) POS * c * br * tw, dSlice = (long) POS * k * br * tw;
-        INDArray v = s.buffer(ConvScratch.INPUT, parts * vSlice);
-        INDArray d = s.buffer(ConvScratch.PRODUCT, parts * dSlice);
+        INDArray v = s.slices(ConvScratch.INPUT, vSlice, parts, most);
+        INDArray d = s.slices(ConvScratch.PRODUCT, dSlice, parts, most);
         double[][] biasSums = new double[parts][k];
         ParallelRanges.runParts(blocks, parts, (part, from, to) -> {
             long at = part * kc, vAt = part * vSlice, dAt = part * dSlice;
@@ -408,8 +409,8 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         // participant p works in slice p of the caller's buffers, so helper threads keep no buffers of their own
         long vSlice = (long) POS * ci * br * tw, mSlice = (long) POS * co * br * tw;
         ConvScratch s = ConvScratch.get();
-        INDArray v = s.buffer(ConvScratch.INPUT, parts * vSlice);
-        INDArray m = s.buffer(ConvScratch.PRODUCT, parts * mSlice);
+        INDArray v = s.slices(ConvScratch.INPUT, vSlice, parts, blocks);
+        INDArray m = s.slices(ConvScratch.PRODUCT, mSlice, parts, blocks);
         ParallelRanges.PartBody run = (part, from, to) -> {
             long vAt = part * vSlice, mAt = part * mSlice;
             Flat vF = new Flat(v, vAt), mF = new Flat(m, mAt);

@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.memory.deallocation.DeallocatableReference;
 import org.nd4j.linalg.api.memory.deallocation.DeallocatorService;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.model.UNetConfig;
 
@@ -102,6 +103,24 @@ class PredictorMemoryTest {
         assertCallFreesItsData("tiles and flips", () -> tiled.labels(image(50, 41, 4)));
         Predictor auto = new Predictor(m, PredictorConfig.wholeImage().withMaxWholePixels(32 * 32));
         assertCallFreesItsData("automatic tiles", () -> auto.probabilities(image(70, 40, 5)));
+    }
+
+    /**
+     * A concurrent predictor gives each pass the cores the passes running at that moment leave it, so one call may
+     * run on one thread and the next on all of them: a call's memory must not depend on that. (This failed at
+     * random in {@link #concurrentPredictionsOnModelCopiesFreeTheirData} while the kernels' work buffers were sized
+     * for the current thread limit.)
+     */
+    @Test
+    void aCallOnMoreThreadsThanTheFirstAllocatesNothingNew() throws ReflectiveOperationException {
+        Predictor p = new Predictor(model(5), PredictorConfig.wholeImage());
+        PlanarF32 im = image(40, 24, 8);
+        ParallelRanges.withThreads(1, () -> p.labels(im));
+        Set<String> before = new HashSet<>(registered().keySet());
+        p.labels(im);
+        List<String> open = openDataBuffers(before);
+        assertTrue(open.isEmpty(), "a call on " + ParallelRanges.THREADS + " threads after one on 1: buffers left for"
+                + " the garbage collector: " + open);
     }
 
     @Test
