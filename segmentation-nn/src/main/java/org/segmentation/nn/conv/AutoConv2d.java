@@ -30,7 +30,7 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>On the CUDA backend only {@link ShiftedGemmConv2d}, which is made of ND4J ops, is a candidate.
  */
-public final class AutoConv2d implements Conv2dAlgorithm {
+public final class AutoConv2d extends LayoutAwareConv2d {
     /** How the algorithm of a pass and shape is picked. */
     public enum Choice {
         /** Deterministic, by the rule above. */
@@ -71,26 +71,6 @@ public final class AutoConv2d implements Conv2dAlgorithm {
             throw new IllegalArgumentException("choice must not be null");
         }
         this.choice = choice;
-    }
-
-    @Override
-    public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
-        forward(x, false, w, b, y, false, false);
-    }
-
-    @Override
-    public void forwardRelu(INDArray x, INDArray w, INDArray b, INDArray y) {
-        forward(x, false, w, b, y, false, true);
-    }
-
-    @Override
-    public void backwardData(INDArray dY, INDArray w, INDArray dX) {
-        backwardData(dY, false, w, dX, false);
-    }
-
-    @Override
-    public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
-        backwardWeights(x, false, dY, false, dW, dB);
     }
 
     @Override

@@ -38,7 +38,7 @@ import org.segmentation.nn.Scalars;
  * <p><b>Backends.</b> Java loops over the ND4J buffers' memory and {@link Gemm#sgemm}: the CPU backend and float32
  * only ({@link #supports}); {@link AutoConv2d} uses the ND4J-only {@link ShiftedGemmConv2d} elsewhere.
  */
-public final class ColumnsConv2d implements Conv2dAlgorithm {
+public final class ColumnsConv2d extends LayoutAwareConv2d {
     /** Pixels per chunk, about: for 3 input channels the columns (28, L) take 458 KB, within a core's L2. */
     static final int CHUNK_PIXELS = 4096;
 
@@ -62,16 +62,6 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
                 && Scalars.hostMemory();
     }
 
-    @Override
-    public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
-        forward(x, false, w, b, y, false, false);
-    }
-
-    @Override
-    public void forwardRelu(INDArray x, INDArray w, INDArray b, INDArray y) {
-        forward(x, false, w, b, y, false, true);
-    }
-
     /**
      * Writes a phased y directly: the columns are then unfolded in the phased order of each row's pixels, so the
      * products come out in y's order (a phased x through a standard copy).
@@ -90,15 +80,18 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
         }
     }
 
+    /** Writes a phased dX directly, as the forward writes a phased y (a phased dY through a standard copy). */
     @Override
-    public void backwardData(INDArray dY, INDArray w, INDArray dX) {
+    public void backwardData(INDArray dY, boolean dYPhased, INDArray w, INDArray dX, boolean dXPhased) {
         require(w, dY, dX);
-        product(dY, withBias(w, null, true), (int) w.size(2), dX, false, false);
-    }
-
-    @Override
-    public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
-        backwardWeights(x, false, dY, false, dW, dB);
+        if (dXPhased) {
+            PhasedLayout.require("ColumnsConv2d", dX);
+        }
+        INDArray dYs = dYPhased ? PhasedLayout.standard(dY) : dY;
+        product(dYs, withBias(w, null, true), (int) w.size(2), dX, dXPhased, false);
+        if (dYPhased) {
+            Memory.free(dYs);
+        }
     }
 
     /** Reads a phased dY directly (a phased x through a standard copy). */
@@ -113,7 +106,7 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
         INDArray dYc = Scalars.contiguous(dY);
         int n = (int) xs.size(0), c = (int) xs.size(1), h = (int) xs.size(2), wd = (int) xs.size(3);
         int k = (int) dYc.size(1), ks = (int) dW.size(2), q1 = c * ks * ks + 1;
-        int rows = rowsPerChunk(wd, h), perSample = (h + rows - 1) / rows, chunks = n * perSample;
+        int rows = rowsPerChunk(wd, h), chunks = n * ((h + rows - 1) / rows);
         int groups = Math.min(chunks, ParallelRanges.THREADS);
         int len = rows * wd, parts = ParallelRanges.dynamicParts(groups, 1);
         ConvScratch s = ConvScratch.get();
@@ -123,15 +116,13 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
         int xOff = (int) xs.offset(), colsOff = (int) cols.offset();
         long hw = (long) h * wd;
         ParallelRanges.runDynamicParts(groups, 1, (part, from, to) -> {
-            Unfolder u = new Unfolder(xb, xOff, c, h, wd, ks, dYPhased, colsB, colsOff + part * q1 * len, len);
+            Unfolder u = new Unfolder(xb, xOff, c, h, wd, ks, dYPhased, colsB, colsOff + part * q1 * len, rows);
             for (int g = from; g < to; g++) {
                 int first = (int) ((long) chunks * g / groups), last = (int) ((long) chunks * (g + 1) / groups);
                 for (int ch = first; ch < last; ch++) {
-                    int sample = ch / perSample, y0 = (ch % perSample) * rows, nr = Math.min(rows, h - y0);
-                    int l = nr * wd;
-                    u.unfold(sample, y0, nr);
+                    int l = u.unfold(ch);
                     // acc[g] (K, Q+1) += dY[sample, :, y0.., :] (K, l) · columnsᵀ (l, Q+1)
-                    Gemm.sgemm(false, true, k, q1, l, 1f, dYc, sample * k * hw + (long) y0 * wd, (int) hw, cols,
+                    Gemm.sgemm(false, true, k, q1, l, 1f, dYc, u.offsetIn(k), (int) hw, cols,
                             (long) part * q1 * len, len, ch == first ? 0f : 1f, acc, (long) g * k * q1, q1);
                 }
             }
@@ -217,7 +208,7 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
         INDArray outC = Scalars.contiguous(out);
         int n = (int) inC.size(0), ci = (int) inC.size(1), h = (int) inC.size(2), wd = (int) inC.size(3);
         int co = (int) wb.size(0), q1 = (int) wb.size(1);
-        int rows = rowsPerChunk(wd, h), perSample = (h + rows - 1) / rows, chunks = n * perSample;
+        int rows = rowsPerChunk(wd, h), chunks = n * ((h + rows - 1) / rows);
         int len = rows * wd, grain = Math.max(1, chunks / (8 * ParallelRanges.threads()));
         int parts = ParallelRanges.dynamicParts(chunks, grain);
         INDArray cols = ConvScratch.get().slices(ConvScratch.INPUT, (long) q1 * len, parts, chunks);
@@ -225,13 +216,11 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
         int inOff = (int) inC.offset(), colsOff = (int) cols.offset(), outOff = (int) outC.offset();
         long hw = (long) h * wd;
         ParallelRanges.runDynamicParts(chunks, grain, (part, from, to) -> {
-            Unfolder u = new Unfolder(inB, inOff, ci, h, wd, ks, outPhased, colsB, colsOff + part * q1 * len, len);
+            Unfolder u = new Unfolder(inB, inOff, ci, h, wd, ks, outPhased, colsB, colsOff + part * q1 * len, rows);
             float[] row = relu ? new float[len] : null;
             for (int ch = from; ch < to; ch++) {
-                int sample = ch / perSample, y0 = (ch % perSample) * rows, nr = Math.min(rows, h - y0);
-                int l = nr * wd;
-                u.unfold(sample, y0, nr);
-                long at = sample * co * hw + (long) y0 * wd;
+                int l = u.unfold(ch);
+                long at = u.offsetIn(co);
                 Gemm.sgemm(false, false, co, l, q1, 1f, wb, 0, q1, cols, (long) part * q1 * len, len, 0f, outC, at,
                         (int) hw);
                 if (relu) {
@@ -266,13 +255,17 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
         private final boolean phased;
         private final FloatBuffer cols;
         private final int colsOff;
+        private final int rows;
+        private final int perSample;
         private final int len;
         private final float[] row;
         private final float[] src;
         private int onesFor = -1;
+        private int sample;
+        private int y0;
 
         Unfolder(FloatBuffer in, int inOff, int c, int h, int wd, int ks, boolean phased, FloatBuffer cols,
-                int colsOff, int len) {
+                int colsOff, int rows) {
             this.in = in;
             this.inOff = inOff;
             this.c = c;
@@ -282,13 +275,32 @@ public final class ColumnsConv2d implements Conv2dAlgorithm {
             this.phased = phased;
             this.cols = cols;
             this.colsOff = colsOff;
-            this.len = len;
+            this.rows = rows;
+            this.perSample = (h + rows - 1) / rows;
+            this.len = rows * wd;
             this.row = new float[len];
             this.src = new float[wd];
         }
 
+        /**
+         * The columns of chunk {@code chunk}: rows y0..y0+nr−1 of a sample, {@code rows} rows at a time, the samples
+         * one after another; returns its pixels, nr·W.
+         */
+        int unfold(int chunk) {
+            sample = chunk / perSample;
+            y0 = (chunk % perSample) * rows;
+            int nr = Math.min(rows, h - y0);
+            unfold(sample, y0, nr);
+            return nr * wd;
+        }
+
+        /** Where the last unfolded chunk's first pixel is in an (N, channels, H, W) tensor. */
+        long offsetIn(int channels) {
+            return ((long) sample * channels * h + y0) * wd;
+        }
+
         /** The columns of rows y0..y0+nr−1 of sample n: (C·k² + 1, nr·W), rows len apart. */
-        void unfold(int n, int y0, int nr) {
+        private void unfold(int n, int y0, int nr) {
             int p = ks / 2, l = nr * wd;
             for (int ch = 0; ch < c; ch++) {
                 int plane = inOff + (n * c + ch) * h * wd;

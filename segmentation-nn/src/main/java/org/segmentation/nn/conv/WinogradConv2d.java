@@ -58,7 +58,7 @@ import org.segmentation.nn.Scalars;
  * SIMD, but not a loop that writes several arrays (six outputs in one loop ran at 2.2 ns per tile, six one-output
  * loops at 0.7 ns).
  */
-public final class WinogradConv2d implements Conv2dAlgorithm {
+public final class WinogradConv2d extends LayoutAwareConv2d {
     /** Tiles per block, about: its transform domain, 36·(C + K)·tiles scalars, stays in L2 for up to ~64 channels. */
     static final int BLOCK_TILES = 128;
     /**
@@ -133,17 +133,7 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
                 && Scalars.hostMemory();
     }
 
-    @Override
-    public void forward(INDArray x, INDArray w, INDArray b, INDArray y) {
-        forward(x, false, w, b, y, false, false);
-    }
-
     /** The ReLU is applied as the output transform writes y: no second pass over it. */
-    @Override
-    public void forwardRelu(INDArray x, INDArray w, INDArray b, INDArray y) {
-        forward(x, false, w, b, y, false, true);
-    }
-
     /** Reads a phased x and writes a phased y directly: their windows and tiles are then contiguous copies. */
     @Override
     public void forward(INDArray x, boolean xPhased, INDArray w, INDArray b, INDArray y, boolean yPhased,
@@ -157,11 +147,6 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         convolve(x, xPhased, u, false, c, k, b, y, yPhased, relu);
     }
 
-    @Override
-    public void backwardData(INDArray dY, INDArray w, INDArray dX) {
-        backwardData(dY, false, w, dX, false);
-    }
-
     /** Reads a phased dY and writes a phased dX directly. */
     @Override
     public void backwardData(INDArray dY, boolean dYPhased, INDArray w, INDArray dX, boolean dXPhased) {
@@ -172,11 +157,6 @@ public final class WinogradConv2d implements Conv2dAlgorithm {
         INDArray u = ConvScratch.get().buffer(ConvScratch.FILTER, (long) POS * k * c);
         filterTransform(w, true, u);
         convolve(dY, dYPhased, u, true, k, c, null, dX, dXPhased, false);
-    }
-
-    @Override
-    public void backwardWeights(INDArray x, INDArray dY, INDArray dW, INDArray dB) {
-        backwardWeights(x, false, dY, false, dW, dB);
     }
 
     /** Reads a phased x and a phased dY directly. */

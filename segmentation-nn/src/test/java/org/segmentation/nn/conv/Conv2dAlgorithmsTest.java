@@ -200,7 +200,12 @@ class Conv2dAlgorithmsTest {
                     }
                     INDArray dX2 = Nd4j.create(DataType.FLOAT, n, c, h, w);
                     conv.backwardData(dYIn, out, wt, dX2, in);
-                    exactly(dX, in ? PhasedLayout.standard(dX2) : dX2, what + " backward-data");
+                    INDArray dX2s = in ? PhasedLayout.standard(dX2) : dX2;
+                    if (conv instanceof ColumnsConv2d) {   // AutoConv2d's backward-data is never the columns'
+                        assertTrue(relError(dX2s, dX) < 1e-5, what + " backward-data");
+                    } else {
+                        exactly(dX, dX2s, what + " backward-data");
+                    }
                     INDArray dW2 = Nd4j.zeros(DataType.FLOAT, kOut, c, 3, 3);
                     INDArray dB2 = Nd4j.zeros(DataType.FLOAT, kOut);
                     conv.backwardWeights(xIn, in, dYIn, out, dW2, dB2);
