@@ -93,7 +93,7 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         String wait = System.getenv("OMP_WAIT_POLICY");
         s.append("OMP_WAIT_POLICY=").append(wait == null ? "unset" : wait).append(". ");
         s.append(String.format(Locale.ROOT, "%d round(s)%s; ours: JMH, 1 fork, %d warm-up + %d measured"
-                + " iterations of %d ms, average time, one thread unless the workload says otherwise; peers:"
+                + " iterations of %d ms, median call, one thread unless the workload says otherwise; peers:"
                 + " median of up to %d timed calls (%.1f s at most, 2 untimed first) per round; memory workloads (MB):"
                 + " peak RSS of one fresh process per side and round. Ratio = median over the rounds of ours / peer"
                 + " (below 1: we are faster or smaller); spread = its range.%n%n", config.rounds(),

@@ -293,7 +293,14 @@ public final class ComparisonRunner {
         return score;
     }
 
-    /** Runs ours and the JMH peers of {@code run} in one JMH run; returns the score of each benchmark. */
+    /**
+     * Runs ours and the JMH peers of {@code run} in one JMH run; returns each benchmark's median call in ms.
+     *
+     * <p>JMH samples the time of every call ({@link Mode#SampleTime}), and the score is the median of those calls,
+     * the statistic the peer scripts report: a mean would let one garbage collection or one stall of the shared
+     * host weigh on our side only, and a workload of a few long calls per iteration would be measured on a
+     * different footing from its peer.
+     */
     private Map<String, Double> runJmh(WorkloadRun run, Path log) throws RunnerException {
         List<String> names = new ArrayList<>();
         names.add(Pattern.quote(run.workload.benchmark()));
@@ -309,7 +316,7 @@ public final class ComparisonRunner {
                 .warmupTime(TimeValue.milliseconds(config.iterationMillis()))
                 .measurementIterations(config.iterations())
                 .measurementTime(TimeValue.milliseconds(config.iterationMillis()))
-                .mode(Mode.AverageTime)
+                .mode(Mode.SampleTime)
                 .timeUnit(TimeUnit.MILLISECONDS)
                 .shouldFailOnError(true)
                 .output(log.toString());
@@ -318,7 +325,7 @@ public final class ComparisonRunner {
         }
         Map<String, Double> scores = new TreeMap<>();
         for (RunResult r : runWaitingForLock(b.build(), progress)) {
-            scores.put(r.getParams().getBenchmark(), r.getPrimaryResult().getScore());
+            scores.put(r.getParams().getBenchmark(), r.getPrimaryResult().getStatistics().getPercentile(50));
         }
         if (!scores.containsKey(run.workload.benchmark())) {
             throw new IllegalStateException("no JMH benchmark named " + run.workload.benchmark()

@@ -61,6 +61,16 @@ class ComparisonRunnerTest {
         ComparisonRunner.WorkloadRun r = runs.get(0);
         assertNull(r.error(), r.error());
         assertEquals(2, r.millis().size(), "one JMH score per round");
+        // our score is the median sampled call, the peers' statistic: JMH's log prints it as the p0.50 line
+        // (rounded to 3 decimals there)
+        try (var logs = Files.list(dir.resolve("work").resolve("jmh"))) {
+            Path log = logs.filter(f -> f.getFileName().toString().endsWith("round1.log")).findFirst().orElseThrow();
+            String p50 = Files.readString(log).lines().filter(l -> l.contains("p0.50")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no sampled median in " + log));
+            String[] cols = p50.trim().split("\\s+");
+            double logged = Double.parseDouble(cols[cols.length - 2]);
+            assertEquals(logged, r.millis().get(0), 5e-4 + 1e-3 * logged, p50);
+        }
         assertEquals(Map.of("size", "256"), r.params(), "quick parameters");
         ComparisonRunner.PeerRun fake = r.peers().get(0);
         assertEquals(2, fake.ratios().size());
