@@ -25,7 +25,7 @@ import org.segmentation.core.io.ImageFiles;
  * {@link CocoRle#MAX_POLYGON_STEPS} steps in one annotation, a run-length mask that is malformed or of another size
  * than its image, an area or a box that is not a number, an {@code iscrowd} other than 0 or 1, an id or size outside
  * the int range, an image above the pixel limit ({@link ImageFiles#DEFAULT_MAX_PIXELS} unless given), a duplicate
- * key and nesting deeper than 64 levels. Category ids must be at least 1, as 0 denotes
+ * key, nesting deeper than 64 levels, and a file above 1/8 of the Java heap (refused before it is read). Category ids must be at least 1, as 0 denotes
  * background throughout this library.
  *
  * <p>Immutable.

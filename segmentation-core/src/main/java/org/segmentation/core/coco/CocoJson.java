@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.CharConversionException;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Field access into a COCO JSON file that names the file and the record in every error. */
@@ -21,8 +22,29 @@ record CocoJson(Path file) {
             .streamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_DEPTH).build())
             .build());
 
-    /** The file's JSON, never null. */
+    /**
+     * Heap per byte of JSON text allowed for reading a file as a tree: a number of a few characters becomes a node
+     * of 16 to 24 bytes plus its reference, a field of an object a map entry of some 50; a COCO file takes about six
+     * times its size, and the margin leaves room for the masks decoded from it.
+     */
+    static final int TREE_BYTES_PER_BYTE = 8;
+
+    /**
+     * The file's JSON, never null; a file of more than 1/{@value #TREE_BYTES_PER_BYTE} of the Java heap is refused
+     * before it is read, instead of ending in an {@link OutOfMemoryError}.
+     */
     JsonNode parse() throws IOException {
+        return parse(Runtime.getRuntime().maxMemory() / TREE_BYTES_PER_BYTE);
+    }
+
+    /** {@link #parse()} of a file of at most {@code maxBytes} bytes. */
+    JsonNode parse(long maxBytes) throws IOException {
+        long size = Files.size(file);
+        if (size > maxBytes) {
+            throw error("the file has " + size + " bytes, more than the " + maxBytes + " this JVM reads: its Java"
+                    + " tree takes about " + TREE_BYTES_PER_BYTE + " bytes of heap per byte of text; raise -Xmx to"
+                    + " at least " + (size * TREE_BYTES_PER_BYTE >> 20) + " MB");
+        }
         try {
             JsonNode root = JSON.readTree(file.toFile());
             if (root == null) {

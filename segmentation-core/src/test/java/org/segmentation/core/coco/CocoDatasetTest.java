@@ -168,6 +168,17 @@ class CocoDatasetTest {
         assertThrows(NoSuchFileException.class, () -> CocoDataset.read(dir.resolve("none.json"), null));
     }
 
+    @Test
+    void fileTooLargeForTheHeapIsRefusedBeforeItIsRead() throws IOException {
+        Path json = dir.resolve("big.json");
+        Files.writeString(json, GOOD);
+        long size = Files.size(json);
+        new CocoJson(json).parse(size);   // at the limit: read
+        CocoFormatException e = assertThrows(CocoFormatException.class, () -> new CocoJson(json).parse(size - 1));
+        assertTrue(e.getMessage().contains(json.toString()) && e.getMessage().contains("has " + size + " bytes")
+                && e.getMessage().contains("raise -Xmx"), e.getMessage());
+    }
+
     /** Found by fuzzing ({@code CocoFuzzTest}) or while writing it; each input is also among its seeds. */
     @Test
     void hostileValuesAreErrorsNotWrappedOrAllocated() throws IOException {
