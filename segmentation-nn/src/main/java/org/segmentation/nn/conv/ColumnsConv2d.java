@@ -70,28 +70,14 @@ public final class ColumnsConv2d extends LayoutAwareConv2d {
     public void forward(INDArray x, boolean xPhased, INDArray w, INDArray b, INDArray y, boolean yPhased,
             boolean relu) {
         require(w, x, y);
-        if (yPhased) {
-            PhasedLayout.require("ColumnsConv2d", y);
-        }
-        INDArray xs = xPhased ? PhasedLayout.standard(x) : x;
-        product(xs, withBias(w, b, false), (int) w.size(2), y, yPhased, relu);
-        if (xPhased) {
-            Memory.free(xs);
-        }
+        product(x, xPhased, withBias(w, b, false), (int) w.size(2), y, yPhased, relu);
     }
 
     /** Writes a phased dX directly, as the forward writes a phased y (a phased dY through a standard copy). */
     @Override
     public void backwardData(INDArray dY, boolean dYPhased, INDArray w, INDArray dX, boolean dXPhased) {
         require(w, dY, dX);
-        if (dXPhased) {
-            PhasedLayout.require("ColumnsConv2d", dX);
-        }
-        INDArray dYs = dYPhased ? PhasedLayout.standard(dY) : dY;
-        product(dYs, withBias(w, null, true), (int) w.size(2), dX, dXPhased, false);
-        if (dYPhased) {
-            Memory.free(dYs);
-        }
+        product(dY, dYPhased, withBias(w, null, true), (int) w.size(2), dX, dXPhased, false);
     }
 
     /** Reads a phased dY directly (a phased x through a standard copy). */
@@ -197,6 +183,22 @@ public final class ColumnsConv2d extends LayoutAwareConv2d {
             }
         }
         return Nd4j.createFromArray(m).reshape(rows, q + 1);
+    }
+
+    /**
+     * {@link #product} with each side in either layout: a phased out is written directly, a phased in goes through a
+     * standard copy, freed afterwards.
+     */
+    private void product(INDArray in, boolean inPhased, INDArray wb, int ks, INDArray out, boolean outPhased,
+            boolean relu) {
+        if (outPhased) {
+            PhasedLayout.require("ColumnsConv2d", out);
+        }
+        INDArray ins = inPhased ? PhasedLayout.standard(in) : in;
+        product(ins, wb, ks, out, outPhased, relu);
+        if (inPhased) {
+            Memory.free(ins);
+        }
     }
 
     /**

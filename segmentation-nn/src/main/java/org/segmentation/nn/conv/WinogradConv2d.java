@@ -199,10 +199,11 @@ public final class WinogradConv2d extends LayoutAwareConv2d {
         }
         // each part keeps its own (36, K, C) accumulator: fewer parts where they would exceed ACCUMULATOR_BUDGET
         // (the deepest layers, whose few tiles make the weight gradient a small share of a step anyway)
-        int parts = (int) Math.max(1, Math.min(Math.min(threads(), blocks), ACCUMULATOR_BUDGET / kc));
+        // (the buffers are sized for the most parts any thread limit allows)
+        int most = (int) Math.max(1, Math.min(blocks, ACCUMULATOR_BUDGET / kc));
+        int parts = Math.max(1, Math.min(threads(), most));
         // part p accumulates into acc[p·36KC ..], and transforms its blocks in slice p of the INPUT and PRODUCT
         // buffers: the caller's buffers, so no part's result depends on when another thread next runs a kernel
-        int most = (int) Math.max(1, Math.min(blocks, ACCUMULATOR_BUDGET / kc));
         INDArray acc = s.slices(ConvScratch.ACCUMULATOR, kc, parts, most);
         long vSlice = (long) POS * c * br * tw, dSlice = (long) POS * k * br * tw;
         INDArray v = s.slices(ConvScratch.INPUT, vSlice, parts, most);

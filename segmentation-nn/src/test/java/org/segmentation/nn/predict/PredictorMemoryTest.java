@@ -83,9 +83,15 @@ class PredictorMemoryTest {
     }
 
     private static void assertCallFreesItsData(String what, Runnable call) throws ReflectiveOperationException {
-        call.run();                                  // first call: workspaces sized, caches filled
+        assertCallFreesItsData(what, call, call);   // first call: workspaces sized, caches filled
+    }
+
+    /** After {@code first}, {@code second} leaves no data buffer to the garbage collector. */
+    private static void assertCallFreesItsData(String what, Runnable first, Runnable second)
+            throws ReflectiveOperationException {
+        first.run();
         Set<String> before = new HashSet<>(registered().keySet());
-        call.run();
+        second.run();
         List<String> open = openDataBuffers(before);
         assertTrue(open.isEmpty(), what + ": buffers left for the garbage collector: " + open);
     }
@@ -115,12 +121,8 @@ class PredictorMemoryTest {
     void aCallOnMoreThreadsThanTheFirstAllocatesNothingNew() throws ReflectiveOperationException {
         Predictor p = new Predictor(model(5), PredictorConfig.wholeImage());
         PlanarF32 im = image(40, 24, 8);
-        ParallelRanges.withThreads(1, () -> p.labels(im));
-        Set<String> before = new HashSet<>(registered().keySet());
-        p.labels(im);
-        List<String> open = openDataBuffers(before);
-        assertTrue(open.isEmpty(), "a call on " + ParallelRanges.THREADS + " threads after one on 1: buffers left for"
-                + " the garbage collector: " + open);
+        assertCallFreesItsData("a call on " + ParallelRanges.THREADS + " threads after one on 1",
+                () -> ParallelRanges.withThreads(1, () -> p.labels(im)), () -> p.labels(im));
     }
 
     @Test
