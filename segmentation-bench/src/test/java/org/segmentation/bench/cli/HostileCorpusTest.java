@@ -394,6 +394,15 @@ class HostileCorpusTest {
         SafeTensors.write(file, new TensorFile(state.tensors(), meta));
     }
 
+    /** A copy of the run whose last checkpoint's optimizer metadata {@code key} is {@code value}: refused on resume. */
+    private DynamicTest optimizerCase(String id, String copyName, String key, String value, String fragment) {
+        return DynamicTest.dynamicTest(id, () -> {
+            Path copy = runCopy(copyName);
+            editOptimizer(copy.resolve("last"), key, value);
+            assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors", fragment);
+        });
+    }
+
     private static void editHistory(Path run, UnaryOperator<String> edit) throws IOException {
         Path history = run.resolve("history.json");
         String before = Files.readString(history);
@@ -423,24 +432,11 @@ class HostileCorpusTest {
                 assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "training_state.json",
                         "batches_per_epoch is -3");
             }),
-            DynamicTest.dynamicTest("optimizer_lr_nan", () -> {
-                Path copy = runCopy("lr");
-                editOptimizer(copy.resolve("last"), "lr", "NaN");
-                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
-                        "metadata 'lr' is NaN, not a finite number >= 0");
-            }),
-            DynamicTest.dynamicTest("optimizer_beta1_one", () -> {
-                Path copy = runCopy("beta");
-                editOptimizer(copy.resolve("last"), "beta1", "1.0");
-                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
-                        "metadata 'beta1' is 1.0, not a number in [0, 1)");
-            }),
-            DynamicTest.dynamicTest("optimizer_negative_step", () -> {
-                Path copy = runCopy("adam_step");
-                editOptimizer(copy.resolve("last"), "step", "-5");
-                assertOneLineFailure(resume(copy), SegCli.EXIT_FAILURE, "optimizer.safetensors",
-                        "metadata 'step' is -5, not a non-negative integer");
-            }),
+            optimizerCase("optimizer_lr_nan", "lr", "lr", "NaN", "metadata 'lr' is NaN, not a finite number >= 0"),
+            optimizerCase("optimizer_beta1_one", "beta", "beta1", "1.0",
+                    "metadata 'beta1' is 1.0, not a number in [0, 1)"),
+            optimizerCase("optimizer_negative_step", "adam_step", "step", "-5",
+                    "metadata 'step' is -5, not a non-negative integer"),
             DynamicTest.dynamicTest("corrupt_history", () -> {
                 Path copy = runCopy("history");
                 Files.writeString(copy.resolve("history.json"), "{\"steps\": {\"step\": [1, 2");
