@@ -9,6 +9,7 @@ import static org.bytedeco.openblas.global.openblas_nolapack.cblas_sgemm;
 import java.util.Arrays;
 import org.bytedeco.javacpp.FloatPointer;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -37,10 +38,32 @@ public final class Gemm {
     static {
         if (DIRECT) {
             blas_set_num_threads(1);
+            warmUp();
         }
     }
 
     private Gemm() {
+    }
+
+    /**
+     * One product (512, 64) · (64, 512) (17 M multiply-adds, about 2 ms), made once per process before any other.
+     * On the AMD EPYC guests of 2026-12 (OpenBLAS 0.3.19 of ND4J 1.0.0-M2.1, kernel {@code sgemm_kernel_ZEN}),
+     * OpenBLAS ran the products of a fresh process 2.5-3.5x slower (a deep Winograd layer's 36 (512, 512) · (512, 64)
+     * products at 7-9 instead of 23-26 GFLOP/s on one thread) until the process had made one product whose C had
+     * some 384 or more columns, or rows; made on any thread, it sped up every thread. Not every large product does
+     * it ((512, 512) · (512, 256) did not). Why is not known. {@code BlasWarmupProbe} in segmentation-bench measures
+     * it in fresh processes.
+     */
+    private static void warmUp() {
+        try (MemoryWorkspace ignored = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+            INDArray a = Nd4j.zeros(DataType.FLOAT, 512, 64);
+            INDArray b = Nd4j.zeros(DataType.FLOAT, 64, 512);
+            INDArray c = Nd4j.zeros(DataType.FLOAT, 512, 512);
+            cblas(false, false, 512, 512, 64, 1f, a, 0, 64, b, 0, 512, 0f, c, 0, 512);
+            a.close();
+            b.close();
+            c.close();
+        }
     }
 
     /**
