@@ -53,9 +53,11 @@ public final class AutoConv2d extends LayoutAwareConv2d {
      * Input channels, at most, for which the rule takes {@link ColumnsConv2d} for the forward and backward-weights
      * passes: none for now (0). From 2026-12-04 16:46 to 21:45 UTC it was 4 (the first layer's 1 to 3 channels, where
      * the columns are 1.4-2x faster than Winograd on the AMD guest), but U-Nets trained with it on the composites
-     * task from PyTorch's draws ended 0.027-0.030 mIoU below PyTorch on three seeds of three, and 0.006 above it
-     * with the first layer on Winograd (seed 8; bench README, composites paired runs). Until that is explained the
-     * rule keeps the columns out; they stay a candidate of {@link Choice#TUNED} and are tested like the others.
+     * task from PyTorch's draws ended 0.027-0.030 mIoU below PyTorch on three seeds of three. The main cause was the
+     * columns' bias gradient, a float32 sum whose rounding Adam turned into steps (fixed: see {@link ColumnsConv2d});
+     * after the fix two seeds ended 0.008 and 0.005 below PyTorch, and 0.010 below the same draws with the first
+     * layer on Winograd (bench README, composites paired runs). The columns rejoin the rule once paired runs over
+     * five seeds show no gap; until then they are a candidate of {@link Choice#TUNED} and are tested like the others.
      */
     static final int THIN_CHANNELS = 0;
 
