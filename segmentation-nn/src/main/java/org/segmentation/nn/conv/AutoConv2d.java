@@ -55,9 +55,9 @@ public final class AutoConv2d extends LayoutAwareConv2d {
      * the columns are 1.4-2x faster than Winograd on the AMD guest), but U-Nets trained with it on the composites
      * task from PyTorch's draws ended 0.027-0.030 mIoU below PyTorch on three seeds of three. The main cause was the
      * columns' bias gradient, a float32 sum whose rounding Adam turned into steps (fixed: see {@link ColumnsConv2d});
-     * after the fix two seeds ended 0.008 and 0.005 below PyTorch, and 0.010 below the same draws with the first
-     * layer on Winograd (bench README, composites paired runs). The columns rejoin the rule once paired runs over
-     * five seeds show no gap; until then they are a candidate of {@link Choice#TUNED} and are tested like the others.
+     * after the fix four seeds ended 0.004 below PyTorch and 0.004 below the same draws with the first layer on
+     * Winograd on average (sd 0.015; bench README, composites paired runs). The columns rejoin the rule once the
+     * fifth seed has run; until then they are a candidate of {@link Choice#TUNED} and are tested like the others.
      */
     static final int THIN_CHANNELS = 0;
 
