@@ -16,7 +16,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * <ul>
  *   <li><b>{@link Choice#RULE}</b> (the default): deterministic. {@link ColumnsConv2d} for the forward and
  *       backward-weights passes of layers with at most {@link #THIN_CHANNELS} input channels (float32, odd k, CPU
- *       backend), which is none at present (see there). Elsewhere Winograd F(4×4, 3×3) wherever it runs (float32, 3×3, CPU backend, fewer than 2^31
+ *       backend): the first layer's. Elsewhere Winograd F(4×4, 3×3) wherever it runs (float32, 3×3, CPU backend, fewer than 2^31
  *       scalars), whatever the channel counts; the shifted GEMM everywhere else (1×1 and 5×5 kernels, float64,
  *       other backends). The same inputs give the same bits on every run on machines with the same number of
  *       cores and the same BLAS kernels; forward and backward-data also whatever the caller's thread limit,
@@ -51,15 +51,13 @@ public final class AutoConv2d extends LayoutAwareConv2d {
     private final Choice choice;
     /**
      * Input channels, at most, for which the rule takes {@link ColumnsConv2d} for the forward and backward-weights
-     * passes: none for now (0). From 2026-12-04 16:46 to 21:45 UTC it was 4 (the first layer's 1 to 3 channels, where
-     * the columns are 1.4-2x faster than Winograd on the AMD guest), but U-Nets trained with it on the composites
-     * task from PyTorch's draws ended 0.027-0.030 mIoU below PyTorch on three seeds of three. The main cause was the
-     * columns' bias gradient, a float32 sum whose rounding Adam turned into steps (fixed: see {@link ColumnsConv2d});
-     * after the fix four seeds ended 0.004 below PyTorch and 0.004 below the same draws with the first layer on
-     * Winograd on average (sd 0.015; bench README, composites paired runs). The columns rejoin the rule once the
-     * fifth seed has run; until then they are a candidate of {@link Choice#TUNED} and are tested like the others.
+     * passes: the first layer's 1 to 3, where the columns are 1.4-3x faster than Winograd on the AMD guest (Winograd's
+     * 36 products are thin there). Out of the rule from 2026-12-04 21:45 UTC to 2026-12-05 01:10: U-Nets trained with
+     * them on the composites task from PyTorch's draws had ended 0.027-0.030 mIoU below PyTorch on three seeds of
+     * three, because of the columns' float32 bias gradient (fixed: see {@link ColumnsConv2d}); after the fix five
+     * seeds showed no gap (bench README, composites paired runs).
      */
-    static final int THIN_CHANNELS = 0;
+    static final int THIN_CHANNELS = 4;
 
     private final Conv2dAlgorithm[] algorithms = {new WinogradConv2d(), new ShiftedGemmConv2d(), new ColumnsConv2d()};
 
