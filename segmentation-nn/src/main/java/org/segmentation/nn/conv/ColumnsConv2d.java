@@ -133,7 +133,7 @@ public final class ColumnsConv2d extends LayoutAwareConv2d {
         });
         float[] sums = new float[groups * k * q];
         acc.data().asNioFloat().get((int) acc.offset(), sums, 0, sums.length);
-        float[] gw = new float[k * q], gb = new float[k];
+        float[] gw = new float[k * q];
         for (int ko = 0; ko < k; ko++) {
             for (int j = 0; j < q; j++) {
                 float total = 0f;
@@ -142,14 +142,9 @@ public final class ColumnsConv2d extends LayoutAwareConv2d {
                 }
                 gw[ko * q + j] = total;
             }
-            double bias = 0;
-            for (int g = 0; g < groups; g++) {
-                bias += biasSums[g][ko];
-            }
-            gb[ko] = (float) bias;
         }
         dW.addi(Nd4j.createFromArray(gw).reshape(dW.shape()));
-        dB.addi(Nd4j.createFromArray(gb));
+        addBiasGradient(biasSums, dB);
         if (xPhased) {
             Memory.free(xs);
         }

@@ -227,19 +227,6 @@ public final class WinogradConv2d extends LayoutAwareConv2d {
         addBiasGradient(biasSums, dB);
     }
 
-    /** dB += the parts' sums of dY per channel, added in part order. */
-    private static void addBiasGradient(double[][] biasSums, INDArray dB) {
-        float[] total = new float[biasSums[0].length];
-        for (int ko = 0; ko < total.length; ko++) {
-            double sum = 0;
-            for (double[] part : biasSums) {
-                sum += part[ko];
-            }
-            total[ko] = (float) sum;
-        }
-        dB.addi(Nd4j.createFromArray(total));
-    }
-
     private static void require(INDArray w, INDArray... tensors) {
         if (!supports(w)) {
             throw new IllegalArgumentException("WinogradConv2d computes float32 3x3 convolutions on the CPU backend,"
