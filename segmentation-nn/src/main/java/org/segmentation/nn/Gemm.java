@@ -34,6 +34,9 @@ public final class Gemm {
     private static final boolean DIRECT = Scalars.hostMemory();
     /** Below this many multiply-adds per part, splitting a product over threads costs more than it saves. */
     private static final long MIN_PART = 1L << 21;
+    /** Each thread's three reusable pointers (A, B, C) for {@link #cblas}; declared before the warm-up uses them. */
+    private static final ThreadLocal<Address[]> ADDRESSES =
+            ThreadLocal.withInitial(() -> new Address[] {new Address(), new Address(), new Address()});
 
     static {
         if (DIRECT) {
@@ -130,14 +133,28 @@ public final class Gemm {
         if (m == 0 || n == 0) {
             return;
         }
+        Address[] p = ADDRESSES.get();
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans, m, n, k,
-                alpha, at(a, aOff), Math.max(1, lda), at(b, bOff), Math.max(1, ldb), beta, at(c, cOff),
-                Math.max(1, ldc));
+                alpha, p[0].at(a, aOff), Math.max(1, lda), p[1].at(b, bOff), Math.max(1, ldb), beta,
+                p[2].at(c, cOff), Math.max(1, ldc));
     }
 
-    /** A pointer to element {@code off} of a's view. */
-    private static FloatPointer at(INDArray a, long off) {
-        return new FloatPointer(a.data().addressPointer()).position(start(a) + off);
+    /**
+     * A float pointer that is pointed anew at each call's matrix, so a product allocates nothing. Building
+     * {@code new FloatPointer(a.data().addressPointer())} per operand cost about 0.3 µs, 3% of the tiny U-Net's
+     * training step (5,000 products a step, of 6.5 µs each for the 16-channel layers).
+     */
+    static final class Address extends FloatPointer {
+        /**
+         * This pointer, at element {@code off} of a's view: {@code a.data().address()} is the address of the
+         * buffer a view was cut from (a view's data keeps it, and its offset is the view's), and
+         * {@code a.offset()} counts from it.
+         */
+        Address at(INDArray a, long off) {
+            address = a.data().address() + Float.BYTES * (a.offset() + off);
+            position = 0;
+            return this;
+        }
     }
 
     /**
