@@ -1,8 +1,5 @@
 package org.segmentation.nn;
 
-import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -23,9 +20,8 @@ public final class ParallelRanges {
     /** The calling thread's limit, if it has one. */
     private static final ThreadLocal<Integer> LIMIT = new ThreadLocal<>();
 
-    /** One worker per core beyond the caller's; fork-join workers are daemons, so the pool never keeps the JVM up. */
-    private static final ForkJoinPool POOL = new ForkJoinPool(Math.max(1,
-            Runtime.getRuntime().availableProcessors() - 1));
+    /** One worker per core beyond the caller's, daemons that spin briefly when idle ({@link WorkerPool}). */
+    private static final WorkerPool POOL = new WorkerPool(Math.max(1, Runtime.getRuntime().availableProcessors() - 1));
 
     /** A body over one range {@code [from, to)}. */
     public interface Body {
@@ -105,15 +101,20 @@ public final class ParallelRanges {
             return;
         }
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
+        WorkerPool.Job[] jobs = new WorkerPool.Job[parts - 1];
+        Runnable[] bodies = new Runnable[parts - 1];
         for (int p = 1; p < parts; p++) {
             int part = p, from = (int) ((long) count * p / parts), to = (int) ((long) count * (p + 1) / parts);
-            tasks[p - 1] = POOL.submit(() -> recording(failure, () -> sequential((f, t) -> body.run(part, f, t),
-                    from, to)));
+            bodies[p - 1] = () -> recording(failure, () -> sequential((f, t) -> body.run(part, f, t), from, to));
+            jobs[p - 1] = POOL.submit(bodies[p - 1]);
         }
         recording(failure, () -> sequential((f, t) -> body.run(0, f, t), 0, count / parts));
-        for (ForkJoinTask<?> t : tasks) {
-            t.join();
+        for (int p = 0; p < parts - 1; p++) {
+            if (jobs[p].claim()) {
+                bodies[p].run();       // no worker took it yet: the caller runs it
+            } else {
+                jobs[p].awaitDone();
+            }
         }
         rethrow(failure.get());
     }
@@ -183,21 +184,15 @@ public final class ParallelRanges {
         int chunks = chunks(count, grain);
         AtomicInteger next = new AtomicInteger();
         AtomicReference<Throwable> failure = new AtomicReference<>();
-        AtomicBoolean[] claimed = new AtomicBoolean[parts - 1];
-        ForkJoinTask<?>[] tasks = new ForkJoinTask<?>[parts - 1];
+        WorkerPool.Job[] jobs = new WorkerPool.Job[parts - 1];
         for (int p = 0; p < parts - 1; p++) {
-            AtomicBoolean mine = claimed[p] = new AtomicBoolean();
             int part = p + 1;
-            tasks[p] = POOL.submit(() -> {
-                if (mine.compareAndSet(false, true)) {
-                    recording(failure, () -> share(count, grain, chunks, next, part, body));
-                }
-            });
+            jobs[p] = POOL.submit(() -> recording(failure, () -> share(count, grain, chunks, next, part, body)));
         }
         recording(failure, () -> share(count, grain, chunks, next, 0, body));
-        for (int p = 0; p < parts - 1; p++) {
-            if (!claimed[p].compareAndSet(false, true)) {
-                tasks[p].join();   // started: wait for it (one never started has nothing to wait for)
+        for (WorkerPool.Job job : jobs) {
+            if (!job.claim()) {
+                job.awaitDone();   // started: wait for it (one never started has nothing left to do)
             }
         }
         rethrow(failure.get());

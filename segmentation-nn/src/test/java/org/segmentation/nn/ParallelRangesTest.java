@@ -3,6 +3,7 @@ package org.segmentation.nn;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,31 @@ class ParallelRangesTest {
         }
         assertEquals(1, ParallelRanges.callWithThreads(3, () -> ParallelRanges.dynamicParts(0, 1)));
         assertEquals(2, ParallelRanges.callWithThreads(3, () -> ParallelRanges.dynamicParts(10, 5)));
+    }
+
+    @Test
+    void aParkedWorkerWakesForTheNextRegion() throws InterruptedException {
+        // the pool's workers spin for WorkerPool.SPIN_NANOS after their last job, then park; a region submitted
+        // after that must wake one (a lost wake-up would leave the caller to run every part alone). Two parts of
+        // 100 ms each: a worker that wakes takes the second while the caller runs the first.
+        boolean helped = false;
+        for (int attempt = 0; attempt < 3 && !helped; attempt++) {
+            Thread.sleep(WorkerPool.SPIN_NANOS / 1_000_000 + 50);
+            Thread caller = Thread.currentThread();
+            boolean[] other = new boolean[1];
+            ParallelRanges.run(2, 2, (from, to) -> {
+                if (Thread.currentThread() != caller) {
+                    other[0] = true;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            helped = other[0];
+        }
+        assertTrue(helped, "no worker took a part after the pool had parked");
     }
 
     @Test
