@@ -6,6 +6,7 @@ import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.nn.Memory;
+import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
 import org.segmentation.nn.conv.Conv2dAlgorithm;
 import org.segmentation.nn.conv.AutoConv2d;
@@ -130,13 +131,43 @@ public final class Conv2d {
         }
         INDArray y = Memory.detached(dtype, x.size(0), outChannels, x.size(2), x.size(3));
         try (MemoryWorkspace ws = Memory.scratch()) {
-            INDArray scale = Nd4j.createFromArray(affine[0]).castTo(dtype);
-            INDArray shift = Nd4j.createFromArray(affine[1]).castTo(dtype);
-            INDArray w = weight.value().mul(scale.reshape(outChannels, 1, 1, 1));
-            INDArray b = bias.value().mul(scale).addi(shift);
+            INDArray w, b;
+            if (dtype == DataType.FLOAT && Scalars.hostMemory() && Scalars.isContiguous(weight.value())
+                    && Scalars.isContiguous(bias.value())) {
+                w = Nd4j.createUninitialized(dtype, weight.value().shape());
+                b = Nd4j.createUninitialized(dtype, outChannels);
+                fold(weight.value(), bias.value(), affine, w, b);
+            } else {
+                INDArray scale = Nd4j.createFromArray(affine[0]).castTo(dtype);
+                INDArray shift = Nd4j.createFromArray(affine[1]).castTo(dtype);
+                w = weight.value().mul(scale.reshape(outChannels, 1, 1, 1));
+                b = bias.value().mul(scale).addi(shift);
+            }
             algorithm.forward(x, xPhased, w, b, y, yPhased, bn.relu());
         }
         return y;
+    }
+
+    /**
+     * The folded weights and bias of {@link #forwardEvaluation} as one loop over the host buffers (CPU backend,
+     * float32), in place of the six ND4J ops of the other path (about 30 µs each, serial: some 3% of a small
+     * U-Net's inference). Rounded as those ops round (scale and shift to float32 first, then a float32 product and
+     * sum), so both paths give the same bits.
+     */
+    static void fold(INDArray weight, INDArray bias, double[][] affine, INDArray w, INDArray b) {
+        int outChannels = Math.toIntExact(bias.length());
+        Scalars wIn = Scalars.of(weight), wOut = Scalars.of(w), bIn = Scalars.of(bias), bOut = Scalars.of(b);
+        int per = Math.toIntExact(weight.length() / outChannels);
+        double[] row = new double[per];
+        for (int k = 0; k < outChannels; k++) {
+            float scale = (float) affine[0][k], shift = (float) affine[1][k];
+            wIn.get(k * per, row, per);
+            for (int i = 0; i < per; i++) {
+                row[i] = (float) row[i] * scale;
+            }
+            wOut.set(k * per, row, per);
+            bOut.set(k, (float) bIn.get(k) * scale + shift);
+        }
     }
 
     /**

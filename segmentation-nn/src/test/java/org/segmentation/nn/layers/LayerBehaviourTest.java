@@ -228,6 +228,26 @@ class LayerBehaviourTest {
     }
 
     @Test
+    void hostFoldOfBatchNormGivesTheBitsOfTheNd4jOps() {
+        // float32 forwardEvaluation folds on the host on the CPU backend; the ND4J ops are the other backends' path
+        Random rng = new Random(14);
+        INDArray weight = GradCheck.gaussian(rng, DataType.FLOAT, 6, 4, 3, 3);
+        INDArray bias = GradCheck.gaussian(rng, DataType.FLOAT, 6);
+        double[][] affine = new double[2][6];
+        for (int k = 0; k < 6; k++) {
+            affine[0][k] = Math.exp(rng.nextGaussian()) / 3;   // gamma / sqrt(var + eps): positive, irrational
+            affine[1][k] = rng.nextGaussian() / 7;
+        }
+        INDArray w = Nd4j.create(DataType.FLOAT, 6, 4, 3, 3), b = Nd4j.create(DataType.FLOAT, 6);
+        Conv2d.fold(weight, bias, affine, w, b);
+        INDArray scale = Nd4j.createFromArray(affine[0]).castTo(DataType.FLOAT);
+        INDArray shift = Nd4j.createFromArray(affine[1]).castTo(DataType.FLOAT);
+        // exact: INDArray.equals would allow 1e-5
+        assertArrayEquals(weight.mul(scale.reshape(6, 1, 1, 1)).data().asFloat(), w.data().asFloat());
+        assertArrayEquals(bias.mul(scale).addi(shift).data().asFloat(), b.data().asFloat());
+    }
+
+    @Test
     void upConvolutionWritesItsHalfOfTheConcatenationInPlace() {
         // the same arithmetic in the same order either way: equal to the last bit
         Random rng = new Random(13);
