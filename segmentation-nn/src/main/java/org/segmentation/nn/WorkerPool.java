@@ -26,6 +26,8 @@ final class WorkerPool {
         private static final int NEW = 0, RUNNING = 1, DONE = 2;
         private final AtomicInteger state = new AtomicInteger(NEW);
         private final Runnable body;
+        /** The caller parked in {@link #awaitDone}, if any. */
+        private volatile Thread waiter;
 
         Job(Runnable body) {
             this.body = body;
@@ -43,17 +45,27 @@ final class WorkerPool {
                     body.run();
                 } finally {
                     state.set(DONE);
+                    Thread w = waiter;
+                    if (w != null) {
+                        LockSupport.unpark(w);
+                    }
                 }
             }
         }
 
-        /** Waits for a job that a worker started: spins (it is running), yielding once it has taken a while. */
+        /**
+         * Waits for a job that a worker started: polls a little (parts of one region end close together), then
+         * parks until the worker that finishes it unparks this thread.
+         */
         void awaitDone() {
-            for (int spins = 0; state.get() != DONE; spins++) {
-                if (spins < 10_000) {
+            for (int polls = 0; state.get() != DONE; polls++) {
+                if (polls < 2_000) {
                     Thread.onSpinWait();
                 } else {
-                    Thread.yield();
+                    waiter = Thread.currentThread();
+                    if (state.get() != DONE) {   // a worker that finished before `waiter` was visible: seen here
+                        LockSupport.park(this);
+                    }
                 }
             }
         }
