@@ -127,7 +127,11 @@ public final class MaxPool2x2 {
         }
     }
 
-    /** dX[the argmax of each window] += dY, one output after another. */
+    /**
+     * dX[the argmax of each window] += dY: per pair of input rows, one bulk read of dY's row and dX's two rows, the
+     * sums, one bulk write; the planes split over the cores. Each input scalar is in one window, so the order of the
+     * additions does not matter.
+     */
     private void backwardLoops(INDArray dY, INDArray dX) {
         INDArray dYc = Scalars.contiguous(dY);
         FloatBuffer db = dYc.data().asNioFloat(), xb = dX.data().asNioFloat();
@@ -135,15 +139,21 @@ public final class MaxPool2x2 {
         byte[] arg = argmax;
         int iw = (int) inShape[3], plane = Math.toIntExact(inShape[2] * iw);
         int oh = (int) dY.size(2), ow = (int) dY.size(3), planes = Math.toIntExact(dY.size(0) * dY.size(1));
-        for (int pl = 0, o = 0; pl < planes; pl++) {
-            for (int i = 0; i < oh; i++) {
-                int row = xOff + pl * plane + 2 * i * iw;
-                for (int j = 0; j < ow; j++, o++) {
-                    int p = arg[o], at = row + (p >> 1) * iw + 2 * j + (p & 1);
-                    xb.put(at, xb.get(at) + db.get(dOff + o));
+        ParallelRanges.runDynamic(planes, (from, to) -> {
+            float[] g = new float[ow], rows = new float[2 * iw];
+            for (int pl = from; pl < to; pl++) {
+                for (int i = 0; i < oh; i++) {
+                    int row = xOff + pl * plane + 2 * i * iw, o = (pl * oh + i) * ow;
+                    db.get(dOff + o, g, 0, ow);
+                    xb.get(row, rows, 0, 2 * iw);
+                    for (int j = 0; j < ow; j++) {
+                        int p = arg[o + j];
+                        rows[(p >> 1) * iw + 2 * j + (p & 1)] += g[j];
+                    }
+                    xb.put(row, rows, 0, 2 * iw);
                 }
             }
-        }
+        });
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.segmentation.nn.loss;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -13,6 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.segmentation.core.label.IgnoreLabel;
+import org.segmentation.nn.ParallelRanges;
 
 /** Finite-difference checks (double, GradCheck's tolerance) of every loss, plus small exact values. */
 class LossGradientCheckTest {
@@ -105,6 +107,22 @@ class LossGradientCheckTest {
                     .addi(3)));
             assertTrue(e.getMessage().contains("[0, 3)") && e.getMessage().contains("7")
                     && e.getMessage().contains("[3.0, 3.0]"), e.getMessage());
+        }
+    }
+
+    @Test
+    void crossEntropyLoopsGiveTheSameBitsOnAnyNumberOfThreads() {
+        // the float32 loop splits the pixels over threads in fixed chunks and sums the chunks' losses in order:
+        // 3 × 50 × 60 = 9,000 pixels make three chunks of 4,096 or fewer
+        Random rng = new Random(22);
+        INDArray logits = gaussian(rng, DataType.FLOAT, 3, 4, 50, 60).muli(2);
+        INDArray y = labels(rng, 3, 50, 60, 4, false);
+        Loss ce = new SoftmaxCrossEntropy();
+        LossResult one = ParallelRanges.callWithThreads(1, () -> ce.compute(logits, y));
+        for (int threads : new int[] {2, 3}) {
+            LossResult many = ParallelRanges.callWithThreads(threads, () -> ce.compute(logits, y));
+            assertEquals(one.loss(), many.loss(), 0.0, threads + " threads");
+            assertArrayEquals(one.dLogits().data().asFloat(), many.dLogits().data().asFloat(), threads + " threads");
         }
     }
 
