@@ -14,7 +14,8 @@ import java.util.concurrent.locks.LockSupport;
  * own share, so every late start is time one thread works alone. A worker that spins through the short serial
  * stretches between regions starts in about a microsecond. This is what OpenMP runtimes do by default (they spin
  * before they sleep, unless {@code OMP_WAIT_POLICY=PASSIVE}); the spin is bounded, so a worker with nothing to do
- * stops using its core after {@link #SPIN_NANOS}. Set the system property {@code segmentation.nn.spinMicros} to
+ * stops using its core after {@link #SPIN_NANOS}, and it yields as it polls, so any other thread that wants the
+ * core (ND4J's own OpenMP threads, another process) runs first. Set the system property {@code segmentation.nn.spinMicros} to
  * change it; 0 parks at once.
  */
 final class WorkerPool {
@@ -117,7 +118,8 @@ final class WorkerPool {
                     }
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
-                    Thread.onSpinWait();
+                    // yield, not just pause: a thread of ND4J's own ops (OpenMP) that wants this core gets it
+                    Thread.yield();
                 } else {
                     parked = true;
                     // a job queued before `parked` was visible is seen here; one queued after unparks this thread
