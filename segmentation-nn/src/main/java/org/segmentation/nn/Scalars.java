@@ -42,6 +42,23 @@ public abstract class Scalars {
     /** Overwrites the scalars {@code from .. from+len-1} with {@code src[0 .. len-1]}. */
     public abstract void set(int from, double[] src, int len);
 
+    /**
+     * {@code v} += the parts' sums, element by element: {@code parts[p][i]} summed over p in part order in double, then
+     * rounded once. The kernels that split a reduction (a bias gradient) into parts cut for the machine's cores add
+     * them up this way, so the result does not depend on which thread ran which part.
+     */
+    public static void addPartSums(double[][] parts, INDArray v) {
+        float[] total = new float[parts[0].length];
+        for (int i = 0; i < total.length; i++) {
+            double sum = 0;
+            for (double[] part : parts) {
+                sum += part[i];
+            }
+            total[i] = (float) sum;
+        }
+        v.addi(Nd4j.createFromArray(total));
+    }
+
     /** {@code a} itself if it is laid out in c order without gaps, else a c-ordered copy. */
     public static INDArray contiguous(INDArray a) {
         return isContiguous(a) ? a : a.dup('c');

@@ -152,7 +152,7 @@ public final class ColumnsConv2d extends LayoutAwareConv2d {
             }
         }
         dW.addi(Nd4j.createFromArray(gw).reshape(dW.shape()));
-        addBiasGradient(biasSums, dB);
+        Scalars.addPartSums(biasSums, dB);
         if (xPhased) {
             Memory.free(xs);
         }

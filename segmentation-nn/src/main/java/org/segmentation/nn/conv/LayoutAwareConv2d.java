@@ -1,7 +1,6 @@
 package org.segmentation.nn.conv;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A {@link Conv2dAlgorithm} whose passes read and write the {@link PhasedLayout} themselves: it implements the
@@ -38,17 +37,4 @@ abstract class LayoutAwareConv2d implements Conv2dAlgorithm {
     @Override
     public abstract void backwardWeights(INDArray x, boolean xPhased, INDArray dY, boolean dYPhased, INDArray dW,
             INDArray dB);
-
-    /** dB += the parts' sums of dY per channel, added in part order. */
-    static void addBiasGradient(double[][] biasSums, INDArray dB) {
-        float[] total = new float[biasSums[0].length];
-        for (int ko = 0; ko < total.length; ko++) {
-            double sum = 0;
-            for (double[] part : biasSums) {
-                sum += part[ko];
-            }
-            total[ko] = (float) sum;
-        }
-        dB.addi(Nd4j.createFromArray(total));
-    }
 }

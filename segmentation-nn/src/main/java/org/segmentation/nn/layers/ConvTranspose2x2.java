@@ -236,15 +236,7 @@ public final class ConvTranspose2x2 {
             for (int p = 0; p < parts; p++) {
                 dW2d.addi(dW.get(NDArrayIndex.point(p)));
             }
-            float[] sums = new float[k];
-            for (int o = 0; o < k; o++) {
-                double sum = 0;
-                for (int p = 0; p < parts; p++) {
-                    sum += biasSums[p][o];
-                }
-                sums[o] = (float) sum;
-            }
-            bias.grad().addi(Nd4j.createFromArray(sums));
+            Scalars.addPartSums(biasSums, bias.grad());
         }
     }
 
