@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.BenchmarkParams;
 import org.segmentation.nn.Memory;
 import org.segmentation.nn.loss.Loss;
 import org.segmentation.nn.loss.SoftmaxCrossEntropy;
@@ -32,6 +33,15 @@ import org.segmentation.nn.param.ParameterBuffer;
  * the trainer and the predictor run them (loss and optimizer temporaries in the scratch workspace, logits and
  * their gradient freed explicitly), so memory stays flat. The training step keeps training the same
  * model call after call, as the PyTorch peer does.
+ *
+ * <p>The trial's setup first makes up to {@value #WARM_CALLS} untimed calls of the benchmark it is for (at most
+ * {@value #WARM_SECONDS} s of them), then JMH's warm-up iterations run. The engine's loops are compiled by the JIT
+ * over the first 20 to 30 tiny training steps (on the 2-core AMD guest: a median of 233 ms over steps 0-25, 171 ms
+ * over 25-50, 158-180 ms to step 300); JMH's warm-up is counted in seconds, and 5 to 8 one-second iterations of
+ * the tiny step's first, slow calls end near step 20, so the measured calls were still partly compiling. A training
+ * run makes thousands of steps, so the steady state is what compares with PyTorch, whose kernels are compiled
+ * ahead of time (its peer makes 2 untimed calls). The standard and wide nets, 1 to 7 s a step, reach their 30 s
+ * first.
  *
  * <p>{@code seg bench} compares {@code trainStep} ({@code unet-train-step}) and {@code inference}
  * ({@code unet-inference}) with PyTorch at tiny, batch 8 of 64²; standard, batch 4 of 256²; wide, batch 2 of
@@ -64,8 +74,19 @@ public class UNetBenchmark {
     private INDArray labels; // (N,H,W) INT32
     private INDArray logits; // (N,3,H,W), inference's output, outside every workspace
 
+    /** Untimed calls of the setup, at most. */
+    static final int WARM_CALLS = 40;
+    /** Seconds of untimed calls of the setup, at most. */
+    static final int WARM_SECONDS = 30;
+
     @Setup(Level.Trial)
-    public void setUp() {
+    public void setUp(BenchmarkParams benchmark) {
+        prepare();
+        warmUp(benchmark.getBenchmark().endsWith(".trainStep"));
+    }
+
+    /** The models, the optimizer and the batch. */
+    void prepare() {
         UNetConfig config = UNetInputs.config(arch);
         model = new UNet(config, UNetInputs.SEED);
         model.setTraining(true);
@@ -76,6 +97,21 @@ public class UNetBenchmark {
         x = UNetInputs.x(config, batch, size);
         labels = UNetInputs.labels(config, batch, size);
         logits = Nd4j.create(DataType.FLOAT, batch, eval.outputChannels(), size, size);
+    }
+
+    /** The setup's untimed calls of {@link #trainStep} or {@link #inference}; returns how many it made. */
+    int warmUp(boolean training) {
+        long until = System.nanoTime() + WARM_SECONDS * 1_000_000_000L;
+        int calls = 0;
+        while (calls < WARM_CALLS && System.nanoTime() < until) {
+            if (training) {
+                trainStep();
+            } else {
+                inference();
+            }
+            calls++;
+        }
+        return calls;
     }
 
     /** One optimizer step; returns its loss. */

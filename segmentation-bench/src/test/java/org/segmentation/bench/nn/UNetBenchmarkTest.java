@@ -17,7 +17,7 @@ class UNetBenchmarkTest {
         b.arch = "tiny";
         b.batch = 2;
         b.size = 16;
-        b.setUp();
+        b.prepare();
         double first = b.trainStep();
         double second = b.trainStep();
         assertTrue(Double.isFinite(first) && Double.isFinite(second), first + " " + second);
@@ -26,6 +26,22 @@ class UNetBenchmarkTest {
         assertArrayEquals(new long[] {2, 3, 16, 16}, logits.shape());
         assertTrue(Double.isFinite(logits.sumNumber().doubleValue()));
         assertTrue(logits.amaxNumber().doubleValue() > 0, "not all zero");
+    }
+
+    @Test
+    void theSetupsWarmUpTrainsTheBenchmarksModel() {
+        UNetBenchmark b = new UNetBenchmark();
+        b.arch = "tiny";
+        b.batch = 2;
+        b.size = 16;
+        b.prepare();
+        double first = b.trainStep();
+        // 40 steps of 2 images of 16² take well under the 30 s cap, so the count is the limit
+        assertEquals(UNetBenchmark.WARM_CALLS, b.warmUp(true));
+        double after = b.trainStep();
+        // Adam at 1e-3 on one fixed batch: 41 steps bring the loss well below the first (about 1.1)
+        assertTrue(after < 0.8 * first, "loss after the warm-up " + after + ", first " + first);
+        assertTrue(b.warmUp(false) > 0, "inference warm-up");
     }
 
     @Test
