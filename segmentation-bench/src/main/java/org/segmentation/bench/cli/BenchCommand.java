@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.segmentation.bench.classic.ClassicWorkloads;
 import org.segmentation.bench.compare.ComparisonReport;
@@ -50,6 +52,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = {"-w", "--workloads"}, split = ",", paramLabel = "NAME",
             description = "Workloads to run, comma-separated (default: all; see --list).")
     List<String> workloads = new ArrayList<>();
+
+    @Option(names = "--where", split = ",", paramLabel = "PARAM=VALUE", description = "Run only the cases whose"
+            + " parameters have these values, e.g. arch=tiny (every chosen workload must have such a case; not"
+            + " with --quick).")
+    Map<String, String> where = new LinkedHashMap<>();
 
     @Option(names = "--list", description = "List the workloads and exit.")
     boolean list;
@@ -134,6 +141,17 @@ final class BenchCommand implements Callable<Integer> {
                             + "' is given twice");
                 }
                 chosen.add(w);
+            }
+        }
+        if (!where.isEmpty()) {
+            if (quick) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--where selects among the cases of a"
+                        + " full run; --quick runs one fixed case");
+            }
+            try {
+                chosen.replaceAll(w -> w.where(where));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
         }
         ComparisonRunner.Config config;

@@ -145,6 +145,22 @@ public record Workload(String name, String description, String benchmark, List<M
         this(name, description, benchmark, List.of(params), quickParams, peers, inputs, flops, Metric.TIME, null);
     }
 
+    /**
+     * This workload with only the cases whose parameters include every entry of {@code where} (a parameter the
+     * workload does not have matches no case).
+     *
+     * @throws IllegalArgumentException if no case is left
+     */
+    public Workload where(Map<String, String> where) {
+        List<Map<String, String>> kept = cases.stream()
+                .filter(c -> where.entrySet().stream().allMatch(e -> e.getValue().equals(c.get(e.getKey()))))
+                .toList();
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException(name + ": no case has " + where + "; its cases: " + cases);
+        }
+        return new Workload(name, description, benchmark, kept, quickParams, peers, inputs, flops, metric, group);
+    }
+
     /** The parameters of the cases of a full run, or the one case of a quick run. */
     public List<Map<String, String>> cases(boolean quick) {
         return quick ? List.of(quickParams) : cases;

@@ -1,12 +1,17 @@
 package org.segmentation.bench.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.segmentation.bench.cli.SegCliTest.Result;
+import org.segmentation.bench.compare.Workload;
+import org.segmentation.bench.nn.NnWorkloads;
 
 class BenchCommandTest {
     @Test
@@ -38,6 +43,23 @@ class BenchCommandTest {
         assertTrue(noPython.err().contains("python9"), noPython.err());
         Result noMatch = SegCliTest.run("bench", "--smoke", "--include", "NoSuchBenchmarkAnywhere");
         assertEquals(1, noMatch.code());
+        Result noCase = SegCliTest.run("bench", "-w", "unet-train-step", "--where", "arch=huge", "--out",
+                dir.toString());
+        assertEquals(2, noCase.code());
+        assertTrue(noCase.err().contains("arch=huge") && noCase.err().contains("arch=tiny"), noCase.err());
+        assertEquals(2, SegCliTest.run("bench", "--quick", "--where", "arch=tiny", "--out", dir.toString()).code());
+    }
+
+    @Test
+    void whereKeepsTheCasesWithTheGivenParameters() {
+        Workload train = NnWorkloads.all().stream().filter(w -> w.name().equals("unet-train-step")).findFirst()
+                .orElseThrow();
+        assertEquals(3, train.cases(false).size());
+        List<Map<String, String>> tiny = train.where(Map.of("arch", "tiny")).cases(false);
+        assertEquals(List.of(Map.of("arch", "tiny", "batch", "8", "size", "64")), tiny);
+        assertEquals(1, train.where(Map.of("arch", "wide", "batch", "2")).cases(false).size());
+        assertThrows(IllegalArgumentException.class, () -> train.where(Map.of("arch", "wide", "batch", "8")));
+        assertThrows(IllegalArgumentException.class, () -> train.where(Map.of("kernel", "3")));
     }
 
     @Test
