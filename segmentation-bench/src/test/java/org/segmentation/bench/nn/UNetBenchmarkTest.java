@@ -13,11 +13,7 @@ import org.segmentation.bench.conv.Conv2dBenchmark;
 class UNetBenchmarkTest {
     @Test
     void trainStepAndInferenceRunAndAreFinite() {
-        UNetBenchmark b = new UNetBenchmark();
-        b.arch = "tiny";
-        b.batch = 2;
-        b.size = 16;
-        b.prepare();
+        UNetBenchmark b = tinyPrepared();
         double first = b.trainStep();
         double second = b.trainStep();
         assertTrue(Double.isFinite(first) && Double.isFinite(second), first + " " + second);
@@ -30,11 +26,7 @@ class UNetBenchmarkTest {
 
     @Test
     void theSetupsWarmUpTrainsTheBenchmarksModel() {
-        UNetBenchmark b = new UNetBenchmark();
-        b.arch = "tiny";
-        b.batch = 2;
-        b.size = 16;
-        b.prepare();
+        UNetBenchmark b = tinyPrepared();
         double first = b.trainStep();
         // 40 steps of 2 images of 16² take well under the 30 s cap, so the count is the limit
         assertEquals(UNetBenchmark.WARM_CALLS, b.warmUp(true));
@@ -42,6 +34,16 @@ class UNetBenchmarkTest {
         // Adam at 1e-3 on one fixed batch: 41 steps bring the loss well below the first (about 1.1)
         assertTrue(after < 0.8 * first, "loss after the warm-up " + after + ", first " + first);
         assertTrue(b.warmUp(false) > 0, "inference warm-up");
+    }
+
+    /** The tiny U-Net on a batch of 2 images of 16², prepared without the setup's warm-up. */
+    private static UNetBenchmark tinyPrepared() {
+        UNetBenchmark b = new UNetBenchmark();
+        b.arch = "tiny";
+        b.batch = 2;
+        b.size = 16;
+        b.prepare();
+        return b;
     }
 
     @Test
