@@ -46,6 +46,13 @@ public final class ColumnsConv2d extends LayoutAwareConv2d {
     /** Pixels per chunk, about: for 3 input channels the columns (28, L) take 458 KB, within a core's L2. */
     static final int CHUNK_PIXELS = 4096;
 
+    /**
+     * Groups of chunks per core in backward-weights. With one group per core, a thread that started late or lost its
+     * core for a while held up the call (on the 2-vCPU guest the first layer's backward-weights, 3→32 256² at batch
+     * 4, ran at 23-25 ms in some JMH forks and 33-39 in others).
+     */
+    static final int GROUPS_PER_THREAD = 4;
+
     private final int chunkPixels;
 
     public ColumnsConv2d() {
@@ -97,7 +104,10 @@ public final class ColumnsConv2d extends LayoutAwareConv2d {
         int n = (int) xs.size(0), c = (int) xs.size(1), h = (int) xs.size(2), wd = (int) xs.size(3);
         int k = (int) dYc.size(1), ks = (int) dW.size(2), q1 = c * ks * ks + 1;
         int rows = rowsPerChunk(wd, h), chunks = n * ((h + rows - 1) / rows);
-        int groups = Math.min(chunks, ParallelRanges.THREADS);
+        // consecutive chunks form groups, each with its own partial sums, added in group order at the end: the
+        // bits depend on the machine's cores (the number of groups), not on which thread ran which group; several
+        // groups per thread let a thread that runs faster (a late start, a busy core) take more of them
+        int groups = Math.min(chunks, GROUPS_PER_THREAD * ParallelRanges.THREADS);
         int len = rows * wd, parts = ParallelRanges.dynamicParts(groups, 1), q = q1 - 1;
         ConvScratch s = ConvScratch.get();
         INDArray cols = s.slices(ConvScratch.INPUT, (long) q1 * len, parts, groups);
