@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.segmentation.core.image.LabelMap;
 import org.segmentation.core.image.PlanarF32;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.model.UNet;
 import org.segmentation.nn.predict.Predictor;
 import org.segmentation.nn.predict.PredictorConfig;
@@ -25,9 +26,14 @@ import org.segmentation.nn.predict.PredictorConfig;
  * Images per second that 1, 2, 4 and 8 threads get from one shared {@link Predictor} ({@code labels} of one
  * whole image), with {@code concurrency} 1 (the baseline: forward passes one at a time under the model's lock) and
  * 8 (one model copy per thread, forward passes in parallel). ND4J is given one thread per operation
- * ({@code Environment.setMaxThreads(1)}) in both, so that n predicting threads use n cores and do not multiply
- * with ND4J's own pool; the baseline's one thread then uses one core, as a server thread would. The scaling is
- * read across the four methods at the same params:
+ * ({@code Environment.setMaxThreads(1)}) in both, so that its own pool does not multiply the threads.
+ *
+ * <p>{@code kernelThreads} sets the threads of the engine's Java loops ({@link ParallelRanges}) in each call:
+ * {@code shared} is the predictor's own rule (a lone pass uses every core, n passes at once get cores / n each), so
+ * one calling thread already keeps the cores busy and more threads add only what one pass leaves idle; {@code 1}
+ * runs each call's loops on its calling thread alone ({@link ParallelRanges#callWithThreads}), as a server with one
+ * request thread per core would, so that the four methods measure how the passes scale across threads. The
+ * scaling is read across the four methods at the same params:
  * {@code SEG_MAIN=org.openjdk.jmh.Main segmentation-bench/seg.sh PredictorThroughputBenchmark -p arch=standard
  * -p size=256}.
  */
@@ -46,13 +52,22 @@ public class PredictorThroughputBenchmark {
     /** Forward passes at once: 8 (one copy per thread), or 1 (the lock, the baseline). */
     @Param({"8", "1"})
     public int concurrency;
+    /** The Java loops' threads per call: {@code shared} (the predictor's rule) or {@code 1} (the calling thread). */
+    @Param({"shared", "1"})
+    public String kernelThreads;
 
     private Predictor predictor;
     private PlanarF32 image;
+    private int threadLimit; // 0: the predictor's rule
 
     @Setup
     public void setUp() {
         Nd4j.getEnvironment().setMaxThreads(1);
+        switch (kernelThreads) {
+            case "shared" -> threadLimit = 0;
+            case "1" -> threadLimit = 1;
+            default -> throw new IllegalArgumentException("kernelThreads must be shared or 1, got " + kernelThreads);
+        }
         UNet model = new UNet(UNetInputs.config(arch), UNetInputs.SEED);
         model.setTraining(false);
         predictor = new Predictor(model, PredictorConfig.wholeImage().withConcurrency(concurrency));
@@ -66,24 +81,29 @@ public class PredictorThroughputBenchmark {
     @Benchmark
     @Threads(1)
     public LabelMap threads1() {
-        return predictor.labels(image);
+        return labels();
     }
 
     @Benchmark
     @Threads(2)
     public LabelMap threads2() {
-        return predictor.labels(image);
+        return labels();
     }
 
     @Benchmark
     @Threads(4)
     public LabelMap threads4() {
-        return predictor.labels(image);
+        return labels();
     }
 
     @Benchmark
     @Threads(8)
     public LabelMap threads8() {
-        return predictor.labels(image);
+        return labels();
+    }
+
+    private LabelMap labels() {
+        return threadLimit == 0 ? predictor.labels(image)
+                : ParallelRanges.callWithThreads(threadLimit, () -> predictor.labels(image));
     }
 }
