@@ -47,9 +47,8 @@ public final class ColumnsConv2d extends LayoutAwareConv2d {
     static final int CHUNK_PIXELS = 4096;
 
     /**
-     * Groups of chunks per core in backward-weights. With one group per core, a thread that started late or lost its
-     * core for a while held up the call (on the 2-vCPU guest the first layer's backward-weights, 3→32 256² at batch
-     * 4, ran at 23-25 ms in some JMH forks and 33-39 in others).
+     * Groups of chunks per core in backward-weights, taken dynamically. With one group per core, a thread that starts
+     * late or loses its core for a while holds up the whole call; with several, the other threads take more groups.
      */
     static final int GROUPS_PER_THREAD = 4;
 
