@@ -46,6 +46,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Rounds of (ours, peers) per workload; the report takes medians (default: 3, quick: 1).")
     Integer rounds;
 
+    @Option(names = "--memory-rounds", paramLabel = "N", description = "Rounds of the memory workloads, the first"
+            + " ones: a peak RSS hardly varies between fresh processes (default: 1).")
+    Integer memoryRounds;
+
     @Option(names = "--quick", description = "Smallest inputs, one round, short iterations: checks the set-up.")
     boolean quick;
 
@@ -157,7 +161,7 @@ final class BenchCommand implements Callable<Integer> {
         ComparisonRunner.Config config;
         try {
             config = new ComparisonRunner.Config(
-                    rounds != null ? rounds : quick ? 1 : 3, quick,
+                    rounds != null ? rounds : quick ? 1 : 3, memoryRounds != null ? memoryRounds : 1, quick,
                     warmupIterations != null ? warmupIterations : quick ? 1 : 5,
                     iterations != null ? iterations : quick ? 2 : 3,
                     iterationMillis != null ? iterationMillis : quick ? 200 : 1000,

@@ -95,10 +95,11 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         s.append(String.format(Locale.ROOT, "%d round(s)%s; ours: JMH, 1 fork, %d warm-up + %d measured"
                 + " iterations of %d ms, median call, one thread unless the workload says otherwise; peers:"
                 + " median of up to %d timed calls (%.1f s at most, 2 untimed first) per round; memory workloads (MB):"
-                + " peak RSS of one fresh process per side and round. Ratio = median over the rounds of ours / peer"
-                + " (below 1: we are faster or smaller); spread = its range.%n%n", config.rounds(),
+                + " peak RSS of one fresh process per side and round, in the first %d round(s). Ratio = median"
+                + " over the rounds of ours / peer (below 1: we are faster or smaller); spread = its range.%n%n",
+                config.rounds(),
                 config.quick() ? ", quick (smallest inputs)" : "", config.warmupIterations(), config.iterations(),
-                config.iterationMillis(), config.peerRepeats(), config.peerBudgetSeconds()));
+                config.iterationMillis(), config.peerRepeats(), config.peerBudgetSeconds(), config.memoryRounds()));
         s.append("| workload | params | ours ms | peer | peer threads | peer ms | ours/peer | spread | GFLOP/s"
                 + " | check ours / peer |\n");
         s.append("|---|---|---:|---|---:|---:|---:|---|---:|---|\n");
@@ -158,6 +159,7 @@ public record ComparisonReport(List<WorkloadRun> runs, ComparisonRunner.Config c
         root.put("load_before", loadBefore);
         root.put("load_after", loadAfter);
         root.put("rounds", config.rounds());
+        root.put("memory_rounds", config.memoryRounds());
         root.put("quick", config.quick());
         ArrayNode ws = root.putArray("workloads");
         for (WorkloadRun r : runs) {

@@ -42,6 +42,9 @@ public final class ComparisonRunner {
      * Settings of a comparison.
      *
      * @param rounds rounds of (ours, peers) per workload, {@code >= 1}
+     * @param memoryRounds rounds of the memory workloads ({@link Workload.Metric#PEAK_RSS}), the first ones, from 1
+     *     to {@code rounds}: a peak RSS hardly varies between fresh processes, while a time needs rounds against the
+     *     shared machine's noise, and the standard U-Net's 100 steps on both sides take about a quarter of a round
      * @param quick use each workload's quick parameters
      * @param warmupIterations JMH warm-up iterations per fork
      * @param iterations JMH measurement iterations per fork
@@ -52,7 +55,7 @@ public final class ComparisonRunner {
      * @param peersDir folder of the peer scripts
      * @param workDir folder for the inputs and the JMH logs
      */
-    public record Config(int rounds, boolean quick, int warmupIterations, int iterations, int iterationMillis,
+    public record Config(int rounds, int memoryRounds, boolean quick, int warmupIterations, int iterations, int iterationMillis,
             int peerRepeats, double peerBudgetSeconds, Path python, Path peersDir, Path workDir) {
         /** Validates. */
         public Config {
@@ -62,6 +65,10 @@ public final class ComparisonRunner {
                         "bad comparison settings: rounds %d, warm-up %d, iterations %d of %d ms, peer repeats %d,"
                                 + " budget %s s", rounds, warmupIterations, iterations, iterationMillis, peerRepeats,
                         peerBudgetSeconds));
+            }
+            if (memoryRounds < 1 || memoryRounds > rounds) {
+                throw new IllegalArgumentException("memory rounds must be from 1 to the rounds (" + rounds + "), got "
+                        + memoryRounds);
             }
             Objects.requireNonNull(python, "python");
             Objects.requireNonNull(peersDir, "peersDir");
@@ -239,6 +246,9 @@ public final class ComparisonRunner {
         }
         for (int round = 1; round <= config.rounds(); round++) {
             for (WorkloadRun run : runs) {
+                if (!runsIn(round, run.workload, config)) {
+                    continue;
+                }
                 String unit = run.workload.metric().unit();
                 String label = run.workload.name() + (run.workload.cases().size() > 1 ? " " + run.label() : "");
                 double ours = Double.NaN;
@@ -279,6 +289,11 @@ public final class ComparisonRunner {
             }
         }
         return runs;
+    }
+
+    /** Whether {@code w} runs in round {@code round} (1-based): times in every round, memory in the first few. */
+    static boolean runsIn(int round, Workload w, Config config) {
+        return w.metric() == Workload.Metric.TIME ? round <= config.rounds() : round <= config.memoryRounds();
     }
 
     /** A JMH peer's score from the run of ours, NaN (and the error noted) if JMH gave none. */

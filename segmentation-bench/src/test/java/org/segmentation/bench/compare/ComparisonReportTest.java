@@ -67,7 +67,7 @@ class ComparisonReportTest {
         assertEquals("nd4j", n.peer());
         assertEquals(3, n.cases());
         assertEquals(2.0, n.mean(), 1e-12);                             // 2, 4, 1: 8^(1/3) = 2
-        ComparisonRunner.Config config = new ComparisonRunner.Config(1, false, 0, 1, 1, 1, 1, Path.of("py"),
+        ComparisonRunner.Config config = new ComparisonRunner.Config(1, 1, false, 0, 1, 1, 1, 1, Path.of("py"),
                 Path.of("peers"), Path.of("work"));
         String md = new ComparisonReport(runs, config, Instant.EPOCH, 1, 1).markdown();
         assertTrue(md.contains("| g | fwd, bwd | pytorch | 4 | 1.68 |"), md);

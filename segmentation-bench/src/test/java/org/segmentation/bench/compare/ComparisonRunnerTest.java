@@ -3,6 +3,7 @@ package org.segmentation.bench.compare;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
@@ -42,7 +43,7 @@ class ComparisonRunnerTest {
                 Map.of("size", "4096"), Map.of("size", "256"),
                 List.of(new Workload.Peer("fake", "fake.sh", 1), new Workload.Peer("broken", "broken.sh", 1)),
                 (p, d) -> 42, null);
-        ComparisonRunner.Config config = new ComparisonRunner.Config(2, true, 0, 1, 50, 3, 0.5, Path.of("/bin/sh"),
+        ComparisonRunner.Config config = new ComparisonRunner.Config(2, 1, true, 0, 1, 50, 3, 0.5, Path.of("/bin/sh"),
                 peers, dir.resolve("work"));
         StringWriter progress = new StringWriter();
         // Other engineers' JMH runs on this machine hold JMH's lock; this test's times do not matter.
@@ -99,6 +100,24 @@ class ComparisonRunnerTest {
         assertNotNull(png);
         assertEquals(1000, png.getWidth());
         assertTrue(Files.readString(dir.resolve("out").resolve(ComparisonReport.JSON_FILE)).contains("\"ratios\""));
+    }
+
+    @Test
+    void memoryWorkloadsRunOnlyInTheFirstMemoryRounds() {
+        Workload.Inputs none = (p, d) -> null;
+        Workload time = new Workload("t", "time", "a.B.c", Map.of(), Map.of(), List.of(), none, null);
+        Workload memory = new Workload("m", "memory", "a.Main", List.of(Map.of()), Map.of(), List.of(), none, null,
+                Workload.Metric.PEAK_RSS, null);
+        ComparisonRunner.Config config = new ComparisonRunner.Config(3, 2, false, 0, 1, 1, 1, 1, Path.of("py"),
+                dir, dir);
+        for (int round = 1; round <= 3; round++) {
+            assertTrue(ComparisonRunner.runsIn(round, time, config), "time, round " + round);
+            assertEquals(round <= 2, ComparisonRunner.runsIn(round, memory, config), "memory, round " + round);
+        }
+        assertThrows(IllegalArgumentException.class, () -> new ComparisonRunner.Config(3, 4, false, 0, 1, 1, 1, 1,
+                Path.of("py"), dir, dir));
+        assertThrows(IllegalArgumentException.class, () -> new ComparisonRunner.Config(3, 0, false, 0, 1, 1, 1, 1,
+                Path.of("py"), dir, dir));
     }
 
     @Test
