@@ -206,7 +206,8 @@ public final class MaskRCNNExperiment {
 
     /**
      * Synthetic instance data of {@code size} px: cells as one class (each cell an instance) with the generator's
-     * other defaults, or composites as their ten item classes (each item an instance).
+     * other defaults, or composites as their ten item classes (each item an instance), the items' sizes scaled
+     * with the image from the generator's 128-px defaults (at 64 px: 14 to 35 px).
      */
     public static InMemoryDataset instanceData(Data data, int n, long seed, int size) {
         return switch (data) {
@@ -217,9 +218,14 @@ public final class MaskRCNNExperiment {
                         .instanceDataset(n, seed);
             }
             case composites -> {
+                // the generator's defaults are for 128 px (items of 28 to 70 px, a fifth to a half of the side);
+                // other sizes keep the items' size relative to the image, so that 64 px is the same task at a
+                // quarter of the pixels and not items of up to the whole image (the scale is at least 0.5, 14 px)
                 TexturedComposites.Config d = TexturedComposites.Config.defaults();
+                double f = (double) size / d.width();
+                double minScale = Math.max(0.5, d.minScale() * f), maxScale = Math.max(minScale, d.maxScale() * f);
                 yield new TexturedComposites(new TexturedComposites.Config(size, size, d.minItems(), d.maxItems(),
-                        d.minScale(), d.maxScale(), d.noiseSigma())).dataset(n, seed);
+                        minScale, maxScale, d.noiseSigma())).dataset(n, seed);
             }
         };
     }

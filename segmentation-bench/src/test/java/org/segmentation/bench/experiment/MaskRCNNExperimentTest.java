@@ -35,6 +35,28 @@ class MaskRCNNExperimentTest {
     }
 
     @Test
+    void compositesKeepTheItemsSizeRelativeToTheImage() {
+        // the generator's 128-px defaults paste items of 28 to 70 px (scale 1 to 2.5); at 64 px they are halved,
+        // 14 to 35 px. An item's visible part (occlusion only removes pixels) spans at most its pasted size
+        double largest64 = largestInstanceSide(MaskRCNNExperiment.instanceData(Data.composites, 24, 5, 64));
+        double largest128 = largestInstanceSide(MaskRCNNExperiment.instanceData(Data.composites, 24, 5, 128));
+        assertTrue(largest64 <= 35, "64 px: an instance spans " + largest64 + " px");
+        assertTrue(largest128 > 35 && largest128 <= 70, "128 px: the largest instance spans " + largest128 + " px");
+    }
+
+    private static double largestInstanceSide(InMemoryDataset data) {
+        double largest = 0;
+        for (int i = 0; i < data.size(); i++) {
+            InstanceSegmentation s = InstanceSegmentation.fromLabels(data.get(i).instances(), null);
+            for (int k = 0; k < s.size(); k++) {
+                largest = Math.max(largest, Math.max(s.boxes()[4 * k + 2] - s.boxes()[4 * k],
+                        s.boxes()[4 * k + 3] - s.boxes()[4 * k + 1]));
+            }
+        }
+        return largest;
+    }
+
+    @Test
     void cellsWithoutThePeerWriteTheCocoDataAndScoreOursAndTheUNet(@TempDir Path dir) throws Exception {
         MaskRCNNExperiment e = new MaskRCNNExperiment(tiny(Data.cells));
         Result r = e.run(dir, null, null, null);
