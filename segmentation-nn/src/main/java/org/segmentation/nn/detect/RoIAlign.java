@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.segmentation.nn.Memory;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.Scalars;
 import org.segmentation.nn.Shapes;
 
@@ -18,7 +19,8 @@ import org.segmentation.nn.Shapes;
  * the map. The boxes are not differentiated (torchvision detaches proposals too): backward gives only the feature
  * map's gradient, each sample scattering its bin's gradient with its four bilinear weights.
  *
- * <p>Loops over host memory ({@link Scalars}), coordinates and sums in double. The output and the input gradient
+ * <p>Loops over host memory ({@link Scalars}), coordinates and sums in double, the channels split over the cores
+ * (the bits do not depend on how many). The output and the input gradient
  * are detached arrays owned by the caller; the cache is the input's shape and a copy of the regions.
  */
 public final class RoIAlign {
@@ -128,8 +130,7 @@ public final class RoIAlign {
         int bins = outH * outW;
         Scalars xs = Scalars.of(x);
         Scalars ys = Scalars.of(y);
-        double[] row = new double[bins];
-        eachRegionAndChannel(boxes, batchIndex, which, x.shape(), (s, plane, out) -> {
+        eachRegionAndChannel(boxes, batchIndex, which, x.shape(), (s, plane, out, row) -> {
             for (int bin = 0; bin < bins; bin++) {
                 double sum = 0;
                 for (int t = s.start[bin]; t < s.start[bin + 1]; t++) {
@@ -147,8 +148,7 @@ public final class RoIAlign {
         int bins = outH * outW;
         Scalars ds = Scalars.of(dY);
         Scalars dxs = Scalars.of(dX);
-        double[] row = new double[bins];
-        eachRegionAndChannel(boxes, batchIndex, which, dX.shape(), (s, plane, out) -> {
+        eachRegionAndChannel(boxes, batchIndex, which, dX.shape(), (s, plane, out, row) -> {
             ds.get(out, row, bins);
             for (int bin = 0; bin < bins; bin++) {
                 double g = row[bin];
@@ -166,23 +166,32 @@ public final class RoIAlign {
         /**
          * @param plane offset of the region's image and the channel in the (N,C,H,W) feature map
          * @param out offset of the region and channel in the (K,C,outH,outW) pooled tensor
+         * @param row work array of outH·outW scalars, the thread's own
          */
-        void apply(Samples taps, int plane, int out);
+        void apply(Samples taps, int plane, int out, double[] row);
     }
 
-    /** Runs {@code pass} over the regions in {@code which} and every channel of a feature map of {@code shape}. */
+    /**
+     * Runs {@code pass} over the regions in {@code which} and every channel of a feature map of {@code shape}: the
+     * channels split into contiguous ranges, one per thread ({@link ParallelRanges#run}), each thread computing the
+     * regions' taps itself. A channel's feature planes and pooled rows are touched by its own thread only, in the
+     * regions' order, so the result does not depend on the number of threads.
+     */
     private void eachRegionAndChannel(double[] boxes, int[] batchIndex, int[] which, long[] shape,
             RegionChannelPass pass) {
         int channels = (int) shape[1];
         int h = (int) shape[2];
         int w = (int) shape[3];
-        Samples s = new Samples();
-        for (int r : which) {
-            s.compute(boxes, r, h, w);
-            for (int c = 0; c < channels; c++) {
-                pass.apply(s, (batchIndex[r] * channels + c) * h * w, (r * channels + c) * outH * outW);
+        ParallelRanges.run(channels, (from, to) -> {
+            Samples s = new Samples();
+            double[] row = new double[outH * outW];
+            for (int r : which) {
+                s.compute(boxes, r, h, w);
+                for (int c = from; c < to; c++) {
+                    pass.apply(s, (batchIndex[r] * channels + c) * h * w, (r * channels + c) * outH * outW, row);
+                }
             }
-        }
+        });
     }
 
     /**

@@ -48,6 +48,20 @@ public final class Conv2d {
 
     public Conv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kernel,
             Random rng, Conv2dAlgorithm algorithm) {
+        this(params, name, inChannels, outChannels, kernel,
+                Init.uniform(rng, 1.0 / Math.sqrt((double) inChannels * kernel * kernel)),
+                Init.uniform(rng, 1.0 / Math.sqrt((double) inChannels * kernel * kernel)), algorithm);
+    }
+
+    /**
+     * A convolution with its own initialisers (Mask R-CNN's mask head: kaiming-normal weights, zero biases).
+     *
+     * @param weightInit fills the (K,C,k,k) weights when the buffer is built
+     * @param biasInit fills the (K) bias
+     */
+    public Conv2d(ParameterBuffer.Builder params, String name, int inChannels, int outChannels, int kernel,
+            java.util.function.Consumer<INDArray> weightInit, java.util.function.Consumer<INDArray> biasInit,
+            Conv2dAlgorithm algorithm) {
         if (inChannels <= 0 || outChannels <= 0) {
             throw new IllegalArgumentException("channel counts must be positive, got in=" + inChannels
                     + " out=" + outChannels);
@@ -60,10 +74,8 @@ public final class Conv2d {
         this.kernel = kernel;
         this.dtype = params.dataType();
         this.algorithm = algorithm;
-        double bound = 1.0 / Math.sqrt((double) inChannels * kernel * kernel);
-        this.weight = params.add(name + ".weight", new long[] {outChannels, inChannels, kernel, kernel},
-                Init.uniform(rng, bound));
-        this.bias = params.add(name + ".bias", new long[] {outChannels}, Init.uniform(rng, bound));
+        this.weight = params.add(name + ".weight", new long[] {outChannels, inChannels, kernel, kernel}, weightInit);
+        this.bias = params.add(name + ".bias", new long[] {outChannels}, biasInit);
     }
 
     /**

@@ -102,6 +102,38 @@ class HeadsTest {
     }
 
     @Test
+    void float32MaskHeadOnTheConvolutionEngineEqualsFloat64() {
+        // float32 runs the four 3x3 convolutions by Winograd F(4x4, 3x3) on the CPU backend (float64 by the ND4J
+        // path): from the same draws both must agree to float32 rounding through six layers, at most about 5e-6 of
+        // the scale per convolution (WinogradConv2d's accuracy note), hence 1e-4
+        MaskHead[] heads = new MaskHead[2];
+        ParameterBuffer[] params = new ParameterBuffer[2];
+        DataType[] types = {DataType.DOUBLE, DataType.FLOAT};
+        for (int i = 0; i < 2; i++) {
+            ParameterBuffer.Builder b = ParameterBuffer.builder(types[i]);
+            heads[i] = new MaskHead(b, "mask_head.", "mask_predictor.", 8, 16, 4, new Random(3));
+            params[i] = b.build();
+        }
+        Random rng = new Random(4);
+        INDArray x = GradCheck.gaussian(rng, DataType.DOUBLE, 6, 8, 14, 14);
+        INDArray r = GradCheck.gaussian(rng, DataType.DOUBLE, 6, 4, 28, 28);
+        INDArray[] logits = new INDArray[2];
+        INDArray[] dX = new INDArray[2];
+        for (int i = 0; i < 2; i++) {
+            logits[i] = heads[i].forward(x.castTo(types[i])).castTo(DataType.DOUBLE);
+            params[i].zeroGradients();
+            dX[i] = heads[i].backward(r.castTo(types[i])).castTo(DataType.DOUBLE);
+        }
+        assertTrue(Golden.relError(logits[1], logits[0]) < 1e-4, "logits " + Golden.relError(logits[1], logits[0]));
+        assertTrue(Golden.relError(dX[1], dX[0]) < 1e-4, "input gradient " + Golden.relError(dX[1], dX[0]));
+        for (int j = 0; j < params[0].parameters().size(); j++) {
+            Parameter p64 = params[0].parameters().get(j), p32 = params[1].parameters().get(j);
+            double e = Golden.relError(p32.grad().castTo(DataType.DOUBLE), p64.grad());
+            assertTrue(e < 1e-4, p64.name() + " gradient relative error " + e);
+        }
+    }
+
+    @Test
     void gradientsMatchFiniteDifferences() {
         Heads h = new Heads(2, 6, 3, 3, 7);
         Random rng = new Random(8);
