@@ -12,6 +12,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.segmentation.nn.ParallelRanges;
 import org.segmentation.nn.param.ParameterBuffer;
 import org.segmentation.nn.testutil.Golden;
 import org.segmentation.nn.testutil.GradCheck;
@@ -100,6 +101,31 @@ class StridedConv2dTest {
             if (bias) {
                 assertClose(what + "dB", conv.bias().grad(), ref[3], tol);
             }
+        }
+    }
+
+    @Test
+    void float32BitsDoNotDependOnTheThreadLimit() {
+        // float32 on the CPU backend splits the samples into one group per core, each with its own weight-gradient
+        // sum; the groups follow the machine, not the caller's limit, so one thread must give the same bits
+        INDArray[][] results = new INDArray[2][];
+        int[] limits = {1, Math.max(2, ParallelRanges.THREADS)};
+        for (int i = 0; i < 2; i++) {
+            Random rng = new Random(9);
+            ParameterBuffer.Builder b = ParameterBuffer.builder(DataType.FLOAT);
+            StridedConv2d conv = new StridedConv2d(b, "conv", 3, 4, 3, 3, 2, 2, 1, 1, true, rng, 40);
+            ParameterBuffer params = b.build();
+            INDArray x = GradCheck.gaussian(rng, DataType.FLOAT, 5, 3, 9, 8);
+            results[i] = ParallelRanges.callWithThreads(limits[i], () -> {
+                INDArray y = conv.forward(x);
+                params.zeroGradients();
+                INDArray dX = conv.backward(GradCheck.gaussian(new Random(10), DataType.FLOAT, y.shape()));
+                return new INDArray[] {y, dX, conv.weight().grad().dup(), conv.bias().grad().dup()};
+            });
+        }
+        for (int j = 0; j < 4; j++) {
+            assertArrayEquals(results[0][j].ravel().toFloatVector(), results[1][j].ravel().toFloatVector(),
+                    "tensor " + j);
         }
     }
 
