@@ -26,7 +26,8 @@ import org.segmentation.nn.param.ParameterBuffer;
  * outside x); then Y = W (K, C·kh·kw) · S. Backward-data is dS = Wᵀ · dY followed by the scatter-add of dS into
  * dX (col2im); backward-weights is dW += dY · Sᵀ with S rebuilt from x, and dB += Σ dY. A band holds at most
  * {@link #COLUMN_CHUNK} scalars of S (at least one output row). The copies into and out of S are loops over host
- * memory ({@link Scalars}); the GEMMs are {@link Gemm}'s.
+ * memory ({@link Scalars}); the GEMMs are {@link Gemm}'s. Weights are (K, C, kh, kw), initialised like PyTorch's
+ * default, uniform on ±1/sqrt(C·kh·kw), and so is the bias.
  *
  * <p><b>Threads.</b> In float32 on the CPU backend the samples form one group per core (at most one per sample),
  * run in parallel, each with its own bands and, in backward, its own weight-gradient sum, added in group order: the
@@ -34,8 +35,7 @@ import org.segmentation.nn.param.ParameterBuffer;
  * backend) runs as one group whose products are split over the threads instead. In Mask R-CNN's small
  * configuration this moved the backbone's, FPN's and RPN's convolutions and the mask logits (a sixth of the main
  * thread's profile) onto both cores; the 128-px training step went from 1.31 to 1.19 of torchvision's time in
- * back-to-back runs on a busy host, within their spreads. Weights are (K, C, kh, kw), initialised like PyTorch's default,
- * uniform on ±1/sqrt(C·kh·kw), and so is the bias.
+ * back-to-back runs on a busy host, within their spreads.
  *
  * <p>Memory ({@link Memory}): the output and the input gradient are detached arrays owned by the caller; the
  * cache is a reference to the input x, which the caller keeps unmodified until {@link #backward}. The bands and
