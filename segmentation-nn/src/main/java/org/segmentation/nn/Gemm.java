@@ -88,19 +88,44 @@ public final class Gemm {
             Nd4j.gemm(a, b, c, transA, transB, alpha, beta);
             return;
         }
+        split(transA, transB, (int) m, (int) n, (int) k, (float) alpha, a, 0, (int) a.stride(0), b, 0,
+                (int) b.stride(0), (float) beta, c, 0, (int) c.stride(0));
+    }
+
+    /**
+     * c = α·op(A)·op(B) + β·c for row-major matrices at offsets of flat c-contiguous buffers, laid out as in
+     * {@link #sgemm}, split over the threads as {@link #gemm(INDArray, INDArray, INDArray, boolean, boolean, double,
+     * double)} splits its products. Float32 host arrays go to the BLAS directly; any other data type or backend runs
+     * {@link Nd4j#gemm} on views of the buffers.
+     */
+    public static void gemm(boolean transA, boolean transB, int m, int n, int k, double alpha, INDArray a,
+            long aOff, int lda, INDArray b, long bOff, int ldb, double beta, INDArray c, long cOff, int ldc) {
+        if (DIRECT && a.dataType() == DataType.FLOAT && b.dataType() == DataType.FLOAT
+                && c.dataType() == DataType.FLOAT) {
+            split(transA, transB, m, n, k, (float) alpha, a, aOff, lda, b, bOff, ldb, (float) beta, c, cOff, ldc);
+            return;
+        }
+        viewGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * The BLAS product cut along the larger of M and N into up to {@link ParallelRanges#THREADS} parts when it is
+     * large enough, run on up to {@link ParallelRanges#threads()} threads.
+     */
+    private static void split(boolean transA, boolean transB, int m, int n, int k, float alpha, INDArray a,
+            long aOff, int lda, INDArray b, long bOff, int ldb, float beta, INDArray c, long cOff, int ldc) {
         // the cut into parts follows the machine's cores, not the caller's thread limit, so the result does not
         // depend on the limit (the BLAS may round a column differently at another width); the parts then run on
         // as many threads as the limit allows
-        int parts = (int) Math.max(1, Math.min(ParallelRanges.THREADS, m * n * k / MIN_PART));
+        int parts = (int) Math.max(1, Math.min(ParallelRanges.THREADS, (long) m * n * k / MIN_PART));
         boolean splitRows = m >= n;
-        int count = (int) (splitRows ? m : n);
+        int count = splitRows ? m : n;
         ParallelRanges.runDynamic(count, (count + parts - 1) / parts, (from, to) -> {
-            long aOff = splitRows ? (transA ? from : (long) from * a.stride(0)) : 0;
-            long bOff = splitRows ? 0 : (transB ? (long) from * b.stride(0) : from);
-            long cOff = splitRows ? (long) from * c.stride(0) : from;
-            cblas(transA, transB, splitRows ? to - from : (int) m, splitRows ? (int) n : to - from, (int) k,
-                    (float) alpha, a, aOff, (int) a.stride(0), b, bOff, (int) b.stride(0), (float) beta, c, cOff,
-                    (int) c.stride(0));
+            long aPart = aOff + (splitRows ? (transA ? from : (long) from * lda) : 0);
+            long bPart = bOff + (splitRows ? 0 : (transB ? (long) from * ldb : from));
+            long cPart = cOff + (splitRows ? (long) from * ldc : from);
+            cblas(transA, transB, splitRows ? to - from : m, splitRows ? n : to - from, k, alpha, a, aPart, lda, b,
+                    bPart, ldb, beta, c, cPart, ldc);
         });
     }
 
@@ -116,10 +141,25 @@ public final class Gemm {
             cblas(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
             return;
         }
+        viewGemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+    }
+
+    /**
+     * {@link Nd4j#gemm} on views of the blocks: any data type, any backend. ND4J writes no view, so a C that is one
+     * (an offset, or rows wider than N) is computed in a copy and assigned back.
+     */
+    private static void viewGemm(boolean transA, boolean transB, int m, int n, int k, double alpha, INDArray a,
+            long aOff, int lda, INDArray b, long bOff, int ldb, double beta, INDArray c, long cOff, int ldc) {
         INDArray av = matrix(a, aOff, transA ? k : m, transA ? m : k, lda);
         INDArray bv = matrix(b, bOff, transB ? n : k, transB ? k : n, ldb);
         INDArray cv = matrix(c, cOff, m, n, ldc);
-        Nd4j.gemm(av, bv, cv, transA, transB, alpha, beta);
+        if (!cv.isView()) {
+            Nd4j.gemm(av, bv, cv, transA, transB, alpha, beta);
+            return;
+        }
+        INDArray out = beta == 0 ? Nd4j.create(c.dataType(), m, n) : cv.dup('c');
+        Nd4j.gemm(av, bv, out, transA, transB, alpha, beta);
+        cv.assign(out);
     }
 
     /** Whether a is a float32 host matrix with unit column stride and row stride ≥ its columns: BLAS can read it. */

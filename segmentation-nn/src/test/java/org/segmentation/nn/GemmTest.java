@@ -140,6 +140,56 @@ class GemmTest {
     }
 
     @Test
+    void offsetProductsSplitOverThreadsMatchTheDefinitionAndOneThread() {
+        // blocks inside flat buffers (offsets, leading dimensions wider than the block), large enough to be cut into
+        // parts: rows when M ≥ N, columns otherwise, every transpose; float64 takes ND4J's path on views
+        Nd4j.getRandom().setSeed(8);
+        for (DataType type : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            double tol = type == DataType.FLOAT ? FLOAT_TOL : 1e-12;
+            for (int[] mnk : new int[][] {{300, 40, 200}, {40, 300, 200}}) {
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        int m = mnk[0], n = mnk[1], k = mnk[2];
+                        int aRows = ta ? k : m, aCols = ta ? m : k, bRows = tb ? n : k, bCols = tb ? k : n;
+                        int lda = aCols + 3, ldb = bCols + 5, ldc = n + 2;
+                        long aOff = 11, bOff = 7, cOff = 13;
+                        INDArray flatA = Nd4j.randn(type, 1, aOff + (long) aRows * lda).reshape(-1);
+                        INDArray flatB = Nd4j.randn(type, 1, bOff + (long) bRows * ldb).reshape(-1);
+                        INDArray flatC = Nd4j.randn(type, 1, cOff + (long) m * ldc + 4).reshape(-1);
+                        INDArray a = block(flatA, aOff, aRows, aCols, lda);
+                        INDArray b = block(flatB, bOff, bRows, bCols, ldb);
+                        INDArray c0 = block(flatC, cOff, m, n, ldc).dup();
+                        double[][] scale = new double[m][n];
+                        double[][] want = naive(a, b, c0, ta, tb, 1.5, 0.5, scale);
+                        INDArray before = flatC.dup(), one = flatC.dup();
+                        ParallelRanges.withThreads(3, () -> Gemm.gemm(ta, tb, m, n, k, 1.5, flatA, aOff, lda, flatB,
+                                bOff, ldb, 0.5, flatC, cOff, ldc));
+                        ParallelRanges.withThreads(1, () -> Gemm.gemm(ta, tb, m, n, k, 1.5, flatA, aOff, lda, flatB,
+                                bOff, ldb, 0.5, one, cOff, ldc));
+                        assertEquals(one, flatC, "the cut follows the cores, not the thread limit");
+                        INDArray c = block(flatC, cOff, m, n, ldc);
+                        for (int i = 0; i < m; i++) {
+                            for (int j = 0; j < n; j++) {
+                                assertEquals(want[i][j], c.getDouble(i, j), tol * scale[i][j],
+                                        type + " ta=" + ta + " tb=" + tb + " c[" + i + "," + j + "]");
+                            }
+                        }
+                        // the gaps between C's rows and the scalars around it are untouched
+                        INDArray written = before.dup();
+                        block(written, cOff, m, n, ldc).assign(c);
+                        assertEquals(written, flatC);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The (rows, cols) view with row stride ld of a flat array's scalars from {@code off}. */
+    private static INDArray block(INDArray flat, long off, int rows, int cols, int ld) {
+        return Nd4j.create(flat.data(), new long[] {rows, cols}, new long[] {ld, 1}, flat.offset() + off, 'c');
+    }
+
+    @Test
     void mismatchedShapesAreRefused() {
         INDArray a = Nd4j.zeros(DataType.FLOAT, 3, 4);
         assertThrows(IllegalArgumentException.class,

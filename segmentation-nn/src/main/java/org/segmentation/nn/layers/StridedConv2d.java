@@ -319,29 +319,16 @@ public final class StridedConv2d {
     }
 
     /**
-     * c = op(a)·op(b) + β·c on row-major blocks at offsets of flat arrays. With one group the product is
-     * {@link Gemm#gemm} on views, itself split over the threads; with several, each group's products are
-     * single-threaded BLAS calls ({@link Gemm#sgemm}) on the group's own thread.
+     * c = op(a)·op(b) + β·c on row-major blocks at offsets of flat arrays: with several groups, a single-threaded
+     * product on the group's own thread ({@link Gemm#sgemm}); with one, a product split over the threads.
      */
     private static void product(int groups, boolean transA, boolean transB, int m, int n, int k, INDArray a,
             long aOff, int lda, INDArray b, long bOff, int ldb, double beta, INDArray c, long cOff, int ldc) {
         if (groups > 1) {
             Gemm.sgemm(transA, transB, m, n, k, 1f, a, aOff, lda, b, bOff, ldb, (float) beta, c, cOff, ldc);
-            return;
+        } else {
+            Gemm.gemm(transA, transB, m, n, k, 1.0, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         }
-        INDArray av = block(a, aOff, transA ? k : m, transA ? m : k);
-        INDArray bv = block(b, bOff, transB ? n : k, transB ? k : n);
-        INDArray cv = block(c, cOff, m, n);
-        Gemm.gemm(av, bv, cv, transA, transB, 1.0, beta);
-    }
-
-    /** The (rows, cols) c-ordered block of a's flat scalars that starts at {@code off}. */
-    private static INDArray block(INDArray a, long off, int rows, int cols) {
-        if (off == 0 && a.rank() == 2 && a.size(0) == rows && a.size(1) == cols) {
-            return a;
-        }
-        return a.reshape(a.length()).get(NDArrayIndex.interval(off, off + (long) rows * cols)).reshape('c', rows,
-                cols);
     }
 
     /** Fills cols (C·kh·kw, rows·OW), from its scalar {@code at}, from sample s for output rows r0 .. r0+rows−1. */
