@@ -42,7 +42,8 @@ import org.segmentation.nn.Scalars;
  * arrays); nothing is kept between calls, so backward-weights recomputes the input transform from x. A layer with
  * large filters and too few tiles for a block per thread (the deepest layers) runs <b>whole</b> instead: each
  * transform split over channels, the 36 products over the threads ({@link #wholeLayer}); its results do not depend
- * on the thread count.
+ * on the thread count. Backward-weights does the same, chunk by chunk of tiles into one accumulator, where each
+ * thread's own (36, K, C) accumulator would not fit its budget.
  *
  * <p><b>Accuracy.</b> F(4×4, 3×3) in float32 rounds more than the direct sum, because its transforms scale values
  * by up to 25 before the products: on unit-Gaussian inputs with up to 40 channels its error is at most about
@@ -70,7 +71,7 @@ public final class WinogradConv2d extends LayoutAwareConv2d {
      * Scalars of backward-weights' per-thread accumulators, at most, unless one alone is larger: 8 Mi (32 MB), so
      * 2 threads keep two up to 256→256 channels and one beyond, as much as one 512→512 accumulator.
      */
-    private static final long ACCUMULATOR_BUDGET = 1L << 23;
+    static final long ACCUMULATOR_BUDGET = 1L << 23;
 
     /**
      * Channel-tiles of a whole layer's transform, at least, for it to be split over threads: 8192 take about 80 µs
@@ -85,31 +86,36 @@ public final class WinogradConv2d extends LayoutAwareConv2d {
     private final int threads;
     private final int blockTiles;
     private final long wholeLayerFilters;
+    private final long accumulatorBudget;
 
     /** Blocks on {@link ParallelRanges#threads()} threads, as many as the caller allows. */
     public WinogradConv2d() {
         this.threads = 0;
         this.blockTiles = BLOCK_TILES;
         this.wholeLayerFilters = WHOLE_LAYER_FILTERS;
+        this.accumulatorBudget = ACCUMULATOR_BUDGET;
     }
 
     /** @param threads threads for the blocks, at least 1 */
     public WinogradConv2d(int threads) {
-        this(threads, BLOCK_TILES, WHOLE_LAYER_FILTERS);
+        this(threads, BLOCK_TILES, WHOLE_LAYER_FILTERS, ACCUMULATOR_BUDGET);
     }
 
     /**
      * For tests and tuning: a fixed thread count, another block size in tiles (one tile row at the least) and
-     * another least filter size (K·C) for a layer with few tiles to run whole.
+     * another least filter size (K·C) for a layer with few tiles to run whole, and another most scalars of
+     * backward-weights' per-part accumulators.
      */
-    WinogradConv2d(int threads, int blockTiles, long wholeLayerFilters) {
-        if (threads < 1 || blockTiles < 1 || wholeLayerFilters < 1) {
-            throw new IllegalArgumentException("threads, blockTiles and wholeLayerFilters must be positive, got "
-                    + threads + ", " + blockTiles + ", " + wholeLayerFilters);
+    WinogradConv2d(int threads, int blockTiles, long wholeLayerFilters, long accumulatorBudget) {
+        if (threads < 1 || blockTiles < 1 || wholeLayerFilters < 1 || accumulatorBudget < 1) {
+            throw new IllegalArgumentException("threads, blockTiles, wholeLayerFilters and accumulatorBudget must be"
+                    + " positive, got " + threads + ", " + blockTiles + ", " + wholeLayerFilters + ", "
+                    + accumulatorBudget);
         }
         this.threads = threads;
         this.blockTiles = blockTiles;
         this.wholeLayerFilters = wholeLayerFilters;
+        this.accumulatorBudget = accumulatorBudget;
     }
 
     private int threads() {
@@ -174,32 +180,40 @@ public final class WinogradConv2d extends LayoutAwareConv2d {
         INDArray dYc = Scalars.contiguous(dY);
         Flat xF = new Flat(xc), dYF = new Flat(dYc);
         ConvScratch s = ConvScratch.get();
-        if (wholeLayer(rows * tw, k, c)) {
-            int tc = rows * tw, t = threads();
+        // block by block, each part keeps its own (36, K, C) accumulator: fewer parts where they would exceed
+        // accumulatorBudget (the buffers are sized for the most parts any thread limit allows)
+        int most = (int) Math.max(1, Math.min(blocks, accumulatorBudget / kc));
+        boolean whole = wholeLayer(rows * tw, k, c);
+        if (whole || most < Math.min(blocks, cutThreads())) {
+            // whole, or, where the accumulators would leave cores idle (large filters on many tiles: the decoder's
+            // 512→256 at 32², one part of 30 ms against 16 for its forward), in chunks of a block per core: each
+            // chunk's transforms split over channels and its 36 products over the threads, all into one accumulator
+            int chunk = whole ? rows : Math.min(rows, br * cutThreads()), t = threads();
+            long perChannel = (long) POS * chunk * tw;   // transformed scalars of one channel of a chunk
             INDArray acc = s.buffer(ConvScratch.ACCUMULATOR, kc);
-            INDArray v = s.buffer(ConvScratch.INPUT, (long) POS * c * tc);
-            INDArray d = s.buffer(ConvScratch.PRODUCT, (long) POS * k * tc);
+            INDArray v = s.buffer(ConvScratch.INPUT, perChannel * c);
+            INDArray d = s.buffer(ConvScratch.PRODUCT, perChannel * k);
             Flat vF = new Flat(v), dF = new Flat(d);
             int rowScalars = 6 * (4 * tw + 2);
-            ParallelRanges.run(c, transformThreads(c, tc), (from, to) -> inputTransform(xF, xPhased, c, h, wd, th, tw, 0,
-                    rows, from, to, vF, Work.get(tc, c, rowScalars)));
             double[] biasSums = new double[k];   // channels split over threads: each writes its own entries
-            ParallelRanges.run(k, transformThreads(k, tc), (from, to) -> gradientTransform(dYF, dYPhased, k, h, wd, th,
-                    tw, 0, rows, from, to, dF, biasSums, Work.get(tc, k, rowScalars)));
-            ParallelRanges.run(POS, t, (from, to) -> {
-                for (int xi = from; xi < to; xi++) {   // acc[ξ] (K, C) = d[ξ] (K, T) · v[ξ]ᵀ (T, C)
-                    Gemm.sgemm(false, true, k, c, tc, 1f, d, (long) xi * k * tc, tc, v, (long) xi * c * tc, tc,
-                            0f, acc, (long) xi * k * c, c);
-                }
-            });
+            for (int r0 = 0; r0 < rows; r0 += chunk) {
+                int first = r0, nr = Math.min(chunk, rows - r0), tc = nr * tw;
+                float beta = r0 == 0 ? 0f : 1f;
+                ParallelRanges.run(c, transformThreads(c, tc), (from, to) -> inputTransform(xF, xPhased, c, h, wd,
+                        th, tw, first, nr, from, to, vF, Work.get(tc, c, rowScalars)));
+                ParallelRanges.run(k, transformThreads(k, tc), (from, to) -> gradientTransform(dYF, dYPhased, k, h,
+                        wd, th, tw, first, nr, from, to, dF, biasSums, Work.get(tc, k, rowScalars)));
+                ParallelRanges.run(POS, t, (from, to) -> {
+                    for (int xi = from; xi < to; xi++) {   // acc[ξ] (K, C) (+)= d[ξ] (K, T) · v[ξ]ᵀ (T, C)
+                        Gemm.sgemm(false, true, k, c, tc, 1f, d, (long) xi * k * tc, tc, v, (long) xi * c * tc, tc,
+                                beta, acc, (long) xi * k * c, c);
+                    }
+                });
+            }
             weightGradient(acc, 1, k, c, dW);
             Scalars.addPartSums(new double[][] {biasSums}, dB);
             return;
         }
-        // each part keeps its own (36, K, C) accumulator: fewer parts where they would exceed ACCUMULATOR_BUDGET
-        // (the deepest layers, whose few tiles make the weight gradient a small share of a step anyway)
-        // (the buffers are sized for the most parts any thread limit allows)
-        int most = (int) Math.max(1, Math.min(blocks, ACCUMULATOR_BUDGET / kc));
         int parts = Math.max(1, Math.min(threads(), most));
         // part p accumulates into acc[p·36KC ..], and transforms its blocks in slice p of the INPUT and PRODUCT
         // buffers: the caller's buffers, so no part's result depends on when another thread next runs a kernel

@@ -44,7 +44,8 @@ class Conv2dAlgorithmsTest {
     void winogradOnWholeLayersMatchesTheDefinition() {
         // with any filter size large enough, these shapes (fewer than 2 x 128 tiles) run whole: transforms split
         // over channels (those of at least 8192 channel-tiles over the threads), the 36 products over 2 threads
-        check(() -> new WinogradConv2d(2, WinogradConv2d.BLOCK_TILES, 1), 3, DataType.FLOAT, 40);
+        check(() -> new WinogradConv2d(2, WinogradConv2d.BLOCK_TILES, 1, WinogradConv2d.ACCUMULATOR_BUDGET), 3,
+                DataType.FLOAT, 40);
         INDArray x = GradCheck.gaussian(new Random(5), DataType.FLOAT, 3, 300, 16, 16);
         INDArray w = GradCheck.gaussian(new Random(6), DataType.FLOAT, 260, 300, 3, 3);
         INDArray b = GradCheck.gaussian(new Random(7), DataType.FLOAT, 260);
@@ -60,8 +61,19 @@ class Conv2dAlgorithmsTest {
     void winogradInSmallBlocksMatchesTheDefinition() {
         // block by block: blocks of one tile row (the least), and blocks of a few rows split unevenly over three
         // threads
-        check(() -> new WinogradConv2d(1, 1, Long.MAX_VALUE), 3, DataType.FLOAT, 12);
-        check(() -> new WinogradConv2d(3, 7, Long.MAX_VALUE), 3, DataType.FLOAT, 12);
+        check(() -> new WinogradConv2d(1, 1, Long.MAX_VALUE, WinogradConv2d.ACCUMULATOR_BUDGET), 3, DataType.FLOAT,
+                12);
+        check(() -> new WinogradConv2d(3, 7, Long.MAX_VALUE, WinogradConv2d.ACCUMULATOR_BUDGET), 3, DataType.FLOAT,
+                12);
+    }
+
+    @Test
+    void winogradBackwardWeightsInChunksMatchesTheDefinition() {
+        // an accumulator budget of one scalar leaves room for one part only, so backward-weights takes a chunk of a
+        // block per thread at a time, its products over the threads, into one accumulator: many chunks of one or a
+        // few tile rows, the last one short
+        check(() -> new WinogradConv2d(2, 1, Long.MAX_VALUE, 1), 3, DataType.FLOAT, 12);
+        check(() -> new WinogradConv2d(3, 7, Long.MAX_VALUE, 1), 3, DataType.FLOAT, 12);
     }
 
     @Test
@@ -187,8 +199,9 @@ class Conv2dAlgorithmsTest {
         // every pass in any combination of layouts equals the standard pass exactly (tolerance 0), but for the
         // order of the bias gradient's sum, and for the columns (below)
         List<Supplier<Conv2dAlgorithm>> algorithms = List.of(() -> new WinogradConv2d(2),
-                () -> new WinogradConv2d(2, WinogradConv2d.BLOCK_TILES, 1),
-                () -> new WinogradConv2d(3, 7, Long.MAX_VALUE), ShiftedGemmConv2d::new, ColumnsConv2d::new,
+                () -> new WinogradConv2d(2, WinogradConv2d.BLOCK_TILES, 1, WinogradConv2d.ACCUMULATOR_BUDGET),
+                () -> new WinogradConv2d(3, 7, Long.MAX_VALUE, WinogradConv2d.ACCUMULATOR_BUDGET),
+                () -> new WinogradConv2d(2, 1, Long.MAX_VALUE, 1), ShiftedGemmConv2d::new, ColumnsConv2d::new,
                 () -> new ColumnsConv2d(9), AutoConv2d::new);
         Random rng = new Random(11);
         for (int trial = 0; trial < 12; trial++) {
