@@ -1,11 +1,14 @@
 package org.segmentation.nn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.nd4j.linalg.indexing.NDArrayIndex.all;
 import static org.nd4j.linalg.indexing.NDArrayIndex.interval;
 import static org.nd4j.linalg.indexing.NDArrayIndex.point;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -187,6 +190,19 @@ class GemmTest {
     /** The (rows, cols) view with row stride ld of a flat array's scalars from {@code off}. */
     private static INDArray block(INDArray flat, long off, int rows, int cols, int ld) {
         return Nd4j.create(flat.data(), new long[] {rows, cols}, new long[] {ld, 1}, flat.offset() + off, 'c');
+    }
+
+    @Test
+    void amdCpusWithTheAvx512SubsetsOfSkylakeXAreRecognised() {
+        String zen4 = "flags\t\t: fpu sse2 avx2 avx512f avx512dq avx512ifma avx512cd avx512bw avx512vl avx512_bf16";
+        assertTrue(Gemm.amdWithAvx512(List.of("processor\t: 0", "vendor_id\t: AuthenticAMD", zen4)));
+        // Zen 3: AVX2 only
+        assertFalse(Gemm.amdWithAvx512(List.of("vendor_id\t: AuthenticAMD", "flags\t\t: fpu sse2 avx2 fma")));
+        // an Intel CPU with AVX-512: OpenBLAS knows its own cores
+        assertFalse(Gemm.amdWithAvx512(List.of("vendor_id\t: GenuineIntel", zen4)));
+        // one subset missing (no VL), and no flags line at all
+        assertFalse(Gemm.amdWithAvx512(List.of("vendor_id\t: AuthenticAMD", zen4.replace(" avx512vl", ""))));
+        assertFalse(Gemm.amdWithAvx512(List.of("vendor_id\t: AuthenticAMD")));
     }
 
     @Test
