@@ -11,7 +11,7 @@
 # Extra Maven flags (e.g. -o for offline) go in MVN_FLAGS; JVM options in JAVA_OPTS; another main class with the
 # same class path in SEG_MAIN (default: the seg tool, org.segmentation.bench.cli.SegCli). OMP_WAIT_POLICY
 # defaults to PASSIVE (below); set it to ACTIVE to override. On AMD CPUs with AVX-512, OPENBLAS_CORETYPE defaults
-# to SkylakeX (below); set it to Haswell to override.
+# to SkylakeX (below); a value already set is kept.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -34,9 +34,10 @@ mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests -DnoShade packag
 # need: on the shared 2-core machine a U-Net training step took 6x longer with spinning (see
 # segmentation-bench/README.md). Sleeping waiters cost little on an idle machine, so they are the default here.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# The OpenBLAS of ND4J 1.0.0-M2.1 (0.3.19) has no entry for AMD Zen 4 and runs its AVX2 (Haswell) kernels there,
+# The OpenBLAS of ND4J 1.0.0-M2.1 (0.3.19) does not know AMD Zen 4 and picks its Barcelona (SSE) kernels there,
 # although Zen 4 has every AVX-512 subset (F, CD, BW, DQ, VL) that its SkylakeX kernels need: those run the
-# convolutions' products 1.5-1.8x faster (README, "Performance"). Only on AMD CPUs with AVX-512, only if unset.
+# convolutions' products 4x faster, and 1.8x faster than the AVX2 (Haswell) ones (README, "Backends"). Only on
+# AMD CPUs with AVX-512, only if unset.
 if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null \
         && grep -m1 '^flags' /proc/cpuinfo | grep -w avx512f | grep -w avx512cd | grep -w avx512bw \
         | grep -w avx512dq | grep -qw avx512vl; then
