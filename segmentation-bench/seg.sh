@@ -34,15 +34,8 @@ mvn -B -q ${MVN_FLAGS:-} -pl segmentation-bench -am -DskipTests -DnoShade packag
 # need: on the shared 2-core machine a U-Net training step took 6x longer with spinning (see
 # segmentation-bench/README.md). Sleeping waiters cost little on an idle machine, so they are the default here.
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
-# The OpenBLAS of ND4J 1.0.0-M2.1 (0.3.19) does not know AMD Zen 4 and picks its Barcelona (SSE) kernels there,
-# although Zen 4 has every AVX-512 subset (F, CD, BW, DQ, VL) that its SkylakeX kernels need: those run the
-# convolutions' products 4x faster, and 1.8x faster than the AVX2 (Haswell) ones (README, "Backends"). Only on
-# AMD CPUs with AVX-512, only if unset.
-if [ -z "${OPENBLAS_CORETYPE:-}" ] && grep -q -m1 AuthenticAMD /proc/cpuinfo 2>/dev/null \
-        && grep -m1 '^flags' /proc/cpuinfo | grep -w avx512f | grep -w avx512cd | grep -w avx512bw \
-        | grep -w avx512dq | grep -qw avx512vl; then
-    export OPENBLAS_CORETYPE=SkylakeX
-fi
+# shellcheck source=openblas-coretype.sh
+. "$root/segmentation-bench/openblas-coretype.sh"
 # shellcheck disable=SC2086
 exec java -Djava.awt.headless=true $spark_opts ${JAVA_OPTS:-} \
     -cp "$root/segmentation-bench/target/classes:$(cat "$cpfile")" \
