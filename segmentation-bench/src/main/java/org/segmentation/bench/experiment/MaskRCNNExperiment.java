@@ -49,7 +49,7 @@ import org.segmentation.nn.train.TrainingResult;
 
 /**
  * Our Mask R-CNN against torchvision 0.14's, both trained from scratch with the same configuration, data and
- * budget, and (on cells) the U-Net + watershed pipeline on the same validation images: the experiment behind
+ * budget, and the U-Net + watershed pipeline on the same validation images: the experiment behind
  * issue 13's "training from scratch" acceptance item.
  *
  * <p>Protocol.
@@ -76,11 +76,13 @@ import org.segmentation.nn.train.TrainingResult;
  *       pixels, each detection written to a COCO results JSON; then <em>our</em> COCO evaluator
  *       ({@link CocoEvaluation#masks}, equal to pycocotools' {@code segm} evaluation) gives AP@[.5:.95], AP50 and
  *       AP75 with up to max(100, detections per image) detections per image and category.</li>
- *   <li><b>U-Net + watershed</b> (cells only): {@link CellsExperiment}'s U-Net recipe ({@link
+ *   <li><b>U-Net + watershed</b>: {@link CellsExperiment}'s U-Net recipe ({@link
  *       CellsExperiment#unetTraining}: depth 3, 16 filters, Adam 2e-3 cosine, cross-entropy + Dice, flips and
- *       quarter turns, batch 8 of whole images) for {@link Config#unetSteps()} steps on the 3-class targets of the
- *       same training images, decoded into instances by {@link InstanceDecoding}; an instance's score is the mean
- *       foreground probability over its pixels.</li>
+ *       quarter turns, batch 8 of whole images) for {@link Config#unetSteps()} steps on the same training images,
+ *       with K+1 classes ({@link #unetTarget}: background, each class's interiors, boundaries; on cells the
+ *       3-class target), decoded into instances by {@link InstanceDecoding} on background, summed interiors and
+ *       boundary ({@link #decode}); an instance's class is its most probable interior class, its score the mean
+ *       foreground probability over its pixels times that class's share.</li>
  * </ol>
  * Times are those of the training loops alone. Every side's results file and trained model stay under
  * {@code out}.
@@ -107,7 +109,7 @@ public final class MaskRCNNExperiment {
      * @param batchSize images per step
      * @param learningRate SGD's rate after the warm-up
      * @param augment whether both Mask R-CNNs train with random flips
-     * @param unetSteps steps of the U-Net (cells), 0 to skip it
+     * @param unetSteps steps of the U-Net, 0 to skip it
      * @param seed seed of the data (training {@code seed}, validation {@code seed + 1}) and of every side's training
      * @param threads PyTorch's intra-op threads
      */
@@ -136,11 +138,11 @@ public final class MaskRCNNExperiment {
 
         /**
          * The defaults: {@code data}, 64 training and 32 validation images of 64 px, 400 steps of 2, rate 0.01,
-         * flips, a 900-step U-Net on cells, seed 1, 2 PyTorch threads.
+         * flips, a 900-step U-Net, seed 1, 2 PyTorch threads.
          */
         public static Config defaults(Data data) {
             return new Config(data, 64, 32, 64, 400, 2, MaskRCNNTraining.DEFAULT_LEARNING_RATE, true,
-                    data == Data.cells ? CellsExperiment.Config.defaults().steps() : 0, 1, 2);
+                    CellsExperiment.Config.defaults().steps(), 1, 2);
         }
 
         /** The Mask R-CNN both sides train: the small configuration with 1 channel and the data's classes. */
@@ -175,7 +177,7 @@ public final class MaskRCNNExperiment {
      * The outcome.
      *
      * @param config the settings
-     * @param sides ours, then torchvision's (when it ran), then the U-Net's (cells, when it ran)
+     * @param sides ours, then torchvision's (when it ran), then the U-Net's (when it ran)
      * @param peerError why torchvision has no result, or null
      */
     public record Result(Config config, List<SideResult> sides, String peerError) {
@@ -324,60 +326,148 @@ public final class MaskRCNNExperiment {
     }
 
     /**
-     * Trains the U-Net of {@link CellsExperiment#unetTraining} on the 3-class targets of the training files,
-     * decodes its instances on the validation images and scores them.
+     * Trains the U-Net of {@link CellsExperiment#unetTraining} on the {@link #unetTarget}s of the training files,
+     * decodes its instances on the validation images ({@link #decode}) and scores them.
      */
     SideResult trainUNet(DataFiles f, Path dir, PrintStream progress) throws IOException {
-        InMemoryDataset train = threeClass(CocoInstances.open(f.trainJson(), f.trainImages(), 1));
+        CocoInstances trainCoco = CocoInstances.open(f.trainJson(), f.trainImages(), 1);
         CocoInstances val = CocoInstances.open(f.valJson(), f.valImages(), 1);
+        InMemoryDataset train = unetSamples(trainCoco);
         CellsExperiment.Config d = CellsExperiment.Config.defaults();
         CellsExperiment.Config c = new CellsExperiment.Config(train.size(), val.size(), d.depth(),
                 d.baseFilters(), Math.min(d.batchSize(), train.size()), config.size(), config.unetSteps(),
                 d.learningRate(), config.unetSteps(), config.seed());
         // one validation, at the end (the trainer's log; the scores below are the experiment's)
-        UNetTraining training = CellsExperiment.unetTraining(c, train, threeClass(val));
+        UNetTraining training = CellsExperiment.unetTraining(c, train, unetSamples(val));
         long t0 = System.nanoTime();
         UNetTraining.Result result = withBar(progress, "U-Net", training::listener, training::train);
         double seconds = (System.nanoTime() - t0) / 1e9;
         UNet model = result.model().network();
         result.model().save(Files.createDirectories(dir).resolve("model"));
         Predictor predictor = new Predictor(model, PredictorConfig.wholeImage());
+        int[] categoryOf = new int[val.classes()];
+        val.classOf().forEach((category, cls) -> categoryOf[cls] = category);
         Map<Long, InstanceSegmentation> found = new LinkedHashMap<>();
         for (int i = 0; i < val.size(); i++) {
-            PlanarF32 probs = predictor.probabilities(val.image(i));
-            found.put(val.imageId(i), scored(InstanceDecoding.fromProbabilities(probs, InstanceConfig.defaults()),
-                    probs));
+            InstanceSegmentation s = decode(predictor.probabilities(val.image(i)));
+            int[] categories = new int[s.size()];
+            for (int k = 0; k < categories.length; k++) {
+                categories[k] = categoryOf[s.classes()[k]];
+            }
+            found.put(val.imageId(i), new InstanceSegmentation(s.labels(), categories, s.scores(), s.boxes()));
         }
         return score("unet+watershed", "segmentation 0.1.0-SNAPSHOT (ND4J 1.0.0-M2.1)", found, dir, f, seconds,
                 result.run());
     }
 
-    /** COCO instances as U-Net samples: each image with the 3-class target of its instance map. */
-    private static InMemoryDataset threeClass(CocoInstances coco) {
+    /** COCO instances as U-Net samples: each image with the {@link #unetTarget} of its instances. */
+    private static InMemoryDataset unetSamples(CocoInstances coco) {
         List<Sample> samples = new ArrayList<>(coco.size());
         for (int i = 0; i < coco.size(); i++) {
             Sample s = coco.sample(i);
-            samples.add(new Sample(s.image(), SyntheticCells.threeClassTarget(s.instances(), null), s.instances()));
+            samples.add(new Sample(s.image(), unetTarget(s.instances(), s.target(), coco.classes()),
+                    s.instances()));
         }
-        return new InMemoryDataset(samples, 3);
+        return new InMemoryDataset(samples, coco.classes() + 1);
     }
 
-    /** Instances of a label map, each scored by its mean foreground probability 1 − P(background). */
-    static InstanceSegmentation scored(LabelMap labels, PlanarF32 probs) {
-        InstanceSegmentation plain = InstanceSegmentation.fromLabels(labels, null);
-        double[] sum = new double[plain.size() + 1];
+    /**
+     * The U-Net's target for K classes (background included): 0 on the background, the pixel's class 1..K−1 on
+     * instance interiors and K on instance boundaries, interior and boundary as in
+     * {@link SyntheticCells#threeClassTarget}. With one class (K = 2) this is that 3-class target.
+     *
+     * @param instances instance ids, 0 for none
+     * @param classes the class 1..K−1 of every instance pixel
+     * @throws IllegalArgumentException if an instance pixel's class is not in 1..K−1
+     */
+    static LabelMap unetTarget(LabelMap instances, LabelMap classes, int numClasses) {
+        LabelMap t = SyntheticCells.threeClassTarget(instances, null);
+        for (int y = 0; y < t.height; y++) {
+            for (int x = 0; x < t.width; x++) {
+                int v = t.unsafe_get(x, y);
+                if (v == SyntheticCells.BACKGROUND) {
+                    continue;
+                }
+                int c = classes.unsafe_get(x, y);
+                if (c < 1 || c >= numClasses) {
+                    throw new IllegalArgumentException("instance pixel (" + x + ", " + y + ") has class " + c
+                            + ", expected 1.." + (numClasses - 1));
+                }
+                t.unsafe_set(x, y, v == SyntheticCells.BOUNDARY ? numClasses : c);
+            }
+        }
+        return t;
+    }
+
+    /**
+     * Instances from the U-Net's (K+1,H,W) probabilities of {@link #unetTarget}: {@link InstanceDecoding} on the
+     * background, the summed interiors and the boundary; each instance's class is the interior class with the
+     * most probability over its pixels, and its score the mean foreground probability 1 − P(background) over its
+     * pixels times that class's share of the interior probability there (1 with one class).
+     *
+     * @return instances with their classes 1..K−1 (not category ids), scores in [0, 1] and pixel-extent boxes
+     */
+    static InstanceSegmentation decode(PlanarF32 probs) {
+        int interiors = probs.channels - 2;
+        if (interiors < 1) {
+            throw new IllegalArgumentException("expected (K+1,H,W) probabilities with K >= 2, got "
+                    + probs.channels + " channels");
+        }
+        int w = probs.width, h = probs.height;
+        PlanarF32 three = new PlanarF32(3, w, h);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                float in = 0;
+                for (int c = 1; c <= interiors; c++) {
+                    in += probs.get(c, x, y);
+                }
+                three.set(0, x, y, probs.get(0, x, y));
+                three.set(1, x, y, in);
+                three.set(2, x, y, probs.get(interiors + 1, x, y));
+            }
+        }
+        LabelMap labels = InstanceDecoding.fromProbabilities(three, InstanceConfig.defaults());
+        int max = labels.maxLabel();
+        double[][] mass = new double[max + 1][interiors + 1];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int l = labels.unsafe_get(x, y);
+                for (int c = 1; c <= interiors; c++) {
+                    mass[l][c] += probs.get(c, x, y);
+                }
+            }
+        }
+        int[] classOf = new int[max + 1];
+        for (int l = 1; l <= max; l++) {
+            classOf[l] = 1;
+            for (int c = 2; c <= interiors; c++) {
+                if (mass[l][c] > mass[l][classOf[l]]) {
+                    classOf[l] = c;
+                }
+            }
+        }
+        InstanceSegmentation plain = InstanceSegmentation.fromLabels(labels, classOf);
+        double[] foreground = new double[plain.size() + 1];
+        double[] chosen = new double[plain.size() + 1];
+        double[] interior = new double[plain.size() + 1];
         long[] count = new long[plain.size() + 1];
         LabelMap l = plain.labels();
-        for (int y = 0; y < l.height; y++) {
-            for (int x = 0; x < l.width; x++) {
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
                 int k = l.unsafe_get(x, y);
-                sum[k] += 1 - probs.get(0, x, y);
+                if (k == 0) {
+                    continue;
+                }
+                foreground[k] += 1 - probs.get(0, x, y);
+                chosen[k] += probs.get(plain.classes()[k - 1], x, y);
+                interior[k] += three.get(1, x, y);
                 count[k]++;
             }
         }
         double[] scores = new double[plain.size()];
         for (int k = 0; k < scores.length; k++) {
-            scores[k] = Math.max(0, Math.min(1, sum[k + 1] / count[k + 1]));
+            double share = interior[k + 1] > 0 ? chosen[k + 1] / interior[k + 1] : 1;
+            scores[k] = Math.max(0, Math.min(1, foreground[k + 1] / count[k + 1] * share));
         }
         return new InstanceSegmentation(l, plain.classes(), scores, plain.boxes());
     }
@@ -450,9 +540,9 @@ public final class MaskRCNNExperiment {
 
     /**
      * The whole experiment: writes the data to {@code out/data}, trains ours ({@code out/ours}), torchvision's
-     * ({@code out/torchvision}, unless {@code python} is null) and on cells the U-Net ({@code out/unet}), and
-     * writes {@value #JSON_FILE} and {@value #MARKDOWN_FILE} to {@code out} after each side. A failing peer is
-     * recorded in the result, not thrown.
+     * ({@code out/torchvision}, unless {@code python} is null) and the U-Net ({@code out/unet}, unless its steps
+     * are 0), and writes {@value #JSON_FILE} and {@value #MARKDOWN_FILE} to {@code out} after each side. A failing
+     * peer is recorded in the result, not thrown.
      *
      * @param python the peer's interpreter, or null to skip it
      * @param script the peer script (ignored when {@code python} is null)
@@ -474,7 +564,7 @@ public final class MaskRCNNExperiment {
             }
             write(out, new Result(config, sides, peerError));
         }
-        if (config.data() == Data.cells && config.unetSteps() > 0) {
+        if (config.unetSteps() > 0) {
             sides.add(report(trainUNet(f, out.resolve("unet"), progress), progress));
         }
         Result r = new Result(config, sides, peerError);

@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "maskrcnn", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Our Mask R-CNN beside torchvision 0.14's, both from scratch with the same configuration,"
-                + " data (written as COCO to --out/data), optimizer, schedule, batch, steps and augmentation; on"
-                + " cells also the U-Net + watershed pipeline. Every side's detections on the validation images"
+                + " data (written as COCO to --out/data), optimizer, schedule, batch, steps and augmentation, and"
+                + " the U-Net + watershed pipeline. Every side's detections on the validation images"
                 + " are scored by our COCO evaluator: mask AP@[.5:.95], AP50, AP75.",
             "Writes results.json and results.md into --out, and each side's model and COCO results into"
                     + " --out/ours, --out/torchvision, --out/unet."})
@@ -58,7 +58,7 @@ public final class MaskRCNNExperimentCommand implements Callable<Integer> {
             description = "Random flips on both sides (default: on).")
     boolean augment;
 
-    @Option(names = "--unet-steps", paramLabel = "N", description = "Steps of the U-Net on cells, 0 to skip it"
+    @Option(names = "--unet-steps", paramLabel = "N", description = "Steps of the U-Net, 0 to skip it"
             + " (default: 900).")
     Integer unetSteps;
 

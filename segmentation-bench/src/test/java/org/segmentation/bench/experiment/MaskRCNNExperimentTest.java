@@ -1,5 +1,6 @@
 package org.segmentation.bench.experiment;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -27,6 +28,7 @@ import org.segmentation.core.segment.InstanceSegmentation;
 import org.segmentation.nn.data.CocoInstances;
 import org.segmentation.nn.data.InMemoryDataset;
 import org.segmentation.nn.data.Sample;
+import org.segmentation.nn.data.SyntheticCells;
 
 class MaskRCNNExperimentTest {
     /** 4 training and 2 validation images of 32 px, 2 steps of 2 per side, a 2-step U-Net. */
@@ -107,13 +109,16 @@ class MaskRCNNExperimentTest {
         StringWriter err = new StringWriter();
         int code = SegCli.run(new PrintWriter(out, true), new PrintWriter(err, true), "experiment", "maskrcnn",
                 "--data", "composites", "--count", "4", "--val", "2", "--size", "32", "--steps", "2", "--batch", "2",
-                "--seed", "3", "--peers", "peers", "--no-progress", "--out", dir.toString());
+                "--unet-steps", "2", "--seed", "3", "--peers", "peers", "--no-progress", "--out", dir.toString());
         assertEquals(0, code, err.toString());
         assertTrue(out.toString().contains("| torchvision |"), out.toString());
         JsonNode j = new ObjectMapper().readTree(dir.resolve(MaskRCNNExperiment.JSON_FILE).toFile());
         assertEquals("composites", j.get("config").get("data").asText());
         assertEquals(11, j.get("class_names").size());
-        assertEquals(2, j.get("sides").size(), "no U-Net on composites");
+        assertEquals(3, j.get("sides").size());
+        assertEquals("unet+watershed", j.get("sides").get(2).get("side").asText());
+        assertEquals(2, j.get("sides").get(2).get("steps").asInt());
+        assertTrue(Files.isRegularFile(dir.resolve("unet/results.json")));
         JsonNode peer = j.get("sides").get(1);
         assertEquals("torchvision", peer.get("side").asText());
         assertTrue(peer.get("version").asText().contains("torchvision 0.14"), peer.toString());
@@ -126,16 +131,64 @@ class MaskRCNNExperimentTest {
     }
 
     @Test
-    void uNetInstancesAreScoredByTheirMeanForegroundProbability() {
-        LabelMap labels = LabelMap.wrap(new int[] {1, 1, 0, 2}, 2, 2);
-        PlanarF32 probs = new PlanarF32(3, 2, 2);
-        float[] background = {0.2f, 0.4f, 0.9f, 0.5f};
-        for (int p = 0; p < 4; p++) {
-            probs.data[p] = background[p];
+    void uNetTargetOfOneClassIsTheThreeClassTargetOfCells() {
+        InMemoryDataset cells = MaskRCNNExperiment.instanceData(Data.cells, 3, 8, 64);
+        for (int i = 0; i < cells.size(); i++) {
+            Sample s = cells.get(i);
+            LabelMap t = MaskRCNNExperiment.unetTarget(s.instances(), s.target(), 2);
+            assertArrayEquals(SyntheticCells.threeClassTarget(s.instances(), null).data, t.data, "image " + i);
         }
-        InstanceSegmentation s = MaskRCNNExperiment.scored(labels, probs);
-        assertEquals(0.7, s.scores()[0], 1e-6);
-        assertEquals(0.5, s.scores()[1], 1e-6);
+        LabelMap instances = LabelMap.wrap(new int[] {0, 1, 1, 1}, 2, 2);
+        LabelMap classes = LabelMap.wrap(new int[] {0, 1, 3, 1}, 2, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> MaskRCNNExperiment.unetTarget(instances, classes, 3));
+        assertTrue(e.getMessage().contains("(0, 1)") && e.getMessage().contains("class 3"), e.getMessage());
+    }
+
+    @Test
+    void uNetDecodingFindsTouchingInstancesOfTwoClassesAndScoresThem() {
+        // two touching 4x4 items, class 1 left and class 2 right, K = 3: target 0 background, 1 and 2 interiors,
+        // 3 boundary (columns 3 and 4, where the items meet; the image border is no boundary)
+        int w = 8, h = 4;
+        int[] ids = new int[w * h];
+        int[] cls = new int[w * h];
+        for (int p = 0; p < w * h; p++) {
+            ids[p] = p % w < 4 ? 1 : 2;
+            cls[p] = ids[p];
+        }
+        LabelMap target = MaskRCNNExperiment.unetTarget(LabelMap.wrap(ids, w, h), LabelMap.wrap(cls, w, h), 3);
+        // probabilities: 0.7 on the target's channel, 0.1 on each of the three others
+        PlanarF32 probs = new PlanarF32(4, w, h);
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                for (int c = 0; c < 4; c++) {
+                    probs.set(c, x, y, c == target.get(x, y) ? 0.7f : 0.1f);
+                }
+            }
+        }
+        InstanceSegmentation s = MaskRCNNExperiment.decode(probs);
+        assertEquals(2, s.size());
+        assertArrayEquals(new int[] {1, 2}, s.classes());
+        assertArrayEquals(ids, s.labels().data, "the watershed gives each item its boundary column");
+        assertArrayEquals(new double[] {0, 0, 4, 4, 4, 0, 8, 4}, s.boxes(), 0);
+        // by hand, per item: foreground 1 - 0.1 everywhere; its class's interior probability 12 x 0.7 + 4 x 0.1
+        // = 8.8 of the summed interiors' 12 x 0.8 + 4 x 0.2 = 10.4
+        assertEquals(0.9 * 8.8 / 10.4, s.scores()[0], 1e-6);
+        assertEquals(0.9 * 8.8 / 10.4, s.scores()[1], 1e-6);
+
+        // one class (3 channels): the score is the mean foreground probability, whatever the interior's share
+        PlanarF32 three = new PlanarF32(3, w, h);
+        for (int p = 0; p < w * h; p++) {
+            int x = p % w, y = p / w;
+            boolean boundary = target.get(x, y) == 3;
+            three.set(0, x, y, 0.2f);
+            three.set(1, x, y, boundary ? 0.1f : 0.7f);
+            three.set(2, x, y, boundary ? 0.7f : 0.1f);
+        }
+        InstanceSegmentation one = MaskRCNNExperiment.decode(three);
+        assertArrayEquals(new int[] {1, 1}, one.classes());
+        assertEquals(0.8, one.scores()[0], 1e-6);
+        assertEquals(0.8, one.scores()[1], 1e-6);
     }
 
     @Test
