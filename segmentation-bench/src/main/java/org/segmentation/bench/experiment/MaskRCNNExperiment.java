@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -330,9 +331,8 @@ public final class MaskRCNNExperiment {
      * decodes its instances on the validation images ({@link #decode}) and scores them.
      */
     SideResult trainUNet(DataFiles f, Path dir, PrintStream progress) throws IOException {
-        CocoInstances trainCoco = CocoInstances.open(f.trainJson(), f.trainImages(), 1);
+        InMemoryDataset train = unetSamples(CocoInstances.open(f.trainJson(), f.trainImages(), 1));
         CocoInstances val = CocoInstances.open(f.valJson(), f.valImages(), 1);
-        InMemoryDataset train = unetSamples(trainCoco);
         CellsExperiment.Config d = CellsExperiment.Config.defaults();
         CellsExperiment.Config c = new CellsExperiment.Config(train.size(), val.size(), d.depth(),
                 d.baseFilters(), Math.min(d.batchSize(), train.size()), config.size(), config.unetSteps(),
@@ -345,16 +345,9 @@ public final class MaskRCNNExperiment {
         UNet model = result.model().network();
         result.model().save(Files.createDirectories(dir).resolve("model"));
         Predictor predictor = new Predictor(model, PredictorConfig.wholeImage());
-        int[] categoryOf = new int[val.classes()];
-        val.classOf().forEach((category, cls) -> categoryOf[cls] = category);
         Map<Long, InstanceSegmentation> found = new LinkedHashMap<>();
-        for (int i = 0; i < val.size(); i++) {
-            InstanceSegmentation s = decode(predictor.probabilities(val.image(i)));
-            int[] categories = new int[s.size()];
-            for (int k = 0; k < categories.length; k++) {
-                categories[k] = categoryOf[s.classes()[k]];
-            }
-            found.put(val.imageId(i), new InstanceSegmentation(s.labels(), categories, s.scores(), s.boxes()));
+        for (int i = 0; i < val.size(); i++) {   // classes 1..K−1 are the category ids, as on our Mask R-CNN's side
+            found.put(val.imageId(i), decode(predictor.probabilities(val.image(i))));
         }
         return score("unet+watershed", "segmentation 0.1.0-SNAPSHOT (ND4J 1.0.0-M2.1)", found, dir, f, seconds,
                 result.run());
@@ -405,7 +398,8 @@ public final class MaskRCNNExperiment {
      * most probability over its pixels, and its score the mean foreground probability 1 − P(background) over its
      * pixels times that class's share of the interior probability there (1 with one class).
      *
-     * @return instances with their classes 1..K−1 (not category ids), scores in [0, 1] and pixel-extent boxes
+     * @return instances with their classes 1..K−1 ({@link #writeCoco}'s category ids), scores in [0, 1] and
+     *     pixel-extent boxes
      */
     static InstanceSegmentation decode(PlanarF32 probs) {
         int interiors = probs.channels - 2;
@@ -427,17 +421,26 @@ public final class MaskRCNNExperiment {
             }
         }
         LabelMap labels = InstanceDecoding.fromProbabilities(three, InstanceConfig.defaults());
+        // per label: each interior class's probability, all interiors', the foreground probability and the pixels
         int max = labels.maxLabel();
         double[][] mass = new double[max + 1][interiors + 1];
+        double[] interior = new double[max + 1];
+        double[] foreground = new double[max + 1];
+        long[] count = new long[max + 1];
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
                 int l = labels.unsafe_get(x, y);
                 for (int c = 1; c <= interiors; c++) {
                     mass[l][c] += probs.get(c, x, y);
                 }
+                interior[l] += three.get(1, x, y);
+                foreground[l] += 1 - probs.get(0, x, y);
+                count[l]++;
             }
         }
         int[] classOf = new int[max + 1];
+        double[] scores = new double[max];
+        int n = 0;   // fromLabels keeps the labels that have pixels, in label order
         for (int l = 1; l <= max; l++) {
             classOf[l] = 1;
             for (int c = 2; c <= interiors; c++) {
@@ -445,31 +448,13 @@ public final class MaskRCNNExperiment {
                     classOf[l] = c;
                 }
             }
-        }
-        InstanceSegmentation plain = InstanceSegmentation.fromLabels(labels, classOf);
-        double[] foreground = new double[plain.size() + 1];
-        double[] chosen = new double[plain.size() + 1];
-        double[] interior = new double[plain.size() + 1];
-        long[] count = new long[plain.size() + 1];
-        LabelMap l = plain.labels();
-        for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) {
-                int k = l.unsafe_get(x, y);
-                if (k == 0) {
-                    continue;
-                }
-                foreground[k] += 1 - probs.get(0, x, y);
-                chosen[k] += probs.get(plain.classes()[k - 1], x, y);
-                interior[k] += three.get(1, x, y);
-                count[k]++;
+            if (count[l] > 0) {
+                double share = interior[l] > 0 ? mass[l][classOf[l]] / interior[l] : 1;
+                scores[n++] = Math.max(0, Math.min(1, foreground[l] / count[l] * share));
             }
         }
-        double[] scores = new double[plain.size()];
-        for (int k = 0; k < scores.length; k++) {
-            double share = interior[k + 1] > 0 ? chosen[k + 1] / interior[k + 1] : 1;
-            scores[k] = Math.max(0, Math.min(1, foreground[k + 1] / count[k + 1] * share));
-        }
-        return new InstanceSegmentation(l, plain.classes(), scores, plain.boxes());
+        InstanceSegmentation plain = InstanceSegmentation.fromLabels(labels, classOf);
+        return new InstanceSegmentation(plain.labels(), plain.classes(), Arrays.copyOf(scores, n), plain.boxes());
     }
 
     private SideResult score(String side, String version, Map<Long, InstanceSegmentation> found, Path dir,
